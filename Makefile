@@ -1,0 +1,41 @@
+# Two commands do all set-up: `make run` and `make test`. Override the interpreter with
+# `make PYTHON=/path/to/python3.12 ...`.
+PYTHON ?=
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= configs/default.toml
+
+.PHONY: run test test-slow lint format bench clean
+
+$(BIN)/python:
+	@py=$$(PYTHON="$(PYTHON)" sh scripts/find-python) && echo "using $$py" && "$$py" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/commsim run $(CONFIG)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m slow -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

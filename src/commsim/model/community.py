@@ -1,0 +1,135 @@
+"""The learning community: practice, research and capacity building, and the walls between.
+
+``integration`` is the chance that knowledge crosses from one role to another (0 = three
+walled silos). Capacity builders bridge: flows they take part in cross with
+``integration * (1 + bridging)``. Researchers verify voiced insights against reality with
+little noise and codify the verified ones into the organisational code; capacity builders
+mentor the members they reach, raising safety and learning rate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.model.insights import AWAITING_VERIFICATION
+from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
+
+if TYPE_CHECKING:
+    from commsim.model.model import CommunityModel
+
+
+def crossing_chance(model: CommunityModel, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Probability that a flow from roles ``source`` to roles ``target`` gets through."""
+    cfg = model.config
+    if not cfg.community:
+        return np.ones(np.broadcast(source, target).shape)
+    bridged = (source == CAPACITY_BUILDER) | (target == CAPACITY_BUILDER)
+    wall = np.where(bridged, min(1.0, model.integration * (1.0 + cfg.bridging)), model.integration)
+    return np.where(source == target, 1.0, wall)
+
+
+def record_flow(model: CommunityModel, source: np.ndarray, target: np.ndarray) -> None:
+    """Count knowledge transfers, and those that crossed a role boundary."""
+    model.counts["flows"] += int(source.size)
+    model.counts["cross_role_flows"] += int((source != target).sum())
+
+
+def verify_and_codify(model: CommunityModel) -> None:
+    """Researchers (or the hero leader) check queued insights; verified ones enter the code."""
+    ledger, state, rng, cfg = model.ledger, model.state, model.rng, model.config
+    queued = np.flatnonzero(ledger.pool_stage == AWAITING_VERIFICATION)
+    if queued.size == 0:
+        return
+    step = model.steps
+    holders = ledger.pool_holder[queued]
+    hero = cfg.leadership == "hero"
+    researchers = np.flatnonzero(state.role == RESEARCHER)
+    if hero:
+        verifier = np.full(queued.size, model.top, dtype=np.int64)
+        through = np.ones(queued.size, dtype=bool)
+    elif researchers.size == 0:
+        ledger.log(step, "walled", ledger.pool_id[queued], holders)
+        model.counts["insights_walled"] += queued.size
+        keep = np.ones(ledger.pool_id.size, dtype=bool)
+        keep[queued] = False
+        ledger.keep(keep)
+        return
+    else:
+        verifier = researchers[rng.integers(0, researchers.size, size=queued.size)]
+        chance = crossing_chance(model, state.role[holders], state.role[verifier])
+        through = rng.random(queued.size) < chance
+    walled = ~through
+
+    # each verifier takes at most verification_capacity insights a step, in random order
+    served = np.zeros(queued.size, dtype=bool)
+    cand = np.flatnonzero(through)
+    order = cand[rng.permutation(cand.size)]
+    order = order[np.argsort(verifier[order], kind="stable")]
+    v = verifier[order]
+    first = np.r_[0, np.flatnonzero(v[1:] != v[:-1]) + 1]
+    rank = np.arange(order.size) - np.repeat(first, np.diff(np.r_[first, order.size]))
+    served[order[rank < cfg.verification_capacity]] = True
+    waited = step - ledger.pool_since[queued] + 1
+    expired = through & ~served & (waited >= cfg.insight_ttl)
+
+    ids, dims, values = ledger.pool_id[queued], ledger.pool_dim[queued], ledger.pool_value[queued]
+    noise = cfg.practice_noise if hero else cfg.research_noise
+    s = np.flatnonzero(served)
+    seen = model.reality.observe(dims[s], noise, rng)
+    ok = seen == values[s]
+    state.beliefs[verifier[s], dims[s]] = seen  # the verifier learns either way
+    record_flow(model, state.role[holders[s]], state.role[verifier[s]])
+
+    ledger.log(step, "walled", ids[walled], holders[walled])
+    ledger.log(step, "expired", ids[expired], verifier[expired])
+    ledger.log(step, "verified", ids[s[ok]], verifier[s[ok]])
+    ledger.log(step, "refuted", ids[s[~ok]], verifier[s[~ok]])
+    model.counts["insights_walled"] += int(walled.sum())
+    model.counts["insights_verified"] += int(ok.sum())
+    model.counts["insights_refuted"] += int((~ok).sum())
+    codify(model, ids[s[ok]], dims[s[ok]], values[s[ok]], verifier[s[ok]])
+
+    keep = np.ones(ledger.pool_id.size, dtype=bool)
+    keep[queued[walled | expired | served]] = False
+    ledger.keep(keep)
+
+
+def codify(
+    model: CommunityModel, ids: np.ndarray, dims: np.ndarray, values: np.ndarray, by: np.ndarray
+) -> None:
+    """Write verified insights into the code; on a dimension verified twice the last one wins."""
+    code = model.state.code
+    last = np.unique(dims[::-1], return_index=True)[1]
+    pick = ids.size - 1 - last
+    changes = values[pick] != code[dims[pick]]
+    pick = pick[changes]
+    model.memory.record(model, ids[pick], dims[pick], values[pick])
+    code[dims[pick]] = values[pick]
+    model.ledger.log(model.steps, "codified", ids[pick], by[pick])
+    model.counts["insights_codified"] += int(pick.size)
+
+
+def mentor(model: CommunityModel) -> None:
+    """Each capacity builder may coach one neighbour: more safety, faster learning."""
+    state, rng, cfg = model.state, model.rng, model.config
+    coaches = np.flatnonzero(state.role == CAPACITY_BUILDER)
+    coaches = coaches[rng.random(coaches.size) < cfg.mentoring_rate]
+    if coaches.size == 0:
+        return
+    mentees = model.ties.random_neighbour(coaches, rng)
+    ok = mentees >= 0
+    coaches, mentees = coaches[ok], mentees[ok]
+    through = rng.random(coaches.size) < crossing_chance(
+        model, state.role[coaches], state.role[mentees]
+    )
+    coaches, mentees = coaches[through], mentees[through]
+    n = state.n
+    times = np.bincount(mentees, minlength=n)
+    state.safety[:] = 1.0 - (1.0 - state.safety) * (1.0 - cfg.mentoring_safety_gain) ** times
+    gap = cfg.max_learning_rate - state.learning_rate
+    state.learning_rate[:] = (
+        cfg.max_learning_rate - gap * (1.0 - cfg.mentoring_learning_gain) ** times
+    )
+    model.counts["mentorings"] += int(coaches.size)

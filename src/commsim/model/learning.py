@@ -1,0 +1,120 @@
+"""Learning between members and the organisational code: March's (1991) two rules, plus peers.
+
+* Socialisation (March's p1): where the code holds a view and a member's belief differs, the
+  member moves toward the code with probability ``socialization_rate * learning_rate``.
+  "gradual" moves one step (-1 -> 0 -> +1), as in March's original program (Christensen
+  2015); "jump" adopts the code's value at once, as the paper's text reads.
+* Code learning (March's p2): the superior group are the members who do better than the code
+  ("performance": their actions, coin flips where undecided, score higher than the code;
+  "knowledge": their beliefs do). With voice on, a superior member's view counts only if
+  they speak up this step (same chance as voicing an insight) and it crosses the walls.
+  On each dimension where the group's majority differs from the code by a margin of k
+  people, the code adopts the majority with probability
+  ``1 - (1 - code_learning_rate) ** k``.
+* Peers: a member may copy, on one random dimension, a better-performing network neighbour.
+
+Knowledge crossing a role boundary gets through with the community's crossing chance.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.model.community import crossing_chance, record_flow
+from commsim.model.state import RESEARCHER
+from commsim.model.voice import listener, voice_probability
+
+if TYPE_CHECKING:
+    from commsim.model.model import CommunityModel
+
+
+def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarray:
+    """Move beliefs toward ``target``: one step on {-1, 0, +1} ("gradual"), or all the way."""
+    if mode == "jump":
+        return target.astype(np.int8)
+    return (current + np.sign(target - current.astype(np.int16))).astype(np.int8)
+
+
+def socialize(model: CommunityModel) -> None:
+    """Members learn from the code (research's product, so walls between roles apply)."""
+    state, cfg, rng = model.state, model.config, model.rng
+    code = state.code
+    rate = cfg.socialization_rate * state.learning_rate
+    access = crossing_chance(model, state.role, np.int8(RESEARCHER))
+    p = np.minimum(rate * access, 1.0)[:, None]
+    differs = (state.beliefs != code) & (code != 0)
+    rows, dims = np.nonzero(differs & (rng.random(state.beliefs.shape) < p))
+    if rows.size == 0:
+        return
+    new = step_toward(state.beliefs[rows, dims], code[dims], cfg.socialization_mode)
+    state.beliefs[rows, dims] = new
+    adopted = new == code[dims]
+    model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
+    if cfg.community:
+        record_flow(model, np.full(rows.size, RESEARCHER, dtype=np.int8), state.role[rows])
+
+
+def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
+    """Each member, with probability neighbor_learning_rate, copies a better neighbour once."""
+    state, cfg, rng = model.state, model.config, model.rng
+    if cfg.neighbor_learning_rate == 0:
+        return
+    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
+    learners = np.flatnonzero(rng.random(state.n) < p)
+    peers = model.ties.random_neighbour(learners, rng)
+    dims = rng.integers(0, state.m, size=learners.size)
+    through = rng.random(learners.size) < crossing_chance(
+        model, state.role[np.maximum(peers, 0)], state.role[learners]
+    )
+    ok = (peers >= 0) & through
+    learners, peers, dims = learners[ok], peers[ok], dims[ok]
+    better = performance[peers] > performance[learners]
+    theirs = state.beliefs[peers, dims]
+    copy = better & (theirs != 0) & (theirs != state.beliefs[learners, dims])
+    learners, peers, dims = learners[copy], peers[copy], dims[copy]
+    # beliefs read before any write: peers learn from last step's neighbours, synchronously
+    new = step_toward(
+        state.beliefs[learners, dims], state.beliefs[peers, dims], cfg.socialization_mode
+    )
+    state.beliefs[learners, dims] = new
+    adopted = (new == state.code[dims]) & (state.code[dims] != 0)
+    model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
+    record_flow(model, state.role[peers], state.role[learners])
+
+
+def superior_votes(
+    model: CommunityModel, actions: np.ndarray, performance: np.ndarray
+) -> np.ndarray:
+    """Per dimension, (#+1) - (#-1) among the superior group whose view reaches the code."""
+    state, cfg, rng = model.state, model.config, model.rng
+    code_score = int(model.reality.score(state.code[None, :])[0])
+    if cfg.superior_basis == "performance":
+        superior, views = performance > code_score, actions
+    else:
+        superior, views = model.reality.score(state.beliefs) > code_score, state.beliefs
+    rows = np.flatnonzero(superior)
+    if rows.size and (cfg.community or cfg.voice):
+        # a view reaches the code only if its holder speaks up and it crosses the walls
+        chance = crossing_chance(model, state.role[rows], np.int8(RESEARCHER))
+        if cfg.voice:
+            chance = chance * voice_probability(model, rows, listener(model, rows))
+        rows = rows[rng.random(rows.size) < chance]
+    model.counts["superior_group"] = int(rows.size)
+    return views[rows].sum(axis=0, dtype=np.int64)
+
+
+def learn_code(model: CommunityModel, actions: np.ndarray, performance: np.ndarray) -> None:
+    """March's code learning from the superior group's majority view."""
+    code, rng = model.state.code, model.rng
+    votes = superior_votes(model, actions, performance)
+    majority = np.sign(votes).astype(np.int8)
+    k = np.abs(votes)
+    p = 1.0 - (1.0 - model.config.code_learning_rate) ** k
+    change = (majority != 0) & (majority != code) & (rng.random(code.size) < p)
+    dims = np.flatnonzero(change)
+    if dims.size:
+        model.memory.overwrite(model, dims)
+        code[dims] = majority[dims]
+        model.counts["code_changes"] += int(dims.size)

@@ -1,0 +1,61 @@
+"""Organisational memory: which insight wrote each dimension of the code, and how far it spread.
+
+The code outlives the members who taught it. For every dimension written by a codified
+insight we follow its diffusion: reach (share of members who now hold it) and the time until
+it is held by ``diffusion_threshold`` of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from commsim.model.model import CommunityModel
+
+
+class OrgMemory:
+    """Per code dimension: the insight behind it, when it was codified, whether it diffused."""
+
+    def __init__(self, m: int) -> None:
+        self.source = np.full(m, -1, dtype=np.int64)  # insight id, -1 when not from an insight
+        self.codified_at = np.zeros(m, dtype=np.int64)
+        self.diffused = np.zeros(m, dtype=bool)
+        self.diffusion_times: list[int] = []
+
+    @property
+    def from_insight(self) -> np.ndarray:
+        return self.source >= 0
+
+    def overwrite(self, model: CommunityModel, dims: np.ndarray) -> None:
+        """The code changes on ``dims``: any insight behind them is superseded."""
+        old = self.source[dims]
+        live = old >= 0
+        model.ledger.log(model.steps, "superseded", old[live], -1)
+        self.source[dims] = -1
+        self.diffused[dims] = False
+
+    def record(
+        self, model: CommunityModel, ids: np.ndarray, dims: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Codified insights now stand behind their dimensions."""
+        del values  # the code itself holds the value
+        self.overwrite(model, dims)
+        self.source[dims] = ids
+        self.codified_at[dims] = model.steps
+
+    def track(self, model: CommunityModel, reach: np.ndarray) -> float:
+        """Log insights that crossed the threshold this step; return their mean reach."""
+        live = self.from_insight
+        if not live.any():
+            return float("nan")
+        crossed = live & ~self.diffused & (reach >= model.config.diffusion_threshold)
+        dims = np.flatnonzero(crossed)
+        if dims.size:
+            self.diffused[dims] = True
+            times = model.steps - self.codified_at[dims]
+            self.diffusion_times.extend(times.tolist())
+            adopters = np.round(reach[dims] * model.state.n).astype(np.int64)
+            model.ledger.log(model.steps, "diffused", self.source[dims], adopters)
+        return float(reach[live].mean())

@@ -1,0 +1,232 @@
+"""``CommunityModel``: a learning community on Mesa, its state held in NumPy arrays.
+
+One step runs these phases in order (docs/MODEL.md, "Process overview and scheduling"):
+
+1. scheduled interventions          6. verification and codification  (community.py)
+2. turnover               (turnover.py)  7. socialisation to the code     (learning.py)
+3. turbulence          (environment.py)  8. learning from peers           (learning.py)
+4. acting, performance    (practice.py)  9. code learning, March's p2     (learning.py)
+5. exploration -> insights (practice.py) then voice (voice.py)
+10. mentoring (community.py), safety drifts to the leaders' climate (voice.py), metrics.
+
+With practice, voice, community and peers switched off, phases 2, 3, 4, 7 and 9 are exactly
+March's (1991) model (configs/march1991.toml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.discrete_space import Network
+
+from commsim.config import Config, load_config
+from commsim.model import interventions
+from commsim.model.agents import Member
+from commsim.model.community import mentor, verify_and_codify
+from commsim.model.environment import RealityVector
+from commsim.model.insights import InsightLedger
+from commsim.model.learning import learn_code, learn_from_peers, socialize
+from commsim.model.memory import OrgMemory
+from commsim.model.metrics import COUNTERS, collect
+from commsim.model.organisation import build_hierarchy, build_ties
+from commsim.model.practice import act, explore
+from commsim.model.state import (
+    PRACTITIONER,
+    ROLE_NAMES,
+    OrgState,
+    draw_punitiveness,
+    random_beliefs,
+)
+from commsim.model.turnover import turnover
+from commsim.model.voice import drift_to_climate, speak_up
+
+
+def assign_roles(config: Config, rng: np.random.Generator) -> np.ndarray:
+    """Roles in the configured shares, placed at random in the organisation."""
+    n = config.n_agents
+    if not config.community:
+        return np.full(n, PRACTITIONER, dtype=np.int8)
+    shares = np.array(
+        [config.practitioner_share, config.researcher_share, config.capacity_builder_share]
+    )
+    counts = np.floor(shares * n).astype(np.int64)
+    counts[0] += n - counts.sum()
+    roles = np.repeat(np.arange(3, dtype=np.int8), counts)
+    return rng.permutation(roles)
+
+
+class CommunityModel(mesa.Model):
+    """Members with mental models, safety and roles, on an org chart with informal ties."""
+
+    def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):
+        cfg = load_config(config, **overrides)
+        super().__init__(rng=cfg.seed)
+        self.config = cfg
+        rng = self.rng
+        n, m = cfg.n_agents, cfg.m
+        self.reality = RealityVector(m, rng)
+        level, manager = build_hierarchy(n, cfg.span_of_control)
+        self.state = OrgState(
+            beliefs=random_beliefs(rng, n, m),
+            safety=np.full(n, cfg.initial_safety),
+            learning_rate=np.ones(n),
+            level=level,
+            manager=manager,
+            role=assign_roles(cfg, rng),
+            punitiveness=draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread),
+            joined=np.zeros(n, dtype=np.int64),
+            code=np.zeros(m, dtype=np.int8),
+        )
+        self.ties = build_ties(manager, cfg.team_ties, cfg.informal_ties, rng)
+        self.top = 0
+        self.n_levels = int(level.max()) + 1
+        self.integration = cfg.integration
+        self.ledger = InsightLedger()
+        self.memory = OrgMemory(m)
+        self.intervention_log: list[dict[str, Any]] = []
+        self.knowledge_history: list[float] = []
+        self.counts = dict.fromkeys(COUNTERS, 0)
+        self.sample_rows = np.sort(rng.choice(n, size=min(cfg.agent_sample_size, n), replace=False))
+        self._rows: list[dict[str, Any]] = []
+        self._agent_frames: list[pd.DataFrame] = []
+        self._in_step = False
+        self._grid: Network | None = None
+        self._views: list[Member] | None = None
+        self._apply_scheduled()
+        self._record()
+
+    # --- the step ----------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One period: every phase, vectorised over members, in the documented order."""
+        cfg = self.config
+        self._in_step = True
+        self.counts = dict.fromkeys(COUNTERS, 0)
+        self._apply_scheduled()
+        turnover(self)
+        self.reality.drift(cfg.turbulence_rate, self.rng)
+        actions, performance = act(self)
+        explore(self)
+        if cfg.voice:
+            speak_up(self)
+        if cfg.community or cfg.leadership == "hero":
+            verify_and_codify(self)
+        socialize(self)
+        learn_from_peers(self, performance)
+        learn_code(self, actions, performance)
+        if cfg.community:
+            mentor(self)
+        drift_to_climate(self)
+        self._in_step = False
+        self._record()
+        if cfg.stop_at_equilibrium and self.at_equilibrium():
+            self.running = False
+
+    def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
+        """Step until ``steps`` (default: the config's) or equilibrium, reporting progress."""
+        for _ in range(self.config.steps if steps is None else steps):
+            if not self.running:
+                break
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+
+    def at_equilibrium(self) -> bool:
+        """No rule can change any belief or the code any more (March's stable equilibrium)."""
+        cfg, state = self.config, self.state
+        if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate:
+            return False
+        if self.ledger.pool_id.size or not (state.beliefs == state.code).all():
+            return False
+        code_score = int(self.reality.score(state.code[None, :])[0])
+        best = self.reality.score(state.beliefs)
+        if cfg.superior_basis == "performance":
+            best = best + (state.beliefs == 0).sum(axis=1)
+        return not (best > code_score).any()
+
+    # --- interventions -----------------------------------------------------------------
+
+    def intervene(self, action: str, **params: Any) -> None:
+        """Apply a named intervention now (see ``commsim.model.interventions.ACTIONS``)."""
+        interventions.apply(self, action, **params)
+
+    @property
+    def next_step(self) -> int:
+        """The step whose dynamics an intervention applied now first affects."""
+        return self.steps if self._in_step or not self._rows else self.steps + 1
+
+    def _apply_scheduled(self) -> None:
+        for spec in self.config.interventions:
+            if spec.step == self.steps:
+                self.intervene(spec.action, **spec.model_dump(exclude={"action", "step"}))
+
+    # --- data --------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        self._rows.append(collect(self))
+        every = self.config.agent_sample_every
+        if self.sample_rows.size and self.steps % every == 0:
+            self._agent_frames.append(self._agent_snapshot())
+
+    def _agent_snapshot(self) -> pd.DataFrame:
+        rows, state = self.sample_rows, self.state
+        return pd.DataFrame(
+            {
+                "step": np.full(rows.size, self.steps, dtype=np.int64),
+                "member": rows.astype(np.int64),
+                "level": state.level[rows].astype(np.int64),
+                "role": pd.Categorical.from_codes(state.role[rows], ROLE_NAMES),
+                "manager": state.manager[rows],
+                "safety": state.safety[rows],
+                "learning_rate": state.learning_rate[rows],
+                "punitiveness": state.punitiveness[rows],
+                "knowledge": self.reality.score(state.beliefs[rows]) / state.m,
+                "tenure": self.steps - state.joined[rows],
+            }
+        )
+
+    def model_frame(self) -> pd.DataFrame:
+        """One row per step (step 0 is the initial state): every metric."""
+        return pd.DataFrame(self._rows)
+
+    def agent_frame(self) -> pd.DataFrame:
+        """Sampled members' state every ``agent_sample_every`` steps."""
+        if not self._agent_frames:
+            return self._agent_snapshot().iloc[0:0]
+        return pd.concat(self._agent_frames, ignore_index=True)
+
+    def insight_frame(self) -> pd.DataFrame:
+        """The insight event log: one row per lifecycle event."""
+        return self.ledger.frame()
+
+    def intervention_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.intervention_log, columns=["step", "action", "params"])
+
+    # --- Mesa views, created on first use ----------------------------------------------
+
+    @property
+    def grid(self) -> Network:
+        """The organisation as a Mesa ``Network`` space (topological: ``layout=None``)."""
+        if self._grid is None:
+            graph = self.ties.to_networkx(self.state.n)
+            self._grid = Network(graph, random=self.random, layout=None)
+        return self._grid
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Mesa's AgentSet of ``Member`` views (built on first access)."""
+        if self._views is None:
+            self._views = []
+            grid = self.grid
+            self._views = [Member(self, row, grid[row]) for row in range(self.state.n)]
+        return super().agents
+
+    def member(self, row: int) -> Member:
+        """The Mesa view of one member."""
+        _ = self.agents
+        assert self._views is not None
+        return self._views[row]

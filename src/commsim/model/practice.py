@@ -1,0 +1,45 @@
+"""Practice: members act on their mental models and meet reality.
+
+Acting gives every member a performance (March's reading, after Christensen 2015: where a
+belief is 0 the member tries either way at random). Exploring practitioners and researchers
+get noisy feedback on one dimension; where it contradicts their belief, they learn from it
+and an insight is born.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
+
+if TYPE_CHECKING:
+    from commsim.model.model import CommunityModel
+
+
+def act(model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's actions (beliefs, coin flips where undecided) and their performance."""
+    beliefs = model.state.beliefs
+    undecided = beliefs == 0
+    coins = (2 * model.rng.integers(0, 2, size=beliefs.shape, dtype=np.int8) - 1).astype(np.int8)
+    actions = np.where(undecided, coins, beliefs)
+    return actions, model.reality.score(actions)
+
+
+def explore(model: CommunityModel) -> None:
+    """Practitioners (and researchers, with less noise) test one belief against reality."""
+    cfg, state, rng = model.config, model.state, model.rng
+    explorers = np.flatnonzero(
+        (state.role != CAPACITY_BUILDER) & (rng.random(state.n) < cfg.exploration_rate)
+    )
+    if explorers.size == 0:
+        return
+    dims = rng.integers(0, state.m, size=explorers.size)
+    noise = np.where(state.role[explorers] == RESEARCHER, cfg.research_noise, cfg.practice_noise)
+    seen = model.reality.observe(dims, noise, rng)
+    differs = seen != state.beliefs[explorers, dims]
+    members, dims, seen = explorers[differs], dims[differs], seen[differs]
+    state.beliefs[members, dims] = seen
+    model.ledger.generate(model.steps, members, dims, seen, in_flight=cfg.voice)
+    model.counts["insights_generated"] += members.size

@@ -1,0 +1,51 @@
+"""The organisation's state as arrays: every phase of a step reads and writes these.
+
+Rows are *positions* in the organisation (a seat in the org chart). Turnover replaces the
+occupant of a position, so row ``i`` keeps its level, manager and role while its beliefs,
+safety and learning rate start afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = 0, 1, 2
+ROLE_NAMES = ("practitioner", "researcher", "capacity_builder")
+NO_MANAGER = -1
+
+
+@dataclass
+class OrgState:
+    """Members' mental models and traits, and the organisational code (its memory)."""
+
+    beliefs: np.ndarray  # (N, m) int8 in {-1, 0, +1}: each member's mental model
+    safety: np.ndarray  # (N,) float64 in [0, 1]: psychological safety
+    learning_rate: np.ndarray  # (N,) float64 >= 1 multiplier, raised by mentoring
+    level: np.ndarray  # (N,) int16, 0 = front line
+    manager: np.ndarray  # (N,) int64 row of the manager, NO_MANAGER at the top
+    role: np.ndarray  # (N,) int8: PRACTITIONER, RESEARCHER or CAPACITY_BUILDER
+    punitiveness: np.ndarray  # (N,) float64: chance a manager punishes dissenting voice
+    joined: np.ndarray  # (N,) int64 step the current occupant joined
+    code: np.ndarray  # (m,) int8 in {-1, 0, +1}: the organisational code
+
+    @property
+    def n(self) -> int:
+        return self.beliefs.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.beliefs.shape[1]
+
+
+def random_beliefs(rng: np.random.Generator, rows: int, m: int) -> np.ndarray:
+    """Naive mental models: each belief -1, 0 or +1 with equal probability (March 1991)."""
+    return (rng.integers(0, 3, size=(rows, m), dtype=np.int8) - 1).astype(np.int8)
+
+
+def draw_punitiveness(
+    rng: np.random.Generator, size: int, mean: float, spread: float
+) -> np.ndarray:
+    """Leaders' punitiveness: normal around the configured style, clipped to [0, 1]."""
+    return np.clip(rng.normal(mean, spread, size=size), 0.0, 1.0)

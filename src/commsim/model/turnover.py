@@ -1,0 +1,43 @@
+"""Turnover: members leave and newcomers with naive mental models and default traits join.
+
+The position (row) stays: its level, manager and role. What leaves is the occupant's
+knowledge, safety and learning rate -- and any insight they had not yet voiced.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.model.insights import AWAITING_VOICE
+from commsim.model.state import draw_punitiveness, random_beliefs
+
+if TYPE_CHECKING:
+    from commsim.model.model import CommunityModel
+
+
+def replace_members(model: CommunityModel, leavers: np.ndarray) -> None:
+    """Newcomers take the leavers' positions; the leavers' unvoiced insights are lost."""
+    if leavers.size == 0:
+        return
+    state, cfg, rng = model.state, model.config, model.rng
+    state.beliefs[leavers] = random_beliefs(rng, leavers.size, state.m)
+    state.safety[leavers] = cfg.initial_safety
+    state.learning_rate[leavers] = 1.0
+    state.joined[leavers] = model.steps
+    state.punitiveness[leavers] = draw_punitiveness(
+        rng, leavers.size, cfg.punitiveness, cfg.punitiveness_spread
+    )
+    ledger = model.ledger
+    gone = np.isin(ledger.pool_holder, leavers) & (ledger.pool_stage == AWAITING_VOICE)
+    ledger.log(model.steps, "lost", ledger.pool_id[gone], ledger.pool_holder[gone])
+    ledger.keep(~gone)
+    model.counts["departures"] += int(leavers.size)
+
+
+def turnover(model: CommunityModel) -> None:
+    """Each member leaves with probability turnover_rate (March's p3)."""
+    rate = model.config.turnover_rate
+    if rate > 0:
+        replace_members(model, np.flatnonzero(model.rng.random(model.state.n) < rate))
