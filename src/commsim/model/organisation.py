@@ -32,6 +32,8 @@ def level_sizes(n: int, span: int) -> list[int]:
         else:
             hi = mid - 1
     sizes = total(lo)
+    if len(sizes) == 1 and n > 1:
+        sizes = [1, 1]  # even a pair has a manager
     sizes[0] += n - sum(sizes)  # the rounding remainder joins the front line
     return sizes
 

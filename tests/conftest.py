@@ -1,0 +1,26 @@
+"""Shared helpers: small, fast scenarios built from the real configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from commsim.model.model import CommunityModel
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+
+
+def run_model(steps: int = 40, **overrides: object) -> tuple[CommunityModel, pd.DataFrame]:
+    """A small model run for ``steps``; returns the model and its step table."""
+    params = {"n_agents": 150, "steps": steps, "agent_sample_size": 0} | overrides
+    model = CommunityModel(None, **params)
+    model.run()
+    return model, model.model_frame()
+
+
+@pytest.fixture
+def march_path() -> Path:
+    return CONFIGS / "march1991.toml"
