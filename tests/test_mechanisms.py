@@ -74,8 +74,13 @@ def test_hero_leadership_bottlenecks_voice_and_codification() -> None:
 
 def test_safety_drifts_to_the_climate_the_manager_sets() -> None:
     model, _ = run_model(
-        steps=150, voice=False, community=False, punitiveness=0.3, punitiveness_spread=0.0,
-        climate_drift=0.1, initial_safety=0.1,
+        steps=150,
+        voice=False,
+        community=False,
+        punitiveness=0.3,
+        punitiveness_spread=0.0,
+        climate_drift=0.1,
+        initial_safety=0.1,
     )
     assert model.state.safety == pytest.approx(0.7, abs=0.01)
 
@@ -114,10 +119,12 @@ def test_only_practitioners_and_researchers_generate_insights() -> None:
 
 def test_mentoring_raises_learning_rate_and_safety() -> None:
     params = dict(voice=False, climate_drift=0.0, steps=30)
-    coached, _ = run_model(mentoring_rate=1.0, capacity_builder_share=0.2, practitioner_share=0.6,
-                           **params)
-    alone, _ = run_model(mentoring_rate=0.0, capacity_builder_share=0.2, practitioner_share=0.6,
-                         **params)
+    coached, _ = run_model(
+        mentoring_rate=1.0, capacity_builder_share=0.2, practitioner_share=0.6, **params
+    )
+    alone, _ = run_model(
+        mentoring_rate=0.0, capacity_builder_share=0.2, practitioner_share=0.6, **params
+    )
     assert coached.state.learning_rate.mean() > 1.1
     assert alone.state.learning_rate.mean() == 1.0
     assert coached.state.safety.mean() > alone.state.safety.mean() + 0.05
@@ -154,8 +161,9 @@ def test_insight_lifecycle_is_consistent() -> None:
 
 
 def test_codified_insights_diffuse() -> None:
-    model, df = run_model(steps=80, code_learning_rate=0.0, turbulence_rate=0.03,
-                          socialization_rate=0.3)
+    model, df = run_model(
+        steps=80, code_learning_rate=0.0, turbulence_rate=0.03, socialization_rate=0.3
+    )
     assert df.insights_adopted.sum() > 0
     assert df.diffusion_reach.dropna().between(0, 1).all()
     diffused = model.insight_frame().query("event == 'diffused'")
@@ -184,8 +192,9 @@ def test_socialisation_never_touches_dimensions_where_the_code_is_silent() -> No
 
 
 def test_code_learns_the_superior_majority() -> None:
-    model = CommunityModel("configs/march1991.toml", code_learning_rate=1.0,
-                           superior_basis="knowledge")
+    model = CommunityModel(
+        "configs/march1991.toml", code_learning_rate=1.0, superior_basis="knowledge"
+    )
     reality = model.reality.values
     beliefs = model.state.beliefs
     beliefs[:] = 0
@@ -201,8 +210,9 @@ def test_code_ignores_a_split_superior_group_and_p2_zero() -> None:
     actions, perf = act(model)
     learn_code(model, actions, perf)
     assert (model.state.code == 0).all()
-    tie = CommunityModel("configs/march1991.toml", code_learning_rate=1.0,
-                         superior_basis="knowledge")
+    tie = CommunityModel(
+        "configs/march1991.toml", code_learning_rate=1.0, superior_basis="knowledge"
+    )
     r = tie.reality.values
     tie.state.beliefs[:] = 0
     tie.state.beliefs[0] = r

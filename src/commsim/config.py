@@ -83,6 +83,19 @@ Intervention = Annotated[
     Field(discriminator="action"),
 ]
 
+_ACTION_TAGS = {
+    cls.model_fields["action"].annotation.__args__[0]
+    for cls in (
+        RaiseSafety,
+        SetPunitiveness,
+        FlattenHierarchy,
+        AddCapacityBuilders,
+        SetIntegration,
+        ReorganisationShock,
+        RealityShock,
+    )
+}
+
 # Rough bytes a member costs at run time beyond its m belief bytes (see estimate_memory).
 _BYTES_PER_MEMBER = 400
 _BYTES_PER_BELIEF = 4
@@ -185,7 +198,8 @@ def _known_hint(name: str) -> str:
 
 
 def format_validation_error(err: dict[str, Any], source: str) -> str:
-    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+    skip = _ACTION_TAGS | {"function-after[_shares_sum_to_one(), Config]"}
+    loc = ".".join(str(p) for p in err["loc"] if str(p) not in skip)
     field = loc or "config"
     kind = err["type"]
     if kind == "extra_forbidden":

@@ -1,0 +1,125 @@
+"""Configs are validated data: every mistake is one line naming the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commsim.config import Config, ConfigError, load_config, parse_assignment
+from commsim.model.model import CommunityModel
+
+from .conftest import CONFIGS
+
+PROBS = [
+    name
+    for name, f in Config.model_fields.items()
+    if f.annotation is float and any(getattr(m, "le", None) == 1.0 for m in f.metadata)
+]
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_preset_is_valid_and_runs(path: Path) -> None:
+    cfg = load_config(path)
+    assert cfg.name == path.stem
+    model = CommunityModel(cfg, steps=3, n_agents=min(cfg.n_agents, 120))
+    model.run()
+    assert len(model.model_frame()) == 4
+
+
+def write(tmp_path: Path, text: str, suffix: str = ".toml") -> Path:
+    p = tmp_path / f"c{suffix}"
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            "n_agents = 100\nintegrashun = 0.5",
+            "unknown field 'integrashun': did you mean 'integration'?",
+        ),
+        ("integration = 1.5", "field 'integration': Input should be less than or equal to 1"),
+        ('n_agents = "many"', "field 'n_agents'"),
+        ("leadership = 'tyrant'", "field 'leadership'"),
+        ("researcher_share = 0.5", "must sum to 1"),
+        ("n_agents = 10_000_000_000", "field 'n_agents'"),
+        ("[[interventions]]\nstep = 3\naction = 'fire_everyone'", "unknown action"),
+        ("[[interventions]]\nstep = 3\naction = 'set_integration'\nvalue = 2", "interventions.0"),
+        ("n_agents = ", "not valid TOML"),
+    ],
+)
+def test_mistakes_give_one_line_naming_file_and_field(
+    tmp_path: Path, text: str, needle: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    assert needle in message
+
+
+def test_yaml_is_accepted_and_loaded_safely(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "n_agents: 77\nintegration: 0.3\n", ".yaml")).n_agents == 77
+    evil = write(tmp_path, "n_agents: !!python/object/apply:os.system ['echo pwned']\n", ".yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(evil)
+
+
+def test_memory_estimate_refuses_impossible_sizes() -> None:
+    with pytest.raises(ConfigError, match=r"n_agents.*GiB"):
+        load_config(None, n_agents=5_000_000_000)
+    load_config(None, n_agents=1_000_000)  # a million members fits on a laptop
+
+
+def test_overrides_are_validated_like_files() -> None:
+    assert load_config("configs/default.toml", integration=0.1).integration == 0.1
+    with pytest.raises(ConfigError, match="unknown parameter 'integation'"):
+        load_config("configs/default.toml", integation=0.1)
+    assert parse_assignment("integration=0.25") == ("integration", 0.25)
+    assert parse_assignment("leadership=hero") == ("leadership", "hero")
+    assert parse_assignment("voice=false") == ("voice", False)
+    with pytest.raises(ConfigError):
+        parse_assignment("integration")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.fixed_dictionaries({name: st.floats(0, 1) for name in PROBS[:12]}),
+    n=st.integers(2, 120),
+    m=st.integers(1, 40),
+    span=st.integers(2, 9),
+    community=st.booleans(),
+    voice=st.booleans(),
+    leadership=st.sampled_from(["collective", "hero"]),
+)
+def test_any_valid_config_runs(values, n, m, span, community, voice, leadership) -> None:
+    model = CommunityModel(
+        None,
+        n_agents=n,
+        m=m,
+        span_of_control=span,
+        community=community,
+        voice=voice,
+        leadership=leadership,
+        steps=4,
+        **values,
+    )
+    model.run()
+    df = model.model_frame()
+    assert len(df) == 5
+    assert df.code_knowledge.between(-1, 1).all() and df.mean_safety.between(0, 1).all()
+    assert set(model.state.beliefs.ravel().tolist()) <= {-1, 0, 1}
+    assert ((model.state.safety >= 0) & (model.state.safety <= 1)).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(PROBS), value=st.one_of(st.floats(-5, -1e-9), st.floats(1.0001, 5)))
+def test_probabilities_outside_zero_one_are_refused(name: str, value: float) -> None:
+    with pytest.raises(ConfigError, match=f"field '{name}'"):
+        load_config(None, **{name: value})

@@ -1,0 +1,76 @@
+"""March (1991) as an exact special case: the preset and the paper's qualitative findings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commsim.config import load_config
+from commsim.model.model import CommunityModel
+
+
+def equilibrium_knowledge(p1: float, p2: float, seeds: range, **extra: object) -> np.ndarray:
+    out = []
+    for seed in seeds:
+        model = CommunityModel(
+            "configs/march1991.toml",
+            socialization_rate=p1,
+            code_learning_rate=p2,
+            seed=seed,
+            **extra,
+        )
+        model.run()
+        out.append(model.model_frame().code_knowledge.iloc[-1])
+    return np.array(out)
+
+
+def test_preset_is_marchs_model() -> None:
+    cfg = load_config("configs/march1991.toml")
+    assert (cfg.n_agents, cfg.m) == (50, 30)
+    assert not (cfg.voice or cfg.community)
+    assert cfg.exploration_rate == cfg.neighbor_learning_rate == 0.0
+    model = CommunityModel(cfg)
+    model.run()
+    df = model.model_frame()
+    # nothing but March's two learning rules moved anything
+    assert df.insights_generated.sum() == df.flows.sum() == df.mentorings.sum() == 0
+    assert (df.code_knowledge.iloc[0], df.mean_knowledge.abs().iloc[0] < 0.2) == (0.0, True)
+
+
+def test_runs_to_a_stable_equilibrium_before_the_step_limit() -> None:
+    model = CommunityModel("configs/march1991.toml", seed=3)
+    model.run()
+    assert not model.running and model.at_equilibrium()
+    assert model.steps < model.config.steps
+    # at equilibrium all individuals and the code share the same beliefs (March 1991: 75)
+    assert (model.state.beliefs == model.state.code).all()
+
+
+def test_slow_socialisation_gives_higher_equilibrium_knowledge_with_fast_code_learning() -> None:
+    """March's Figure 1: for p2 = 0.9, p1 = 0.1 beats p1 = 0.9 clearly (~0.96 vs ~0.72)."""
+    slow = equilibrium_knowledge(0.1, 0.9, range(40))
+    fast = equilibrium_knowledge(0.9, 0.9, range(40))
+    se = np.sqrt(slow.var(ddof=1) / slow.size + fast.var(ddof=1) / fast.size)
+    assert slow.mean() - fast.mean() > 5 * se
+    assert slow.mean() > 0.9 and fast.mean() < 0.8
+
+
+def test_fast_code_learning_helps_only_with_slow_socialisation() -> None:
+    """The curves of Figure 1 cross: p2 = 0.9 beats p2 = 0.1 at p1 = 0.1, not at p1 = 0.9."""
+    seeds = range(40)
+    assert (
+        equilibrium_knowledge(0.1, 0.9, seeds).mean()
+        > equilibrium_knowledge(0.1, 0.1, seeds).mean()
+    )
+    assert (
+        equilibrium_knowledge(0.9, 0.9, seeds).mean()
+        < equilibrium_knowledge(0.9, 0.1, seeds).mean()
+    )
+
+
+def test_turbulence_erodes_code_knowledge_without_turnover() -> None:
+    """March's turbulence result: knowledge decays when nothing brings in new views."""
+    calm = equilibrium_knowledge(0.5, 0.5, range(15), stop_at_equilibrium=False, steps=200)
+    rough = equilibrium_knowledge(
+        0.5, 0.5, range(15), stop_at_equilibrium=False, steps=200, turbulence_rate=0.02
+    )
+    assert rough.mean() < calm.mean() - 0.3

@@ -1,0 +1,156 @@
+"""The model as Mesa sees it, determinism, interventions and the collected data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from mesa import DataCollector
+from mesa.discrete_space import Network
+
+from commsim.config import ConfigError
+from commsim.model.interventions import ACTIONS
+from commsim.model.model import CommunityModel
+from commsim.model.state import CAPACITY_BUILDER
+
+from .conftest import run_model
+
+
+def test_same_seed_same_everything_and_other_seed_differs() -> None:
+    a, df_a = run_model(seed=7, turnover_rate=0.02, turbulence_rate=0.02, agent_sample_size=20)
+    b, df_b = run_model(seed=7, turnover_rate=0.02, turbulence_rate=0.02, agent_sample_size=20)
+    pd.testing.assert_frame_equal(df_a, df_b)
+    pd.testing.assert_frame_equal(a.insight_frame(), b.insight_frame())
+    pd.testing.assert_frame_equal(a.agent_frame(), b.agent_frame())
+    _, df_c = run_model(seed=8, turnover_rate=0.02, turbulence_rate=0.02)
+    assert not df_a.equals(df_c)
+
+
+def test_mesa_views_read_and_write_the_arrays() -> None:
+    model = CommunityModel(None, n_agents=80)
+    assert model._views is None  # nothing built until asked for
+    agents = model.agents
+    assert len(agents) == 80
+    assert isinstance(model.grid, Network)
+    member = model.member(10)
+    assert member.cell.coordinate == 10
+    member.safety = 0.25
+    assert model.state.safety[10] == 0.25
+    model.state.beliefs[10] = model.reality.values
+    assert member.knowledge == 1.0
+    boss = member.manager
+    assert boss is not None and boss.level == member.level + 1
+    with pytest.raises(ValueError, match="safety"):
+        member.safety = 1.5
+    researchers = agents.select(lambda a: a.role == "researcher")
+    assert len(researchers) == int((model.state.role == 1).sum())
+    neighbours = {a.row for a in member.cell.neighborhood.agents}
+    assert neighbours == set(model.ties.indices[model.ties.indptr[10] : model.ties.indptr[11]])
+
+
+def test_mesa_datacollector_works_on_the_views() -> None:
+    model = CommunityModel(None, n_agents=60)
+    dc = DataCollector(
+        model_reporters={"code": lambda m: m.model_frame().code_knowledge.iloc[-1]},
+        agent_reporters={"safety": "safety", "level": "level"},
+    )
+    for _ in range(3):
+        model.step()
+        dc.collect(model)
+    agents = dc.get_agent_vars_dataframe()
+    assert len(agents) == 3 * 60
+    last = agents.xs(3, level="Step").safety.to_numpy()
+    assert np.allclose(np.sort(last), np.sort(model.state.safety))
+
+
+def test_model_table_has_one_row_per_step_and_every_metric() -> None:
+    _, df = run_model(steps=25)
+    assert df.step.tolist() == list(range(26))
+    for column in [
+        "code_knowledge",
+        "code_accuracy",
+        "mean_knowledge",
+        "knowledge_sd",
+        "belief_diversity",
+        "insights_generated",
+        "insights_voiced",
+        "insights_suppressed",
+        "insights_codified",
+        "insights_adopted",
+        "voice_rate_upward",
+        "safety_level_0",
+        "safety_practitioner",
+        "safety_researcher",
+        "safety_capacity_builder",
+        "cross_role_share",
+        "diffusion_reach",
+        "diffusion_time",
+        "advancement",
+        "interventions",
+    ]:
+        assert column in df.columns
+    assert ((df.code_accuracy >= 0) & (df.code_accuracy <= 1)).all()
+
+
+def test_advancement_tells_steady_progress_from_oscillation() -> None:
+    from commsim.model.metrics import advancement
+
+    assert advancement([0.1, 0.2, 0.3, 0.4], 10) == pytest.approx(1.0)
+    assert advancement([0.1, 0.3, 0.1, 0.3, 0.1], 10) == pytest.approx(0.0)
+    assert advancement([0.5, 0.4, 0.3], 10) == pytest.approx(-1.0)
+    assert advancement([0.0, 9.0, 0.1, 0.2], 2) == pytest.approx(-8.8 / 9.0)  # last 2 steps only
+
+
+class TestInterventions:
+    def model(self) -> CommunityModel:
+        model = CommunityModel(None, n_agents=200, seed=2)
+        model.run(5)
+        return model
+
+    def test_each_action_changes_what_it_names_and_is_recorded(self) -> None:
+        m = self.model()
+        before = m.state.safety.copy()
+        m.intervene("raise_safety", amount=0.2)
+        assert np.allclose(m.state.safety, np.minimum(before + 0.2, 1))
+        m.intervene("set_punitiveness", value=0.9)
+        leads = np.unique(m.state.manager[m.state.manager >= 0])
+        assert (m.state.punitiveness[leads] == 0.9).all()
+        top_level = int(m.state.level.max())
+        m.intervene("flatten_hierarchy")
+        assert int(m.state.level.max()) == -(-top_level // 2)
+        cbs = (m.state.role == CAPACITY_BUILDER).sum()
+        m.intervene("add_capacity_builders", share=0.5)
+        assert (m.state.role == CAPACITY_BUILDER).sum() > cbs + 50
+        m.intervene("set_integration", value=0.0)
+        assert m.integration == 0.0
+        reality = m.reality.values.copy()
+        m.intervene("reality_shock", share=0.5)
+        assert (m.reality.values != reality).sum() == 15
+        m.intervene("reorganisation_shock", share=1.0, min_level=1)
+        assert (m.state.joined[m.state.level >= 1] == m.steps).all()
+        log = m.intervention_frame()
+        assert sorted(log.action) == sorted(ACTIONS)
+        assert (log.step == 5).all()
+        m.step()
+        assert m.model_frame().interventions.iloc[-1] == ""  # logged at the step it came in
+
+    def test_out_of_range_input_is_refused_by_the_model(self) -> None:
+        m = self.model()
+        with pytest.raises(ConfigError, match="field 'value'"):
+            m.intervene("set_integration", value=1.5)
+        with pytest.raises(ConfigError, match="unknown action"):
+            m.intervene("fire_everyone")
+        with pytest.raises(ConfigError, match="unknown field 'amout'"):
+            m.intervene("raise_safety", amout=0.1)
+        assert m.intervention_log == []
+
+    def test_scheduled_interventions_land_at_their_step(self) -> None:
+        sched = (
+            {"step": 3, "action": "set_integration", "value": 0.0},
+            {"step": 0, "action": "raise_safety", "amount": 0.3},
+        )
+        _model, df = run_model(steps=6, interventions=sched, initial_safety=0.2)
+        assert df.interventions.tolist()[:4] == ["raise_safety", "", "", "set_integration"]
+        assert df.integration.tolist()[:4] == [0.8, 0.8, 0.8, 0.0]
+        assert df.mean_safety.iloc[0] == pytest.approx(0.5)
+        assert df.cross_role_flows.iloc[3:].sum() == 0
