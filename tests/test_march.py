@@ -32,7 +32,7 @@ def test_preset_is_marchs_model() -> None:
     model.run()
     df = model.model_frame()
     # nothing but March's two learning rules moved anything
-    assert df.insights_generated.sum() == df.flows.sum() == df.mentorings.sum() == 0
+    assert df.insights_generated.sum() == df.cross_role_flows.sum() == df.mentorings.sum() == 0
     assert (df.code_knowledge.iloc[0], df.mean_knowledge.abs().iloc[0] < 0.2) == (0.0, True)
 
 

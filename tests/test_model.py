@@ -127,12 +127,15 @@ class TestInterventions:
         m.intervene("reality_shock", share=0.5)
         assert (m.reality.values != reality).sum() == 15
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
-        assert (m.state.joined[m.state.level >= 1] == m.steps).all()
+        assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
+        assert (m.state.joined[m.state.level >= 1] == 6).all()
         log = m.intervention_frame()
         assert sorted(log.action) == sorted(ACTIONS)
-        assert (log.step == 5).all()
+        assert (log.step == 6).all()
         m.step()
-        assert m.model_frame().interventions.iloc[-1] == ""  # logged at the step it came in
+        last = m.model_frame().iloc[-1]
+        assert sorted(last.interventions.split(";")) == sorted(ACTIONS)
+        assert last.departures > 0  # the shock's leavers count in the row of the step it shaped
 
     def test_out_of_range_input_is_refused_by_the_model(self) -> None:
         m = self.model()

@@ -112,11 +112,11 @@ class Config(_Strict):
     # size and task environment
     n_agents: int = Field(default=200, ge=2)
     m: int = Field(default=30, ge=1, le=100_000)
-    turbulence_rate: Prob = 0.0
+    turbulence_rate: Prob = 0.02
 
     # March (1991): learning between members and the organisational code
     socialization_rate: Prob = 0.1
-    code_learning_rate: Prob = 0.5
+    code_learning_rate: Prob = 0.1
     socialization_mode: Literal["gradual", "jump"] = "gradual"
     superior_basis: Literal["performance", "knowledge"] = "performance"
     turnover_rate: Prob = 0.0

@@ -36,64 +36,71 @@ def record_flow(model: CommunityModel, source: np.ndarray, target: np.ndarray) -
     model.counts["cross_role_flows"] += int((source != target).sum())
 
 
+def assign_verifiers(model: CommunityModel, rows: np.ndarray) -> np.ndarray:
+    """Newly queued insights get a verifier, once: a random researcher, or the hero.
+
+    The insight meets the wall between roles here, once; returns which rows it stopped.
+    """
+    ledger, state, rng = model.ledger, model.state, model.rng
+    holders = ledger.pool_holder[rows]
+    if model.config.leadership == "hero":
+        ledger.pool_verifier[rows] = model.top
+        return np.zeros(rows.size, dtype=bool)
+    researchers = np.flatnonzero(state.role == RESEARCHER)
+    if researchers.size == 0:
+        return np.ones(rows.size, dtype=bool)
+    verifier = researchers[rng.integers(0, researchers.size, size=rows.size)]
+    ledger.pool_verifier[rows] = verifier
+    chance = crossing_chance(model, state.role[holders], state.role[verifier])
+    return rng.random(rows.size) >= chance
+
+
+def first_come(verifier: np.ndarray, capacity: int, rng: np.random.Generator) -> np.ndarray:
+    """Which entries each verifier takes this step: at most ``capacity``, in random order."""
+    order = rng.permutation(verifier.size)
+    order = order[np.argsort(verifier[order], kind="stable")]
+    v = verifier[order]
+    first = np.r_[0, np.flatnonzero(v[1:] != v[:-1]) + 1] if v.size else np.empty(0, np.int64)
+    rank = np.arange(v.size) - np.repeat(first, np.diff(np.r_[first, v.size]))
+    served = np.zeros(verifier.size, dtype=bool)
+    served[order[rank < capacity]] = True
+    return served
+
+
 def verify_and_codify(model: CommunityModel) -> None:
     """Researchers (or the hero leader) check queued insights; verified ones enter the code."""
     ledger, state, rng, cfg = model.ledger, model.state, model.rng, model.config
+    step = model.steps
+    new = np.flatnonzero((ledger.pool_stage == AWAITING_VERIFICATION) & (ledger.pool_verifier < 0))
+    walled = new[assign_verifiers(model, new)]
+    ledger.log(step, "walled", ledger.pool_id[walled], ledger.pool_holder[walled])
+    model.counts["insights_walled"] += walled.size
+    ledger.drop(walled)
+
     queued = np.flatnonzero(ledger.pool_stage == AWAITING_VERIFICATION)
     if queued.size == 0:
         return
-    step = model.steps
-    holders = ledger.pool_holder[queued]
-    hero = cfg.leadership == "hero"
-    researchers = np.flatnonzero(state.role == RESEARCHER)
-    if hero:
-        verifier = np.full(queued.size, model.top, dtype=np.int64)
-        through = np.ones(queued.size, dtype=bool)
-    elif researchers.size == 0:
-        ledger.log(step, "walled", ledger.pool_id[queued], holders)
-        model.counts["insights_walled"] += queued.size
-        keep = np.ones(ledger.pool_id.size, dtype=bool)
-        keep[queued] = False
-        ledger.keep(keep)
-        return
-    else:
-        verifier = researchers[rng.integers(0, researchers.size, size=queued.size)]
-        chance = crossing_chance(model, state.role[holders], state.role[verifier])
-        through = rng.random(queued.size) < chance
-    walled = ~through
-
-    # each verifier takes at most verification_capacity insights a step, in random order
-    served = np.zeros(queued.size, dtype=bool)
-    cand = np.flatnonzero(through)
-    order = cand[rng.permutation(cand.size)]
-    order = order[np.argsort(verifier[order], kind="stable")]
-    v = verifier[order]
-    first = np.r_[0, np.flatnonzero(v[1:] != v[:-1]) + 1]
-    rank = np.arange(order.size) - np.repeat(first, np.diff(np.r_[first, order.size]))
-    served[order[rank < cfg.verification_capacity]] = True
+    verifier = ledger.pool_verifier[queued]
+    served = first_come(verifier, cfg.verification_capacity, rng)
     waited = step - ledger.pool_since[queued] + 1
-    expired = through & ~served & (waited >= cfg.insight_ttl)
+    expired = ~served & (waited >= cfg.insight_ttl)
 
     ids, dims, values = ledger.pool_id[queued], ledger.pool_dim[queued], ledger.pool_value[queued]
-    noise = cfg.practice_noise if hero else cfg.research_noise
+    holders = ledger.pool_holder[queued]
+    noise = cfg.practice_noise if cfg.leadership == "hero" else cfg.research_noise
     s = np.flatnonzero(served)
     seen = model.reality.observe(dims[s], noise, rng)
     ok = seen == values[s]
     state.beliefs[verifier[s], dims[s]] = seen  # the verifier learns either way
     record_flow(model, state.role[holders[s]], state.role[verifier[s]])
 
-    ledger.log(step, "walled", ids[walled], holders[walled])
     ledger.log(step, "expired", ids[expired], verifier[expired])
     ledger.log(step, "verified", ids[s[ok]], verifier[s[ok]])
     ledger.log(step, "refuted", ids[s[~ok]], verifier[s[~ok]])
-    model.counts["insights_walled"] += int(walled.sum())
     model.counts["insights_verified"] += int(ok.sum())
     model.counts["insights_refuted"] += int((~ok).sum())
     codify(model, ids[s[ok]], dims[s[ok]], values[s[ok]], verifier[s[ok]])
-
-    keep = np.ones(ledger.pool_id.size, dtype=bool)
-    keep[queued[walled | expired | served]] = False
-    ledger.keep(keep)
+    ledger.drop(queued[expired | served])
 
 
 def codify(

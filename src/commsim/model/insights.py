@@ -28,6 +28,7 @@ EVENTS = (
 EVENT_CODE = {name: i for i, name in enumerate(EVENTS)}
 
 AWAITING_VOICE, AWAITING_VERIFICATION = 0, 1
+POOL_COLUMNS = ("id", "holder", "dim", "value", "stage", "since", "verifier")
 
 
 class _Columns:
@@ -69,16 +70,11 @@ class InsightLedger:
         self.pool_value = np.empty(0, dtype=np.int8)
         self.pool_stage = np.empty(0, dtype=np.int8)
         self.pool_since = np.empty(0, dtype=np.int64)  # step it entered its current stage
+        self.pool_verifier = np.empty(0, dtype=np.int64)  # -1 until it is queued with one
 
     @property
     def count(self) -> int:
         return self.records.size
-
-    def value_of(self, ids: np.ndarray) -> np.ndarray:
-        return self.records.column("value")[ids]
-
-    def dim_of(self, ids: np.ndarray) -> np.ndarray:
-        return self.records.column("dim")[ids]
 
     def generate(
         self,
@@ -86,33 +82,44 @@ class InsightLedger:
         members: np.ndarray,
         dims: np.ndarray,
         values: np.ndarray,
-        *,
-        in_flight: bool,
+        stage: int | None,
     ) -> np.ndarray:
-        """Record new insights; when ``in_flight`` they join the pool awaiting voice."""
+        """Record new insights; unless ``stage`` is None they join the pool at that stage."""
         ids = np.arange(self.count, self.count + members.shape[0], dtype=np.int64)
         self.records.append(insight=ids, member=members, dim=dims, value=values, born=step)
         self.log(step, "generated", ids, members)
-        if in_flight:
-            self.pool_id = np.concatenate([self.pool_id, ids])
-            self.pool_holder = np.concatenate([self.pool_holder, members])
-            self.pool_dim = np.concatenate([self.pool_dim, dims])
-            self.pool_value = np.concatenate([self.pool_value, values.astype(np.int8)])
-            self.pool_stage = np.concatenate([self.pool_stage, np.zeros(ids.shape[0], np.int8)])
-            self.pool_since = np.concatenate([self.pool_since, np.full(ids.shape[0], step)])
+        if stage is not None:
+            k = ids.shape[0]
+            self._extend(
+                id=ids,
+                holder=members,
+                dim=dims,
+                value=values.astype(np.int8),
+                stage=np.full(k, stage, np.int8),
+                since=np.full(k, step, np.int64),
+                verifier=np.full(k, -1, np.int64),
+            )
         return ids
+
+    def _extend(self, **cols: np.ndarray) -> None:
+        for name in POOL_COLUMNS:
+            attr = f"pool_{name}"
+            setattr(self, attr, np.concatenate([getattr(self, attr), cols[name]]))
 
     def log(self, step: int, event: str, ids: np.ndarray, members: np.ndarray | int = -1) -> None:
         self.events.append(insight=ids, step=step, event=EVENT_CODE[event], member=members)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop from the pool every entry where ``mask`` is False."""
-        self.pool_id = self.pool_id[mask]
-        self.pool_holder = self.pool_holder[mask]
-        self.pool_dim = self.pool_dim[mask]
-        self.pool_value = self.pool_value[mask]
-        self.pool_stage = self.pool_stage[mask]
-        self.pool_since = self.pool_since[mask]
+        for name in POOL_COLUMNS:
+            attr = f"pool_{name}"
+            setattr(self, attr, getattr(self, attr)[mask])
+
+    def drop(self, rows: np.ndarray) -> None:
+        """Drop the given pool rows."""
+        mask = np.ones(self.pool_id.size, dtype=bool)
+        mask[rows] = False
+        self.keep(mask)
 
     def frame(self) -> pd.DataFrame:
         """The event log joined with each insight's record: one row per event."""

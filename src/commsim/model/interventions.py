@@ -91,11 +91,11 @@ ACTIONS: dict[str, Callable[..., None]] = {
 def apply(model: CommunityModel, action: str, **params: Any) -> None:
     """Validate, apply and record one intervention now; ConfigError names what is wrong."""
     try:
-        spec = _SCHEMA.validate_python({"action": action, "step": model.steps, **params})
+        spec = _SCHEMA.validate_python({"action": action, "step": model.next_step, **params})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc.errors()[0], "intervention")) from None
     kwargs = spec.model_dump(exclude={"action", "step"})
     ACTIONS[action](model, **kwargs)
     model.intervention_log.append(
-        {"step": model.steps, "action": action, "params": json.dumps(kwargs, sort_keys=True)}
+        {"step": spec.step, "action": action, "params": json.dumps(kwargs, sort_keys=True)}
     )

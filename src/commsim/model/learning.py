@@ -52,8 +52,8 @@ def socialize(model: CommunityModel) -> None:
     state.beliefs[rows, dims] = new
     adopted = new == code[dims]
     model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
-    if cfg.community:
-        record_flow(model, np.full(rows.size, RESEARCHER, dtype=np.int8), state.role[rows])
+    source = np.full(rows.size, RESEARCHER, np.int8) if cfg.community else state.role[rows]
+    record_flow(model, source, state.role[rows])
 
 
 def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
@@ -74,7 +74,7 @@ def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
     theirs = state.beliefs[peers, dims]
     copy = better & (theirs != 0) & (theirs != state.beliefs[learners, dims])
     learners, peers, dims = learners[copy], peers[copy], dims[copy]
-    # beliefs read before any write: peers learn from last step's neighbours, synchronously
+    # all peers' beliefs are read before any is written: one synchronous round of copying
     new = step_toward(
         state.beliefs[learners, dims], state.beliefs[peers, dims], cfg.socialization_mode
     )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 COUNTERS = (
     "insights_generated",
+    "insights_spoken",
     "insights_voiced",
     "insights_punished",
     "insights_suppressed",
@@ -28,8 +29,6 @@ COUNTERS = (
     "insights_codified",
     "insights_adopted",
     "voice_opportunities",
-    "voiced_upward",
-    "upward_opportunities",
     "flows",
     "cross_role_flows",
     "mentorings",
@@ -76,8 +75,8 @@ def collect(model: CommunityModel) -> dict[str, float | int | str]:
         "integration": float(model.integration),
     }
     row.update({name: int(counts[name]) for name in COUNTERS})
-    row["voice_rate"] = _ratio(counts["insights_voiced"], counts["voice_opportunities"])
-    row["voice_rate_upward"] = _ratio(counts["voiced_upward"], counts["upward_opportunities"])
+    # upward voice: the share of waiting insights spoken up this step, heard or punished
+    row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
     row["diffusion_reach"] = model.memory.track(model, reach)
     times = model.memory.diffusion_times

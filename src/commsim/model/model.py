@@ -105,7 +105,6 @@ class CommunityModel(mesa.Model):
         """One period: every phase, vectorised over members, in the documented order."""
         cfg = self.config
         self._in_step = True
-        self.counts = dict.fromkeys(COUNTERS, 0)
         self._apply_scheduled()
         turnover(self)
         self.reality.drift(cfg.turbulence_rate, self.rng)
@@ -140,6 +139,8 @@ class CommunityModel(mesa.Model):
         cfg, state = self.config, self.state
         if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate:
             return False
+        if any(spec.step > self.steps for spec in cfg.interventions):
+            return False  # a scheduled change is still to come
         if self.ledger.pool_id.size or not (state.beliefs == state.code).all():
             return False
         code_score = int(self.reality.score(state.code[None, :])[0])
@@ -168,6 +169,7 @@ class CommunityModel(mesa.Model):
 
     def _record(self) -> None:
         self._rows.append(collect(self))
+        self.counts = dict.fromkeys(COUNTERS, 0)  # what happens next counts toward the next row
         every = self.config.agent_sample_every
         if self.sample_rows.size and self.steps % every == 0:
             self._agent_frames.append(self._agent_snapshot())

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.model.insights import AWAITING_VERIFICATION, AWAITING_VOICE
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
 
 if TYPE_CHECKING:
@@ -41,5 +42,16 @@ def explore(model: CommunityModel) -> None:
     differs = seen != state.beliefs[explorers, dims]
     members, dims, seen = explorers[differs], dims[differs], seen[differs]
     state.beliefs[members, dims] = seen
-    model.ledger.generate(model.steps, members, dims, seen, in_flight=cfg.voice)
+    model.ledger.generate(model.steps, members, dims, seen, stage=entry_stage(model))
     model.counts["insights_generated"] += members.size
+
+
+def entry_stage(model: CommunityModel) -> int | None:
+    """Where a new insight starts its way to the code: voice first, straight to research when
+    voice is switched off, nowhere when nobody would take it further."""
+    cfg = model.config
+    if cfg.voice:
+        return AWAITING_VOICE
+    if cfg.community or cfg.leadership == "hero":
+        return AWAITING_VERIFICATION
+    return None

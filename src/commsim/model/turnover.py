@@ -25,13 +25,13 @@ def replace_members(model: CommunityModel, leavers: np.ndarray) -> None:
     state.beliefs[leavers] = random_beliefs(rng, leavers.size, state.m)
     state.safety[leavers] = cfg.initial_safety
     state.learning_rate[leavers] = 1.0
-    state.joined[leavers] = model.steps
+    state.joined[leavers] = model.next_step
     state.punitiveness[leavers] = draw_punitiveness(
         rng, leavers.size, cfg.punitiveness, cfg.punitiveness_spread
     )
     ledger = model.ledger
     gone = np.isin(ledger.pool_holder, leavers) & (ledger.pool_stage == AWAITING_VOICE)
-    ledger.log(model.steps, "lost", ledger.pool_id[gone], ledger.pool_holder[gone])
+    ledger.log(model.next_step, "lost", ledger.pool_id[gone], ledger.pool_holder[gone])
     ledger.keep(~gone)
     model.counts["departures"] += int(leavers.size)
 

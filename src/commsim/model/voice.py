@@ -42,38 +42,42 @@ def voice_probability(
 def speak_up(model: CommunityModel) -> None:
     """One round of voice for every insight awaiting it."""
     ledger, state, rng, cfg = model.ledger, model.state, model.rng, model.config
+    step = model.steps
     waiting = np.flatnonzero(ledger.pool_stage == AWAITING_VOICE)
+    targets = listener(model, ledger.pool_holder[waiting])
+    # the top (or the hero) needs nobody's leave: its insights go straight on to research
+    own = waiting[targets == ledger.pool_holder[waiting]]
+    ledger.pool_stage[own] = AWAITING_VERIFICATION
+    ledger.pool_since[own] = step
+    keep = targets != ledger.pool_holder[waiting]
+    waiting, targets = waiting[keep], targets[keep]
     model.counts["voice_opportunities"] += waiting.size
     if waiting.size == 0:
         return
     holders = ledger.pool_holder[waiting]
     dims = ledger.pool_dim[waiting]
     values = ledger.pool_value[waiting]
-    targets = listener(model, holders)
     speaks = rng.random(waiting.size) < voice_probability(model, holders, targets)
     dissent = values != state.beliefs[targets, dims]
     punished = speaks & dissent & (rng.random(waiting.size) < state.punitiveness[targets])
     heard = speaks & ~punished
+    expired = ~speaks & (step - ledger.pool_since[waiting] + 1 >= cfg.insight_ttl)
 
     _update_safety(model, holders[heard], holders[punished])
-    step = model.steps
     ledger.log(step, "voiced", ledger.pool_id[waiting[heard]], targets[heard])
     ledger.log(step, "punished", ledger.pool_id[waiting[punished]], targets[punished])
-    expired = ~speaks & (step - ledger.pool_since[waiting] + 1 >= cfg.insight_ttl)
     ledger.log(step, "suppressed", ledger.pool_id[waiting[expired]], holders[expired])
+    model.counts["insights_spoken"] += int(speaks.sum())
     model.counts["insights_voiced"] += int(heard.sum())
     model.counts["insights_punished"] += int(punished.sum())
     model.counts["insights_suppressed"] += int(expired.sum())
-    model.counts["voiced_upward"] += int((heard & (targets != holders)).sum())
-    model.counts["upward_opportunities"] += int((targets != holders).sum())
 
     ledger.pool_stage[waiting[heard]] = AWAITING_VERIFICATION
     ledger.pool_since[waiting[heard]] = step
-    keep = np.ones(ledger.pool_id.size, dtype=bool)
-    keep[waiting[punished | expired]] = False
+    gone = waiting[punished | expired]
     if not cfg.community and cfg.leadership == "collective":
-        keep[waiting[heard]] = False  # no research community: a heard insight goes no further
-    ledger.keep(keep)
+        gone = np.concatenate([gone, waiting[heard]])  # no research: a heard insight stops here
+    ledger.drop(gone)
 
 
 def _update_safety(model: CommunityModel, appreciated: np.ndarray, punished: np.ndarray) -> None:
