@@ -1,3 +1,50 @@
-"""commsim: agent-based simulation of learning communities on Mesa."""
+"""commsim: agent-based simulation of learning communities on Mesa.
+
+The public names below are imported on first use, so ``import commsim.config`` (which the
+model core does) stays light and never drags in the layers built on top of it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "run": "commsim.api",
+    "load_results": "commsim.api",
+    "RunResult": "commsim.api",
+    "load_config": "commsim.config",
+    "Config": "commsim.config",
+    "ConfigError": "commsim.config",
+    "CommunityModel": "commsim.model.model",
+}
+
+__all__ = [
+    "CommunityModel",
+    "Config",
+    "ConfigError",
+    "RunResult",
+    "__version__",
+    "load_config",
+    "load_results",
+    "run",
+]
+
+if TYPE_CHECKING:
+    from commsim.api import RunResult, load_results, run
+    from commsim.config import Config, ConfigError, load_config
+    from commsim.model.model import CommunityModel
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'commsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -239,6 +239,8 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             data = tomllib.loads(text)
         else:
             raise ConfigError(f"{p}: config files must end in .toml, .yaml or .yml")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"{p}: not valid {p.suffix[1:].upper()}: {first}") from None
@@ -276,7 +278,7 @@ def load_config(
     if not isinstance(base, dict):
         raise ConfigError(f"{label}: expected a table of parameters at the top level")
     base.update(overrides)
-    return parse_config(base, source=label)
+    return parse_config(base, source=f"{label} (with overrides)" if overrides else label)
 
 
 def estimate_memory(config: Config) -> int:

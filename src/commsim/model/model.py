@@ -206,7 +206,8 @@ class CommunityModel(mesa.Model):
         return self.ledger.frame()
 
     def intervention_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.intervention_log, columns=["step", "action", "params"])
+        frame = pd.DataFrame(self.intervention_log, columns=["step", "action", "params"])
+        return frame.astype({"step": "int64", "action": "str", "params": "str"})
 
     # --- Mesa views, created on first use ----------------------------------------------
 
