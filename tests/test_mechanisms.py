@@ -254,3 +254,10 @@ def test_memory_lets_newcomers_relearn_after_turnover() -> None:
 def test_turnover_loses_unvoiced_insights() -> None:
     model, _ = run_model(steps=40, turnover_rate=0.2, initial_safety=0.05, climate_drift=0.0)
     assert (model.insight_frame().event == "lost").sum() > 0
+
+
+def test_without_research_nothing_waits_forever() -> None:
+    model, df = run_model(steps=30, community=False, voice=True, exploration_rate=0.3)
+    assert df.insights_voiced.sum() > 0
+    assert df.insights_in_flight.max() < 3 * df.insights_generated.max()
+    assert (model.ledger.pool_stage == 0).all()  # only insights still awaiting voice remain

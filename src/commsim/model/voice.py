@@ -45,15 +45,15 @@ def speak_up(model: CommunityModel) -> None:
     step = model.steps
     waiting = np.flatnonzero(ledger.pool_stage == AWAITING_VOICE)
     targets = listener(model, ledger.pool_holder[waiting])
+    research = cfg.community or cfg.leadership == "hero"
     # the top (or the hero) needs nobody's leave: its insights go straight on to research
     own = waiting[targets == ledger.pool_holder[waiting]]
     ledger.pool_stage[own] = AWAITING_VERIFICATION
     ledger.pool_since[own] = step
     keep = targets != ledger.pool_holder[waiting]
     waiting, targets = waiting[keep], targets[keep]
+    dropped = [] if research else [own]  # nobody researches: the top's insights stop here
     model.counts["voice_opportunities"] += waiting.size
-    if waiting.size == 0:
-        return
     holders = ledger.pool_holder[waiting]
     dims = ledger.pool_dim[waiting]
     values = ledger.pool_value[waiting]
@@ -74,10 +74,10 @@ def speak_up(model: CommunityModel) -> None:
 
     ledger.pool_stage[waiting[heard]] = AWAITING_VERIFICATION
     ledger.pool_since[waiting[heard]] = step
-    gone = waiting[punished | expired]
-    if not cfg.community and cfg.leadership == "collective":
-        gone = np.concatenate([gone, waiting[heard]])  # no research: a heard insight stops here
-    ledger.drop(gone)
+    dropped.append(waiting[punished | expired])
+    if not research:
+        dropped.append(waiting[heard])  # no research: a heard insight stops here
+    ledger.drop(np.concatenate(dropped))
 
 
 def _update_safety(model: CommunityModel, appreciated: np.ndarray, punished: np.ndarray) -> None:
