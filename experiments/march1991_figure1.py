@@ -51,8 +51,11 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for p2, group in table.groupby("p2"):
         ax.errorbar(group.p1, group.knowledge, yerr=group.ci95, marker="o", label=f"p2 = {p2}")
-    ax.set(xlabel="socialisation rate p1", ylabel="equilibrium code knowledge",
-           title=f"March (1991) Figure 1, commsim ({args.reps} runs per point)")
+    ax.set(
+        xlabel="socialisation rate p1",
+        ylabel="equilibrium code knowledge",
+        title=f"March (1991) Figure 1, commsim ({args.reps} runs per point)",
+    )
     ax.legend()
     fig.tight_layout()
     fig.savefig(args.out / "figure1.png", dpi=120)
