@@ -15,14 +15,7 @@ from commsim.config import Config, ConfigError
 
 SMALL = {"name": "small", "n_agents": 60, "steps": 20, "seed": 7}
 INTERVENTION = {"step": 5, "action": "raise_safety", "amount": 0.3}
-FILES = {
-    "model.parquet",
-    "agents.parquet",
-    "insights.parquet",
-    "interventions.parquet",
-    "manifest.json",
-    "summary.png",
-}
+FILES = storage.RUN_FILES
 
 
 @pytest.fixture(scope="module")

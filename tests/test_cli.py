@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from commsim import api
+from commsim import api, storage
 from commsim.cli import app
 
 SMALL_TOML = """\
@@ -25,14 +25,7 @@ action = "raise_safety"
 amount = 0.3
 """
 COMMSIM = Path(sys.executable).with_name("commsim")
-FILES = {
-    "model.parquet",
-    "agents.parquet",
-    "insights.parquet",
-    "interventions.parquet",
-    "manifest.json",
-    "summary.png",
-}
+FILES = storage.RUN_FILES
 
 runner = CliRunner()
 

@@ -31,6 +31,9 @@ from commsim.config import Config
 TABLES = ("model", "agents", "insights", "interventions")
 MANIFEST = "manifest.json"
 FIGURE = "summary.png"
+RUN_FILES = frozenset(
+    [f"{name}.parquet" for name in TABLES] + [MANIFEST, FIGURE]
+)  # what a run directory holds
 MANIFEST_FORMAT = 1
 _VERSIONED = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
