@@ -1,0 +1,661 @@
+"""``ReferenceModel``: the rules of ``CommunityModel``, one agent at a time, in plain Python.
+
+This is the correctness oracle and the benchmark baseline. Every member is a Mesa agent that
+holds its own state (a list of beliefs, a safety, a learning rate ...) and every rule is a
+loop over members, dimensions or insights, written to be checked line by line against
+docs/MODEL.md rather than to be fast. Only the *structure builders* are shared with the fast
+model (org chart, ties, roles, the initial reality vector), so that both start from the same
+kind of organisation; every rule a step applies is re-implemented here.
+
+Where the fast model applies a phase *synchronously* (everybody decides from the state at the
+start of the phase, then all changes are applied), this module does the same in two explicit
+loops -- "decide" then "apply" -- and says so. Random draws are scalar calls on
+``self.random``; they differ from the fast model's draws, so the two models agree in
+distribution, not run by run (tests/test_reference_agreement.py checks that they do).
+
+One step, in the order of ``CommunityModel.step`` (numbered as in docs/MODEL.md, section 3):
+
+1. scheduled interventions         5a. exploration -> insights   5b. voice
+2. turnover                        6. verification and codification
+3. turbulence                      7. socialisation  8. peers  9. code learning
+4. acting, performance             10. mentoring, drift to the leaders' climate, metrics
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import pandas as pd
+from pydantic import TypeAdapter, ValidationError
+
+from commsim.config import Config, ConfigError, Intervention, format_validation_error, load_config
+from commsim.model.environment import RealityVector
+from commsim.model.model import assign_roles
+from commsim.model.organisation import build_hierarchy, build_ties
+from commsim.model.state import NO_MANAGER, ROLE_NAMES
+
+PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = ROLE_NAMES
+AWAITING_VOICE, AWAITING_VERIFICATION = "awaiting voice", "awaiting verification"
+
+COUNTERS = (
+    "insights_generated",
+    "insights_spoken",
+    "insights_voiced",
+    "insights_punished",
+    "insights_suppressed",
+    "insights_walled",
+    "insights_verified",
+    "insights_refuted",
+    "insights_codified",
+    "insights_adopted",
+    "voice_opportunities",
+    "flows",
+    "cross_role_flows",
+    "mentorings",
+    "code_changes",
+    "superior_group",
+    "departures",
+)
+
+_SCHEMA: TypeAdapter[Any] = TypeAdapter(Intervention)
+
+
+def sign(x: int) -> int:
+    return (x > 0) - (x < 0)
+
+
+@dataclass(eq=False)
+class Insight:
+    """One insight in flight: who holds it, about which dimension, what it says, since when."""
+
+    id: int
+    holder: ReferenceMember
+    dim: int
+    value: int
+    stage: str
+    since: int  # the step it entered its current stage
+    verifier: ReferenceMember | None = None  # assigned once, when it is first queued
+    closed: bool = False  # it left the pool this step (punished, verified, walled, ...)
+
+
+class ReferenceMember(mesa.Agent):
+    """A position in the organisation and whoever holds it, with all state as plain Python."""
+
+    model: ReferenceModel
+
+    def __init__(
+        self, model: ReferenceModel, row: int, level: int, manager: int | None, role: str
+    ) -> None:
+        super().__init__(model)
+        self.row = row  # the position in the org chart (row 0 is the top)
+        self.level = level  # 0 = front line
+        self.manager = manager  # the row of this position's manager; None at the top
+        self.role = role  # "practitioner", "researcher" or "capacity_builder"
+        self.neighbours: list[ReferenceMember] = []  # filled in once every member exists
+        self.beliefs: list[int] = []
+        self.safety = 0.0
+        self.learning_rate = 1.0
+        self.punitiveness = 0.0
+        self.joined = 0
+        self.actions: list[int] = []
+        self.performance = 0
+        self.new_occupant()
+
+    def new_occupant(self) -> None:
+        """A newcomer takes this position: naive beliefs, default traits, a leadership style."""
+        cfg, rnd = self.model.config, self.random
+        self.beliefs = [rnd.choice((-1, 0, 1)) for _ in range(cfg.m)]
+        self.safety = cfg.initial_safety
+        self.learning_rate = 1.0
+        self.punitiveness = min(1.0, max(0.0, rnd.gauss(cfg.punitiveness, cfg.punitiveness_spread)))
+        self.joined = self.model.next_step
+
+    @property
+    def boss(self) -> ReferenceMember | None:
+        return None if self.manager is None else self.model.members[self.manager]
+
+    @property
+    def knowledge(self) -> float:
+        """Share of reality this member has right, minus the share it has wrong."""
+        return self.model.score(self.beliefs) / self.model.config.m
+
+    # --- the individual rules of a step ------------------------------------------------
+
+    def act(self) -> None:
+        """Act on each belief; where undecided (0), try either way with a fair coin."""
+        self.actions = []
+        for belief in self.beliefs:
+            if belief == 0:
+                belief = 1 if self.random.random() < 0.5 else -1
+            self.actions.append(belief)
+        self.performance = self.model.score(self.actions)
+
+    def explore(self) -> None:
+        """Practitioners and researchers may test one belief; a surprise is an insight."""
+        cfg = self.model.config
+        if self.role == CAPACITY_BUILDER or self.random.random() >= cfg.exploration_rate:
+            return
+        dim = self.random.randrange(cfg.m)
+        noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
+        seen = self.model.observe(dim, noise)
+        if seen != self.beliefs[dim]:
+            self.beliefs[dim] = seen
+            self.model.new_insight(self, dim, seen)
+
+    def socialize(self) -> None:
+        """Move toward the code where it holds a view this member does not share."""
+        model, cfg = self.model, self.model.config
+        access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
+        p = min(cfg.socialization_rate * self.learning_rate * access, 1.0)
+        for dim in range(cfg.m):
+            code = model.code[dim]
+            if code == 0 or self.beliefs[dim] == code:
+                continue
+            if self.random.random() < p:
+                self.beliefs[dim] = step_toward(self.beliefs[dim], code, cfg.socialization_mode)
+                if self.beliefs[dim] == code and model.code_source[dim] >= 0:
+                    model.counts["insights_adopted"] += 1
+                # from research in a community; otherwise the code counts as one's own role
+                model.record_flow(RESEARCHER if cfg.community else self.role, self.role)
+
+    def drift_to_climate(self) -> None:
+        """Safety drifts toward the climate the manager sets (the top sets its own)."""
+        leader = self if self.boss is None else self.boss
+        climate = 1.0 - leader.punitiveness
+        self.safety += self.model.config.climate_drift * (climate - self.safety)
+
+
+def step_toward(current: int, target: int, mode: str) -> int:
+    """One step on -1 -> 0 -> +1 toward ``target`` ("gradual"), or all the way ("jump")."""
+    if mode == "jump":
+        return target
+    return current + sign(target - current)
+
+
+class ReferenceModel(mesa.Model):
+    """The learning community agent by agent: the slow, obviously correct twin of CommunityModel."""
+
+    def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):
+        cfg = load_config(config, **overrides)
+        super().__init__(rng=cfg.seed)
+        self.config = cfg
+        n, m = cfg.n_agents, cfg.m
+        self._in_step = False  # inside step(): interventions and newcomers belong to this step
+        self._rows: list[dict[str, Any]] = []  # the metrics rows recorded so far
+
+        # the structure, from the same builders as the fast model
+        self.reality: list[int] = RealityVector(m, self.rng).values.tolist()
+        level, manager = build_hierarchy(n, cfg.span_of_control)
+        roles = assign_roles(cfg, self.rng)
+        ties = build_ties(manager, cfg.team_ties, cfg.informal_ties, self.rng)
+
+        self.members: list[ReferenceMember] = []
+        for row in range(n):
+            boss = int(manager[row])
+            self.members.append(
+                ReferenceMember(
+                    self,
+                    row,
+                    level=int(level[row]),
+                    manager=None if boss == NO_MANAGER else boss,
+                    role=ROLE_NAMES[int(roles[row])],
+                )
+            )
+        for a, b in ties.edges.tolist():
+            self.members[a].neighbours.append(self.members[b])
+            self.members[b].neighbours.append(self.members[a])
+        self.top = self.members[0]
+
+        self.code: list[int] = [0] * m  # the organisational code, March's memory
+        self.code_source: list[int] = [-1] * m  # the insight behind each dimension, or -1
+        self.integration = cfg.integration
+        self.pool: list[Insight] = []  # insights in flight, oldest first
+        self.insights_ever = 0
+        self.counts: Counter[str] = Counter()  # events since the last metrics row
+        self.intervention_log: list[dict[str, Any]] = []
+        self._apply_scheduled()
+        self._record()
+
+    # --- the step ----------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One period: the phases of ``CommunityModel.step``, each a loop over agents."""
+        cfg = self.config
+        self._in_step = True
+        self._apply_scheduled()
+        self.turnover()
+        self.turbulence()
+        for agent in self.agents:
+            agent.act()
+        for agent in self.agents:
+            agent.explore()
+        if cfg.voice:
+            self.speak_up()
+        if cfg.community or cfg.leadership == "hero":
+            self.verify_and_codify()
+        for agent in self.agents:
+            agent.socialize()
+        self.learn_from_peers()
+        self.learn_code()
+        if cfg.community:
+            self.mentor()
+        for agent in self.agents:
+            agent.drift_to_climate()
+        self._in_step = False
+        self._record()
+        if cfg.stop_at_equilibrium and self.at_equilibrium():
+            self.running = False
+
+    def run(self, steps: int | None = None) -> None:
+        """Step ``steps`` times (default: the config's), stopping early if ``running`` drops."""
+        for _ in range(self.config.steps if steps is None else steps):
+            if not self.running:
+                break
+            self.step()
+
+    # --- shared helpers ----------------------------------------------------------------
+
+    def score(self, vector: list[int]) -> int:
+        """Dimensions right minus dimensions wrong (a 0 counts for nothing)."""
+        return sum(v * r for v, r in zip(vector, self.reality, strict=True))
+
+    def observe(self, dim: int, noise: float) -> int:
+        """Noisy feedback from reality: the true value, flipped with probability ``noise``."""
+        true = self.reality[dim]
+        return -true if self.random.random() < noise else true
+
+    def crossing_chance(self, source: str, target: str) -> float:
+        """Chance that knowledge passes from role ``source`` to role ``target``."""
+        if not self.config.community or source == target:
+            return 1.0
+        if CAPACITY_BUILDER in (source, target):  # capacity builders bridge the walls
+            return min(1.0, self.integration * (1.0 + self.config.bridging))
+        return self.integration
+
+    def record_flow(self, source: str, target: str) -> None:
+        self.counts["flows"] += 1
+        if source != target:
+            self.counts["cross_role_flows"] += 1
+
+    def listener(self, member: ReferenceMember) -> ReferenceMember:
+        """Whom a member speaks up to: the hero leader, else the manager (the top: itself)."""
+        if self.config.leadership == "hero":
+            return self.top
+        return member if member.boss is None else member.boss
+
+    def voice_probability(self, speaker: ReferenceMember, target: ReferenceMember) -> float:
+        """Safety, discounted by the authority gradient for each level the target is above."""
+        if target is speaker:
+            return 1.0  # nobody fears speaking to themselves
+        gap = max(target.level - speaker.level, 0)
+        return speaker.safety * (1.0 - self.config.authority_gradient) ** gap
+
+    def random_neighbour(self, member: ReferenceMember) -> ReferenceMember | None:
+        return self.random.choice(member.neighbours) if member.neighbours else None
+
+    def new_insight(self, holder: ReferenceMember, dim: int, value: int) -> None:
+        """Count an insight and send it on: to voice; with voice off straight to research;
+        nowhere if there is neither voice nor research (it stays with its finder)."""
+        cfg = self.config
+        self.counts["insights_generated"] += 1
+        if cfg.voice:
+            stage = AWAITING_VOICE
+        elif cfg.community or cfg.leadership == "hero":
+            stage = AWAITING_VERIFICATION
+        else:
+            stage = None
+        if stage is not None:
+            insight = Insight(self.insights_ever, holder, dim, value, stage, since=self.steps)
+            self.pool.append(insight)
+        self.insights_ever += 1
+
+    def _drop_closed(self) -> None:
+        self.pool = [insight for insight in self.pool if not insight.closed]
+
+    # --- phases 2 and 3: turnover, turbulence ------------------------------------------
+
+    def turnover(self) -> None:
+        """Each member leaves with probability turnover_rate (March's p3)."""
+        rate = self.config.turnover_rate
+        if rate > 0:
+            leavers = [agent for agent in self.agents if self.random.random() < rate]
+            self.replace(leavers)
+
+    def replace(self, leavers: list[ReferenceMember]) -> None:
+        """Newcomers take the leavers' positions; unvoiced insights leave with the leavers."""
+        for member in leavers:
+            member.new_occupant()
+            for insight in self.pool:
+                if insight.holder is member and insight.stage == AWAITING_VOICE:
+                    insight.closed = True  # lost
+            self.counts["departures"] += 1
+        self._drop_closed()
+
+    def turbulence(self) -> None:
+        """Each dimension of reality flips with probability turbulence_rate (March's p4)."""
+        for dim in range(self.config.m):
+            if self.random.random() < self.config.turbulence_rate:
+                self.reality[dim] = -self.reality[dim]
+
+    # --- phase 5: voice ----------------------------------------------------------------
+
+    def speak_up(self) -> None:
+        """One round of voice for every insight awaiting it.
+
+        Synchronous: every response is decided on the safety members had when the phase
+        began, then safety moves -- all of a member's appreciations first, then punishments
+        (the order in which the fast model applies them).
+        """
+        cfg, step = self.config, self.steps
+        research = cfg.community or cfg.leadership == "hero"  # someone to take it further
+        appreciated: Counter[ReferenceMember] = Counter()
+        punished: Counter[ReferenceMember] = Counter()
+        for insight in self.pool:
+            if insight.stage != AWAITING_VOICE:
+                continue
+            holder = insight.holder
+            target = self.listener(holder)
+            if target is holder:
+                # the top (or the hero) asks nobody's leave: straight on to research, or, with
+                # no research community, nowhere; no attempt, no opportunity, no safety change
+                insight.stage, insight.since = AWAITING_VERIFICATION, step
+                insight.closed = not research
+                continue
+            self.counts["voice_opportunities"] += 1
+            if self.random.random() < self.voice_probability(holder, target):
+                self.counts["insights_spoken"] += 1
+                dissent = insight.value != target.beliefs[insight.dim]
+                if dissent and self.random.random() < target.punitiveness:
+                    punished[holder] += 1
+                    self.counts["insights_punished"] += 1
+                    insight.closed = True  # the voice dies here
+                else:
+                    appreciated[holder] += 1
+                    self.counts["insights_voiced"] += 1
+                    insight.stage, insight.since = AWAITING_VERIFICATION, step
+                    insight.closed = not research  # heard, with nobody to take it further
+            elif step - insight.since + 1 >= cfg.insight_ttl:
+                self.counts["insights_suppressed"] += 1
+                insight.closed = True
+        for member, times in appreciated.items():
+            for _ in range(times):
+                member.safety = 1.0 - (1.0 - member.safety) * (1.0 - cfg.appreciation_gain)
+        for member, times in punished.items():
+            for _ in range(times):
+                member.safety *= 1.0 - cfg.punishment_penalty
+        self._drop_closed()
+
+    # --- phase 6: verification and codification ----------------------------------------
+
+    def verify_and_codify(self) -> None:
+        """Researchers (or the hero leader) check queued insights; verified ones enter the code."""
+        cfg, step = self.config, self.steps
+        hero = cfg.leadership == "hero"
+        researchers = [agent for agent in self.agents if agent.role == RESEARCHER]
+
+        # 1. an insight new to the queue gets its verifier, once, and meets the wall, once
+        for insight in self.pool:
+            if insight.stage != AWAITING_VERIFICATION or insight.verifier is not None:
+                continue
+            if hero:
+                insight.verifier = self.top  # the hero checks everything, no wall
+            elif not researchers:  # nobody to take it: walled off
+                self.counts["insights_walled"] += 1
+                insight.closed = True
+            else:
+                insight.verifier = self.random.choice(researchers)
+                chance = self.crossing_chance(insight.holder.role, insight.verifier.role)
+                if self.random.random() >= chance:
+                    self.counts["insights_walled"] += 1
+                    insight.closed = True
+        self._drop_closed()
+
+        # 2. each verifier checks at most verification_capacity of its queue, in random
+        #    order; one left waiting insight_ttl steps since it was queued expires
+        queued = [insight for insight in self.pool if insight.stage == AWAITING_VERIFICATION]
+        self.random.shuffle(queued)
+        load: Counter[ReferenceMember] = Counter()
+        served: list[Insight] = []
+        for insight in queued:
+            if load[insight.verifier] < cfg.verification_capacity:
+                load[insight.verifier] += 1
+                served.append(insight)
+            elif step - insight.since + 1 >= cfg.insight_ttl:
+                insight.closed = True  # expired
+
+        # 3. in the pool's order (oldest first), verifiers check reality and learn either way
+        served.sort(key=lambda insight: insight.id)
+        noise = cfg.practice_noise if hero else cfg.research_noise
+        verified: list[Insight] = []
+        for insight in served:
+            verifier = insight.verifier
+            assert verifier is not None
+            seen = self.observe(insight.dim, noise)
+            verifier.beliefs[insight.dim] = seen
+            self.record_flow(insight.holder.role, verifier.role)
+            if seen == insight.value:
+                self.counts["insights_verified"] += 1
+                verified.append(insight)
+            else:
+                self.counts["insights_refuted"] += 1
+            insight.closed = True
+        self.codify(verified)
+        self._drop_closed()
+
+    def codify(self, verified: list[Insight]) -> None:
+        """Verified insights rewrite the code; on a dimension verified twice the later wins."""
+        latest: dict[int, Insight] = {}
+        for insight in verified:
+            latest[insight.dim] = insight
+        for dim, insight in latest.items():
+            if self.code[dim] != insight.value:
+                self.code[dim] = insight.value
+                self.code_source[dim] = insight.id
+                self.counts["insights_codified"] += 1
+
+    # --- phases 8 and 9: peers, code learning ------------------------------------------
+
+    def learn_from_peers(self) -> None:
+        """Members may copy one belief from a better-performing neighbour.
+
+        Synchronous: every copy is decided on the beliefs as they are when the phase begins,
+        then all are applied.
+        """
+        cfg = self.config
+        if cfg.neighbor_learning_rate == 0:
+            return
+        copies: list[tuple[ReferenceMember, ReferenceMember, int, int]] = []
+        for learner in self.agents:
+            if self.random.random() >= min(cfg.neighbor_learning_rate * learner.learning_rate, 1):
+                continue
+            peer = self.random_neighbour(learner)
+            dim = self.random.randrange(cfg.m)
+            if peer is None:
+                continue
+            if self.random.random() >= self.crossing_chance(peer.role, learner.role):
+                continue
+            theirs = peer.beliefs[dim]
+            better = peer.performance > learner.performance  # performance from this step's act
+            if better and theirs != 0 and theirs != learner.beliefs[dim]:
+                copies.append((learner, peer, dim, theirs))
+        for learner, peer, dim, theirs in copies:
+            new = step_toward(learner.beliefs[dim], theirs, cfg.socialization_mode)
+            learner.beliefs[dim] = new
+            if new == self.code[dim] and self.code[dim] != 0 and self.code_source[dim] >= 0:
+                self.counts["insights_adopted"] += 1
+            self.record_flow(peer.role, learner.role)
+
+    def learn_code(self) -> None:
+        """March's code learning: the code follows the majority of those who beat it.
+
+        With voice on, a superior member's view counts only if they speak up (same chance
+        as voicing an insight); in a community it must also cross the wall to research.
+        """
+        cfg = self.config
+        code_score = self.score(self.code)
+        group: list[list[int]] = []
+        for agent in self.agents:
+            if cfg.superior_basis == "performance":
+                superior, view = agent.performance > code_score, agent.actions
+            else:
+                superior, view = self.score(agent.beliefs) > code_score, agent.beliefs
+            if not superior:
+                continue
+            if cfg.community or cfg.voice:
+                chance = self.crossing_chance(agent.role, RESEARCHER)
+                if cfg.voice:
+                    chance *= self.voice_probability(agent, self.listener(agent))
+                if self.random.random() >= chance:
+                    continue
+            group.append(view)
+        self.counts["superior_group"] = len(group)
+        for dim in range(cfg.m):
+            votes = sum(view[dim] for view in group)
+            majority, margin = sign(votes), abs(votes)
+            if majority == 0 or majority == self.code[dim]:
+                continue
+            if self.random.random() < 1.0 - (1.0 - cfg.code_learning_rate) ** margin:
+                self.code[dim] = majority
+                self.code_source[dim] = -1  # whatever insight stood here is superseded
+                self.counts["code_changes"] += 1
+
+    # --- phase 10: mentoring -----------------------------------------------------------
+
+    def mentor(self) -> None:
+        """Each capacity builder may coach one neighbour: more safety, faster learning."""
+        cfg = self.config
+        for coach in self.agents:
+            if coach.role != CAPACITY_BUILDER or self.random.random() >= cfg.mentoring_rate:
+                continue
+            mentee = self.random_neighbour(coach)
+            if mentee is None:
+                continue
+            if self.random.random() >= self.crossing_chance(coach.role, mentee.role):
+                continue
+            mentee.safety = 1.0 - (1.0 - mentee.safety) * (1.0 - cfg.mentoring_safety_gain)
+            gap = cfg.max_learning_rate - mentee.learning_rate
+            mentee.learning_rate = cfg.max_learning_rate - gap * (1.0 - cfg.mentoring_learning_gain)
+            self.counts["mentorings"] += 1
+
+    # --- equilibrium -------------------------------------------------------------------
+
+    def at_equilibrium(self) -> bool:
+        """No rule can change a belief or the code any more (March's stable equilibrium)."""
+        cfg = self.config
+        if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate or self.pool:
+            return False
+        if any(spec.step > self.steps for spec in cfg.interventions):
+            return False  # a scheduled change is still to come
+        if any(agent.beliefs != self.code for agent in self.agents):
+            return False
+        code_score = self.score(self.code)
+        for agent in self.agents:
+            best = self.score(agent.beliefs)
+            if cfg.superior_basis == "performance":
+                best += agent.beliefs.count(0)  # the most a coin flip can add
+            if best > code_score:
+                return False
+        return True
+
+    # --- interventions -----------------------------------------------------------------
+
+    @property
+    def next_step(self) -> int:
+        """The first step an intervention applied now shapes: this one, or (between steps) the
+        next; its counts land in that step's row."""
+        return self.steps if self._in_step or not self._rows else self.steps + 1
+
+    def intervene(self, action: str, **params: Any) -> None:
+        """Apply a named intervention now, validated against the same schema as configs."""
+        try:
+            spec = _SCHEMA.validate_python({"action": action, "step": self.next_step, **params})
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc.errors()[0], "intervention")) from None
+        kwargs = spec.model_dump(exclude={"action", "step"})
+        getattr(self, f"_{action}")(**kwargs)
+        self.intervention_log.append(
+            {"step": spec.step, "action": action, "params": json.dumps(kwargs, sort_keys=True)}
+        )
+
+    def _apply_scheduled(self) -> None:
+        for spec in self.config.interventions:
+            if spec.step == self.steps:
+                self.intervene(spec.action, **spec.model_dump(exclude={"action", "step"}))
+
+    def _raise_safety(self, amount: float, level: int | None = None) -> None:
+        for agent in self.agents:
+            if level is None or agent.level == level:
+                agent.safety = min(agent.safety + amount, 1.0)
+
+    def _set_punitiveness(self, value: float, level: int | None = None) -> None:
+        leaders = {agent.manager for agent in self.agents if agent.manager is not None}
+        for row in leaders:
+            if level is None or self.members[row].level == level:
+                self.members[row].punitiveness = value
+
+    def _flatten_hierarchy(self) -> None:
+        for agent in self.agents:
+            agent.level = math.ceil(agent.level / 2)
+
+    def _add_capacity_builders(self, share: float) -> None:
+        practitioners = [agent for agent in self.agents if agent.role == PRACTITIONER]
+        for agent in self.random.sample(practitioners, round(share * len(practitioners))):
+            agent.role = CAPACITY_BUILDER
+
+    def _set_integration(self, value: float) -> None:
+        self.integration = value
+
+    def _reorganisation_shock(self, share: float, min_level: int = 1) -> None:
+        senior = [agent for agent in self.agents if agent.level >= min_level]
+        self.replace([agent for agent in senior if self.random.random() < share])
+
+    def _reality_shock(self, share: float) -> None:
+        m = self.config.m
+        for dim in self.random.sample(range(m), max(1, round(share * m))):
+            self.reality[dim] = -self.reality[dim]
+
+    # --- data --------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        """This step's metrics, computed member by member as metrics.py defines them."""
+        counts, m = self.counts, self.config.m
+        knowledge = [agent.knowledge for agent in self.agents]
+        diversity = 0.0
+        for dim in range(m):
+            column = [agent.beliefs[dim] for agent in self.agents]
+            plus, minus = column.count(1) / len(column), column.count(-1) / len(column)
+            diversity += 1.0 - plus**2 - minus**2 - (1.0 - plus - minus) ** 2
+        row: dict[str, Any] = {
+            "step": self.steps,
+            "code_knowledge": self.score(self.code) / m,
+            "code_accuracy": sum(c == r for c, r in zip(self.code, self.reality, strict=True)) / m,
+            "mean_knowledge": statistics.fmean(knowledge),
+            "knowledge_sd": statistics.pstdev(knowledge),
+            "belief_diversity": diversity / m,
+            "mean_safety": statistics.fmean(agent.safety for agent in self.agents),
+            "mean_learning_rate": statistics.fmean(agent.learning_rate for agent in self.agents),
+            "integration": float(self.integration),
+        }
+        row.update({name: counts[name] for name in COUNTERS})
+        row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
+        row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
+        row["insights_in_flight"] = len(self.pool)
+        row["interventions"] = ";".join(
+            e["action"] for e in self.intervention_log if e["step"] == self.steps
+        )
+        self._rows.append(row)
+        self.counts = Counter()  # what happens next counts toward the next row
+
+    def model_frame(self) -> pd.DataFrame:
+        """One row per step (step 0 is the initial state), the fast model's column names."""
+        return pd.DataFrame(self._rows)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
