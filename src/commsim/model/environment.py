@@ -40,4 +40,6 @@ class RealityVector:
 
     def score(self, beliefs: np.ndarray) -> np.ndarray:
         """Number of dimensions right minus wrong, per row (zeros count for nothing)."""
-        return beliefs.astype(np.int32, copy=False) @ self.values.astype(np.int32)
+        # a float32 BLAS product is exact here: every partial sum is an integer below 2**24
+        scores = beliefs.astype(np.float32) @ self.values.astype(np.float32)
+        return scores.astype(np.int64)

@@ -57,8 +57,11 @@ def collect(model: CommunityModel) -> dict[str, float | int | str]:
     m = state.m
     knowledge = model.reality.score(state.beliefs) / m
     code_knowledge = float(state.code.astype(np.int64) @ reality / m)
-    share_plus = (state.beliefs == 1).mean(axis=0)
-    share_minus = (state.beliefs == -1).mean(axis=0)
+    # per dimension: sum of beliefs = (#+1) - (#-1), sum of squares = (#+1) + (#-1)
+    net = state.beliefs.sum(axis=0, dtype=np.int64)
+    held = np.einsum("ij,ij->j", state.beliefs, state.beliefs, dtype=np.int64)
+    share_plus = (held + net) / (2 * state.n)
+    share_minus = (held - net) / (2 * state.n)
     reach = np.where(state.code == 1, share_plus, np.where(state.code == -1, share_minus, 0.0))
     diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
     model.knowledge_history.append(code_knowledge)

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 def act(model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
     """Each member's actions (beliefs, coin flips where undecided) and their performance."""
-    beliefs = model.state.beliefs
-    undecided = beliefs == 0
-    coins = (2 * model.rng.integers(0, 2, size=beliefs.shape, dtype=np.int8) - 1).astype(np.int8)
-    actions = np.where(undecided, coins, beliefs)
+    actions = model.state.beliefs.copy()
+    undecided = np.flatnonzero(actions == 0)  # coins are drawn only where they are needed
+    coins = model.rng.integers(0, 2, size=undecided.size, dtype=np.int8)
+    actions.reshape(-1)[undecided] = 2 * coins - 1
     return actions, model.reality.score(actions)
 
 
