@@ -1,0 +1,19 @@
+"""The layers hold: the model core imports nothing from the floors built on it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+UPPER = ("api", "cli", "storage", "plotting", "experiment", "app")
+
+
+def test_model_core_imports_no_upper_floor() -> None:
+    code = (
+        "import sys, commsim.model.model, commsim.model.reference\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('commsim.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[1] for name in out.stdout.split()}
+    assert "model" in loaded
+    assert loaded.isdisjoint(UPPER)
