@@ -36,32 +36,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from commsim.config import Config, ConfigError, Intervention, format_validation_error, load_config
 from commsim.model.environment import RealityVector
+from commsim.model.metrics import COUNTERS
 from commsim.model.model import assign_roles
 from commsim.model.organisation import build_hierarchy, build_ties
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
 
 PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = ROLE_NAMES
 AWAITING_VOICE, AWAITING_VERIFICATION = "awaiting voice", "awaiting verification"
-
-COUNTERS = (
-    "insights_generated",
-    "insights_spoken",
-    "insights_voiced",
-    "insights_punished",
-    "insights_suppressed",
-    "insights_walled",
-    "insights_verified",
-    "insights_refuted",
-    "insights_codified",
-    "insights_adopted",
-    "voice_opportunities",
-    "flows",
-    "cross_role_flows",
-    "mentorings",
-    "code_changes",
-    "superior_group",
-    "departures",
-)
 
 _SCHEMA: TypeAdapter[Any] = TypeAdapter(Intervention)
 
