@@ -12,7 +12,7 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -83,17 +83,10 @@ Intervention = Annotated[
     Field(discriminator="action"),
 ]
 
+# the action names, read off the union above so that a new action needs no second listing
 _ACTION_TAGS = {
-    cls.model_fields["action"].annotation.__args__[0]
-    for cls in (
-        RaiseSafety,
-        SetPunitiveness,
-        FlattenHierarchy,
-        AddCapacityBuilders,
-        SetIntegration,
-        ReorganisationShock,
-        RealityShock,
-    )
+    get_args(cls.model_fields["action"].annotation)[0]
+    for cls in get_args(get_args(Intervention)[0])
 }
 
 # Rough bytes a member costs at run time beyond its m belief bytes (see estimate_memory).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.model.insights import AWAITING_VERIFICATION
-from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
+from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, approach
 
 if TYPE_CHECKING:
     from commsim.model.model import CommunityModel
@@ -112,7 +112,7 @@ def codify(
     pick = ids.size - 1 - last
     changes = values[pick] != code[dims[pick]]
     pick = pick[changes]
-    model.memory.record(model, ids[pick], dims[pick], values[pick])
+    model.memory.record(model, ids[pick], dims[pick])
     code[dims[pick]] = values[pick]
     model.ledger.log(model.steps, "codified", ids[pick], by[pick])
     model.counts["insights_codified"] += int(pick.size)
@@ -132,11 +132,9 @@ def mentor(model: CommunityModel) -> None:
         model, state.role[coaches], state.role[mentees]
     )
     coaches, mentees = coaches[through], mentees[through]
-    n = state.n
-    times = np.bincount(mentees, minlength=n)
-    state.safety[:] = 1.0 - (1.0 - state.safety) * (1.0 - cfg.mentoring_safety_gain) ** times
-    gap = cfg.max_learning_rate - state.learning_rate
-    state.learning_rate[:] = (
-        cfg.max_learning_rate - gap * (1.0 - cfg.mentoring_learning_gain) ** times
+    times = np.bincount(mentees, minlength=state.n)
+    state.safety[:] = approach(state.safety, 1.0, cfg.mentoring_safety_gain, times)
+    state.learning_rate[:] = approach(
+        state.learning_rate, cfg.max_learning_rate, cfg.mentoring_learning_gain, times
     )
     model.counts["mentorings"] += int(coaches.size)

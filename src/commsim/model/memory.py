@@ -36,11 +36,8 @@ class OrgMemory:
         self.source[dims] = -1
         self.diffused[dims] = False
 
-    def record(
-        self, model: CommunityModel, ids: np.ndarray, dims: np.ndarray, values: np.ndarray
-    ) -> None:
-        """Codified insights now stand behind their dimensions."""
-        del values  # the code itself holds the value
+    def record(self, model: CommunityModel, ids: np.ndarray, dims: np.ndarray) -> None:
+        """Codified insights now stand behind their dimensions (the code holds their values)."""
         self.overwrite(model, dims)
         self.source[dims] = ids
         self.codified_at[dims] = model.steps

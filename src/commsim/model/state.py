@@ -44,6 +44,11 @@ def random_beliefs(rng: np.random.Generator, rows: int, m: int) -> np.ndarray:
     return (rng.integers(0, 3, size=(rows, m), dtype=np.int8) - 1).astype(np.int8)
 
 
+def approach(values: np.ndarray, target: float, gain: float, times: np.ndarray) -> np.ndarray:
+    """Move ``values`` a fraction ``gain`` of the way to ``target``, ``times`` times over."""
+    return target - (target - values) * (1.0 - gain) ** times
+
+
 def draw_punitiveness(
     rng: np.random.Generator, size: int, mean: float, spread: float
 ) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.model.insights import AWAITING_VERIFICATION, AWAITING_VOICE
-from commsim.model.state import NO_MANAGER
+from commsim.model.state import NO_MANAGER, approach
 
 if TYPE_CHECKING:
     from commsim.model.model import CommunityModel
@@ -86,8 +86,8 @@ def _update_safety(model: CommunityModel, appreciated: np.ndarray, punished: np.
     n = safety.shape[0]
     ups = np.bincount(appreciated, minlength=n)
     downs = np.bincount(punished, minlength=n)
-    safety[:] = 1.0 - (1.0 - safety) * (1.0 - cfg.appreciation_gain) ** ups
-    safety *= (1.0 - cfg.punishment_penalty) ** downs
+    safety[:] = approach(safety, 1.0, cfg.appreciation_gain, ups)
+    safety[:] = approach(safety, 0.0, cfg.punishment_penalty, downs)
 
 
 def drift_to_climate(model: CommunityModel) -> None:
