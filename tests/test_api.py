@@ -228,7 +228,7 @@ def test_load_results_selects_metrics_and_steps(saved: Path, result: api.RunResu
 def test_load_results_says_what_is_wrong(saved: Path, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such run directory"):
         api.load_results(tmp_path / "missing")
-    with pytest.raises(ValueError, match="not a commsim run directory"):
+    with pytest.raises(ValueError, match="not a commsim run or sweep directory"):
         api.load_results(tmp_path)
     with pytest.raises(ValueError, match="table must be one of"):
         api.load_results(saved, "people")

@@ -15,6 +15,11 @@ _EXPORTS = {
     "run": "commsim.api",
     "load_results": "commsim.api",
     "RunResult": "commsim.api",
+    "sweep": "commsim.api",
+    "summarize_sweep": "commsim.api",
+    "sensitivity": "commsim.api",
+    "plot_sweep": "commsim.api",
+    "sweep_plan": "commsim.api",
     "load_config": "commsim.config",
     "Config": "commsim.config",
     "ConfigError": "commsim.config",
@@ -29,11 +34,25 @@ __all__ = [
     "__version__",
     "load_config",
     "load_results",
+    "plot_sweep",
     "run",
+    "sensitivity",
+    "summarize_sweep",
+    "sweep",
+    "sweep_plan",
 ]
 
 if TYPE_CHECKING:
-    from commsim.api import RunResult, load_results, run
+    from commsim.api import (
+        RunResult,
+        load_results,
+        plot_sweep,
+        run,
+        sensitivity,
+        summarize_sweep,
+        sweep,
+        sweep_plan,
+    )
     from commsim.config import Config, ConfigError, load_config
     from commsim.model.model import CommunityModel
 

@@ -147,7 +147,7 @@ def _run_dir(path: str | os.PathLike[str]) -> Path:
     if not run_dir.is_dir():
         raise ValueError(f"{run_dir}: not a directory (expected a commsim run directory)")
     if not storage.is_run_dir(run_dir):
-        raise ValueError(f"{run_dir}: not a commsim run directory (no {storage.MANIFEST})")
+        raise ValueError(f"{run_dir}: not a commsim run or sweep directory (no {storage.MANIFEST})")
     return run_dir
 
 
@@ -162,19 +162,57 @@ def _step_mask(step: pd.Series, steps: StepSelection) -> np.ndarray:
     return step.isin([int(s) for s in steps]).to_numpy()
 
 
+def _wanted(metrics: str | Iterable[str] | None) -> list[str] | None:
+    if metrics is None:
+        return None
+    return [metrics] if isinstance(metrics, str) else list(metrics)
+
+
+def _load_sweep(
+    root: Path, table: str, metrics: str | Iterable[str] | None, steps: StepSelection | None
+) -> pd.DataFrame:
+    """A sweep's table; steps as in ``load_results``, a slice counted within each run."""
+    from commsim.experiment.plan import ID_COLUMNS
+    from commsim.experiment.store import read_manifest_of, read_sweep
+
+    wanted = _wanted(metrics)
+    columns = None
+    if wanted is not None and table in ("model", "insights"):
+        keys = [*ID_COLUMNS, *read_manifest_of(root).get("parameters", [])]
+        keys = keys if table == "model" else ["run_id"]
+        lead = [*keys, "step"] if table == "model" else keys
+        columns = list(dict.fromkeys([*lead, *wanted]))
+    pushed = None
+    if steps is not None and not isinstance(steps, slice) and table == "model":
+        pushed = [int(steps)] if isinstance(steps, int | np.integer) else [int(s) for s in steps]
+    frame = read_sweep(root, table, columns=columns, steps=pushed)
+    if isinstance(steps, slice) and table == "model" and len(frame):
+        keep = frame.groupby("run_id", sort=False)["step"].transform(
+            lambda step: pd.Series(_step_mask(step, steps), index=step.index)
+        )
+        frame = frame.loc[keep.astype(bool)].reset_index(drop=True)
+    return frame
+
+
 def load_results(
     path: str | os.PathLike[str],
     table: str = "model",
     metrics: str | Iterable[str] | None = None,
     steps: StepSelection | None = None,
 ) -> pd.DataFrame:
-    """One table of a saved run, optionally only some columns and some steps.
+    """One table of a saved run or sweep, optionally only some columns and some steps.
 
-    ``metrics`` names columns to keep (``step`` is always kept, first); ``steps`` is a step,
-    a collection of steps, or a slice read as indexing the list of steps ``0..last``
-    (``slice(10, 20)`` is steps 10-19, ``slice(-5, None)`` the last five). Raises
-    ``FileNotFoundError`` or ``ValueError`` with a one-line message naming what is wrong.
+    ``metrics`` names columns to keep (``step`` is always kept, first; for a sweep, the run's
+    id, point, repetition, seed and parameters too); ``steps`` is a step, a collection of
+    steps, or a slice read as indexing the list of steps ``0..last`` of each run
+    (``slice(10, 20)`` is steps 10-19, ``slice(-5, None)`` the last five). A sweep's tables
+    are ``model`` (one row per run and recorded step), ``insights``, ``runs`` and
+    ``failures``. Raises ``FileNotFoundError`` or ``ValueError`` with a one-line message.
     """
+    from commsim.experiment.store import is_sweep_dir
+
+    if is_sweep_dir(path):
+        return _load_sweep(Path(path), table, metrics, steps)
     run_dir = _run_dir(path)
     if table not in TABLES:
         raise ValueError(f"table must be one of {', '.join(TABLES)} (got {table!r})")
@@ -197,3 +235,99 @@ def load_results(
     if steps is not None:
         frame = frame.loc[_step_mask(frame["step"], steps)]
     return frame.reset_index(drop=True)
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+
+def sweep_plan(experiment: str | os.PathLike[str] | dict[str, Any]) -> pd.DataFrame:
+    """The runs an experiment file asks for (what ``commsim sweep --dry-run`` prints)."""
+    from commsim.experiment.plan import plan_sweep
+    from commsim.experiment.spec import load_experiment
+
+    return plan_sweep(load_experiment(experiment)).table()
+
+
+def sweep(
+    experiment: str | os.PathLike[str] | dict[str, Any],
+    out: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: Callable[[Any], None] | None = None,
+) -> Any:
+    """Run an experiment file's sweep into ``out`` and return its ``SweepReport``.
+
+    Runs go to a local process pool of ``workers`` processes (default: one per core; 1 runs
+    in this process), or to the Dask cluster at ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``).
+    ``resume=True`` continues a sweep already in ``out``, skipping its finished runs.
+    """
+    from commsim.experiment.plan import plan_sweep
+    from commsim.experiment.spec import load_experiment
+    from commsim.experiment.sweep import run_sweep
+
+    planned = plan_sweep(load_experiment(experiment))
+    return run_sweep(
+        planned, out, workers=workers, scheduler=scheduler, resume=resume, progress=progress
+    )
+
+
+def _sweep(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
+    """A sweep directory and its manifest, or a one-line error saying what it is not."""
+    from commsim.experiment.store import is_sweep_dir, read_manifest_of
+
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such sweep directory")
+    if not is_sweep_dir(root):
+        raise ValueError(f"{root}: not a commsim sweep directory (run `commsim sweep` first)")
+    return root, read_manifest_of(root)
+
+
+def summarize_sweep(
+    path: str | os.PathLike[str],
+    metrics: str | Iterable[str] | None = None,
+    *,
+    statistic: str = "auto",
+    step: int | None = None,
+) -> pd.DataFrame:
+    """Mean, sd and 95% CI across repetitions, per parameter combination and metric.
+
+    Each run contributes one number per metric: the total of an event counter, the final
+    value of anything else (``statistic`` chooses otherwise: final, total or mean).
+    """
+    from commsim.experiment.summary import summarize
+
+    root, manifest = _sweep(path)
+    frame = load_results(root)
+    return summarize(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
+
+
+def sensitivity(
+    path: str | os.PathLike[str], metric: str = "code_knowledge", *, statistic: str = "auto"
+) -> pd.DataFrame:
+    """Sobol (S1, ST with confidence intervals) or Morris (mu*, sigma) indices of a sweep."""
+    from commsim.experiment.sensitivity import sensitivity as indices
+
+    root, manifest = _sweep(path)
+    frame = load_results(root)
+    return indices(frame, manifest["design"], metric, statistic=statistic)  # type: ignore[arg-type]
+
+
+def plot_sweep(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    metrics: str | Iterable[str] | None = None,
+) -> list[Path]:
+    """Write a sweep's first figures (PNG and SVG) to ``out`` (default: DIR/figures)."""
+    from commsim.experiment.figures import sweep_figures
+
+    root, manifest = _sweep(path)
+    frame = load_results(root)
+    if frame.empty:
+        raise ValueError(f"{root}: no finished runs to plot yet")
+    target = Path(out) if out is not None else root / "figures"
+    return sweep_figures(
+        frame, manifest["parameters"], target, _wanted(metrics), design=manifest["design"]
+    )

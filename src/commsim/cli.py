@@ -221,5 +221,274 @@ def validate(config: ConfigArg, set_: SetOpt = None) -> None:
     typer.echo(f"{config}: ok (n_agents={cfg.n_agents}, m={cfg.m}, steps={cfg.steps}{extra})")
 
 
+ExperimentArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="EXPERIMENT", help="Experiment file (.toml, .yaml or .yml).", show_default=False
+    ),
+]
+SweepDirArg = Annotated[
+    Path,
+    typer.Argument(metavar="DIR", help="A sweep's output directory.", show_default=False),
+]
+
+
+@contextmanager
+def sweep_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
+    """Runs done, failures and ETA on a terminal's stderr; nothing when not a terminal."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(name, total=None, failed=0)
+
+        def update(state: Any) -> None:
+            bar.update(task, total=state.total, completed=state.finished, failed=state.failed)
+
+        yield update
+
+
+def _dry_run(plan: Any) -> None:
+    table = plan.table()
+    console = Console(highlight=False, markup=False)
+    with_params = table.drop(columns=["seed"])
+    console.print(with_params.to_string(index=False, max_rows=60), soft_wrap=True)
+    spec = plan.experiment.spec
+    console.print(
+        f"{spec.name}: {len(table)} runs ({len(plan.design.points)} points x "
+        f"{spec.repetitions} repetitions, {plan.design.info['kind']} design), "
+        f"{plan.experiment.base.steps} steps each; nothing run (--dry-run)",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def sweep(
+    experiment: ExperimentArg,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Output directory (default: results/<experiment file name>/).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            help="Local worker processes (default: one per core; 1 runs in this process).",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on a Dask cluster, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS).",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a sweep in DIR, skipping finished runs.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the run table and count; run nothing.")
+    ] = False,
+) -> None:
+    """Run a parameter sweep from an experiment file into a Parquet dataset."""
+    from commsim.experiment.plan import plan_sweep
+    from commsim.experiment.spec import load_experiment
+    from commsim.experiment.sweep import SweepInterrupted, run_sweep
+
+    n_workers = _int_option("--workers", workers)
+    if n_workers is not None and n_workers < 1:
+        fail(f"--workers {n_workers}: must be at least 1")
+    try:
+        plan = plan_sweep(load_experiment(experiment))
+    except (ConfigError, OSError) as exc:
+        fail(describe(exc))
+    if dry_run:
+        _dry_run(plan)
+        return
+    out_dir = out if out is not None else Path("results") / experiment.stem
+    console = Console(highlight=False, markup=False)
+    try:
+        with sweep_progress(plan.experiment.spec.name) as progress:
+            report = run_sweep(
+                plan,
+                out_dir,
+                workers=n_workers,
+                scheduler=scheduler,
+                resume=resume,
+                progress=progress,
+            )
+    except SweepInterrupted as stop:
+        done = stop.report
+        console.print(
+            f"interrupted: {done.done} of {done.planned} runs saved in {out_dir}/; "
+            f"continue with: commsim sweep {experiment} --out {out_dir} --resume",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    where = report.backend.get("scheduler") or f"{report.backend['workers']} worker(s)"
+    console.print(
+        f"{plan.experiment.spec.name}: {report.done} of {report.planned} runs done "
+        f"({report.skipped} were done before), {report.failed} failed "
+        f"({report.backend['kind']}, {where})",
+        soft_wrap=True,
+    )
+    console.print(f"wrote {out_dir}/ (metrics/, insights/, runs.parquet, manifest.json)")
+    if report.failed:
+        typer.echo(
+            f"error: {report.failed} run(s) failed; their errors are in {out_dir}/failures/ "
+            "(rerun with --resume to retry them)",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+MetricOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metric", metavar="NAME", help="A metric to include (repeatable).", show_default=False
+    ),
+]
+StatisticOpt = Annotated[
+    str,
+    typer.Option(
+        "--statistic",
+        help="Per run: auto (totals of event counts, final values of the rest), final, "
+        "total or mean.",
+    ),
+]
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option("--csv", metavar="FILE", help="Also write the table as CSV.", show_default=False),
+]
+DEFAULT_RESULTS = ("code_knowledge", "mean_safety", "insights_suppressed", "insights_codified")
+
+
+def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
+    """A table on stdout (and in a CSV file when asked)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for column in frame.columns:
+        numeric = frame[column].dtype.kind in "iuf"
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        cells = [floats.format(v) if isinstance(v, float) else str(v) for v in row]
+        table.add_row(*["n/a" if c == "nan" else c for c in cells])
+    Console(highlight=False, width=max(100, 14 * len(frame.columns))).print(table)
+    if csv is not None:
+        try:
+            frame.to_csv(csv, index=False)
+        except OSError as exc:
+            fail(describe(exc))
+        typer.echo(f"wrote {csv}")
+
+
+def _sweep_counts(directory: Path) -> str:
+    from commsim.experiment.store import read_manifest_of
+
+    manifest = read_manifest_of(directory)
+    runs = manifest.get("runs", {})
+    note = f"{manifest.get('experiment')}: {runs.get('done', 0)} of {runs.get('planned', 0)} runs"
+    if runs.get("failed") or runs.get("pending"):
+        note += f" ({runs.get('failed', 0)} failed, {runs.get('pending', 0)} not run)"
+    return note + f", status {manifest.get('status')}"
+
+
+@app.command()
+def results(
+    directory: SweepDirArg,
+    metric: MetricOpt = None,
+    statistic: StatisticOpt = "auto",
+    step: Annotated[
+        str | None,
+        typer.Option("--step", metavar="S", help="Summarise at step S instead of each run's end."),
+    ] = None,
+    csv: CsvOpt = None,
+) -> None:
+    """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination."""
+    from commsim import api
+
+    at = _int_option("--step", step)
+    try:
+        wanted = metric or [m for m in DEFAULT_RESULTS if m in api.load_results(directory).columns]
+        table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    typer.echo(_sweep_counts(directory))
+    _print_frame(table, csv)
+
+
+@app.command()
+def analyze(
+    directory: SweepDirArg,
+    metric: Annotated[
+        str, typer.Option("--metric", metavar="NAME", help="The output to attribute.")
+    ] = "code_knowledge",
+    statistic: StatisticOpt = "auto",
+    csv: CsvOpt = None,
+) -> None:
+    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep."""
+    from commsim import api
+
+    try:
+        table = api.sensitivity(directory, metric, statistic=statistic)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    typer.echo(_sweep_counts(directory))
+    _print_frame(table, csv)
+
+
+@app.command()
+def plot(
+    directory: SweepDirArg,
+    metric: MetricOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Where to write (default: DIR/figures).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Draw a sweep: each metric over time by parameter value, and heatmaps (PNG + SVG)."""
+    from commsim import api
+
+    try:
+        written = api.plot_sweep(directory, out, metric)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    folder = written[0].parent if written else out
+    typer.echo(f"wrote {len(written)} files to {folder}/")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

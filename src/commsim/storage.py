@@ -35,7 +35,7 @@ RUN_FILES = frozenset(
     [f"{name}.parquet" for name in TABLES] + [MANIFEST, FIGURE]
 )  # what a run directory holds
 MANIFEST_FORMAT = 1
-_VERSIONED = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
+_VERSIONED = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "SALib")
 
 
 class RunLike(Protocol):

@@ -1,0 +1,165 @@
+"""The run table: every (design point, repetition) as a task with a stable id and seed.
+
+A run's id is a hash of its parameter values and repetition, and its seed a hash of the base
+seed and that id, so neither depends on where the run sits in the sweep: reordering the
+parameters or their values, or adding values and repetitions, leaves every existing run's id,
+seed and numbers unchanged. (With ``common_random_numbers`` the seed depends only on the
+repetition, so every point of a repetition meets the same random draws.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from commsim.config import Config, ConfigError, parse_config
+from commsim.experiment.designs import DesignPoints, design_points
+from commsim.experiment.spec import LoadedExperiment
+from commsim.model.metrics import COUNTERS
+from commsim.model.model import CommunityModel
+
+ID_COLUMNS = ("run_id", "point", "repetition", "seed")
+# counts of events in a step (a run's total is their sum); superior_group is a head count
+EVENT_COUNTERS = tuple(c for c in COUNTERS if c != "superior_group")
+_PER_LEVEL = re.compile(r"safety_level_\d+$")
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs to do one run, and nothing it must look up."""
+
+    run_id: str
+    point: int
+    repetition: int
+    parameters: dict[str, Any]
+    config: Config
+    record_every: int | None  # None: only the final step
+    metrics: tuple[str, ...] | None  # None: every metric
+    insights: bool
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    def identity(self) -> dict[str, Any]:
+        """The columns that say which run a row belongs to."""
+        return {
+            "run_id": self.run_id,
+            "point": self.point,
+            "repetition": self.repetition,
+            "seed": self.seed,
+            **self.parameters,
+        }
+
+
+def _digest(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def run_id(parameters: dict[str, Any], repetition: int, occurrence: int = 0) -> str:
+    """Stable id of a run; ``occurrence`` tells apart a point a sample holds twice."""
+    payload: dict[str, Any] = {"parameters": parameters, "repetition": repetition}
+    if occurrence:
+        payload["occurrence"] = occurrence
+    return _digest(payload)[:16]
+
+
+def derive_seed(base_seed: int, key: str) -> int:
+    """A 63-bit seed from the base seed and a run's key (its id, or its repetition)."""
+    digest = hashlib.sha256(f"{base_seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def metric_names(config: Config) -> list[str]:
+    """The metrics a run of this scenario records (from a small model of the same shape)."""
+    probe = config.model_copy(update={"n_agents": min(config.n_agents, 200), "steps": 1})
+    return [c for c in CommunityModel(probe).model_frame().columns if c != "step"]
+
+
+def _check_metrics(experiment: LoadedExperiment) -> tuple[str, ...] | None:
+    wanted = experiment.spec.record.metrics
+    if wanted is None:
+        return None
+    known = metric_names(experiment.base)
+    for name in wanted:
+        if name not in known and not _PER_LEVEL.match(name):
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(
+                f"{experiment.source}: field 'record.metrics': no metric '{name}'{hint}"
+            )
+    return tuple(dict.fromkeys(wanted))
+
+
+def _point_config(experiment: LoadedExperiment, index: int, point: dict[str, Any]) -> Config:
+    shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
+    data = {**experiment.base.model_dump(), **point}
+    return parse_config(data, source=f"{experiment.source} (point {index}: {shown})")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An experiment made concrete: its design and the list of runs, in design order."""
+
+    experiment: LoadedExperiment
+    design: DesignPoints
+    tasks: tuple[RunTask, ...]
+
+    @cached_property
+    def basis(self) -> str:
+        """A hash of everything the runs share; runs with equal ids and basis are equal."""
+        spec = self.experiment.spec
+        return _digest(
+            {
+                "base": self.experiment.base.model_dump(mode="json"),
+                "seed": spec.seed,
+                "common_random_numbers": spec.common_random_numbers,
+                "record": spec.record.model_dump(mode="json"),
+            }
+        )[:16]
+
+    def table(self) -> pd.DataFrame:
+        """One row per run: its id, point, repetition, seed and parameter values."""
+        columns = [*ID_COLUMNS, *self.experiment.parameters]
+        return pd.DataFrame([t.identity() for t in self.tasks], columns=columns)
+
+
+def plan_sweep(experiment: LoadedExperiment) -> Plan:
+    """Every run of the experiment, each config validated before anything runs."""
+    spec = experiment.spec
+    design = design_points(experiment)
+    metrics = _check_metrics(experiment)
+    record_every = None if spec.record.every == "end" else int(spec.record.every)
+    seen: Counter[str] = Counter()
+    tasks = []
+    for index, point in enumerate(design.points):
+        config = _point_config(experiment, index, point)
+        typed = {name: getattr(config, name) for name in point}
+        key = json.dumps(typed, sort_keys=True)
+        occurrence, seen[key] = seen[key], seen[key] + 1
+        for repetition in range(spec.repetitions):
+            rid = run_id(typed, repetition, occurrence)
+            seed_key = f"repetition-{repetition}" if spec.common_random_numbers else rid
+            seeded = config.model_copy(update={"seed": derive_seed(spec.seed, seed_key)})
+            tasks.append(
+                RunTask(
+                    run_id=rid,
+                    point=index,
+                    repetition=repetition,
+                    parameters=typed,
+                    config=seeded,
+                    record_every=record_every,
+                    metrics=metrics,
+                    insights=spec.record.insights,
+                )
+            )
+    return Plan(experiment=experiment, design=design, tasks=tuple(tasks))

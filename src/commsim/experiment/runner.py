@@ -1,0 +1,213 @@
+"""Where runs execute: in this process, on a local process pool, or on a Dask cluster.
+
+Workers only compute: ``execute`` runs one task and returns its tables (or its error) to the
+client, which alone writes to disk. So the bytes stored do not depend on where a run ran, a
+cluster needs no shared file system, and a worker that dies takes nothing half-written with
+it. Workers are long-lived processes that import the model once, not once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing import get_context
+from time import perf_counter
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from commsim.experiment.plan import EVENT_COUNTERS, RunTask
+from commsim.model.model import CommunityModel
+
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What came back from one run: its tables, or the error it raised."""
+
+    run_id: str
+    metrics: pd.DataFrame | None = None
+    insights: pd.DataFrame | None = None
+    error: str | None = None
+    traceback: str | None = None
+    wall_time_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _recorded(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+    """The rows and columns the experiment asked to keep, led by the run's identity.
+
+    Event counters on a kept row count every step since the previous kept row, so totals
+    over the recorded rows are the run's totals however sparsely it was recorded. A metric
+    named like a swept parameter (``integration``) is kept as ``<name>_now``.
+    """
+    last = frame["step"].iloc[-1]
+    if task.record_every is None:
+        keep = (frame["step"] == last).to_numpy()
+    else:
+        keep = ((frame["step"] % task.record_every == 0) | (frame["step"] == last)).to_numpy()
+    counters = [c for c in EVENT_COUNTERS if c in frame.columns]
+    kept = frame.loc[keep].reset_index(drop=True)
+    totals = frame[counters].cumsum().to_numpy()[keep]
+    kept[counters] = np.diff(totals, axis=0, prepend=np.zeros((1, len(counters)), totals.dtype))
+    columns = ["step", *(task.metrics or [c for c in frame.columns if c != "step"])]
+    kept = kept[[c for c in columns if c in kept.columns]]
+    kept = kept.rename(columns={p: f"{p}_now" for p in task.parameters if p in kept.columns})
+    identity = pd.DataFrame({k: [v] * len(kept) for k, v in task.identity().items()})
+    return pd.concat([identity, kept], axis=1)
+
+
+def _with_identity(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+    return frame.assign(run_id=task.run_id)[["run_id", *frame.columns]]
+
+
+def execute(task: RunTask) -> RunOutcome:
+    """Run one task to the end; an exception becomes a failed outcome, not a lost sweep."""
+    t0 = perf_counter()
+    try:
+        model = CommunityModel(task.config)
+        model.run()
+        metrics = _recorded(model.model_frame(), task)
+        insights = _with_identity(model.insight_frame(), task) if task.insights else None
+    except Exception as exc:  # any error in a run is the run's, and is recorded with it
+        return RunOutcome(
+            run_id=task.run_id,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+            wall_time_s=perf_counter() - t0,
+        )
+    return RunOutcome(task.run_id, metrics, insights, wall_time_s=perf_counter() - t0)
+
+
+class Backend(Protocol):
+    """Runs tasks and yields their outcomes as they finish."""
+
+    description: dict[str, Any]
+
+    def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]: ...
+    def close(self) -> None: ...
+
+
+class SerialBackend:
+    """Runs in this process, in order: the reference for what every backend must produce."""
+
+    def __init__(self) -> None:
+        self.description = {"kind": "serial", "workers": 1}
+
+    def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        for task in tasks:
+            yield execute(task)
+
+    def close(self) -> None:
+        pass
+
+
+def _worker_init() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops the sweep cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class PoolBackend:
+    """A local pool of worker processes (forkserver: started once, model imported once)."""
+
+    def __init__(self, workers: int) -> None:
+        self.description = {"kind": "pool", "workers": workers}
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["commsim.experiment.runner"])
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
+        self._window = 2 * workers
+
+    def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        pending: dict[Future[RunOutcome], RunTask] = {}
+        queue = iter(tasks)
+        while True:
+            for task in queue:
+                pending[self._pool.submit(execute, task)] = task
+                if len(pending) >= self._window:
+                    break
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                yield _result(future, task)
+
+    def close(self) -> None:
+        """Stop at once: queued runs are dropped and runs in flight are abandoned."""
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+
+def _result(future: Any, task: RunTask) -> RunOutcome:
+    """A future's outcome; a worker that died with the run is that run's failure."""
+    try:
+        outcome: RunOutcome = future.result()
+    except Exception as exc:
+        return RunOutcome(task.run_id, error=f"worker lost: {type(exc).__name__}: {exc}")
+    return outcome
+
+
+class DaskBackend:
+    """A ``dask.distributed`` cluster. Tasks of a lost worker are rescheduled by Dask."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client  # heavy; only cluster sweeps need it
+
+        try:
+            self._client = Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        workers = len(self._client.scheduler_info().get("workers", {}))
+        self.description = {"kind": "dask", "scheduler": address, "workers": workers}
+        self._window = max(64, 4 * workers)
+
+    def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        from distributed import as_completed
+
+        queue = iter(tasks)
+        owners: dict[str, RunTask] = {}
+        stream = as_completed(loop=self._client.loop)
+        for task in queue:
+            self._submit(stream, owners, task)
+            if len(owners) >= self._window:
+                break
+        for future in stream:
+            yield _result(future, owners.pop(future.key))
+            future.release()
+            task = next(queue, None)
+            if task is not None:
+                self._submit(stream, owners, task)
+
+    def _submit(self, stream: Any, owners: dict[str, RunTask], task: RunTask) -> None:
+        key = f"commsim-{task.run_id}-{os.urandom(4).hex()}"
+        future = self._client.submit(execute, task, key=key, pure=False)
+        owners[future.key] = task
+        stream.add(future)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_backend(workers: int | None, scheduler: str | None) -> Backend:
+    """Dask when a scheduler is given (or in the environment), else a pool, else serial."""
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if address:
+        return DaskBackend(address)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count < 1:
+        raise ValueError(f"--workers must be at least 1 (got {count})")
+    return SerialBackend() if count == 1 else PoolBackend(count)

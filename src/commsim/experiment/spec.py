@@ -1,0 +1,307 @@
+"""Experiment files: a base scenario, the parameters to vary, a design, and what to record.
+
+An experiment is data (TOML or YAML, parsed, never executed). It is checked in full before
+anything runs: every run's config is built and validated, so a bad value in the tenth point
+of a grid is one ``ConfigError`` line naming the file and field, not a failure an hour in.
+
+    name = "smoke"
+    base = "../default.toml"          # a scenario file, relative to this file
+    repetitions = 2
+    seed = 1                          # base seed; each run's seed is derived from it
+    [overrides]                       # fixed changes to the base scenario
+    n_agents = 100
+    [parameters]
+    socialization_rate = [0.1, 0.9]                           # a list of values
+    code_learning_rate = { start = 0.1, stop = 0.9, step = 0.4 }  # a range, stop included
+    initial_safety = { distribution = "uniform", low = 0.2, high = 0.9 }  # sampled designs
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from commsim.config import Config, ConfigError, parse_config, read_config_file
+
+# Config fields a sweep sets itself, or that are not single values
+NOT_SWEEPABLE = frozenset({"seed", "name", "interventions", "steps", "stop_at_equilibrium"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Values(_Strict):
+    """An explicit list of values (a factorial axis)."""
+
+    values: tuple[Any, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Values:
+        seen = [repr(v) for v in self.values]
+        for value in self.values:
+            if seen.count(repr(value)) > 1:
+                raise ValueError(f"value {value!r} is listed twice")
+        return self
+
+    def grid(self) -> list[Any]:
+        return list(self.values)
+
+
+class Range(_Strict):
+    """start, start + step, ... up to stop (included when the steps land on it)."""
+
+    start: float
+    stop: float
+    step: Annotated[float, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.stop < self.start:
+            raise ValueError(f"stop ({self.stop:g}) is below start ({self.start:g})")
+        if (self.stop - self.start) / self.step > 100_000:
+            raise ValueError("more than 100,000 values; use a larger step")
+        return self
+
+    def grid(self) -> list[Any]:
+        count = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+        values = [round(self.start + i * self.step, 12) for i in range(count)]
+        whole = all(float(x).is_integer() for x in (self.start, self.stop, self.step))
+        return [int(v) for v in values] if whole else values
+
+
+class Distribution(_Strict):
+    """A distribution to sample from, for Latin hypercube, Sobol and Morris designs."""
+
+    distribution: Literal["uniform", "loguniform", "normal"]
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: Annotated[float, Field(gt=0)] | None = None
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _arguments(self) -> Distribution:
+        if self.distribution == "normal":
+            if (
+                self.mean is None
+                or self.sd is None
+                or self.low is not None
+                or self.high is not None
+            ):
+                raise ValueError("a normal distribution takes mean and sd (and nothing else)")
+            return self
+        if self.low is None or self.high is None or self.mean is not None or self.sd is not None:
+            raise ValueError(f"a {self.distribution} distribution takes low and high")
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError("a loguniform distribution needs low > 0")
+        return self
+
+    def salib(self) -> tuple[list[float], str]:
+        """Bounds and distribution name as SALib's problem dictionary spells them."""
+        if self.distribution == "normal":
+            return [float(self.mean), float(self.sd)], "norm"  # type: ignore[arg-type]
+        kind = "unif" if self.distribution == "uniform" else "logunif"
+        return [float(self.low), float(self.high)], kind  # type: ignore[arg-type]
+
+
+Parameter = Values | Range | Distribution
+
+
+def _parameter(raw: Any) -> Any:
+    """A list is a Values axis; a table is a range or a distribution, by its keys."""
+    if isinstance(raw, list | tuple):
+        return Values(values=tuple(raw))
+    if isinstance(raw, dict):
+        return Distribution(**raw) if "distribution" in raw else Range(**raw)
+    raise ValueError("expected a list of values, a range {start, stop, step} or a distribution")
+
+
+class Design(_Strict):
+    """How parameter points are chosen: a full grid, or a sample for sensitivity analysis."""
+
+    kind: Literal["factorial", "latin", "sobol", "morris"] = "factorial"
+    samples: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    levels: Annotated[int, Field(ge=2, le=100)] = 4
+    second_order: bool = False
+
+
+class Record(_Strict):
+    """What each run keeps: metrics every ``every`` steps (and always the last), or the end."""
+
+    every: int | Literal["end"] = 1
+    metrics: tuple[str, ...] | None = None
+    insights: bool = True
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _every(cls, value: Any) -> Any:
+        if value == "end" or (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        ):
+            return value
+        raise ValueError('expected a whole number of steps >= 1, or "end"')
+
+
+class Experiment(_Strict):
+    """The schema of an experiment file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    base: str
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    steps: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    stop: Literal["steps", "equilibrium"] | None = None
+    repetitions: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    seed: Annotated[int, Field(ge=0)] = 0
+    common_random_numbers: bool = False
+    design: Design = Design()
+    record: Record = Record()
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _design_fits_parameters(self) -> Experiment:
+        kinds = {type(p) for p in self.parameters.values()}
+        if self.design.kind == "factorial" and Distribution in kinds:
+            raise ValueError(
+                "a factorial design takes lists or ranges; distributions need design.kind "
+                "latin, sobol or morris"
+            )
+        if self.design.kind != "factorial":
+            if kinds - {Distribution}:
+                raise ValueError(
+                    f"a {self.design.kind} design samples every parameter: give each a "
+                    "distribution {distribution, low, high}"
+                )
+            if not self.parameters:
+                raise ValueError(f"a {self.design.kind} design needs at least one parameter")
+            if self.design.samples is None:
+                raise ValueError(f"a {self.design.kind} design needs design.samples")
+        return self
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    """An experiment file, checked, with its base scenario resolved."""
+
+    spec: Experiment
+    path: Path | None
+    text: str
+    base: Config
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path is not None else "experiment"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.spec.parameters)
+
+
+_TAG = re.compile(r"^(function-|constrained-|literal\[|int$|float$|str$|bool$)")
+
+
+def _format_error(err: dict[str, Any], source: str) -> str:
+    loc = ".".join(str(p) for p in err["loc"] if not _TAG.match(str(p)))
+    field = loc or "experiment"
+    if err["type"] == "extra_forbidden":
+        name = str(err["loc"][-1])
+        known = list(Experiment.model_fields) if len(err["loc"]) == 1 else []
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{source}: unknown field '{field}'{hint}"
+    given = err.get("input")
+    shown = f" (got {given!r})" if not isinstance(given, dict | list | tuple) else ""
+    return f"{source}: field '{field}': {err['msg'].removeprefix('Value error, ')}{shown}"
+
+
+def _validate(data: dict[str, Any], source: str) -> Experiment:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a table of experiment settings at the top level")
+    raw_params = data.get("parameters", {})
+    if not isinstance(raw_params, dict):
+        raise ConfigError(f"{source}: field 'parameters': expected a table of parameters")
+    parsed: dict[str, Any] = {}
+    for name, raw in raw_params.items():
+        try:
+            parsed[name] = _parameter(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            err["loc"] = ("parameters", name, *err["loc"])
+            raise ConfigError(_format_error(err, source)) from None
+        except ValueError as exc:
+            raise ConfigError(f"{source}: field 'parameters.{name}': {exc}") from None
+    try:
+        return Experiment.model_validate({**data, "parameters": parsed})
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc.errors()[0], source)) from None
+
+
+def _check_parameter_names(spec: Experiment, source: str) -> None:
+    for name in [*spec.parameters, *spec.overrides]:
+        where = "parameters" if name in spec.parameters else "overrides"
+        if name not in Config.model_fields:
+            close = difflib.get_close_matches(name, list(Config.model_fields), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"{source}: field '{where}.{name}': not a model parameter{hint}")
+        if where == "parameters" and name in NOT_SWEEPABLE:
+            raise ConfigError(
+                f"{source}: field 'parameters.{name}': cannot be swept (set steps, stop and "
+                "seed at the top of the experiment; interventions in the base scenario)"
+            )
+    if "seed" in spec.overrides:
+        raise ConfigError(
+            f"{source}: field 'overrides.seed': set the base seed with the top-level 'seed'"
+        )
+
+
+def _base_config(spec: Experiment, path: Path | None, source: str) -> Config:
+    base_path = Path(spec.base)
+    if path is not None and not base_path.is_absolute():
+        base_path = path.parent / base_path
+    if not base_path.is_file():
+        raise ConfigError(f"{source}: field 'base': no scenario file {base_path}")
+    data = read_config_file(base_path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{base_path}: expected a table of parameters at the top level")
+    data = {**data, **spec.overrides, "seed": 0}
+    if spec.steps is not None:
+        data["steps"] = spec.steps
+    if spec.stop is not None:
+        data["stop_at_equilibrium"] = spec.stop == "equilibrium"
+    return parse_config(data, source=f"{source} (base {base_path} with overrides)")
+
+
+def load_experiment(source: str | os.PathLike[str] | dict[str, Any]) -> LoadedExperiment:
+    """Read and check an experiment file (or mapping); ConfigError names the first problem."""
+    if isinstance(source, dict):
+        path, text, data, label = None, repr(sorted(source.items())), source, "experiment"
+    else:
+        path = Path(source)
+        label = str(path)
+        data = read_config_file(path)
+        text = path.read_text(encoding="utf-8")
+    spec = _validate(data, label)
+    _check_parameter_names(spec, label)
+    return LoadedExperiment(spec=spec, path=path, text=text, base=_base_config(spec, path, label))

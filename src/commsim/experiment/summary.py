@@ -1,0 +1,169 @@
+"""A sweep's runs in a few numbers: each run reduced to one value per metric, then aggregated.
+
+A sweep's tidy frame has one row per (run, recorded step). Analysis first reduces every run to
+one number per metric (its *run statistic*), then aggregates those numbers across the
+repetitions of each parameter combination. Three run statistics exist:
+
+- ``final``: the value at the run's own last recorded step (or at ``step``, see below);
+- ``total``: the sum over the run's recorded steps;
+- ``mean``: the mean over the run's recorded steps.
+
+The default, ``auto``, takes the ``total`` of event counters (``COUNTER_METRICS``: insights
+generated, suppressed, codified … counted per step, where the last step's count says little)
+and the ``final`` value of every other metric (states such as knowledge or safety). The
+statistic applied to each metric is always named in the output's ``statistic`` column.
+
+A total is the run's total however sparsely it was recorded: a sweep that keeps every N-th
+step stores on each kept row the events since the previous one.
+
+With ``step=S``, ``final`` is each run's value at step S, ``total`` and ``mean`` cover the
+steps up to S; a run that stopped before S (its stop condition held) contributes its last
+recorded state, which is where it rests.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from commsim.experiment.plan import EVENT_COUNTERS, ID_COLUMNS
+
+Statistic = Literal["auto", "final", "total", "mean"]
+STATISTICS = ("auto", "final", "total", "mean")
+# Events tallied per step: their run total is the number a reader wants.
+COUNTER_METRICS = frozenset(EVENT_COUNTERS)
+SUMMARY_COLUMNS = ("metric", "statistic", "n", "mean", "sd", "ci_low", "ci_high")
+
+
+def check_names(names: Iterable[str], available: Sequence[str], kind: str) -> None:
+    """Raise one clear line for the first name not in ``available``, with the nearest match."""
+    for name in names:
+        if name not in available:
+            close = difflib.get_close_matches(name, available, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"unknown {kind} '{name}'{hint}")
+
+
+def metric_columns(frame: pd.DataFrame, parameters: Sequence[str]) -> list[str]:
+    """The numeric columns that are neither run identifiers, parameters nor the step."""
+    skip = {*ID_COLUMNS, "step", *parameters}
+    return [
+        c
+        for c in frame.columns
+        if c not in skip
+        and (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
+    ]
+
+
+def resolve_metrics(
+    frame: pd.DataFrame, parameters: Sequence[str], metrics: Iterable[str] | None
+) -> list[str]:
+    """Check the frame, the parameters and the metrics; default to every metric column."""
+    for column in ("run_id", "step"):
+        if column not in frame.columns:
+            raise ValueError(f"the sweep frame has no '{column}' column")
+    check_names(parameters, list(frame.columns), "parameter")
+    available = metric_columns(frame, parameters)
+    if metrics is None:
+        return available
+    chosen = [metrics] if isinstance(metrics, str) else list(metrics)
+    check_names(chosen, available, "metric")
+    return chosen
+
+
+def statistic_for(metric: str, statistic: Statistic) -> str:
+    """The run statistic actually applied to ``metric`` (resolves ``auto``)."""
+    if statistic not in STATISTICS:
+        raise ValueError(f"unknown statistic '{statistic}'; use one of {', '.join(STATISTICS)}")
+    if statistic != "auto":
+        return statistic
+    return "total" if metric in COUNTER_METRICS else "final"
+
+
+def final_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each run's last recorded row: runs may stop at different steps, so "last" is per run."""
+    last = frame.sort_values(["run_id", "step"], kind="stable").drop_duplicates(
+        "run_id", keep="last"
+    )
+    order = [c for c in ("point", "repetition", "run_id") if c in last.columns]
+    return last.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _up_to(frame: pd.DataFrame, step: int | None) -> pd.DataFrame:
+    """The rows at or before ``step``; the step must be one the sweep recorded."""
+    if step is None:
+        return frame
+    recorded = np.sort(frame["step"].unique())
+    if step not in set(recorded.tolist()):
+        raise ValueError(
+            f"step {step} was not recorded; recorded steps run from {recorded[0]} to "
+            f"{recorded[-1]} ({recorded.size} distinct)"
+        )
+    return frame[frame["step"] <= step]
+
+
+def run_values(
+    frame: pd.DataFrame,
+    parameters: Sequence[str],
+    metrics: Iterable[str] | None = None,
+    statistic: Statistic = "auto",
+    step: int | None = None,
+) -> pd.DataFrame:
+    """One row per run: its identifiers, its parameters and each metric's run statistic."""
+    metrics = resolve_metrics(frame, parameters, metrics)
+    rows = _up_to(frame, step)
+    by_stat: dict[str, list[str]] = {"final": [], "total": [], "mean": []}
+    for metric in metrics:
+        by_stat[statistic_for(metric, statistic)].append(metric)
+    last = final_rows(rows)
+    keys = [c for c in ID_COLUMNS if c in rows.columns] + list(parameters)
+    out = last[list(dict.fromkeys(keys + by_stat["final"]))].set_index("run_id")
+    grouped = rows.groupby("run_id")
+    if by_stat["total"]:
+        out = out.join(grouped[by_stat["total"]].sum(min_count=1))
+    if by_stat["mean"]:
+        out = out.join(grouped[by_stat["mean"]].mean())
+    return out.reset_index()[list(dict.fromkeys(keys + metrics))]
+
+
+def _t_interval(agg: pd.DataFrame) -> pd.DataFrame:
+    """95% confidence interval of the mean from the t distribution (NaN below two runs)."""
+    n = agg["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.975, n - 1) * agg["sd"].to_numpy() / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    return agg.assign(ci_low=agg["mean"] - half, ci_high=agg["mean"] + half)
+
+
+def summarize(
+    frame: pd.DataFrame,
+    parameters: Sequence[str],
+    metrics: Iterable[str] | None = None,
+    step: int | None = None,
+    statistic: Statistic = "auto",
+) -> pd.DataFrame:
+    """Mean, sd and 95% CI across repetitions of each run statistic, per parameter combination.
+
+    One row per (parameter combination, metric). ``n`` counts the runs with a defined value
+    (a metric can be NaN, e.g. a voice rate with no opportunity to speak).
+    """
+    metrics = resolve_metrics(frame, parameters, metrics)
+    values = run_values(frame, parameters, metrics, statistic, step)
+    long = values.melt(id_vars=list(parameters), value_vars=metrics, var_name="metric")
+    long["metric"] = pd.Categorical(long["metric"], categories=metrics, ordered=True)
+    keys = [*parameters, "metric"]
+    agg = (
+        long.groupby(keys, dropna=False, observed=True)["value"]
+        .agg(n="count", mean="mean", sd="std")
+        .reset_index()
+    )
+    agg["metric"] = agg["metric"].astype(str)
+    agg.insert(
+        len(parameters) + 1, "statistic", agg["metric"].map(lambda m: statistic_for(m, statistic))
+    )
+    return _t_interval(agg)[[*parameters, *SUMMARY_COLUMNS]]

@@ -1,0 +1,285 @@
+"""Running sweeps: the dataset they write, byte-identical backends, resume after a kill,
+Ctrl-C, failure isolation and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+import commsim
+from commsim.cli import app
+from commsim.experiment import runner as runner_module
+from commsim.experiment.plan import EVENT_COUNTERS, plan_sweep
+from commsim.experiment.runner import execute
+from commsim.experiment.spec import load_experiment
+from commsim.model.model import CommunityModel
+
+from .conftest import CONFIGS
+
+COMMSIM = Path(sys.executable).with_name("commsim")
+cli = CliRunner()
+
+FAST = f"""\
+name = "fast"
+base = "{CONFIGS / "default.toml"}"
+steps = 30
+repetitions = 2
+seed = 11
+[overrides]
+n_agents = 60
+agent_sample_size = 0
+[parameters]
+initial_safety = [0.2, 0.9]
+punitiveness = [0.1, 0.7]
+[record]
+every = 10
+"""
+# runs of about half a second, so a kill lands mid-sweep
+SLOW = FAST.replace("steps = 30", "steps = 150").replace("n_agents = 60", "n_agents = 500")
+SLOW = SLOW.replace("punitiveness = [0.1, 0.7]", "punitiveness = [0.1, 0.4, 0.7]")
+
+
+@pytest.fixture
+def fast(tmp_path: Path) -> Path:
+    path = tmp_path / "fast.toml"
+    path.write_text(FAST)
+    return path
+
+
+def data_files(root: Path) -> dict[str, bytes]:
+    files = sorted([*root.glob("metrics/*.parquet"), *root.glob("insights/*.parquet")])
+    return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in files}
+
+
+def planned_ids(experiment: Path) -> set[str]:
+    return {t.run_id for t in plan_sweep(load_experiment(experiment)).tasks}
+
+
+def test_a_sweep_is_a_tidy_dataset_with_parameters_on_every_row(fast: Path, tmp_path: Path) -> None:
+    report = commsim.sweep(fast, tmp_path / "out", workers=1)
+    assert (report.planned, report.done, report.failed) == (8, 8, 0)
+    frame = commsim.load_results(tmp_path / "out")
+    assert len(frame) == 8 * 4  # steps 0, 10, 20, 30
+    assert list(frame.columns[:7]) == [
+        "run_id", "point", "repetition", "seed", "initial_safety", "punitiveness", "step",
+    ]  # fmt: skip
+    assert not frame.duplicated(["run_id", "step"]).any()
+    assert all(steps == [0, 10, 20, 30] for steps in frame.groupby("run_id").step.apply(list))
+    # the rows are what the model records for that run, with that run's config
+    task = plan_sweep(load_experiment(fast)).tasks[5]
+    model = CommunityModel(task.config)
+    model.run()
+    mine = frame[frame.run_id == task.run_id].reset_index(drop=True)
+    full = model.model_frame()
+    states = [c for c in full.columns if c not in EVENT_COUNTERS]
+    theirs = full.loc[[0, 10, 20, 30], states].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine[states], theirs, check_dtype=False)
+    # event counters on a kept row count the steps since the previous kept row
+    since = full[list(EVENT_COUNTERS)].groupby((full.step + 9) // 10).sum()
+    assert (mine[list(EVENT_COUNTERS)].to_numpy() == since.to_numpy()).all()
+    assert mine.insights_generated.sum() == full.insights_generated.sum() > 0
+    assert mine.initial_safety.eq(task.config.initial_safety).all()
+
+
+def test_sweep_tables_and_selection(fast: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commsim.sweep(fast, out, workers=1)
+    some = commsim.load_results(out, metrics="code_knowledge", steps=[30])
+    assert len(some) == 8 and some.columns[-1] == "code_knowledge" and some.step.eq(30).all()
+    last = commsim.load_results(out, metrics=["mean_safety"], steps=slice(-1, None))
+    assert len(last) == 8 and last.step.eq(30).all()
+    insights = commsim.load_results(out, table="insights")
+    assert set(insights.run_id) <= set(some.run_id) and len(insights) > 0
+    runs = commsim.load_results(out, table="runs")
+    assert len(runs) == 8 and runs.status.eq("done").all()
+    with pytest.raises(ValueError, match="did you mean 'code_knowledge'"):
+        commsim.load_results(out, metrics="code_knowlege")
+    meta = json.loads(pq.read_schema(next(out.glob("metrics/*.parquet"))).metadata[b"commsim"])
+    assert meta["experiment"] == "fast" and meta["versions"]["commsim"] == commsim.__version__
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 8, "done": 8, "failed": 0, "pending": 0}
+    assert manifest["status"] == "complete" and manifest["sessions"][0]["finished_utc"]
+    assert (out / "experiment.toml").read_text() == FAST
+
+
+def test_record_only_the_end_and_some_metrics(fast: Path, tmp_path: Path) -> None:
+    text = fast.read_text().replace("every = 10", 'every = "end"\nmetrics = ["code_knowledge"]')
+    fast.write_text(text + "insights = false\n")
+    commsim.sweep(fast, tmp_path / "out", workers=1)
+    frame = commsim.load_results(tmp_path / "out")
+    assert frame.step.eq(30).all() and len(frame) == 8
+    assert frame.columns[-2:].tolist() == ["step", "code_knowledge"]
+    assert not list((tmp_path / "out" / "insights").iterdir())
+
+
+def test_serial_and_process_pool_write_identical_bytes(fast: Path, tmp_path: Path) -> None:
+    commsim.sweep(fast, tmp_path / "serial", workers=1)
+    commsim.sweep(fast, tmp_path / "pool", workers=2)
+    serial = data_files(tmp_path / "serial")
+    assert len(serial) == 16 and serial == data_files(tmp_path / "pool")
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(
+    fast: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doomed = plan_sweep(load_experiment(fast)).tasks[3]
+
+    class Fragile(CommunityModel):
+        def step(self) -> None:
+            if self.config.seed == doomed.seed and self.steps == 7:
+                raise FloatingPointError("simulated blow-up")
+            super().step()
+
+    monkeypatch.setattr(runner_module, "CommunityModel", Fragile)
+    report = commsim.sweep(fast, tmp_path / "out", workers=1)
+    assert (report.done, report.failed, report.status) == (7, 1, "complete with failures")
+    failures = commsim.load_results(tmp_path / "out", table="failures")
+    assert failures.run_id.tolist() == [doomed.run_id]
+    assert failures.error[0] == "FloatingPointError: simulated blow-up"
+    assert "Traceback" in failures.traceback[0]
+    runs = commsim.load_results(tmp_path / "out", table="runs")
+    assert runs.set_index("run_id").status[doomed.run_id] == "failed"
+
+    monkeypatch.undo()  # fixed: --resume retries only the failed run
+    again = commsim.sweep(fast, tmp_path / "out", workers=1, resume=True)
+    assert (again.done, again.failed, again.skipped) == (8, 0, 7)
+    assert not list((tmp_path / "out" / "failures").iterdir())
+
+
+def test_resume_refuses_runs_of_a_different_basis(fast: Path, tmp_path: Path) -> None:
+    commsim.sweep(fast, tmp_path / "out", workers=1)
+    fast.write_text(fast.read_text().replace("steps = 30", "steps = 31"))
+    with pytest.raises(ValueError, match="different base scenario"):
+        commsim.sweep(fast, tmp_path / "out", workers=1, resume=True)
+    with pytest.raises(FileExistsError, match="pass --resume"):
+        commsim.sweep(fast, tmp_path / "out", workers=1)
+
+
+def test_resume_extends_a_sweep_with_new_values(fast: Path, tmp_path: Path) -> None:
+    commsim.sweep(fast, tmp_path / "out", workers=1)
+    before = data_files(tmp_path / "out")
+    fast.write_text(fast.read_text().replace("[0.2, 0.9]", "[0.2, 0.5, 0.9]"))
+    report = commsim.sweep(fast, tmp_path / "out", workers=1, resume=True)
+    assert (report.planned, report.skipped, report.done) == (12, 8, 12)
+    after = data_files(tmp_path / "out")
+    assert {k: after[k] for k in before} == before
+
+
+def _start(experiment: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [COMMSIM, "sweep", experiment, "--out", out, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, pool workers included
+    )
+
+
+def _wait_for_runs(out: Path, count: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("metrics/*.parquet"))) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the sweep made no progress"
+        time.sleep(0.05)
+
+
+def test_kill_9_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    experiment, out = tmp_path / "slow.toml", tmp_path / "out"
+    experiment.write_text(SLOW)
+    planned = planned_ids(experiment)
+    process = _start(experiment, out, "--workers", "2")
+    _wait_for_runs(out, 3, process)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = {p.stem for p in out.glob("metrics/*.parquet")}
+    assert 3 <= len(stored) < len(planned)
+    for path in out.glob("*/*.parquet"):  # nothing visible is half-written
+        pq.read_table(path)
+
+    done = subprocess.run(
+        [COMMSIM, "sweep", experiment, "--out", out, "--resume", "--workers", "2"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"({len(stored)} were done before)" in done.stdout
+    frame = commsim.load_results(out)
+    assert set(frame.run_id) == planned
+    assert not frame.duplicated(["run_id", "step"]).any()
+    assert sorted(p.stem for p in out.glob("metrics/*")) == sorted(planned)  # no leftovers
+    # a run stored before the kill holds what a clean run of it would
+    task = next(t for t in plan_sweep(load_experiment(experiment)).tasks if t.run_id in stored)
+    clean = execute(task).metrics
+    pd.testing.assert_frame_equal(frame[frame.run_id == task.run_id].reset_index(drop=True), clean)
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    experiment, out = tmp_path / "slow.toml", tmp_path / "out"
+    experiment.write_text(SLOW)
+    process = _start(experiment, out, "--workers", "2")
+    _wait_for_runs(out, 1, process)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends the whole group
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"interrupted:" in stdout and b"--resume" in stdout
+    assert b"Traceback" not in stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert manifest["runs"]["done"] == len(list(out.glob("metrics/*.parquet")))
+
+
+def run_cli(*args: object) -> object:
+    return cli.invoke(app, [str(a) for a in args])
+
+
+def test_cli_sweep_dry_run_prints_the_table_and_runs_nothing(fast: Path, tmp_path: Path) -> None:
+    result = run_cli("sweep", fast, "--out", tmp_path / "out", "--dry-run")
+    assert result.exit_code == 0
+    assert "8 runs (4 points x 2 repetitions, factorial design)" in result.output
+    assert result.output.count("\n") >= 9 and not (tmp_path / "out").exists()
+
+
+def test_cli_sweep_runs_and_reports(fast: Path, tmp_path: Path) -> None:
+    result = run_cli("sweep", fast, "--out", tmp_path / "out", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "fast: 8 of 8 runs done (0 were done before), 0 failed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "--workers 0: must be at least 1"),
+        (["--workers", "two"], "expected a whole number"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
+    ],
+)
+def test_cli_sweep_option_errors(fast: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_cli("sweep", fast, "--out", tmp_path / "out", *args)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_sweep_bad_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(FAST.replace("repetitions = 2", "repetitions = -1"))
+    result = run_cli("sweep", bad, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "field 'repetitions'" in result.output
+    missing = run_cli("sweep", tmp_path / "nope.toml")
+    assert missing.exit_code == 2 and "no such config file" in missing.output
+    good = tmp_path / "good.toml"
+    good.write_text(FAST)
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    taken = run_cli("sweep", good, "--out", tmp_path / "taken")
+    assert taken.exit_code == 2 and "does not hold a commsim sweep" in taken.output
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == ["notes.txt"]
