@@ -17,3 +17,16 @@ def test_model_core_imports_no_upper_floor() -> None:
     loaded = {name.split(".")[1] for name in out.stdout.split()}
     assert "model" in loaded
     assert loaded.isdisjoint(UPPER)
+
+
+def test_experiment_floor_imports_neither_api_nor_cli() -> None:
+    modules = "spec designs plan runner store sweep summary sensitivity figures".split()
+    code = (
+        "import sys\n"
+        + "".join(f"import commsim.experiment.{m}\n" for m in modules)
+        + "print('\\n'.join(m for m in sys.modules if m.startswith('commsim.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[1] for name in out.stdout.split()}
+    assert "experiment" in loaded
+    assert loaded.isdisjoint({"api", "cli", "app"})

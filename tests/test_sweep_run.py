@@ -283,3 +283,70 @@ def test_cli_sweep_bad_files(tmp_path: Path) -> None:
     taken = run_cli("sweep", good, "--out", tmp_path / "taken")
     assert taken.exit_code == 2 and "does not hold a commsim sweep" in taken.output
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["notes.txt"]
+
+
+SAMPLED = f"""\
+name = "sampled"
+base = "{CONFIGS / "default.toml"}"
+steps = 20
+seed = 3
+[overrides]
+n_agents = 40
+agent_sample_size = 0
+[design]
+kind = "KIND"
+samples = 4
+[parameters]
+initial_safety = {{ distribution = "uniform", low = 0.1, high = 0.9 }}
+authority_gradient = {{ distribution = "uniform", low = 0.0, high = 0.8 }}
+span_of_control = {{ distribution = "uniform", low = 2, high = 8, integer = true }}
+[record]
+every = "end"
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "points", "columns"),
+    [
+        ("sobol", 4 * (3 + 2), ["S1", "S1_conf", "ST", "ST_conf"]),
+        ("morris", 4 * (3 + 1), ["mu", "mu_star", "mu_star_conf", "sigma"]),
+    ],
+)
+def test_cli_analyze_a_sampled_sweep(
+    tmp_path: Path, kind: str, points: int, columns: list[str]
+) -> None:
+    path = tmp_path / "sampled.toml"
+    path.write_text(SAMPLED.replace("KIND", kind))
+    out = tmp_path / "out"
+    assert run_cli("sweep", path, "--out", out, "--workers", "1").exit_code == 0
+    assert len(commsim.load_results(out)) == points
+    result = run_cli("analyze", out, "--metric", "insights_voiced", "--csv", tmp_path / "s.csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "s.csv")
+    assert table.parameter.tolist() == ["initial_safety", "authority_gradient", "span_of_control"]
+    assert table[columns].notna().all().all()
+    assert table.statistic.eq("total").all()  # voiced insights: a run total
+
+
+def test_cli_results_plot_and_analyze_of_a_grid(fast: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commsim.sweep(fast, out, workers=1)
+    result = run_cli("results", out, "--metric", "code_knowledge", "--csv", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("fast: 8 of 8 runs, status complete")
+    table = pd.read_csv(tmp_path / "r.csv")
+    assert len(table) == 4 and table.n.eq(2).all()
+    final = commsim.load_results(out, steps=[30]).groupby(["initial_safety", "punitiveness"])
+    expected = final.code_knowledge.mean().to_numpy()
+    assert table["mean"].to_numpy() == pytest.approx(expected)
+    plotted = run_cli("plot", out, "--metric", "code_knowledge")
+    assert plotted.exit_code == 0, plotted.output
+    names = sorted(p.name for p in (out / "figures").iterdir())
+    assert names == [
+        "heatmap_code_knowledge.png", "heatmap_code_knowledge.svg",
+        "over_time_code_knowledge.png", "over_time_code_knowledge.svg",
+    ]  # fmt: skip
+    refused = run_cli("analyze", out)
+    assert refused.exit_code == 2 and "this sweep is factorial" in refused.output
+    nothing = run_cli("results", tmp_path)
+    assert nothing.exit_code == 2 and "not a commsim run or sweep directory" in nothing.output
