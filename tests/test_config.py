@@ -43,6 +43,11 @@ def write(tmp_path: Path, text: str, suffix: str = ".toml") -> Path:
             "unknown field 'integrashun': did you mean 'integration'?",
         ),
         ("integration = 1.5", "field 'integration': Input should be less than or equal to 1"),
+        (
+            "fast_learner_share = 1.5",
+            "field 'fast_learner_share': Input should be less than or equal to 1 (got 1.5)",
+        ),
+        ("fast_socialization_rate = -0.1", "field 'fast_socialization_rate'"),
         ('n_agents = "many"', "field 'n_agents'"),
         ("leadership = 'tyrant'", "field 'leadership'"),
         ("researcher_share = 0.5", "must sum to 1"),
@@ -90,7 +95,7 @@ def test_overrides_are_validated_like_files() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(
-    values=st.fixed_dictionaries({name: st.floats(0, 1) for name in PROBS[:12]}),
+    values=st.fixed_dictionaries({name: st.floats(0, 1) for name in PROBS[:14]}),
     n=st.integers(2, 120),
     m=st.integers(1, 40),
     span=st.integers(2, 9),
@@ -123,3 +128,12 @@ def test_any_valid_config_runs(values, n, m, span, community, voice, leadership)
 def test_probabilities_outside_zero_one_are_refused(name: str, value: float) -> None:
     with pytest.raises(ConfigError, match=f"field '{name}'"):
         load_config(None, **{name: value})
+
+
+def test_fast_learner_fields_default_to_marchs_rates_with_nobody_fast() -> None:
+    cfg = load_config("configs/march1991.toml", fast_learner_share=0.4)
+    assert (cfg.fast_learner_share, cfg.fast_socialization_rate) == (0.4, 0.9)
+    assert Config().fast_learner_share == 0.0
+    fields = list(Config.model_fields)
+    at = fields.index("socialization_rate")
+    assert fields[at + 1 : at + 3] == ["fast_learner_share", "fast_socialization_rate"]

@@ -7,11 +7,13 @@ far larger than the seed-to-seed noise but far smaller than the effect a working
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from commsim.model.learning import learn_code, step_toward
 from commsim.model.model import CommunityModel
 from commsim.model.practice import act
+from commsim.model.reference import ReferenceModel
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
 from commsim.model.voice import voice_probability
 
@@ -261,3 +263,87 @@ def test_without_research_nothing_waits_forever() -> None:
     assert df.insights_voiced.sum() > 0
     assert df.insights_in_flight.max() < 3 * df.insights_generated.max()
     assert (model.ledger.pool_stage == 0).all()  # only insights still awaiting voice remain
+
+
+# --- March's mixed populations: fast and slow learners ---------------------------------
+
+
+def test_fast_learner_positions_are_a_fixed_seeded_nested_share() -> None:
+    def fast_rows(share: float, seed: int = 0, cls: type = CommunityModel) -> set[int]:
+        model = cls("configs/march1991.toml", fast_learner_share=share, seed=seed)
+        if cls is ReferenceModel:
+            return {agent.row for agent in model.members if agent.fast}
+        return set(np.flatnonzero(model.state.fast).tolist())
+
+    assert [len(fast_rows(s)) for s in (0.0, 0.02, 0.3, 0.5, 1.0)] == [0, 1, 15, 25, 50]
+    assert fast_rows(0.2) == fast_rows(0.2)  # the seed decides
+    assert fast_rows(0.2) != fast_rows(0.2, seed=1)
+    assert fast_rows(0.2) < fast_rows(0.4)  # a larger share adds fast learners, keeps the rest
+    assert fast_rows(0.4, cls=ReferenceModel) == fast_rows(0.4)  # one builder for both models
+    model = CommunityModel(
+        "configs/march1991.toml", fast_learner_share=0.4, fast_socialization_rate=0.7
+    )
+    rates = model.state.socialization_rate
+    assert (rates[model.state.fast] == 0.7).all() and (rates[~model.state.fast] == 0.1).all()
+    assert model.member(int(np.argmax(model.state.fast))).socialization_rate == 0.7
+
+
+@pytest.mark.parametrize("cls", [CommunityModel, ReferenceModel])
+def test_only_fast_positions_socialise_and_newcomers_keep_the_positions_rate(cls: type) -> None:
+    """p1 = 1 in the fast positions and 0 elsewhere; everyone is replaced every step."""
+    model = cls(
+        "configs/march1991.toml",
+        socialization_rate=0.0,
+        fast_socialization_rate=1.0,
+        fast_learner_share=0.3,
+        code_learning_rate=0.0,
+        turnover_rate=1.0,
+    )
+    code = np.array(model.reality.values if cls is CommunityModel else model.reality, np.int8)
+    for _ in range(3):
+        if cls is ReferenceModel:
+            model.code = code.tolist()
+            model.step()
+            beliefs = np.array([agent.beliefs for agent in model.members])
+            fast = np.array([agent.fast for agent in model.members])
+        else:
+            model.state.code[:] = code
+            model.step()
+            beliefs, fast = model.state.beliefs, model.state.fast
+        assert fast.sum() == 15  # the share never changes
+        # every newcomer was naive: fast ones moved one step toward the code on every
+        # dimension, so none of them still contradicts it; the slow ones did not move at all
+        against = beliefs * code == -1
+        assert not against[fast].any() and against[~fast].mean() > 0.2
+        assert model.model_frame().departures.iloc[-1] == 50
+        row = model.model_frame().iloc[-1]
+        assert row.fast_knowledge > 0.5 and abs(row.slow_knowledge) < 0.2
+
+
+def test_share_zero_is_the_model_as_it_was() -> None:
+    # 1. recorded before fast learners existed: the same draws in the same order
+    model = CommunityModel(
+        "configs/default.toml", seed=5, steps=60, agent_sample_size=30, turnover_rate=0.03
+    )
+    model.run()
+    df = model.model_frame()
+    totals = {c: int(df[c].sum()) for c in ("insights_generated", "flows", "departures")}
+    assert totals == {"insights_generated": 1408, "flows": 35843, "departures": 905}
+    assert (int(df.insights_codified.sum()), int(df.code_changes.sum())) == (58, 14)
+    for seed, (steps, score) in enumerate([(88, 26), (124, 30), (92, 30)]):
+        march = CommunityModel("configs/march1991.toml", code_learning_rate=0.5, seed=seed)
+        march.run()
+        final = march.model_frame().code_knowledge.iloc[-1] * march.state.m
+        assert (march.steps, round(final)) == (steps, score)
+    assert df.fast_knowledge.isna().all()
+
+    # 2. with no fast learners their rate is never read
+    def frame(**params: object):
+        return run_model(steps=30, seed=2, turnover_rate=0.05, **params)[1]
+
+    pd.testing.assert_frame_equal(frame(), frame(fast_socialization_rate=0.3))
+    # 3. placing fast learners draws nothing from the model's generator: everyone fast at
+    #    rate x is, column for column, everyone slow at p1 = x
+    old = frame(socialization_rate=0.3).drop(columns=["fast_knowledge", "slow_knowledge"])
+    new = frame(fast_learner_share=1.0, fast_socialization_rate=0.3)
+    pd.testing.assert_frame_equal(old, new.drop(columns=["fast_knowledge", "slow_knowledge"]))

@@ -48,10 +48,21 @@ INTERVENTIONS = (
 SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
     "march_p1_low": (MARCH | {"socialization_rate": 0.1}, 40),
     "march_p1_high": (MARCH | {"socialization_rate": 0.9}, 20),
+    # March's mixed population: 20 fast learners (p1 = 0.9) among 50, the rest slow
+    "march_mixed": (MARCH | {"socialization_rate": 0.1, "fast_learner_share": 0.4}, 30),
     "default": ({"n_agents": 100}, 40),
     "punitive": ({"n_agents": 100, "punitiveness": 0.9}, 40),
     "walled": ({"n_agents": 100, "integration": 0.0}, 40),
     "churn": ({"n_agents": 100, "turnover_rate": 0.05, "turbulence_rate": 0.05}, 40),
+    "mixed_churn": (  # fast positions in a community; newcomers take their position's rate
+        {
+            "n_agents": 100,
+            "fast_learner_share": 0.3,
+            "fast_socialization_rate": 0.5,
+            "turnover_rate": 0.05,
+        },
+        30,
+    ),
     "hero": ({"n_agents": 100, "leadership": "hero"}, 30),
     "voice_no_community": ({"n_agents": 100, "community": False}, 30),
     "no_voice": ({"n_agents": 100, "voice": False}, 30),  # insights go straight to research
@@ -109,6 +120,9 @@ def summarise(frame: Any) -> dict[str, float]:
     out["avg_mean_knowledge"] = float(run["mean_knowledge"].mean())
     out["avg_mean_safety"] = float(run["mean_safety"].mean())
     out["avg_belief_diversity"] = float(run["belief_diversity"].mean())
+    for group in ("fast", "slow"):  # only where the population is mixed
+        if run[f"{group}_knowledge"].notna().all():
+            out[f"avg_{group}_knowledge"] = float(run[f"{group}_knowledge"].mean())
     out.update({f"cum_{name}": float(run[name].sum()) for name in CUMULATIVE})
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
@@ -174,6 +188,7 @@ POWER_CASES = [
     ("hero", {"leadership": "collective"}, "cum_insights_walled"),
     ("march_p1_low", {"socialization_mode": "jump"}, "avg_belief_diversity"),
     ("march_p1_low", {"superior_basis": "knowledge"}, "end_code_knowledge"),
+    ("march_mixed", {"fast_socialization_rate": 0.1}, "avg_fast_knowledge"),  # no fast ones
 ]
 
 

@@ -109,6 +109,10 @@ class Config(_Strict):
 
     # March (1991): learning between members and the organisational code
     socialization_rate: Prob = 0.1
+    # March's mixed populations: round(share x N) positions, fixed for the run, socialise at
+    # the fast rate instead of socialization_rate (docs/MODEL.md 7.8)
+    fast_learner_share: Prob = 0.0
+    fast_socialization_rate: Prob = 0.9
     code_learning_rate: Prob = 0.1
     socialization_mode: Literal["gradual", "jump"] = "gradual"
     superior_basis: Literal["performance", "knowledge"] = "performance"

@@ -55,6 +55,16 @@ class Member(CellAgent):
         return float(self.model.state.learning_rate[self.row])
 
     @property
+    def fast(self) -> bool:
+        """Whether this position socialises at the fast rate (March's mixed populations)."""
+        return bool(self.model.state.fast[self.row])
+
+    @property
+    def socialization_rate(self) -> float:
+        """This position's base p1 (before the learning-rate multiplier and the walls)."""
+        return float(self.model.state.socialization_rate[self.row])
+
+    @property
     def level(self) -> int:
         return int(self.model.state.level[self.row])
 

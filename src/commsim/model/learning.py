@@ -1,7 +1,9 @@
 """Learning between members and the organisational code: March's (1991) two rules, plus peers.
 
 * Socialisation (March's p1): where the code holds a view and a member's belief differs, the
-  member moves toward the code with probability ``socialization_rate * learning_rate``.
+  member moves toward the code with probability ``p1 * learning_rate``, p1 being the
+  position's rate: ``fast_socialization_rate`` for March's fast learners, else
+  ``socialization_rate``.
   "gradual" moves one step (-1 -> 0 -> +1), as in March's original program (Christensen
   2015); "jump" adopts the code's value at once, as the paper's text reads.
 * Code learning (March's p2): the superior group are the members who do better than the code
@@ -41,7 +43,7 @@ def socialize(model: CommunityModel) -> None:
     """Members learn from the code (research's product, so walls between roles apply)."""
     state, cfg, rng = model.state, model.config, model.rng
     code = state.code
-    rate = cfg.socialization_rate * state.learning_rate
+    rate = state.socialization_rate * state.learning_rate  # each position's p1
     access = crossing_chance(model, state.role, np.int8(RESEARCHER))
     p = np.minimum(rate * access, 1.0)
     # float32 draws halve the cost of the one N x m random array a step needs

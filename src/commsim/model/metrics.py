@@ -38,6 +38,9 @@ COUNTERS = (
 )
 
 
+_SPEEDS = ("slow", "fast")  # what state.fast's False and True stand for
+
+
 def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
@@ -73,6 +76,8 @@ def collect(model: CommunityModel) -> dict[str, float | int | str]:
         "mean_knowledge": float(knowledge.mean()),
         "knowledge_sd": float(knowledge.std()),
         "belief_diversity": float(diversity.mean()),
+        # March's mixed populations: mean knowledge of the slow and of the fast learners
+        **_means_by(knowledge, state.fast.view(np.int8), 2, "{}_knowledge", names=_SPEEDS),
         "mean_safety": float(state.safety.mean()),
         "mean_learning_rate": float(state.learning_rate.mean()),
         "integration": float(model.integration),

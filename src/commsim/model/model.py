@@ -59,6 +59,28 @@ def assign_roles(config: Config, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(roles)
 
 
+# tags the generator that places fast learners: a stream of the seed's own, not model.rng
+_FAST_LEARNER_STREAM = 1991
+
+
+def assign_fast_learners(config: Config) -> np.ndarray:
+    """The positions that socialise at ``fast_socialization_rate``: ``round(share * N)`` of them.
+
+    They are the first ones of a random order of the positions drawn from a generator of
+    their own, seeded by ``(seed, _FAST_LEARNER_STREAM)``. The model's generator is never
+    touched, so every other draw of a run is the same whatever the share (a share of 0 draws
+    nothing at all), and for one seed the fast positions of a larger share include those of a
+    smaller one. Like roles, fast positions are independent of level.
+    """
+    n = config.n_agents
+    fast = np.zeros(n, dtype=bool)
+    k = round(config.fast_learner_share * n)
+    if k:
+        order = np.random.default_rng([config.seed, _FAST_LEARNER_STREAM]).permutation(n)
+        fast[order[:k]] = True
+    return fast
+
+
 class CommunityModel(mesa.Model):
     """Members with mental models, safety and roles, on an org chart with informal ties."""
 
@@ -70,6 +92,7 @@ class CommunityModel(mesa.Model):
         n, m = cfg.n_agents, cfg.m
         self.reality = RealityVector(m, rng)
         level, manager = build_hierarchy(n, cfg.span_of_control)
+        fast = assign_fast_learners(cfg)
         self.state = OrgState(
             beliefs=random_beliefs(rng, n, m),
             safety=np.full(n, cfg.initial_safety),
@@ -77,6 +100,8 @@ class CommunityModel(mesa.Model):
             level=level,
             manager=manager,
             role=assign_roles(cfg, rng),
+            fast=fast,
+            socialization_rate=np.where(fast, cfg.fast_socialization_rate, cfg.socialization_rate),
             punitiveness=draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread),
             joined=np.zeros(n, dtype=np.int64),
             code=np.zeros(m, dtype=np.int8),

@@ -4,8 +4,8 @@ This is the correctness oracle and the benchmark baseline. Every member is a Mes
 holds its own state (a list of beliefs, a safety, a learning rate ...) and every rule is a
 loop over members, dimensions or insights, written to be checked line by line against
 docs/MODEL.md rather than to be fast. Only the *structure builders* are shared with the fast
-model (org chart, ties, roles, the initial reality vector), so that both start from the same
-kind of organisation; every rule a step applies is re-implemented here.
+model (org chart, ties, roles, fast learners' positions, the initial reality vector), so that
+both start from the same kind of organisation; every rule a step applies is re-implemented here.
 
 Where the fast model applies a phase *synchronously* (everybody decides from the state at the
 start of the phase, then all changes are applied), this module does the same in two explicit
@@ -37,7 +37,7 @@ from pydantic import TypeAdapter, ValidationError
 from commsim.config import Config, ConfigError, Intervention, format_validation_error, load_config
 from commsim.model.environment import RealityVector
 from commsim.model.metrics import COUNTERS
-from commsim.model.model import assign_roles
+from commsim.model.model import assign_fast_learners, assign_roles
 from commsim.model.organisation import build_hierarchy, build_ties
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
 
@@ -71,13 +71,23 @@ class ReferenceMember(mesa.Agent):
     model: ReferenceModel
 
     def __init__(
-        self, model: ReferenceModel, row: int, level: int, manager: int | None, role: str
+        self,
+        model: ReferenceModel,
+        row: int,
+        level: int,
+        manager: int | None,
+        role: str,
+        fast: bool = False,
     ) -> None:
         super().__init__(model)
+        cfg = model.config
         self.row = row  # the position in the org chart (row 0 is the top)
         self.level = level  # 0 = front line
         self.manager = manager  # the row of this position's manager; None at the top
         self.role = role  # "practitioner", "researcher" or "capacity_builder"
+        self.fast = fast  # a fast learner's position (March's mixed populations)
+        # p1 belongs to the position: a newcomer here socialises at the same rate
+        self.socialization_rate = cfg.fast_socialization_rate if fast else cfg.socialization_rate
         self.neighbours: list[ReferenceMember] = []  # filled in once every member exists
         self.beliefs: list[int] = []
         self.safety = 0.0
@@ -133,7 +143,7 @@ class ReferenceMember(mesa.Agent):
         """Move toward the code where it holds a view this member does not share."""
         model, cfg = self.model, self.model.config
         access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
-        p = min(cfg.socialization_rate * self.learning_rate * access, 1.0)
+        p = min(self.socialization_rate * self.learning_rate * access, 1.0)
         for dim in range(cfg.m):
             code = model.code[dim]
             if code == 0 or self.beliefs[dim] == code:
@@ -174,6 +184,7 @@ class ReferenceModel(mesa.Model):
         self.reality: list[int] = RealityVector(m, self.rng).values.tolist()
         level, manager = build_hierarchy(n, cfg.span_of_control)
         roles = assign_roles(cfg, self.rng)
+        fast = assign_fast_learners(cfg)  # draws nothing from self.rng or self.random
         ties = build_ties(manager, cfg.team_ties, cfg.informal_ties, self.rng)
 
         self.members: list[ReferenceMember] = []
@@ -186,6 +197,7 @@ class ReferenceModel(mesa.Model):
                     level=int(level[row]),
                     manager=None if boss == NO_MANAGER else boss,
                     role=ROLE_NAMES[int(roles[row])],
+                    fast=bool(fast[row]),
                 )
             )
         for a, b in ties.edges.tolist():
@@ -619,6 +631,8 @@ class ReferenceModel(mesa.Model):
             "mean_knowledge": statistics.fmean(knowledge),
             "knowledge_sd": statistics.pstdev(knowledge),
             "belief_diversity": diversity / m,
+            "slow_knowledge": _mean([a.knowledge for a in self.agents if not a.fast]),
+            "fast_knowledge": _mean([a.knowledge for a in self.agents if a.fast]),
             "mean_safety": statistics.fmean(agent.safety for agent in self.agents),
             "mean_learning_rate": statistics.fmean(agent.learning_rate for agent in self.agents),
             "integration": float(self.integration),
@@ -640,3 +654,7 @@ class ReferenceModel(mesa.Model):
 
 def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else float("nan")

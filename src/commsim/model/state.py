@@ -1,8 +1,8 @@
 """The organisation's state as arrays: every phase of a step reads and writes these.
 
 Rows are *positions* in the organisation (a seat in the org chart). Turnover replaces the
-occupant of a position, so row ``i`` keeps its level, manager and role while its beliefs,
-safety and learning rate start afresh.
+occupant of a position, so row ``i`` keeps its level, manager, role and socialisation rate
+while its beliefs, safety and learning rate start afresh.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class OrgState:
     level: np.ndarray  # (N,) int16, 0 = front line
     manager: np.ndarray  # (N,) int64 row of the manager, NO_MANAGER at the top
     role: np.ndarray  # (N,) int8: PRACTITIONER, RESEARCHER or CAPACITY_BUILDER
+    fast: np.ndarray  # (N,) bool: the position socialises at the fast rate (March's mix)
+    socialization_rate: np.ndarray  # (N,) float64: the position's base p1
     punitiveness: np.ndarray  # (N,) float64: chance a manager punishes dissenting voice
     joined: np.ndarray  # (N,) int64 step the current occupant joined
     code: np.ndarray  # (m,) int8 in {-1, 0, +1}: the organisational code

@@ -1,7 +1,9 @@
 """Turnover: members leave and newcomers with naive mental models and default traits join.
 
-The position (row) stays: its level, manager and role. What leaves is the occupant's
-knowledge, safety and learning rate -- and any insight they had not yet voiced.
+The position (row) stays: its level, manager, role and socialisation rate (a newcomer in a
+fast learner's position socialises fast, so the share of fast learners never changes). What
+leaves is the occupant's knowledge, safety and learning rate -- and any insight they had not
+yet voiced.
 """
 
 from __future__ import annotations
