@@ -20,7 +20,17 @@ def test_model_core_imports_no_upper_floor() -> None:
 
 
 def test_experiment_floor_imports_neither_api_nor_cli() -> None:
-    modules = "spec designs plan runner store sweep summary sensitivity figures".split()
+    modules = [
+        "spec",
+        "designs",
+        "plan",
+        "runner",
+        "store",
+        "sweep",
+        "summary",
+        "sensitivity",
+        "figures",
+    ]
     code = (
         "import sys\n"
         + "".join(f"import commsim.experiment.{m}\n" for m in modules)
