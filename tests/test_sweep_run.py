@@ -259,6 +259,7 @@ def test_cli_sweep_runs_and_reports(fast: Path, tmp_path: Path) -> None:
         (["--workers", "0"], "--workers 0: must be at least 1"),
         (["--workers", "two"], "expected a whole number"),
         (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
+        (["--scheduler", "localhost"], "--scheduler 'localhost': missing port number"),
     ],
 )
 def test_cli_sweep_option_errors(fast: Path, tmp_path: Path, args: list[str], message: str) -> None:

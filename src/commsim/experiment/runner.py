@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -153,11 +154,12 @@ class PoolBackend:
 
 
 def _result(future: Any, task: RunTask) -> RunOutcome:
-    """A future's outcome; a worker that died with the run is that run's failure."""
+    """A future's outcome; a run its workers could not execute (they died, or could not
+    import commsim) is that run's failure."""
     try:
         outcome: RunOutcome = future.result()
     except Exception as exc:
-        return RunOutcome(task.run_id, error=f"worker lost: {type(exc).__name__}: {exc}")
+        return RunOutcome(task.run_id, error=f"could not run: {type(exc).__name__}: {exc}")
     return outcome
 
 
@@ -167,9 +169,10 @@ class DaskBackend:
     def __init__(self, address: str) -> None:
         from distributed import Client  # heavy; only cluster sweeps need it
 
+        _check_reachable(address)
         try:
             self._client = Client(address, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         workers = len(self._client.scheduler_info().get("workers", {}))
         self.description = {"kind": "dask", "scheduler": address, "workers": workers}
@@ -200,6 +203,27 @@ class DaskBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, in one line, on a malformed or unreachable TCP scheduler address."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        protocol, location = parse_address(address)
+        if protocol not in ("tcp", "tls"):
+            return  # other transports: let Dask's client try them
+        host, port = parse_host_port(location)
+    except ValueError as exc:
+        raise ValueError(
+            f"--scheduler {address!r}: {exc} (expected e.g. tcp://host:8786)"
+        ) from None
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
 def make_backend(workers: int | None, scheduler: str | None) -> Backend:
