@@ -160,6 +160,8 @@ def run_sweep(
             backend=backend.description,
         )
 
+    if progress is not None:
+        progress(state)  # the total, before the first run returns
     try:
         for outcome in backend.outcomes(todo):
             task = tasks[outcome.run_id]
