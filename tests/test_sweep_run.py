@@ -351,3 +351,15 @@ def test_cli_results_plot_and_analyze_of_a_grid(fast: Path, tmp_path: Path) -> N
     assert refused.exit_code == 2 and "this sweep is factorial" in refused.output
     nothing = run_cli("results", tmp_path)
     assert nothing.exit_code == 2 and "not a commsim run or sweep directory" in nothing.output
+
+
+def test_a_script_without_a_main_guard_can_sweep_on_a_pool(fast: Path, tmp_path: Path) -> None:
+    script = tmp_path / "analysis.py"
+    script.write_text(
+        "import commsim\n"
+        f"report = commsim.sweep({str(fast)!r}, {str(tmp_path / 'out')!r}, workers=2)\n"
+        "print(report.done, report.failed)\n"
+    )
+    done = subprocess.run([sys.executable, script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "8 0" and "Warning" not in done.stderr

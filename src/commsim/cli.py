@@ -235,7 +235,11 @@ SweepDirArg = Annotated[
 
 @contextmanager
 def sweep_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
-    """Runs done, failures and ETA on a terminal's stderr; nothing when not a terminal."""
+    """Runs done, failures and ETA on a terminal's stderr; nothing when not a terminal.
+
+    The display (and its refresh thread) starts at the first report, after the sweep has
+    started its worker processes.
+    """
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
@@ -258,13 +262,17 @@ def sweep_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(name, total=None, failed=0)
+    bar = Progress(*columns, console=console)
+    task = bar.add_task(name, total=None, failed=0)
 
-        def update(state: Any) -> None:
-            bar.update(task, total=state.total, completed=state.finished, failed=state.failed)
+    def update(state: Any) -> None:
+        bar.start()  # idempotent
+        bar.update(task, total=state.total, completed=state.finished, failed=state.failed)
 
+    try:
         yield update
+    finally:
+        bar.stop()
 
 
 def _dry_run(plan: Any) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sys
 import traceback
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -117,14 +119,38 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _ready() -> None:
+    """A no-op task: submitting one per worker starts the whole pool."""
+
+
+def _start_method() -> str:
+    """``fork`` for a script, ``forkserver`` for an interactive session.
+
+    Under forkserver (or spawn) each worker re-imports the script that started it, so a script
+    that calls ``commsim.sweep`` without an ``if __name__ == "__main__":`` guard would start
+    sweeps inside its workers. Forking copies the script instead, and is safe here because the
+    pool is started before the caller has any other thread (a progress bar starts later). A
+    notebook or REPL has no script to re-import but does run threads: forkserver suits it.
+    """
+    main = sys.modules.get("__main__")
+    return "fork" if getattr(main, "__file__", None) else "forkserver"
+
+
 class PoolBackend:
-    """A local pool of worker processes (forkserver: started once, model imported once)."""
+    """A local pool of worker processes: started once, up front; the model imported once."""
 
     def __init__(self, workers: int) -> None:
         self.description = {"kind": "pool", "workers": workers}
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["commsim.experiment.runner"])
+        context = get_context(_start_method())
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(["commsim.experiment.runner"])
         self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
+        with warnings.catch_warnings():
+            # Python counts OpenBLAS's threads too; they re-initialise in the child (atfork)
+            warnings.filterwarnings(
+                "ignore", "This process .* is multi-threaded", DeprecationWarning
+            )
+            wait([self._pool.submit(_ready) for _ in range(workers)])
         self._window = 2 * workers
 
     def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
