@@ -103,6 +103,12 @@ def figure(width: float, height: float, ncols: int = 1, nrows: int = 1) -> tuple
     return fig, list(axes.flat)
 
 
+def errorbar(ax: Any, x: Any, rows: pd.DataFrame, **style: Any) -> None:
+    """Means with their 95% interval (``summarize_sweep``'s mean, ci_low and ci_high)."""
+    low, high = rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]
+    ax.errorbar(x, rows["mean"], yerr=[low, high], capsize=3, **style)
+
+
 def save(fig: Figure, out: Path, name: str) -> Path:
     """Write ``out/<name>.png`` (no timestamp in the file: same figure, same bytes)."""
     path = out / f"{name}.png"

@@ -13,7 +13,7 @@ code learns fast; fast code learning helps only if socialisation is slow.
 
 from __future__ import annotations
 
-from _common import arguments, figure, run_sweep, save, with_ci
+from _common import arguments, errorbar, figure, run_sweep, save, with_ci
 
 import commsim
 
@@ -33,14 +33,7 @@ def main() -> None:
 
     fig, (ax,) = figure(6.0, 4.4)
     for (p2, group), marker in zip(table.groupby("code_learning_rate"), "os^", strict=True):
-        ax.errorbar(
-            group["socialization_rate"],
-            group["mean"],
-            yerr=[group["mean"] - group["ci_low"], group["ci_high"] - group["mean"]],
-            marker=marker,
-            capsize=3,
-            label=f"p2 = {p2:g}",
-        )
+        errorbar(ax, group["socialization_rate"], group, marker=marker, label=f"p2 = {p2:g}")
     n = int(table["n"].min())
     ax.set(
         xlabel="socialisation rate p1",

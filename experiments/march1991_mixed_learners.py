@@ -21,7 +21,7 @@ writes the mixes' sweep to DIR and the homogeneous one to DIR_homogeneous.
 
 from __future__ import annotations
 
-from _common import arguments, figure, run_sweep, save, with_ci
+from _common import arguments, errorbar, figure, run_sweep, save, with_ci
 
 import commsim
 
@@ -29,11 +29,6 @@ NAME = "march1991_mixed_learners"
 N = 50  # members (configs/march1991.toml)
 SLOW, FAST = 0.1, 0.9
 PERIOD = 20
-
-
-def errorbar(ax, x, rows, **style) -> None:  # type: ignore[no-untyped-def]
-    low, high = rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]
-    ax.errorbar(x, rows["mean"], yerr=[low, high], capsize=3, **style)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ costs knowledge.
 
 from __future__ import annotations
 
-from _common import arguments, figure, run_sweep, save, with_ci
+from _common import arguments, errorbar, figure, run_sweep, save, with_ci
 
 import commsim
 
@@ -44,14 +44,7 @@ def main() -> None:
 
     fig, (ax,) = figure(6.4, 4.6)
     for (p1, rows), marker in zip(table.groupby("socialization_rate"), "o^s", strict=True):
-        ax.errorbar(
-            rows["turnover_rate"],
-            rows["mean"],
-            yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]],
-            marker=marker,
-            capsize=3,
-            label=f"p1 = {p1:g}",
-        )
+        errorbar(ax, rows["turnover_rate"], rows, marker=marker, label=f"p1 = {p1:g}")
     ax.set(
         xlabel="turnover rate p3 (chance per period that a member is replaced)",
         ylabel=f"code knowledge at period {PERIOD}",

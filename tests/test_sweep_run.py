@@ -363,3 +363,15 @@ def test_a_script_without_a_main_guard_can_sweep_on_a_pool(fast: Path, tmp_path:
     done = subprocess.run([sys.executable, script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "8 0" and "Warning" not in done.stderr
+
+
+def test_resume_notes_when_the_code_changed(fast: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    commsim.sweep(fast, out, workers=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert commsim.sweep(fast, out, workers=1, resume=True).notes == ()
+    manifest["git_commit"], manifest["versions"]["numpy"] = "0123abc", "1.0"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    notes = commsim.sweep(fast, out, workers=1, resume=True).notes
+    assert notes[0].startswith("earlier runs came from commit 0123abc, new ones from ")
+    assert notes[1].startswith("earlier runs used numpy 1.0, new ones ")

@@ -81,13 +81,8 @@ def resolve_config(path: Path, assignments: list[str] | None, **explicit: int | 
     return load_config(path, **overrides)
 
 
-@contextmanager
-def progress_bar(config: Config) -> Iterator[Callable[[int], None] | None]:
-    """A transient bar on a terminal's stderr for long runs; no bar (None) otherwise."""
-    console = Console(stderr=True)
-    if not console.is_terminal or config.steps * config.n_agents * config.m < PROGRESS_WORK:
-        yield None
-        return
+def new_progress(console: Console, counted: str = "", transient: bool = False) -> Any:
+    """A rich progress display: description, bar, done/total, ``counted``, elapsed, ETA."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -97,14 +92,20 @@ def progress_bar(config: Config) -> Iterator[Callable[[int], None] | None]:
         TimeRemainingColumn,
     )
 
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
+    columns = [TextColumn("[progress.description]{task.description}"), BarColumn()]
+    columns += [MofNCompleteColumn(), *([TextColumn(counted)] if counted else [])]
+    columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    return Progress(*columns, console=console, transient=transient)
+
+
+@contextmanager
+def progress_bar(config: Config) -> Iterator[Callable[[int], None] | None]:
+    """A transient bar on a terminal's stderr for long runs; no bar (None) otherwise."""
+    console = Console(stderr=True)
+    if not console.is_terminal or config.steps * config.n_agents * config.m < PROGRESS_WORK:
+        yield None
+        return
+    with new_progress(console, transient=True) as bar:
         task = bar.add_task(f"{config.name}: step", total=config.steps)
         yield lambda step: bar.update(task, completed=step)
 
@@ -244,25 +245,7 @@ def sweep_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs, {task.fields[failed]} failed"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    bar = Progress(*columns, console=console)
+    bar = new_progress(console, counted="runs, {task.fields[failed]} failed")
     task = bar.add_task(name, total=None, failed=0)
 
     def update(state: Any) -> None:
@@ -362,6 +345,8 @@ def sweep(
         raise typer.Exit(130) from None
     except (ValueError, OSError) as exc:
         fail(describe(exc))
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
     where = report.backend.get("scheduler") or f"{report.backend['workers']} worker(s)"
     console.print(
         f"{plan.experiment.spec.name}: {report.done} of {report.planned} runs done "

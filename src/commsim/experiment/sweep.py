@@ -51,6 +51,7 @@ class SweepReport:
     skipped: int
     status: str
     backend: dict[str, Any]
+    notes: tuple[str, ...] = ()
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -71,6 +72,23 @@ def _check_basis(store: SweepStore, plan: Plan) -> dict[str, Any] | None:
             "than this experiment; resuming would mix them. Choose another --out"
         )
     return old
+
+
+def _code_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> tuple[str, ...]:
+    """Say so when a resumed sweep's new runs come from other code than its old ones."""
+    if previous is None:
+        return ()
+    notes = []
+    if previous.get("git_commit") != current["git_commit"]:
+        notes.append(
+            f"earlier runs came from commit {previous.get('git_commit')}, new ones from "
+            f"{current['git_commit']}"
+        )
+    old_versions = previous.get("versions", {})
+    for name, version in current["versions"].items():
+        if old_versions.get(name) not in (None, version):
+            notes.append(f"earlier runs used {name} {old_versions[name]}, new ones {version}")
+    return tuple(notes)
 
 
 def _manifest(plan: Plan, store: SweepStore, previous: dict[str, Any] | None) -> dict[str, Any]:
@@ -130,6 +148,7 @@ def run_sweep(
     store.write_static(plan.table(), f"experiment{suffix}", experiment.text)
 
     manifest = _manifest(plan, store, previous)
+    notes = _code_changes(previous, manifest)
     done_before = store.done_ids()
     todo = [t for t in plan.tasks if t.run_id not in done_before]
     session: dict[str, Any] = {"started_utc": now(), "backend": backend.description}
@@ -158,6 +177,7 @@ def run_sweep(
             skipped=state.skipped,
             status=status,
             backend=backend.description,
+            notes=notes,
         )
 
     if progress is not None:
