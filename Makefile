@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= configs/default.toml
 
-.PHONY: run test test-slow lint format bench clean
+.PHONY: run test test-slow lint format bench profile clean
 
 $(BIN)/python:
 	@py=$$(PYTHON="$(PYTHON)" sh scripts/find-python) && echo "using $$py" && "$$py" -m venv $(VENV)
@@ -34,8 +34,15 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed
+$(VENV)/.installed-fast: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[fast]"
+	@touch $@
+
+bench: $(VENV)/.installed-fast
 	$(BIN)/python benchmarks/bench_model.py
+
+profile: $(VENV)/.installed-fast
+	$(BIN)/python benchmarks/profile_phases.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

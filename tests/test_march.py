@@ -83,7 +83,7 @@ def test_a_mix_of_fast_and_slow_learners_beats_an_all_fast_population() -> None:
     fast learners, from 0.954 ± 0.003 with none through 0.930 (10 fast), 0.905 (25) and
     0.841 (40) to 0.739 ± 0.005 with all 50: any mix beats the all-fast population, and in
     this model no mix beats the all-slow one. With these 40 seeds the mixes of 10 and 25
-    lead the all-fast population by 0.20 and 0.14, about 11 and 8 standard errors.
+    lead the all-fast population by 0.19 and 0.17, about 10 and 8 standard errors.
     """
     seeds = range(40)
     all_fast = equilibrium_knowledge(0.1, 0.5, seeds, fast_learner_share=1.0)

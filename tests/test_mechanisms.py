@@ -321,16 +321,18 @@ def test_only_fast_positions_socialise_and_newcomers_keep_the_positions_rate(cls
 
 
 def test_share_zero_is_the_model_as_it_was() -> None:
-    # 1. recorded before fast learners existed: the same draws in the same order
+    # 1. pinned runs: first recorded before fast learners existed, re-recorded when the
+    #    random-number protocol last changed (the counter-based streams of kernels.py,
+    #    issue 5); with share 0 no fast-learner code may move them
     model = CommunityModel(
         "configs/default.toml", seed=5, steps=60, agent_sample_size=30, turnover_rate=0.03
     )
     model.run()
     df = model.model_frame()
     totals = {c: int(df[c].sum()) for c in ("insights_generated", "flows", "departures")}
-    assert totals == {"insights_generated": 1408, "flows": 35843, "departures": 905}
-    assert (int(df.insights_codified.sum()), int(df.code_changes.sum())) == (58, 14)
-    for seed, (steps, score) in enumerate([(88, 26), (124, 30), (92, 30)]):
+    assert totals == {"insights_generated": 1349, "flows": 34738, "departures": 895}
+    assert (int(df.insights_codified.sum()), int(df.code_changes.sum())) == (78, 12)
+    for seed, (steps, score) in enumerate([(100, 30), (102, 30), (103, 30)]):
         march = CommunityModel("configs/march1991.toml", code_learning_rate=0.5, seed=seed)
         march.run()
         final = march.model_frame().code_knowledge.iloc[-1] * march.state.m

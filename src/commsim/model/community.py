@@ -9,12 +9,14 @@ mentor the members they reach, raising safety and learning rate.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.model import kernels
 from commsim.model.insights import AWAITING_VERIFICATION
-from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, approach
+from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, approach_rows, uniform_below
 
 if TYPE_CHECKING:
     from commsim.model.model import CommunityModel
@@ -23,11 +25,19 @@ if TYPE_CHECKING:
 def crossing_chance(model: CommunityModel, source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Probability that a flow from roles ``source`` to roles ``target`` gets through."""
     cfg = model.config
-    if not cfg.community:
-        return np.ones(np.broadcast(source, target).shape)
-    bridged = (source == CAPACITY_BUILDER) | (target == CAPACITY_BUILDER)
-    wall = np.where(bridged, min(1.0, model.integration * (1.0 + cfg.bridging)), model.integration)
-    return np.where(source == target, 1.0, wall)
+    return _crossing_table(cfg.community, model.integration, cfg.bridging)[source, target]
+
+
+@functools.lru_cache(maxsize=64)
+def _crossing_table(community: bool, integration: float, bridging: float) -> np.ndarray:
+    """``table[source role, target role]``: one lookup instead of a chain of ``where``."""
+    table = np.full((3, 3), integration if community else 1.0)
+    if community:
+        bridged = min(1.0, integration * (1.0 + bridging))
+        table[CAPACITY_BUILDER, :] = table[:, CAPACITY_BUILDER] = bridged
+        np.fill_diagonal(table, 1.0)
+    table.flags.writeable = False
+    return table
 
 
 def record_flow(model: CommunityModel, source: np.ndarray, target: np.ndarray) -> None:
@@ -49,7 +59,7 @@ def assign_verifiers(model: CommunityModel, rows: np.ndarray) -> np.ndarray:
     researchers = np.flatnonzero(state.role == RESEARCHER)
     if researchers.size == 0:
         return np.ones(rows.size, dtype=bool)
-    verifier = researchers[rng.integers(0, researchers.size, size=rows.size)]
+    verifier = researchers[uniform_below(rng, researchers.size, rows.size)]
     ledger.pool_verifier[rows] = verifier
     chance = crossing_chance(model, state.role[holders], state.role[verifier])
     return rng.random(rows.size) >= chance
@@ -57,6 +67,8 @@ def assign_verifiers(model: CommunityModel, rows: np.ndarray) -> np.ndarray:
 
 def first_come(verifier: np.ndarray, capacity: int, rng: np.random.Generator) -> np.ndarray:
     """Which entries each verifier takes this step: at most ``capacity``, in random order."""
+    if np.bincount(verifier).max(initial=0) <= capacity:
+        return np.ones(verifier.size, dtype=bool)  # nobody is over capacity: no choice to draw
     order = rng.permutation(verifier.size)
     order = order[np.argsort(verifier[order], kind="stable")]
     v = verifier[order]
@@ -108,8 +120,9 @@ def codify(
 ) -> None:
     """Write verified insights into the code; on a dimension verified twice the last one wins."""
     code = model.state.code
-    last = np.unique(dims[::-1], return_index=True)[1]
-    pick = ids.size - 1 - last
+    last = np.full(code.size, -1, dtype=np.int64)
+    np.maximum.at(last, dims, np.arange(dims.size))  # per dimension, the latest in pool order
+    pick = last[last >= 0]
     changes = values[pick] != code[dims[pick]]
     pick = pick[changes]
     model.memory.record(model, ids[pick], dims[pick])
@@ -122,7 +135,9 @@ def mentor(model: CommunityModel) -> None:
     """Each capacity builder may coach one neighbour: more safety, faster learning."""
     state, rng, cfg = model.state, model.rng, model.config
     coaches = np.flatnonzero(state.role == CAPACITY_BUILDER)
-    coaches = coaches[rng.random(coaches.size) < cfg.mentoring_rate]
+    coaches = coaches[
+        kernels.bernoulli_rows(np.full(coaches.size, cfg.mentoring_rate), kernels.draw_key(rng))
+    ]
     if coaches.size == 0:
         return
     mentees = model.ties.random_neighbour(coaches, rng)
@@ -132,9 +147,6 @@ def mentor(model: CommunityModel) -> None:
         model, state.role[coaches], state.role[mentees]
     )
     coaches, mentees = coaches[through], mentees[through]
-    times = np.bincount(mentees, minlength=state.n)
-    state.safety[:] = approach(state.safety, 1.0, cfg.mentoring_safety_gain, times)
-    state.learning_rate[:] = approach(
-        state.learning_rate, cfg.max_learning_rate, cfg.mentoring_learning_gain, times
-    )
+    approach_rows(state.safety, 1.0, cfg.mentoring_safety_gain, mentees)
+    approach_rows(state.learning_rate, cfg.max_learning_rate, cfg.mentoring_learning_gain, mentees)
     model.counts["mentorings"] += int(coaches.size)

@@ -31,50 +31,70 @@ AWAITING_VOICE, AWAITING_VERIFICATION = 0, 1
 POOL_COLUMNS = ("id", "holder", "dim", "value", "stage", "since", "verifier")
 
 
-class _Columns:
-    """Growable parallel int64 columns (amortised O(1) appends of whole arrays)."""
+class _Chunks:
+    """An append-only table kept as the list of the arrays appended, joined when read.
+
+    A step appends a handful of small arrays (one per event kind), so appending must cost
+    next to nothing; a column is concatenated only when someone reads it (the frames at
+    the end of a run). A scalar stands for a whole chunk's column.
+    """
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self._names = names
-        self._data = {k: np.empty(1024, dtype=np.int64) for k in names}
+        self._chunks: list[tuple[int, tuple[np.ndarray, ...]]] = []
         self.size = 0
 
-    def append(self, **cols: np.ndarray | int) -> None:
-        k = min((np.size(v) for v in cols.values() if np.ndim(v) > 0), default=1)
-        if k == 0:
-            return
-        if self.size + k > self._data[self._names[0]].shape[0]:
-            cap = max(2 * (self.size + k), 1024)
-            for name, arr in self._data.items():
-                grown = np.empty(cap, dtype=np.int64)
-                grown[: self.size] = arr[: self.size]
-                self._data[name] = grown
-        for name in self._names:
-            self._data[name][self.size : self.size + k] = cols[name]
-        self.size += k
+    def append(self, size: int, *cols: np.ndarray | int) -> None:
+        """Append ``size`` rows; ``cols`` in the order of the names, arrays or scalars.
+
+        Arrays are copied, so a caller may pass a view of state it later changes.
+        """
+        if size:
+            self._chunks.append((size, tuple(np.array(c, dtype=np.int64) for c in cols)))
+            self.size += size
 
     def column(self, name: str) -> np.ndarray:
-        return self._data[name][: self.size]
+        """One column, joined (a new array on every call)."""
+        k = self._names.index(name)
+        parts = [np.broadcast_to(cols[k], n) for n, cols in self._chunks]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
 
 class InsightLedger:
-    """Every insight's record, its event log, and the pool of insights still in flight."""
+    """Every insight's record, its event log, and the pool of insights still in flight.
+
+    The pool is one int64 array, a row per column of ``POOL_COLUMNS``, over-allocated so
+    that adding insights seldom reallocates; ``pool_<column>`` are views of its live part,
+    so phases read and write the pool in place.
+    """
 
     def __init__(self) -> None:
-        self.records = _Columns(("insight", "member", "dim", "value", "born"))
-        self.events = _Columns(("insight", "step", "event", "member"))
-        # the active pool, one entry per insight still in flight
-        self.pool_id = np.empty(0, dtype=np.int64)
-        self.pool_holder = np.empty(0, dtype=np.int64)
-        self.pool_dim = np.empty(0, dtype=np.int64)
-        self.pool_value = np.empty(0, dtype=np.int8)
-        self.pool_stage = np.empty(0, dtype=np.int8)
-        self.pool_since = np.empty(0, dtype=np.int64)  # step it entered its current stage
-        self.pool_verifier = np.empty(0, dtype=np.int64)  # -1 until it is queued with one
+        self.records = _Chunks(("insight", "member", "dim", "value", "born"))
+        self.events = _Chunks(("insight", "step", "event", "member"))
+        self._pool = np.empty((len(POOL_COLUMNS), 1024), dtype=np.int64)
+        self._live = 0
 
     @property
     def count(self) -> int:
         return self.records.size
+
+    # the pool's columns: views of its live part
+    pool_id = property(lambda self: self._pool[0, : self._live])
+    pool_holder = property(lambda self: self._pool[1, : self._live])
+    pool_dim = property(lambda self: self._pool[2, : self._live])
+    pool_value = property(lambda self: self._pool[3, : self._live])
+    pool_stage = property(lambda self: self._pool[4, : self._live])
+    pool_since = property(lambda self: self._pool[5, : self._live])  # step it entered its stage
+    pool_verifier = property(lambda self: self._pool[6, : self._live])  # -1 until queued
+
+    @property
+    def pool_size(self) -> int:
+        return self._live
+
+    @property
+    def pool(self) -> np.ndarray:
+        """The live pool as one (len(POOL_COLUMNS), size) view, rows as in POOL_COLUMNS."""
+        return self._pool[:, : self._live]
 
     def generate(
         self,
@@ -85,41 +105,39 @@ class InsightLedger:
         stage: int | None,
     ) -> np.ndarray:
         """Record new insights; unless ``stage`` is None they join the pool at that stage."""
-        ids = np.arange(self.count, self.count + members.shape[0], dtype=np.int64)
-        self.records.append(insight=ids, member=members, dim=dims, value=values, born=step)
+        k = members.shape[0]
+        ids = np.arange(self.count, self.count + k, dtype=np.int64)
+        self.records.append(k, ids, members, dims, values, step)
         self.log(step, "generated", ids, members)
-        if stage is not None:
-            k = ids.shape[0]
-            self._extend(
-                id=ids,
-                holder=members,
-                dim=dims,
-                value=values.astype(np.int8),
-                stage=np.full(k, stage, np.int8),
-                since=np.full(k, step, np.int64),
-                verifier=np.full(k, -1, np.int64),
-            )
+        if stage is not None and k:
+            self._grow(self._live + k)
+            new = self._pool[:, self._live : self._live + k]
+            new[0], new[1], new[2], new[3] = ids, members, dims, values
+            new[4], new[5], new[6] = stage, step, -1
+            self._live += k
         return ids
 
-    def _extend(self, **cols: np.ndarray) -> None:
-        for name in POOL_COLUMNS:
-            attr = f"pool_{name}"
-            setattr(self, attr, np.concatenate([getattr(self, attr), cols[name]]))
+    def _grow(self, size: int) -> None:
+        if size > self._pool.shape[1]:
+            grown = np.empty((len(POOL_COLUMNS), 2 * size), dtype=np.int64)
+            grown[:, : self._live] = self._pool[:, : self._live]
+            self._pool = grown
 
     def log(self, step: int, event: str, ids: np.ndarray, members: np.ndarray | int = -1) -> None:
-        self.events.append(insight=ids, step=step, event=EVENT_CODE[event], member=members)
+        self.events.append(ids.shape[0], ids, step, EVENT_CODE[event], members)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop from the pool every entry where ``mask`` is False."""
-        for name in POOL_COLUMNS:
-            attr = f"pool_{name}"
-            setattr(self, attr, getattr(self, attr)[mask])
+        kept = self._pool[:, : self._live][:, mask]
+        self._live = kept.shape[1]
+        self._pool[:, : self._live] = kept
 
     def drop(self, rows: np.ndarray) -> None:
         """Drop the given pool rows."""
-        mask = np.ones(self.pool_id.size, dtype=bool)
-        mask[rows] = False
-        self.keep(mask)
+        if rows.size:
+            mask = np.ones(self._live, dtype=bool)
+            mask[rows] = False
+            self.keep(mask)
 
     def frame(self) -> pd.DataFrame:
         """The event log joined with each insight's record: one row per event."""

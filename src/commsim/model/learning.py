@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.model import kernels
 from commsim.model.community import crossing_chance, record_flow
-from commsim.model.state import RESEARCHER
+from commsim.model.state import RESEARCHER, uniform_below
 from commsim.model.voice import listener, voice_probability
 
 if TYPE_CHECKING:
@@ -40,25 +41,34 @@ def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarra
 
 
 def socialize(model: CommunityModel) -> None:
-    """Members learn from the code (research's product, so walls between roles apply)."""
-    state, cfg, rng = model.state, model.config, model.rng
-    code = state.code
-    rate = state.socialization_rate * state.learning_rate  # each position's p1
-    access = crossing_chance(model, state.role, np.int8(RESEARCHER))
-    p = np.minimum(rate * access, 1.0)
-    # float32 draws halve the cost of the one N x m random array a step needs
-    tried = rng.random(state.beliefs.shape, dtype=np.float32) < p.astype(np.float32)[:, None]
-    flat = np.flatnonzero(tried & (state.beliefs != code) & (code != 0))
-    rows, dims = np.divmod(flat, state.m)
-    beliefs = state.beliefs.reshape(-1)
-    if rows.size == 0:
-        return
-    new = step_toward(beliefs[flat], code[dims], cfg.socialization_mode)
-    beliefs[flat] = new
-    adopted = new == code[dims]
-    model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
-    source = np.full(rows.size, RESEARCHER, np.int8) if cfg.community else state.role[rows]
-    record_flow(model, source, state.role[rows])
+    """Members learn from the code (research's product, so walls between roles apply).
+
+    One pass over the belief matrix (``kernels.socialize``): a trial on every belief that
+    differs from a code holding a view, with each position's p1 times the learning rate
+    and the chance of crossing from research to the member's role, from a stream keyed by
+    one draw from the model's generator.
+    """
+    state, cfg = model.state, model.config
+    if not state.code.any():
+        return  # the code holds no view yet: nothing to learn, nothing drawn
+    access = crossing_chance(model, np.arange(3), np.int8(RESEARCHER))  # by the member's role
+    # the code is research's product: with community on, a move crosses unless one is a
+    # researcher; with it off the code counts as one's own role, so nothing crosses
+    changes, adopted, crossed = kernels.socialize(
+        state.beliefs,
+        state.code,
+        state.socialization_rate,
+        state.learning_rate,
+        state.role,
+        access,
+        RESEARCHER if cfg.community else -1,
+        kernels.draw_key(model.rng),
+        cfg.socialization_mode == "gradual",
+        model.memory.from_insight,
+    )
+    model.counts["insights_adopted"] += adopted
+    model.counts["flows"] += changes
+    model.counts["cross_role_flows"] += crossed
 
 
 def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
@@ -67,9 +77,9 @@ def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
     if cfg.neighbor_learning_rate == 0:
         return
     p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
-    learners = np.flatnonzero(rng.random(state.n) < p)
+    learners = kernels.bernoulli_rows(p, kernels.draw_key(rng))
     peers = model.ties.random_neighbour(learners, rng)
-    dims = rng.integers(0, state.m, size=learners.size)
+    dims = uniform_below(rng, state.m, learners.size)
     through = rng.random(learners.size) < crossing_chance(
         model, state.role[np.maximum(peers, 0)], state.role[learners]
     )
@@ -105,7 +115,7 @@ def superior_votes(
         chance = crossing_chance(model, state.role[rows], np.int8(RESEARCHER))
         if cfg.voice:
             chance = chance * voice_probability(model, rows, listener(model, rows))
-        rows = rows[rng.random(rows.size) < chance]
+        rows = rows[kernels.bernoulli_rows(chance, kernels.draw_key(rng))]
     model.counts["superior_group"] = int(rows.size)
     return views[rows].sum(axis=0, dtype=np.int64)
 

@@ -23,10 +23,17 @@ class OrgMemory:
         self.codified_at = np.zeros(m, dtype=np.int64)
         self.diffused = np.zeros(m, dtype=bool)
         self.diffusion_times: list[int] = []
+        self._time_total = 0  # sum of diffusion_times, kept so the mean costs nothing
 
     @property
     def from_insight(self) -> np.ndarray:
         return self.source >= 0
+
+    @property
+    def mean_diffusion_time(self) -> float:
+        """Mean time to diffusion over every diffusion so far (NaN before the first)."""
+        times = self.diffusion_times
+        return self._time_total / len(times) if times else float("nan")
 
     def overwrite(self, model: CommunityModel, dims: np.ndarray) -> None:
         """The code changes on ``dims``: any insight behind them is superseded."""
@@ -53,6 +60,7 @@ class OrgMemory:
             self.diffused[dims] = True
             times = model.steps - self.codified_at[dims]
             self.diffusion_times.extend(times.tolist())
+            self._time_total += int(times.sum())
             adopters = np.round(reach[dims] * model.state.n).astype(np.int64)
             model.ledger.log(model.steps, "diffused", self.source[dims], adopters)
-        return float(reach[live].mean())
+        return float(reach[live].sum()) / int(np.count_nonzero(live))

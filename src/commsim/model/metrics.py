@@ -8,10 +8,14 @@ decline, near 0 = oscillation or standstill).
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.model import kernels
 from commsim.model.state import ROLE_NAMES
 
 if TYPE_CHECKING:
@@ -49,37 +53,41 @@ def advancement(history: list[float], window: int) -> float:
     """Net change over total variation of the last ``window`` values (NaN while too short)."""
     if len(history) < 2:
         return float("nan")
-    x = np.asarray(history[-window - 1 :])
-    travelled = np.abs(np.diff(x)).sum()
-    return float((x[-1] - x[0]) / travelled) if travelled else 0.0
+    x = history[-window - 1 :]
+    travelled = math.fsum(abs(b - a) for a, b in itertools.pairwise(x))
+    return (x[-1] - x[0]) / travelled if travelled else 0.0
 
 
 def collect(model: CommunityModel) -> dict[str, float | int | str]:
     """This step's row of metrics (and diffusion tracking, which needs the same reach)."""
     state, reality, counts = model.state, model.reality.values, model.counts
-    m = state.m
-    knowledge = model.reality.score(state.beliefs) / m
-    code_knowledge = float(state.code.astype(np.int64) @ reality / m)
-    # per dimension: sum of beliefs = (#+1) - (#-1), sum of squares = (#+1) + (#-1)
-    net = state.beliefs.sum(axis=0, dtype=np.int64)
-    held = np.einsum("ij,ij->j", state.beliefs, state.beliefs, dtype=np.int64)
-    share_plus = (held + net) / (2 * state.n)
-    share_minus = (held - net) / (2 * state.n)
+    n, m = state.n, state.m
+    # one pass over the beliefs: each member's score, each dimension's +1 and -1 holders
+    scores, plus, minus = kernels.tally(state.beliefs, reality)
+    code_knowledge = int(state.code.astype(np.int64) @ reality) / m
+    share_plus, share_minus = plus / n, minus / n
     reach = np.where(state.code == 1, share_plus, np.where(state.code == -1, share_minus, 0.0))
     diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
     model.knowledge_history.append(code_knowledge)
+    # knowledge = score / m: its mean and (population) sd from exact integer sums
+    total, squares = int(scores.sum()), int(np.dot(scores, scores))
+    variance = max(n * squares - total * total, 0) / (n * n)
+
+    by_speed, speeds, by_level, levels, by_role, roles = kernels.member_sums(
+        scores, m, state.safety, state.fast, state.level, model.n_levels, state.role
+    )
 
     row: dict[str, float | int | str] = {
         "step": model.steps,
         "code_knowledge": code_knowledge,
-        "code_accuracy": float((state.code == reality).mean()),
-        "mean_knowledge": float(knowledge.mean()),
-        "knowledge_sd": float(knowledge.std()),
-        "belief_diversity": float(diversity.mean()),
+        "code_accuracy": np.count_nonzero(state.code == reality) / m,
+        "mean_knowledge": total / n / m,
+        "knowledge_sd": math.sqrt(variance) / m,
+        "belief_diversity": float(diversity.sum()) / m,
         # March's mixed populations: mean knowledge of the slow and of the fast learners
-        **_means_by(knowledge, state.fast.view(np.int8), 2, "{}_knowledge", names=_SPEEDS),
-        "mean_safety": float(state.safety.mean()),
-        "mean_learning_rate": float(state.learning_rate.mean()),
+        **_means(by_speed, speeds, "{}_knowledge", _SPEEDS),
+        "mean_safety": float(state.safety.sum()) / n,
+        "mean_learning_rate": float(state.learning_rate.sum()) / n,
         "integration": float(model.integration),
     }
     row.update({name: int(counts[name]) for name in COUNTERS})
@@ -87,28 +95,22 @@ def collect(model: CommunityModel) -> dict[str, float | int | str]:
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
     row["diffusion_reach"] = model.memory.track(model, reach)
-    times = model.memory.diffusion_times
-    row["diffusion_time"] = float(np.mean(times)) if times else float("nan")
-    row["insights_in_flight"] = int(model.ledger.pool_id.size)
+    row["diffusion_time"] = model.memory.mean_diffusion_time
+    row["insights_in_flight"] = model.ledger.pool_size
     row["advancement"] = advancement(model.knowledge_history, model.config.advancement_window)
-    row.update(_means_by(state.safety, state.level, model.n_levels, "safety_level_{}"))
-    row.update(_means_by(state.safety, state.role, 3, "safety_{}", names=ROLE_NAMES))
+    row.update(_means(by_level, levels, "safety_level_{}", range(model.n_levels)))
+    row.update(_means(by_role, roles, "safety_{}", ROLE_NAMES))
     row["interventions"] = ";".join(
         e["action"] for e in model.intervention_log if e["step"] == model.steps
     )
     return row
 
 
-def _means_by(
-    values: np.ndarray,
-    groups: np.ndarray,
-    k: int,
-    pattern: str,
-    names: tuple[str, ...] | None = None,
+def _means(
+    sums: np.ndarray, counts: np.ndarray, pattern: str, labels: Iterable[object]
 ) -> dict[str, float]:
-    sums = np.bincount(groups, weights=values, minlength=k)[:k]
-    counts = np.bincount(groups, minlength=k)[:k]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / counts
-    labels = names or tuple(str(i) for i in range(k))
-    return {pattern.format(label): float(v) for label, v in zip(labels, means, strict=True)}
+    """Group means as named columns; NaN for an empty group."""
+    return {
+        pattern.format(label): total / count if count else float("nan")
+        for label, total, count in zip(labels, sums.tolist(), counts.tolist(), strict=True)
+    }

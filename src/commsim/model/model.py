@@ -35,6 +35,7 @@ from commsim.model.metrics import COUNTERS, collect
 from commsim.model.organisation import build_hierarchy, build_ties
 from commsim.model.practice import act, explore
 from commsim.model.state import (
+    NO_MANAGER,
     PRACTITIONER,
     ROLE_NAMES,
     OrgState,
@@ -108,6 +109,9 @@ class CommunityModel(mesa.Model):
         )
         self.ties = build_ties(manager, cfg.team_ties, cfg.informal_ties, rng)
         self.top = 0
+        # whose punitiveness sets each member's climate: the manager, the top its own (no
+        # intervention moves a position, so this is fixed for the run)
+        self.climate_setter = np.where(manager == NO_MANAGER, np.arange(n), manager)
         self.n_levels = int(level.max()) + 1
         self.integration = cfg.integration
         self.ledger = InsightLedger()
@@ -117,7 +121,7 @@ class CommunityModel(mesa.Model):
         self.counts = dict.fromkeys(COUNTERS, 0)
         self.sample_rows = np.sort(rng.choice(n, size=min(cfg.agent_sample_size, n), replace=False))
         self._rows: list[dict[str, Any]] = []
-        self._agent_frames: list[pd.DataFrame] = []
+        self._agent_frames: list[dict[str, np.ndarray]] = []
         self._in_step = False
         self._grid: Network | None = None
         self._views: list[Member] | None = None
@@ -199,22 +203,21 @@ class CommunityModel(mesa.Model):
         if self.sample_rows.size and self.steps % every == 0:
             self._agent_frames.append(self._agent_snapshot())
 
-    def _agent_snapshot(self) -> pd.DataFrame:
+    def _agent_snapshot(self) -> dict[str, np.ndarray]:
+        """The sampled members now, as arrays; ``agent_frame`` makes the table once."""
         rows, state = self.sample_rows, self.state
-        return pd.DataFrame(
-            {
-                "step": np.full(rows.size, self.steps, dtype=np.int64),
-                "member": rows.astype(np.int64),
-                "level": state.level[rows].astype(np.int64),
-                "role": pd.Categorical.from_codes(state.role[rows], ROLE_NAMES),
-                "manager": state.manager[rows],
-                "safety": state.safety[rows],
-                "learning_rate": state.learning_rate[rows],
-                "punitiveness": state.punitiveness[rows],
-                "knowledge": self.reality.score(state.beliefs[rows]) / state.m,
-                "tenure": self.steps - state.joined[rows],
-            }
-        )
+        return {
+            "step": np.full(rows.size, self.steps, dtype=np.int64),
+            "member": rows.astype(np.int64),
+            "level": state.level[rows].astype(np.int64),
+            "role": state.role[rows],
+            "manager": state.manager[rows],
+            "safety": state.safety[rows],
+            "learning_rate": state.learning_rate[rows],
+            "punitiveness": state.punitiveness[rows],
+            "knowledge": self.reality.score(state.beliefs[rows]) / state.m,
+            "tenure": self.steps - state.joined[rows],
+        }
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state): every metric."""
@@ -222,9 +225,10 @@ class CommunityModel(mesa.Model):
 
     def agent_frame(self) -> pd.DataFrame:
         """Sampled members' state every ``agent_sample_every`` steps."""
-        if not self._agent_frames:
-            return self._agent_snapshot().iloc[0:0]
-        return pd.concat(self._agent_frames, ignore_index=True)
+        snapshots = self._agent_frames or [{k: v[:0] for k, v in self._agent_snapshot().items()}]
+        columns = {k: np.concatenate([s[k] for s in snapshots]) for k in snapshots[0]}
+        columns["role"] = pd.Categorical.from_codes(columns["role"], ROLE_NAMES)
+        return pd.DataFrame(columns)
 
     def insight_frame(self) -> pd.DataFrame:
         """The insight event log: one row per lifecycle event."""

@@ -12,31 +12,34 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.model import kernels
 from commsim.model.insights import AWAITING_VERIFICATION, AWAITING_VOICE
-from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
+from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, uniform_below
 
 if TYPE_CHECKING:
     from commsim.model.model import CommunityModel
 
 
 def act(model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
-    """Each member's actions (beliefs, coin flips where undecided) and their performance."""
-    actions = model.state.beliefs.copy()
-    undecided = np.flatnonzero(actions == 0)  # coins are drawn only where they are needed
-    coins = model.rng.integers(0, 2, size=undecided.size, dtype=np.int8)
-    actions.reshape(-1)[undecided] = 2 * coins - 1
-    return actions, model.reality.score(actions)
+    """Each member's actions (beliefs, coin flips where undecided) and their performance.
+
+    One pass over the belief matrix (``kernels.act``); the coins come from a stream keyed
+    by one draw from the model's generator.
+    """
+    key = kernels.draw_key(model.rng)
+    return kernels.act(model.state.beliefs, model.reality.values, key)
 
 
 def explore(model: CommunityModel) -> None:
     """Practitioners (and researchers, with less noise) test one belief against reality."""
     cfg, state, rng = model.config, model.state, model.rng
-    explorers = np.flatnonzero(
-        (state.role != CAPACITY_BUILDER) & (rng.random(state.n) < cfg.exploration_rate)
-    )
+    if cfg.exploration_rate == 0:
+        return
+    p = np.where(state.role != CAPACITY_BUILDER, cfg.exploration_rate, 0.0)
+    explorers = kernels.bernoulli_rows(p, kernels.draw_key(rng))
     if explorers.size == 0:
         return
-    dims = rng.integers(0, state.m, size=explorers.size)
+    dims = uniform_below(rng, state.m, explorers.size)
     noise = np.where(state.role[explorers] == RESEARCHER, cfg.research_noise, cfg.practice_noise)
     seen = model.reality.observe(dims, noise, rng)
     differs = seen != state.beliefs[explorers, dims]

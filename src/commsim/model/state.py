@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from commsim.model import kernels
+
 PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = 0, 1, 2
 ROLE_NAMES = ("practitioner", "researcher", "capacity_builder")
 NO_MANAGER = -1
@@ -20,7 +22,7 @@ NO_MANAGER = -1
 class OrgState:
     """Members' mental models and traits, and the organisational code (its memory)."""
 
-    beliefs: np.ndarray  # (N, m) int8 in {-1, 0, +1}: each member's mental model
+    beliefs: np.ndarray  # (N, m) int8 in {-1, 0, +1}, Fortran order: each member's mental model
     safety: np.ndarray  # (N,) float64 in [0, 1]: psychological safety
     learning_rate: np.ndarray  # (N,) float64 >= 1 multiplier, raised by mentoring
     level: np.ndarray  # (N,) int16, 0 = front line
@@ -42,13 +44,34 @@ class OrgState:
 
 
 def random_beliefs(rng: np.random.Generator, rows: int, m: int) -> np.ndarray:
-    """Naive mental models: each belief -1, 0 or +1 with equal probability (March 1991)."""
-    return (rng.integers(0, 3, size=(rows, m), dtype=np.int8) - 1).astype(np.int8)
+    """Naive mental models: each belief -1, 0 or +1 with equal probability (March 1991).
+
+    The (rows, m) matrix is laid out dimension by dimension (Fortran order), the layout
+    the belief matrix keeps: the kernels sweep one dimension of every member at a time.
+    """
+    return (rng.integers(0, 3, size=(m, rows), dtype=np.int8) - np.int8(1)).T
 
 
-def approach(values: np.ndarray, target: float, gain: float, times: np.ndarray) -> np.ndarray:
-    """Move ``values`` a fraction ``gain`` of the way to ``target``, ``times`` times over."""
-    return target - (target - values) * (1.0 - gain) ** times
+def approach_rows(values: np.ndarray, target: float, gain: float, rows: np.ndarray) -> None:
+    """Move ``values`` a fraction ``gain`` of the way to ``target``, once per time a row
+    appears in ``rows``, in place: ``v <- target - (target - v) * (1 - gain) ** c``.
+
+    The one rule behind appreciation, punishment and mentoring. Only the rows named are
+    touched (a step's responses or coachings reach a few members), so the cost follows the
+    events, not N (``kernels.approach_rows``).
+    """
+    if rows.size:
+        powers = (1.0 - gain) ** np.arange(rows.size + 1)  # (1 - gain) ** c for every c
+        kernels.approach_rows(values, target, powers, rows)
+
+
+def uniform_below(rng: np.random.Generator, high: int, size: int) -> np.ndarray:
+    """``size`` integers uniform on 0 .. high - 1, as ``floor(u * high)``.
+
+    A fifth of the cost of ``rng.integers`` on the few hundred draws a phase makes; the
+    bias (below high / 2**53) is far beneath anything a run could detect.
+    """
+    return (rng.random(size) * high).astype(np.int64)
 
 
 def draw_punitiveness(

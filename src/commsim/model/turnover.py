@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.model import kernels
 from commsim.model.insights import AWAITING_VOICE
 from commsim.model.state import draw_punitiveness, random_beliefs
 
@@ -42,4 +43,5 @@ def turnover(model: CommunityModel) -> None:
     """Each member leaves with probability turnover_rate (March's p3)."""
     rate = model.config.turnover_rate
     if rate > 0:
-        replace_members(model, np.flatnonzero(model.rng.random(model.state.n) < rate))
+        p = np.full(model.state.n, rate)
+        replace_members(model, kernels.bernoulli_rows(p, kernels.draw_key(model.rng)))

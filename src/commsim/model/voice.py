@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.model.insights import AWAITING_VERIFICATION, AWAITING_VOICE
-from commsim.model.state import NO_MANAGER, approach
+from commsim.model import kernels
+from commsim.model.insights import AWAITING_VERIFICATION
+from commsim.model.state import NO_MANAGER, approach_rows
 
 if TYPE_CHECKING:
     from commsim.model.model import CommunityModel
@@ -40,59 +41,66 @@ def voice_probability(
 
 
 def speak_up(model: CommunityModel) -> None:
-    """One round of voice for every insight awaiting it."""
-    ledger, state, rng, cfg = model.ledger, model.state, model.rng, model.config
+    """One round of voice for every insight awaiting it.
+
+    ``kernels.voice`` decides every entry's fate in one pass (listener, the top's own
+    insights, speaking up, punishment, suppression); this function applies the fates.
+    """
+    ledger, state, cfg = model.ledger, model.state, model.config
+    if not ledger.pool_size:
+        return
     step = model.steps
-    waiting = np.flatnonzero(ledger.pool_stage == AWAITING_VOICE)
-    targets = listener(model, ledger.pool_holder[waiting])
-    research = cfg.community or cfg.leadership == "hero"
-    # the top (or the hero) needs nobody's leave: its insights go straight on to research
-    own = waiting[targets == ledger.pool_holder[waiting]]
-    ledger.pool_stage[own] = AWAITING_VERIFICATION
-    ledger.pool_since[own] = step
-    keep = targets != ledger.pool_holder[waiting]
-    waiting, targets = waiting[keep], targets[keep]
-    dropped = [] if research else [own]  # nobody researches: the top's insights stop here
-    model.counts["voice_opportunities"] += waiting.size
-    holders = ledger.pool_holder[waiting]
-    dims = ledger.pool_dim[waiting]
-    values = ledger.pool_value[waiting]
-    speaks = rng.random(waiting.size) < voice_probability(model, holders, targets)
-    dissent = values != state.beliefs[targets, dims]
-    punished = speaks & dissent & (rng.random(waiting.size) < state.punitiveness[targets])
-    heard = speaks & ~punished
-    expired = ~speaks & (step - ledger.pool_since[waiting] + 1 >= cfg.insight_ttl)
-
+    order, counts, targets = kernels.voice(
+        ledger.pool,
+        state.manager,
+        state.level,
+        state.safety,
+        state.punitiveness,
+        state.beliefs,
+        model.top if cfg.leadership == "hero" else -1,
+        (1.0 - cfg.authority_gradient) ** np.arange(model.n_levels),  # discount by gap
+        cfg.insight_ttl,
+        step,
+        kernels.draw_key(model.rng),
+    )
+    # the pool rows of each fate, in pool order
+    bounds = np.cumsum(counts).tolist()
+    own, heard, punished, suppressed = (
+        order[bounds[fate - 1] : bounds[fate]]
+        for fate in (kernels.OWN, kernels.HEARD, kernels.PUNISHED, kernels.SUPPRESSED)
+    )
+    holders, ids = ledger.pool_holder, ledger.pool_id
     _update_safety(model, holders[heard], holders[punished])
-    ledger.log(step, "voiced", ledger.pool_id[waiting[heard]], targets[heard])
-    ledger.log(step, "punished", ledger.pool_id[waiting[punished]], targets[punished])
-    ledger.log(step, "suppressed", ledger.pool_id[waiting[expired]], holders[expired])
-    model.counts["insights_spoken"] += int(speaks.sum())
-    model.counts["insights_voiced"] += int(heard.sum())
-    model.counts["insights_punished"] += int(punished.sum())
-    model.counts["insights_suppressed"] += int(expired.sum())
+    ledger.log(step, "voiced", ids[heard], targets[heard])
+    ledger.log(step, "punished", ids[punished], targets[punished])
+    ledger.log(step, "suppressed", ids[suppressed], holders[suppressed])
+    tally = model.counts
+    tally["voice_opportunities"] += bounds[-1] - bounds[kernels.OWN]  # all waiting but the top's
+    tally["insights_spoken"] += heard.size + punished.size
+    tally["insights_voiced"] += heard.size
+    tally["insights_punished"] += punished.size
+    tally["insights_suppressed"] += suppressed.size
 
-    ledger.pool_stage[waiting[heard]] = AWAITING_VERIFICATION
-    ledger.pool_since[waiting[heard]] = step
-    dropped.append(waiting[punished | expired])
-    if not research:
-        dropped.append(waiting[heard])  # no research: a heard insight stops here
-    ledger.drop(np.concatenate(dropped))
+    # the top (or the hero) needs nobody's leave: its insights go straight on to research,
+    # as do heard ones; without research both stop here
+    moving_on = np.concatenate([own, heard])
+    if cfg.community or cfg.leadership == "hero":
+        ledger.pool_stage[moving_on] = AWAITING_VERIFICATION
+        ledger.pool_since[moving_on] = step
+        ledger.drop(np.concatenate([punished, suppressed]))
+    else:
+        ledger.drop(np.concatenate([moving_on, punished, suppressed]))
 
 
 def _update_safety(model: CommunityModel, appreciated: np.ndarray, punished: np.ndarray) -> None:
     """Appreciation moves safety toward 1, punishment toward 0, once per response."""
     cfg, safety = model.config, model.state.safety
-    n = safety.shape[0]
-    ups = np.bincount(appreciated, minlength=n)
-    downs = np.bincount(punished, minlength=n)
-    safety[:] = approach(safety, 1.0, cfg.appreciation_gain, ups)
-    safety[:] = approach(safety, 0.0, cfg.punishment_penalty, downs)
+    approach_rows(safety, 1.0, cfg.appreciation_gain, appreciated)
+    approach_rows(safety, 0.0, cfg.punishment_penalty, punished)
 
 
 def drift_to_climate(model: CommunityModel) -> None:
     """Team safety drifts toward the climate its manager sets (1 - punitiveness)."""
     state = model.state
-    boss = np.where(state.manager == NO_MANAGER, np.arange(state.n), state.manager)
-    climate = 1.0 - state.punitiveness[boss]
+    climate = 1.0 - state.punitiveness[model.climate_setter]
     state.safety += model.config.climate_drift * (climate - state.safety)
