@@ -119,6 +119,10 @@ def test_record_only_the_end_and_some_metrics(fast: Path, tmp_path: Path) -> Non
     frame = commsim.load_results(tmp_path / "out")
     assert frame.step.eq(30).all() and len(frame) == 8
     assert frame.columns[-2:].tolist() == ["step", "code_knowledge"]
+    assert commsim.sweep_metrics(tmp_path / "out") == ["code_knowledge"]
+    result = run_cli("results", tmp_path / "out")  # the default metrics it recorded
+    assert result.exit_code == 0 and "code_knowledge" in result.output
+    assert "mean_safety" not in result.output
     assert not list((tmp_path / "out" / "insights").iterdir())
 
 
@@ -350,7 +354,7 @@ def test_cli_results_plot_and_analyze_of_a_grid(fast: Path, tmp_path: Path) -> N
     refused = run_cli("analyze", out)
     assert refused.exit_code == 2 and "this sweep is factorial" in refused.output
     nothing = run_cli("results", tmp_path)
-    assert nothing.exit_code == 2 and "not a commsim run or sweep directory" in nothing.output
+    assert nothing.exit_code == 2 and "not a commsim sweep directory" in nothing.output
 
 
 def test_a_script_without_a_main_guard_can_sweep_on_a_pool(fast: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ _EXPORTS = {
     "RunResult": "commsim.api",
     "sweep": "commsim.api",
     "summarize_sweep": "commsim.api",
+    "sweep_metrics": "commsim.api",
     "sensitivity": "commsim.api",
     "plot_sweep": "commsim.api",
     "sweep_plan": "commsim.api",
@@ -39,6 +40,7 @@ __all__ = [
     "sensitivity",
     "summarize_sweep",
     "sweep",
+    "sweep_metrics",
     "sweep_plan",
 ]
 
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         sensitivity,
         summarize_sweep,
         sweep,
+        sweep_metrics,
         sweep_plan,
     )
     from commsim.config import Config, ConfigError, load_config

@@ -285,6 +285,18 @@ def _sweep(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     return root, read_manifest_of(root)
 
 
+def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
+    """The metric columns a sweep recorded, read from one stored file's schema (no data)."""
+    from commsim.experiment.plan import ID_COLUMNS
+
+    root, manifest = _sweep(path)
+    stored = sorted((root / "metrics").glob("[!._]*.parquet"))
+    if not stored:
+        return []
+    keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
+    return [c for c in pq.read_schema(stored[0]).names if c not in keys]
+
+
 def summarize_sweep(
     path: str | os.PathLike[str],
     metrics: str | Iterable[str] | None = None,

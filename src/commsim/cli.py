@@ -430,7 +430,7 @@ def results(
 
     at = _int_option("--step", step)
     try:
-        wanted = metric or [m for m in DEFAULT_RESULTS if m in api.load_results(directory).columns]
+        wanted = metric or [m for m in DEFAULT_RESULTS if m in api.sweep_metrics(directory)]
         table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
