@@ -343,3 +343,20 @@ def plot_sweep(
     return sweep_figures(
         frame, manifest["parameters"], target, _wanted(metrics), design=manifest["design"]
     )
+
+
+def serve_app(
+    config: str | os.PathLike[str] | None = None,
+    port: int = 8765,
+    host: str = "127.0.0.1",
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the workshop app on ``host:port`` until Ctrl-C (this process becomes the server).
+
+    The scenario file, if given, is checked first and starts every session; the other
+    scenario files beside it (or in ./configs) are offered as presets. ``on_ready`` gets the
+    page's address once the inputs have been checked.
+    """
+    from commsim.app.serve import serve
+
+    serve(None if config is None else Path(config), port, host, on_ready)

@@ -222,6 +222,33 @@ def validate(config: ConfigArg, set_: SetOpt = None) -> None:
     typer.echo(f"{config}: ok (n_agents={cfg.n_agents}, m={cfg.m}, steps={cfg.steps}{extra})")
 
 
+@app.command("app")
+def app_(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[CONFIG]",
+            help="Scenario to start from (default: the built-in defaults).",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0 lets others in the room join).")
+    ] = "127.0.0.1",
+) -> None:
+    """Open the workshop app: steer a live organisation in the browser (Ctrl-C stops it)."""
+    from commsim.api import serve_app
+
+    def ready(url: str) -> None:
+        typer.echo(f"commsim app: open {url} in a browser (Ctrl-C stops it)")
+
+    try:
+        serve_app(config, port, host, on_ready=ready)
+    except (ConfigError, OSError) as exc:
+        fail(describe(exc))
+
+
 ExperimentArg = Annotated[
     Path,
     typer.Argument(

@@ -53,6 +53,16 @@ class _Chunks:
             self._chunks.append((size, tuple(np.array(c, dtype=np.int64) for c in cols)))
             self.size += size
 
+    def recent(self, since: int) -> list[tuple[np.ndarray, ...]]:
+        """The chunks appended since the table had ``since`` rows, as full-length columns."""
+        out, size = [], self.size
+        for n, cols in reversed(self._chunks):
+            if size <= since:
+                break
+            size -= n
+            out.append(tuple(np.broadcast_to(c, n) for c in cols))
+        return out[::-1]
+
     def column(self, name: str) -> np.ndarray:
         """One column, joined (a new array on every call)."""
         k = self._names.index(name)
@@ -138,6 +148,24 @@ class InsightLedger:
             mask = np.ones(self._live, dtype=bool)
             mask[rows] = False
             self.keep(mask)
+
+    def links_since(self, since: int, event: str) -> tuple[np.ndarray, np.ndarray]:
+        """Holders and members of the ``event`` events logged after the log had ``since`` rows.
+
+        Reads only the newest chunks, so a live view can ask every step at no cost that grows
+        with the run (the app draws each step's voiced and suppressed insights this way).
+        """
+        chunks = [c for c in self.events.recent(since) if c[2][0] == EVENT_CODE[event]]
+        if not chunks:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        ids = np.concatenate([c[0] for c in chunks])
+        members = np.concatenate([c[3] for c in chunks])
+        holders = np.empty_like(ids)
+        # records hold one row per insight, in id order: each chunk's ids are contiguous
+        for rec_ids, rec_members, *_ in self.records.recent(int(ids.min())):
+            hit = (ids >= rec_ids[0]) & (ids <= rec_ids[-1])
+            holders[hit] = rec_members[ids[hit] - rec_ids[0]]
+        return holders, members
 
     def frame(self) -> pd.DataFrame:
         """The event log joined with each insight's record: one row per event."""

@@ -223,6 +223,10 @@ class CommunityModel(mesa.Model):
         """One row per step (step 0 is the initial state): every metric."""
         return pd.DataFrame(self._rows)
 
+    def recorded(self, start: int = 0) -> list[dict[str, Any]]:
+        """The metric rows from step ``start`` on, without building a frame (for live views)."""
+        return self._rows[start:]
+
     def agent_frame(self) -> pd.DataFrame:
         """Sampled members' state every ``agent_sample_every`` steps."""
         snapshots = self._agent_frames or [{k: v[:0] for k, v in self._agent_snapshot().items()}]

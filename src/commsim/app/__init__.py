@@ -1,0 +1,6 @@
+"""The workshop app: a live Solara "practice field" that participants steer in a browser.
+
+``session.py`` holds one participant's run (pure Python, testable without a browser),
+``layout.py`` draws the organisation once, ``charts.py`` turns runs into chart options,
+``components.py`` holds the Solara widgets and ``app.py`` the page; ``serve.py`` starts it.
+"""

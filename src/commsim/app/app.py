@@ -1,0 +1,102 @@
+"""The workshop page: ``commsim app [CONFIG]`` serves ``Page`` (see ``serve.py``).
+
+Every browser session renders its own ``Page`` and so gets its own ``LiveRun``: five
+participants steering at once never see each other's changes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import solara
+
+from commsim.app import charts
+from commsim.app.components import (
+    Export,
+    Interventions,
+    NetworkView,
+    RunControls,
+    ScenarioControls,
+    TimeSeries,
+    View,
+)
+from commsim.app.session import LiveRun
+from commsim.config import Config, ConfigError, load_config
+
+CONFIG_ENV = "COMMSIM_APP_CONFIG"  # the scenario file ``commsim app`` was given
+PRESETS_ENV = "COMMSIM_APP_PRESETS"  # the directory whose scenario files are the presets
+
+
+def presets() -> dict[str, Config]:
+    """The starting scenario first, then every valid scenario file in the presets directory."""
+    found: dict[str, Config] = {}
+    start = os.environ.get(CONFIG_ENV)
+    first = load_config(start) if start else Config()
+    found[f"{first.name} (start)"] = first
+    folder = os.environ.get(PRESETS_ENV)
+    if folder:
+        for path in sorted(Path(folder).glob("*.toml")):
+            if start and path.resolve() == Path(start).resolve():
+                continue
+            try:
+                config = load_config(path)
+            except ConfigError:
+                continue  # not a scenario file (or a broken one): `commsim validate` says why
+            found.setdefault(config.name, config)
+    return found
+
+
+@solara.component
+def Page() -> None:
+    options = solara.use_memo(presets, [])
+    first = solara.use_memo(lambda: LiveRun(next(iter(options.values()))), [])
+    run, set_run = solara.use_state(first)
+    version = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(5)
+    colour_by = solara.use_reactive("safety")
+    compare = solara.use_reactive(False)
+
+    def changed() -> None:
+        version.set(version.value + 1)
+
+    def step() -> None:
+        run.step()
+        changed()
+
+    def reset(config: Config) -> None:
+        playing.set(False)
+        set_run(LiveRun(config, compare=compare.value))
+        changed()
+
+    def set_compare(on: bool) -> None:
+        run.set_compare(on)
+        compare.set(on)
+        changed()
+
+    def play(cancel) -> None:
+        while playing.value and run.running and not cancel.is_set():
+            started = time.perf_counter()
+            step()
+            cancel.wait(max(0.0, 1.0 / speed.value - (time.perf_counter() - started)))
+        playing.set(False)
+
+    solara.use_thread(play, dependencies=[playing.value, run], intrusive_cancel=False)
+
+    solara.Title("commsim practice field")
+    with solara.Columns([1, 3, 1], style={"padding": "8px"}):
+        with solara.Column():
+            RunControls(run, playing, speed, step, version.value)
+            ScenarioControls(options, run.config, reset)
+            View(colour_by, compare, set_compare)
+            Export(run, version.value)
+        with solara.Column():
+            with solara.Columns([1] * len(run.models())):
+                for variant, model in run.models():
+                    NetworkView(run, variant, model, colour_by.value, version.value)
+            with solara.GridFixed(columns=2):
+                for plot in charts.plots(run.model.n_levels):
+                    TimeSeries(plot, run, version.value)
+        Interventions(run, changed, version.value)

@@ -1,0 +1,248 @@
+"""ECharts options for the page: built here as plain dicts, drawn by ``live_chart.vue``.
+
+A chart gets a ``base`` option once (axes, legend, the data so far) and then only what is
+new: ``tail``, the points since the base, and ``patch``, a partial option merged in (the
+network's colours, intervention markers). The base is rebuilt only every ``REBASE`` steps
+so the tail stays short: a step costs a few points on the wire, not the whole history.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from commsim.app.session import STEERED, Flash, LiveRun, Mark
+from commsim.model.state import ROLE_NAMES
+
+REBASE = 50
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+ROLE_COLOURS = ("#4c78a8", "#f58518", "#54a24b")  # practitioner, researcher, capacity builder
+SAFETY_COLOURS = ("#d73027", "#fdae61", "#a6d96a", "#1a9850")  # fear ... wonder
+Rows = Sequence[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One live time-series chart: which metrics it draws and what to call them."""
+
+    key: str
+    title: str
+    series: tuple[tuple[str, str], ...]  # (metric, label)
+    y_range: tuple[float, float] | None = None
+
+
+def plots(n_levels: int) -> tuple[Plot, ...]:
+    """The four live charts of the page."""
+    levels = tuple(
+        (f"safety_level_{lvl}", f"level {lvl}" + (" (top)" if lvl == n_levels - 1 else ""))
+        for lvl in range(n_levels)
+    )
+    return (
+        Plot(
+            "knowledge",
+            "Knowledge",
+            (("code_knowledge", "code (organisational memory)"), ("mean_knowledge", "members")),
+            (-1.0, 1.0),
+        ),
+        Plot(
+            "insights",
+            "Insights per step",
+            (
+                ("insights_voiced", "voiced"),
+                ("insights_suppressed", "suppressed"),
+                ("insights_punished", "punished"),
+            ),
+        ),
+        Plot("safety", "Psychological safety by level", levels, (0.0, 1.0)),
+        Plot(
+            "flow",
+            "Knowledge flows per step",
+            (("cross_role_flows", "across roles"), ("flows", "all")),
+        ),
+    )
+
+
+def as_json(option: Any) -> str:
+    """Compact JSON for the browser; NaN is refused (``_number`` turns it into a gap first)."""
+    return json.dumps(option, separators=(",", ":"), allow_nan=False)
+
+
+def _number(value: Any) -> float | None:
+    """A JSON-safe value: NaN and missing become gaps."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _points(rows: Rows, metric: str) -> list[list[float | None]]:
+    return [[row["step"], _number(row.get(metric))] for row in rows]
+
+
+def rebase_point(length: int) -> int:
+    """How many rows the base holds when ``length`` rows exist: a multiple of REBASE."""
+    return max(length - 1, 0) // REBASE * REBASE
+
+
+def series_base(plot: Plot, runs: Sequence[tuple[str, Rows]], upto: int) -> dict[str, Any]:
+    """The chart's full option with the first ``upto`` rows of every run."""
+    series = []
+    for variant, rows in runs:
+        twin = variant != STEERED
+        for i, (metric, label) in enumerate(plot.series):
+            colour = PALETTE[i % len(PALETTE)]
+            series.append(
+                {
+                    "type": "line",
+                    "name": f"{label} (without)" if twin else label,
+                    "data": _points(rows[:upto], metric),
+                    "showSymbol": False,
+                    "connectNulls": False,
+                    "color": colour,
+                    "lineStyle": {"width": 1.5, "type": "dashed" if twin else "solid"},
+                }
+            )
+    y_axis: dict[str, Any] = {"type": "value", "scale": plot.y_range is None}
+    if plot.y_range is not None:
+        y_axis |= {"min": plot.y_range[0], "max": plot.y_range[1]}
+    title = {"text": plot.title, "textStyle": {"fontSize": 13}}
+    if len(runs) > 1:
+        title |= {"subtext": "solid: with interventions, dashed: without", "right": 0}
+    legend = [label for _, label in plot.series]  # one entry per metric, not per variant
+    return {
+        "animation": False,
+        "title": title,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 22, "type": "scroll", "data": legend, "textStyle": {"fontSize": 11}},
+        "grid": {"top": 58, "left": 44, "right": 16, "bottom": 28},
+        "xAxis": {"type": "value", "name": "step", "nameGap": 4, "min": 0, "minInterval": 1},
+        "yAxis": y_axis,
+        "series": series,
+    }
+
+
+def series_tail(plot: Plot, runs: Sequence[tuple[str, Rows]], since: int) -> list[list]:
+    """Per series, the points from row ``since`` on, in the base's series order."""
+    return [_points(rows[since:], metric) for _, rows in runs for metric, _ in plot.series]
+
+
+def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
+    """Vertical lines at the steps interventions first affected, labelled."""
+    lines = [
+        {"xAxis": mark.step, "label": {"formatter": mark.label, "fontSize": 10}} for mark in marks
+    ]
+    mark_line = {
+        "symbol": "none",
+        "silent": True,
+        "lineStyle": {"color": "#555", "type": "dotted"},
+        "label": {"position": "insideEndTop"},
+        "data": lines,
+    }
+    return {"series": [{"markLine": mark_line}]}
+
+
+# --- the network ------------------------------------------------------------------------
+
+
+def _segments(positions: np.ndarray, edges: np.ndarray) -> list[list[list[float]]]:
+    return np.round(positions[edges], 3).tolist()
+
+
+def _visual_map(attribute: str, n_levels: int) -> dict[str, Any]:
+    common = {"seriesIndex": 2, "dimension": 2, "orient": "horizontal", "left": "center"}
+    common |= {"bottom": 0, "itemWidth": 12, "textStyle": {"fontSize": 11}}
+    if attribute == "role":
+        pieces = [
+            {"value": i, "label": name.replace("_", " "), "color": ROLE_COLOURS[i]}
+            for i, name in enumerate(ROLE_NAMES)
+        ]
+        return common | {"type": "piecewise", "pieces": pieces}
+    if attribute == "level":
+        pieces = [
+            {"value": lvl, "label": f"level {lvl}", "color": PALETTE[lvl % len(PALETTE)]}
+            for lvl in range(n_levels)
+        ]
+        return common | {"type": "piecewise", "pieces": pieces}
+    low = -1.0 if attribute == "knowledge" else 0.0
+    return common | {
+        "type": "continuous",
+        "min": low,
+        "max": 1.0,
+        "text": [f"{attribute} 1", f"{low:g}"],
+        "calculable": False,
+        "itemHeight": 120,
+        "inRange": {"color": list(SAFETY_COLOURS)},
+    }
+
+
+def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
+    """The organisation drawn once: reporting lines, faint informal ties, the colour key.
+
+    Series: 0 reporting lines, 1 informal ties, 2 members, 3 voiced insights this step,
+    4 suppressed insights this step. Members and events arrive by ``network_patch``.
+    """
+    pos = run.positions
+    lines = {"type": "lines", "coordinateSystem": "cartesian2d", "silent": True}
+    return {
+        "animation": False,
+        "title": {"text": title, "textStyle": {"fontSize": 13}},
+        "grid": {"top": 28, "left": 8, "right": 8, "bottom": 40},
+        "xAxis": {"show": False, "min": pos[:, 0].min() - 1, "max": pos[:, 0].max() + 1},
+        "yAxis": {"show": False, "min": pos[:, 1].min() - 0.3, "max": pos[:, 1].max() + 0.3},
+        "tooltip": {"trigger": "item"},
+        "visualMap": _visual_map(attribute, run.model.n_levels),
+        "series": [
+            lines
+            | {
+                "data": _segments(pos, run.reporting),
+                "lineStyle": {"color": "#888", "width": 0.6, "opacity": 0.5},
+            },
+            lines
+            | {
+                "data": _segments(pos, run.informal),
+                "lineStyle": {"color": "#888", "width": 0.4, "opacity": 0.08},
+            },
+            {"type": "scatter", "name": "members", "data": [], "z": 3},
+            lines
+            | {
+                "name": "voiced",
+                "data": [],
+                "z": 4,
+                "lineStyle": {"color": "#00a65a", "width": 2.2, "opacity": 0.9},
+            },
+            {
+                "type": "scatter",
+                "name": "suppressed",
+                "data": [],
+                "z": 5,
+                "symbol": "diamond",
+                "symbolSize": 11,
+                "silent": True,
+                "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#d62728", "borderWidth": 2},
+            },
+        ],
+    }
+
+
+def network_patch(
+    run: LiveRun, variant: str, model: Any, flash: Flash, attribute: str
+) -> dict[str, Any]:
+    """This step's colours, sizes (by level) and insight events, merged into the base."""
+    pos = np.round(run.positions, 3)
+    values = np.round(run.node_values(model, attribute), 3)
+    sizes = 4 + 2.5 * model.state.level
+    members = [
+        {"value": [x, y, v], "symbolSize": float(s)}
+        for (x, y), v, s in zip(pos.tolist(), values.tolist(), sizes.tolist(), strict=True)
+    ]
+    holders, listeners = flash.voiced
+    voiced = pos[np.stack([holders, listeners], axis=1)].tolist() if holders.size else []
+    suppressed = pos[flash.suppressed].tolist()
+    return {
+        "title": {"subtext": f"{variant}: step {model.steps}"},
+        "series": [{}, {}, {"data": members}, {"data": voiced}, {"data": suppressed}],
+    }

@@ -1,0 +1,272 @@
+"""The page's widgets: live charts, the network view, and the participant's controls.
+
+Each component takes the participant's ``LiveRun`` and the ``version`` that counts its
+changes; nothing here holds state that another browser session could see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipyvuetify
+import solara
+import traitlets
+
+from commsim.app import charts
+from commsim.app.session import COLOUR_BY, LiveRun
+from commsim.config import Config, ConfigError
+from commsim.model.model import CommunityModel
+
+
+class LiveChartWidget(ipyvuetify.VuetifyTemplate):
+    """An ECharts chart fed by ``base`` / ``tail`` / ``patch`` (see ``charts.py``).
+
+    The three arrive as JSON text: the page's renderer then passes them on as they are,
+    instead of walking 500 members' dicts every step looking for child widgets.
+    """
+
+    template_file = (__file__, "live_chart.vue")
+    base = traitlets.Unicode("{}").tag(sync=True)
+    tail = traitlets.Unicode("[]").tag(sync=True)
+    patch = traitlets.Unicode("{}").tag(sync=True)
+    height = traitlets.Unicode("260px").tag(sync=True)
+    testid = traitlets.Unicode("chart").tag(sync=True)
+
+
+@solara.component
+def LiveChart(base: str, tail: str, patch: str, height: str, testid: str) -> solara.Element:
+    return LiveChartWidget.element(base=base, tail=tail, patch=patch, height=height, testid=testid)
+
+
+@solara.component
+def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
+    """A live chart: the base is rebuilt every ``REBASE`` steps, the tail every step."""
+    runs = [(name, model.recorded()) for name, model in run.models()]
+    upto = charts.rebase_point(len(runs[0][1]))
+    base = solara.use_memo(
+        lambda: charts.as_json(charts.series_base(plot, runs, upto)),
+        [id(run), upto, len(runs), plot],
+    )
+    marks = solara.use_memo(
+        lambda: charts.as_json(charts.marks_patch(run.marks)), [id(run), len(run.marks)]
+    )
+    return LiveChart(
+        base=base,
+        tail=charts.as_json(charts.series_tail(plot, runs, upto)),
+        patch=marks,
+        height="250px",
+        testid=f"plot-{plot.key}",
+    )
+
+
+@solara.component
+def NetworkView(run: LiveRun, variant: str, model: CommunityModel, colour_by: str, version: int):
+    """The org chart: static lines drawn once, members' colours and this step's events."""
+    base = solara.use_memo(
+        lambda: charts.as_json(charts.network_base(run, colour_by, "The organisation")),
+        [id(run), colour_by],
+    )
+    patch = charts.as_json(charts.network_patch(run, variant, model, run.flash[variant], colour_by))
+    return LiveChart(base=base, tail="[]", patch=patch, height="420px", testid=f"network-{variant}")
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A scenario parameter the page offers, with the range a workshop needs."""
+
+    field: str
+    label: str
+    low: float
+    high: float
+    step: float
+
+
+SLIDERS = (
+    Slider("n_agents", "members", 20, 1000, 10),
+    Slider("initial_safety", "safety at start", 0, 1, 0.05),
+    Slider("punitiveness", "punitiveness", 0, 1, 0.05),
+    Slider("authority_gradient", "authority gradient", 0, 1, 0.05),
+    Slider("integration", "integration", 0, 1, 0.05),
+    Slider("exploration_rate", "exploration", 0, 1, 0.05),
+    Slider("socialization_rate", "socialisation p1", 0, 1, 0.05),
+    Slider("code_learning_rate", "code learning p2", 0, 1, 0.05),
+    Slider("turnover_rate", "turnover", 0, 0.2, 0.01),
+    Slider("turbulence_rate", "turbulence", 0, 0.2, 0.01),
+)
+
+
+@solara.component
+def ScenarioControls(
+    presets: dict[str, Config],
+    config: Config,
+    on_reset: Callable[[Config], None],
+) -> solara.Element:
+    """Preset, seed and sliders; nothing changes the run until Reset (or a new preset)."""
+    values = solara.use_reactive(config.model_dump(include={s.field for s in SLIDERS}))
+    seed = solara.use_reactive(config.seed)
+    error = solara.use_reactive(None)
+    names = list(presets)
+    current = next((n for n, c in presets.items() if c.name == config.name), names[0])
+
+    def reset(base: Config, **changes: Any) -> None:
+        try:
+            new = base.with_overrides(**changes)
+        except ConfigError as exc:
+            error.set(str(exc))
+            return
+        error.set(None)
+        values.set(new.model_dump(include={s.field for s in SLIDERS}))
+        seed.set(new.seed)
+        on_reset(new)
+
+    def choose(name: str) -> None:
+        reset(presets[name])
+
+    with solara.Card("Scenario", margin=0) as card:
+        solara.Select("preset", values=names, value=current, on_value=choose)
+        solara.InputInt("seed", value=seed.value, on_value=seed.set, continuous_update=False)
+        for s in SLIDERS:
+            Widget = solara.SliderInt if isinstance(s.step, int) else solara.SliderFloat
+            Widget(
+                s.label,
+                value=values.value[s.field],
+                min=s.low,
+                max=s.high,
+                step=s.step,
+                on_value=lambda v, f=s.field: values.set(values.value | {f: v}),
+            )
+        solara.Button(
+            "Reset with these settings",
+            color="primary",
+            on_click=lambda: reset(config, seed=seed.value, **values.value),
+        )
+        if error.value:
+            solara.Error(error.value)
+    return card
+
+
+@solara.component
+def RunControls(
+    run: LiveRun,
+    playing: solara.Reactive[bool],
+    speed: solara.Reactive[int],
+    on_step: Callable[[], None],
+    version: int,
+) -> solara.Element:
+    """Step, play/pause and speed."""
+    with solara.Card("Run", margin=0) as card:
+        with solara.Row():
+            solara.Button(
+                "Pause" if playing.value else "Play",
+                icon_name="mdi-pause" if playing.value else "mdi-play",
+                color="primary",
+                on_click=lambda: playing.set(not playing.value),
+                disabled=not run.running,
+            )
+            solara.Button(
+                "Step", icon_name="mdi-step-forward", on_click=on_step, disabled=playing.value
+            )
+        solara.SliderInt("speed (steps per second)", value=speed, min=1, max=20)
+        solara.Text(
+            f"step {run.steps}" + ("" if run.running else " (equilibrium)"), classes=["run-step"]
+        )
+    return card
+
+
+@dataclass(frozen=True)
+class Action:
+    """An intervention as a button, with its one parameter (if any) as a slider."""
+
+    action: str
+    label: str
+    param: str | None = None
+    param_label: str = ""
+    default: float = 0.0
+    low: float = 0.0
+    high: float = 1.0
+
+
+ACTIONS = (
+    Action("raise_safety", "Invite voice", "amount", "safety +", 0.2, 0.05, 1.0),
+    Action("set_punitiveness", "Set leaders' response", "value", "punitiveness", 0.0),
+    Action("flatten_hierarchy", "Flatten the hierarchy"),
+    Action("add_capacity_builders", "Add coaches", "share", "of practitioners", 0.1, 0.05),
+    Action("set_integration", "Open the walls", "value", "integration", 1.0),
+    Action("reorganisation_shock", "Reorganise", "share", "seniors who leave", 0.5, 0.05),
+    Action("reality_shock", "Reality shock", "share", "of reality that flips", 0.3, 0.05),
+)
+
+
+@solara.component
+def ActionRow(action: Action, on_apply: Callable[[str, dict[str, Any]], None]):
+    value = solara.use_reactive(action.default)
+    with solara.Column(gap="0px") as column:
+        if action.param is not None:
+            solara.SliderFloat(
+                action.param_label, value=value, min=action.low, max=action.high, step=0.05
+            )
+        params = {} if action.param is None else {action.param: value.value}
+        solara.Button(
+            action.label,
+            outlined=True,
+            on_click=lambda: on_apply(action.action, params),
+            classes=[f"action-{action.action}"],
+        )
+    return column
+
+
+@solara.component
+def Interventions(run: LiveRun, on_change: Callable[[], None], version: int) -> solara.Element:
+    """Every intervention, applied to the running model without a reset."""
+    error = solara.use_reactive(None)
+
+    def apply(action: str, params: dict[str, Any]) -> None:
+        try:
+            run.intervene(action, **params)
+        except ConfigError as exc:
+            error.set(str(exc))
+            return
+        error.set(None)
+        on_change()
+
+    with solara.Card("Interventions (now, without reset)", margin=0) as card:
+        for action in ACTIONS:
+            ActionRow(action, apply)
+        if error.value:
+            solara.Error(error.value)
+        if run.marks:
+            solara.Text(
+                "applied: " + "; ".join(f"{m.label} @ {m.step}" for m in run.marks),
+                classes=["applied"],
+            )
+    return card
+
+
+@solara.component
+def View(
+    colour_by: solara.Reactive[str],
+    compare: solara.Reactive[bool],
+    on_compare: Callable[[bool], None],
+) -> solara.Element:
+    with solara.Card("View", margin=0) as card:
+        solara.Select("colour members by", values=list(COLOUR_BY), value=colour_by)
+        solara.Switch(
+            label="compare with the same seed, no interventions",
+            value=compare.value,
+            on_value=on_compare,
+        )
+    return card
+
+
+@solara.component
+def Export(run: LiveRun, version: int) -> solara.Element:
+    """Take the run away: every metric of every step (and the twin's, when comparing)."""
+    stem = f"{run.config.name}_seed{run.config.seed}_step{run.steps}"
+    with solara.Card("Export", margin=0) as card, solara.Row():
+        solara.FileDownload(
+            lambda: run.export("csv"), f"{stem}.csv", label="CSV", mime_type="text/csv"
+        )
+        solara.FileDownload(lambda: run.export("parquet"), f"{stem}.parquet", label="Parquet")
+    return card

@@ -1,0 +1,117 @@
+"""Driving the workshop app in a real browser: shared by the browser tests and the benchmark.
+
+Chromium is Debian's (``/usr/bin/chromium``; ``.ci/run`` installs it), driven by Playwright
+through ``executable_path``; ``COMMSIM_CHROMIUM`` points elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = os.environ.get("COMMSIM_CHROMIUM", "/usr/bin/chromium")
+# as the machine's notes say: without these, Chromium calls home and is refused, many times
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NETWORK = "[data-testid='network-with interventions']"
+KNOWLEDGE = "[data-testid='plot-knowledge']"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_server(folder: Path, scenario: str) -> Iterator[str]:
+    """``commsim app SCENARIO`` started as a user would, in ``folder``; yields its address."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "commsim"), "app", scenario, "--port", str(port)]
+    proc = subprocess.Popen(
+        command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, f"commsim app exited: {proc.stdout.read()}"
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            assert time.monotonic() < deadline, "commsim app did not answer within 90 s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install chromium (.ci/run does)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Session:
+    """One participant: a browser context of its own, with what its page asked for."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1600, "height": 1100})
+        self.page: Page = self.context.new_page()
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.page.locator(NETWORK).wait_for(timeout=90_000)
+        self.wait_until(NETWORK, "revision", 1)
+        self.wait_until(KNOWLEDGE, "points", 1)
+
+    def number(self, selector: str, key: str) -> int:
+        return int(self.page.locator(selector).get_attribute(f"data-{key}") or 0)
+
+    def wait_until(self, selector: str, key: str, at_least: int) -> None:
+        self.page.wait_for_function(
+            f"Number(document.querySelector(`{selector}`).dataset.{key}) >= {at_least}",
+            timeout=30_000,
+        )
+
+    def click(self, label: str) -> None:
+        self.page.get_by_role("button", name=label).click()
+
+    def step(self) -> None:
+        """Press Step and wait until the network and the plots have drawn the new step."""
+        revision, points = self.number(NETWORK, "revision"), self.number(KNOWLEDGE, "points")
+        self.click("Step")
+        self.wait_until(NETWORK, "revision", revision + 1)
+        self.wait_until(KNOWLEDGE, "points", points + 1)
+
+    def step_text(self) -> str:
+        return self.page.locator(".run-step").inner_text()
+
+    def close(self) -> None:
+        self.context.close()

@@ -1,0 +1,137 @@
+"""The page rendered without a browser (``solara.render``): find widgets, click, check the run."""
+
+from __future__ import annotations
+
+import json
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from commsim.app import app as app_module
+from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
+from commsim.app.components import LiveChartWidget
+
+SCENARIO = """
+name = "workshop"
+seed = 5
+n_agents = 80
+agent_sample_size = 0
+"""
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    """A rendered page started from a small scenario, with one other preset beside it."""
+    (tmp_path / "workshop.toml").write_text(SCENARIO)
+    (tmp_path / "other.toml").write_text('name = "other"\nn_agents = 60\nseed = 2\n')
+    (tmp_path / "broken.toml").write_text("n_agents = -1\n")  # skipped, not fatal
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "workshop.toml"))
+    monkeypatch.setenv(PRESETS_ENV, str(tmp_path))
+    _, rc = solara.render(Page(), handle_error=False)
+    return rc
+
+
+def button(rc, label: str):
+    """The one button whose text contains ``label``."""
+    (found,) = [w for w in rc.find(v.Btn).widgets if any(label in str(c) for c in w.children)]
+    return found
+
+
+def chart(rc, testid: str) -> LiveChartWidget:
+    (found,) = [w for w in rc.find(LiveChartWidget).widgets if w.testid == testid]
+    return found
+
+
+def step_label(rc) -> str:
+    return rc.find(v.Html, class_="run-step").widget.children[0]
+
+
+def test_page_starts_from_the_given_scenario_with_its_presets(page):
+    (preset,) = [w for w in page.find(v.Select).widgets if w.label == "preset"]
+    assert preset.v_model == "workshop (start)"
+    assert preset.items == ["workshop (start)", "other"]  # the broken file is left out
+    assert "step 0" in step_label(page)
+
+
+def test_step_advances_the_model_and_feeds_the_charts_a_tail(page):
+    knowledge = chart(page, "plot-knowledge")
+    network = chart(page, "network-with interventions")
+    before_patch = network.patch
+    button(page, "Step").click()
+    button(page, "Step").click()
+    assert "step 2" in step_label(page)
+    tail = json.loads(knowledge.tail)
+    assert [p[0] for p in tail[0]] == [0, 1, 2]  # code knowledge at steps 0..2
+    assert network.patch != before_patch
+    assert json.loads(network.patch)["title"]["subtext"].endswith("step 2")
+
+
+def test_an_intervention_changes_the_running_model_and_marks_every_plot(page):
+    button(page, "Step").click()
+    network = chart(page, "network-with interventions")
+    before = [m["value"][2] for m in json.loads(network.patch)["series"][2]["data"]]
+    button(page, "Invite voice").click()  # safety +0.2 by default
+    button(page, "Step").click()
+    after = [m["value"][2] for m in json.loads(network.patch)["series"][2]["data"]]
+    assert sum(after) / len(after) > sum(before) / len(before) + 0.1
+    for key in ("knowledge", "insights", "safety", "flow"):
+        lines = json.loads(chart(page, f"plot-{key}").patch)["series"][0]["markLine"]["data"]
+        assert lines == [{"xAxis": 2, "label": {"formatter": "raise safety 0.2", "fontSize": 10}}]
+    assert "step 2" in step_label(page)  # no reset happened
+
+
+def test_compare_adds_the_untouched_twin_beside_the_steered_model(page):
+    button(page, "Step").click()
+    (switch,) = page.find(v.Switch).widgets
+    switch.v_model = True
+    button(page, "Reorganise").click()
+    button(page, "Step").click()
+    twin = json.loads(chart(page, "network-without interventions").patch)
+    steered = json.loads(chart(page, "network-with interventions").patch)
+    assert twin["title"]["subtext"] == "without interventions: step 2"
+    assert twin["series"][2]["data"] != steered["series"][2]["data"]
+    assert len(json.loads(chart(page, "plot-knowledge").tail)) == 4  # 2 series x 2 models
+
+
+def test_reset_with_a_new_seed_starts_a_new_run_and_a_bad_seed_is_refused(page):
+    for _ in range(3):
+        button(page, "Step").click()
+    (seed,) = [w for w in page.find(v.TextField).widgets if w.label == "seed"]
+    seed.v_model = "-4"
+    seed.fire_event("focusout", None)  # what the browser sends when the field loses focus
+    button(page, "Reset with these settings").click()
+    errors = [w for w in page.find(v.Alert).widgets if "seed" in str(w.children)]
+    assert errors and "greater than or equal to 0" in str(errors[0].children)
+    assert "step 3" in step_label(page)  # the refused reset left the run alone
+    seed.v_model = "9"
+    seed.fire_event("focusout", None)
+    button(page, "Reset with these settings").click()
+    assert "step 0" in step_label(page)
+    assert not [w for w in page.find(v.Alert).widgets if "seed" in str(w.children)]
+
+
+def test_choosing_a_preset_resets_to_it(page):
+    (preset,) = [w for w in page.find(v.Select).widgets if w.label == "preset"]
+    preset.v_model = "other"
+    network = chart(page, "network-with interventions")
+    assert len(json.loads(network.patch)["series"][2]["data"]) == 60
+
+
+def test_two_sessions_render_two_independent_runs(tmp_path, monkeypatch):
+    (tmp_path / "workshop.toml").write_text(SCENARIO)
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "workshop.toml"))
+    _, first = solara.render(Page(), handle_error=False)
+    _, second = solara.render(Page(), handle_error=False)
+    button(first, "Step").click()
+    button(first, "Flatten").click()
+    assert "step 1" in step_label(first) and "step 0" in step_label(second)
+    assert first.find(v.Html, class_="applied") and not second.find(v.Html, class_="applied")
+
+
+def test_presets_skip_files_that_are_not_scenarios(tmp_path, monkeypatch):
+    (tmp_path / "a.toml").write_text('name = "a"\n')
+    (tmp_path / "experiment.toml").write_text('name = "e"\nbase = "a.toml"\n')
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    monkeypatch.setenv(PRESETS_ENV, str(tmp_path))
+    assert list(app_module.presets()) == ["default (start)", "a"]

@@ -1,0 +1,151 @@
+"""The workshop app's logic without a browser: layout, the steered run and its twin, charts."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from commsim.app import charts
+from commsim.app.layout import edge_kinds, org_chart
+from commsim.app.session import STEERED, TWIN, LiveRun
+from commsim.config import ConfigError, load_config
+from commsim.model.model import CommunityModel
+from commsim.model.state import NO_MANAGER
+
+
+def small(**overrides: object):
+    return load_config(None, **({"n_agents": 120, "seed": 3, "agent_sample_size": 0} | overrides))
+
+
+def test_org_chart_puts_every_manager_above_and_centred_over_their_reports():
+    model = CommunityModel(small(n_agents=500))
+    level, manager = model.state.level, model.state.manager
+    pos = org_chart(level, manager)
+    assert np.isfinite(pos).all()
+    reports = np.flatnonzero(manager != NO_MANAGER)
+    assert (pos[manager[reports], 1] > pos[reports, 1]).all()
+    upper = np.flatnonzero(level >= 2)
+    for boss in upper:
+        mine = np.flatnonzero(manager == boss)
+        assert pos[boss, 0] == pytest.approx(pos[mine, 0].mean())
+    # front-line teammates share their manager's column and never sit on each other
+    front = np.flatnonzero(level == 0)
+    assert (pos[front, 0] == pos[manager[front], 0]).all()
+    assert len({tuple(p) for p in pos[front].tolist()}) == front.size
+
+
+def test_edge_kinds_splits_reporting_lines_from_informal_ties():
+    model = CommunityModel(small())
+    manager = model.state.manager
+    reporting, informal = edge_kinds(model.ties.edges, manager)
+    assert len(reporting) == (manager != NO_MANAGER).sum()  # one line per report
+    a, b = informal[:, 0], informal[:, 1]
+    assert not ((manager[a] == b) | (manager[b] == a) | (manager[a] == manager[b])).any()
+
+
+def test_interventions_reach_the_steered_model_only_and_the_twin_matches_a_fresh_run():
+    run = LiveRun(small(), compare=True)
+    run.step(5)
+    assert run.model.model_frame().equals(run.twin.model_frame())  # same seed, untouched
+    mark = run.intervene("raise_safety", amount=0.3)
+    assert mark.step == 6 and "raise safety" in mark.label
+    run.step(5)
+    steered, twin = run.model.model_frame(), run.twin.model_frame()
+    assert steered.loc[6, "interventions"] == "raise_safety"
+    assert (twin["interventions"] == "").all()
+    assert steered.loc[6, "mean_safety"] > twin.loc[6, "mean_safety"] + 0.2
+    fresh = CommunityModel(small())
+    fresh.run(10)
+    assert twin.equals(fresh.model_frame())
+
+
+def test_a_twin_started_mid_run_catches_up_to_the_same_step():
+    run = LiveRun(small())
+    run.step(7)
+    run.set_compare(True)
+    assert run.twin.steps == 7
+    assert run.twin.model_frame().equals(run.model.model_frame())
+    run.set_compare(False)
+    assert [name for name, _ in run.models()] == [STEERED]
+
+
+def test_out_of_range_intervention_is_refused_and_changes_nothing():
+    run = LiveRun(small())
+    run.step(2)
+    safety = run.model.state.safety.copy()
+    with pytest.raises(ConfigError, match="amount"):
+        run.intervene("raise_safety", amount=1.5)
+    assert (run.model.state.safety == safety).all() and run.marks == []
+
+
+def test_flash_holds_the_last_steps_voiced_and_suppressed_insights():
+    run = LiveRun(small(initial_safety=0.5, punitiveness=0.3, insight_ttl=2))
+    run.step(6)
+    events = run.model.insight_frame()
+    now = events[events["step"] == run.steps]
+    voiced = now[now["event"] == "voiced"]
+    holders, listeners = run.flash[STEERED].voiced
+    pairs = sorted(zip(holders, listeners, strict=True))
+    assert pairs == sorted(zip(voiced["holder"], voiced["member"], strict=True))
+    suppressed = now[now["event"] == "suppressed"]
+    assert sorted(run.flash[STEERED].suppressed) == sorted(suppressed["holder"])
+    assert len(voiced) > 0 and len(suppressed) > 0  # the scenario exercises both
+
+
+def test_export_carries_both_variants_in_csv_and_parquet():
+    run = LiveRun(small(), compare=True)
+    run.step(4)
+    run.intervene("flatten_hierarchy")
+    run.step(1)
+    from_csv = pd.read_csv(io.BytesIO(run.export("csv")))
+    from_parquet = pd.read_parquet(io.BytesIO(run.export("parquet")))
+    for frame in (from_csv, from_parquet):
+        assert list(frame["variant"].unique()) == [STEERED, TWIN]
+        assert len(frame) == 2 * 6 and frame.columns[0] == "variant"
+    assert from_parquet["code_knowledge"].tolist() == pytest.approx(
+        from_csv["code_knowledge"].tolist()
+    )
+    with pytest.raises(ValueError, match="allowed: csv, parquet"):
+        run.export("xlsx")
+
+
+def test_base_plus_tail_is_the_whole_history_at_every_step():
+    run = LiveRun(small(turbulence_rate=0.0), compare=True)
+    plot = charts.plots(run.model.n_levels)[0]
+    for _ in range(2 * charts.REBASE + 3):
+        run.step()
+        runs = [(name, model.recorded()) for name, model in run.models()]
+        upto = charts.rebase_point(len(runs[0][1]))
+        base = charts.series_base(plot, runs, upto)
+        tail = charts.series_tail(plot, runs, upto)
+        whole = [s["data"] + t for s, t in zip(base["series"], tail, strict=True)]
+        assert whole[0] == [[r["step"], r["code_knowledge"]] for r in runs[0][1]]
+        assert len(tail[0]) <= charts.REBASE  # the wire carries a bounded tail
+    assert len(base["series"]) == 2 * len(plot.series)  # steered and twin
+
+
+def test_gaps_not_nan_reach_the_browser():
+    rows = [{"step": 0, "x": float("nan")}, {"step": 1, "x": 0.5}]
+    plot = charts.Plot("t", "t", (("x", "x"),))
+    text = charts.as_json(charts.series_tail(plot, [(STEERED, rows)], 0))
+    assert json.loads(text) == [[[0, None], [1, 0.5]]]
+
+
+def test_network_patch_colours_every_member_and_sizes_by_level():
+    run = LiveRun(small())
+    run.step()
+    for attribute in ("safety", "knowledge", "role", "level"):
+        patch = charts.network_patch(run, STEERED, run.model, run.flash[STEERED], attribute)
+        members = patch["series"][2]["data"]
+        values = np.array([m["value"][2] for m in members])
+        assert len(members) == run.model.state.n
+        expected = np.round(run.node_values(run.model, attribute), 3)
+        assert values == pytest.approx(expected)
+    sizes = np.array([m["symbolSize"] for m in members])
+    top = int(np.argmax(run.model.state.level))
+    assert sizes[top] == sizes.max() > sizes.min()
+    charts.as_json(charts.network_base(run, "role", "t"))  # JSON-safe throughout
