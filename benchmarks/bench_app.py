@@ -83,11 +83,13 @@ def in_browser(folder: Path, steps: int) -> tuple[list[float], float]:
         clicks = [s.page.evaluate(CLICK_AND_WAIT, [NETWORK, KNOWLEDGE]) for _ in range(steps)]
         speed = s.page.locator(".v-input", has_text="speed").locator(".v-slider").bounding_box()
         s.page.mouse.click(speed["x"] + speed["width"] - 1, speed["y"] + speed["height"] / 2)
-        start_step = int(s.step_text().split()[1])
+        start_step, started = int(s.step_text().split()[1]), time.perf_counter()
         s.click("Play")
         time.sleep(5)
         s.click("Pause")
-        rate = (int(s.step_text().split()[1]) - start_step) / 5
+        s.page.get_by_role("button", name="Play").wait_for()
+        played = int(s.step_text().split()[1]) - start_step
+        rate = played / (time.perf_counter() - started)
         s.close()
     return clicks, rate
 

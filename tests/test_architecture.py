@@ -40,3 +40,17 @@ def test_experiment_floor_imports_neither_api_nor_cli() -> None:
     loaded = {name.split(".")[1] for name in out.stdout.split()}
     assert "experiment" in loaded
     assert loaded.isdisjoint({"api", "cli", "app"})
+
+
+def test_app_floor_sits_on_the_core_alone() -> None:
+    """The app steers a live model: it needs neither the sweep engine, nor the API, nor the CLI."""
+    modules = ["app", "components", "charts", "session", "layout", "serve"]
+    code = (
+        "import sys\n"
+        + "".join(f"import commsim.app.{m}\n" for m in modules)
+        + "print('\\n'.join(m for m in sys.modules if m.startswith('commsim.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[1] for name in out.stdout.split()}
+    assert "app" in loaded
+    assert loaded.isdisjoint({"api", "cli", "experiment", "storage", "plotting"})

@@ -186,7 +186,10 @@ def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
     4 suppressed insights this step. Members and events arrive by ``network_patch``.
     """
     pos = run.positions
-    lines = {"type": "lines", "coordinateSystem": "cartesian2d", "silent": True}
+    # the ties never change: on a canvas layer of their own (zlevel 0) they are drawn once,
+    # and a step repaints only the members' layer above them
+    lines = {"type": "lines", "coordinateSystem": "cartesian2d", "silent": True, "zlevel": 0}
+    live = {"zlevel": 1}
     return {
         "animation": False,
         "title": {"text": title, "textStyle": {"fontSize": 13}},
@@ -206,15 +209,17 @@ def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
                 "data": _segments(pos, run.informal),
                 "lineStyle": {"color": "#888", "width": 0.4, "opacity": 0.08},
             },
-            {"type": "scatter", "name": "members", "data": [], "z": 3},
+            live | {"type": "scatter", "name": "members", "data": [], "z": 3},
             lines
+            | live
             | {
                 "name": "voiced",
                 "data": [],
                 "z": 4,
                 "lineStyle": {"color": "#00a65a", "width": 2.2, "opacity": 0.9},
             },
-            {
+            live
+            | {
                 "type": "scatter",
                 "name": "suppressed",
                 "data": [],
