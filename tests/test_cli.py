@@ -269,3 +269,35 @@ def test_console_script_never_executes_yaml_tags(tmp_path: Path) -> None:
     assert "evil.yaml" in done.stderr
     assert not marker.exists()
     assert not (tmp_path / "out").exists()
+
+
+# --- app ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were a check to let a bad input through, fail instead of becoming the server."""
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("commsim app started a server despite a bad input")
+
+    monkeypatch.setattr("commsim.app.serve.os.execve", refuse)
+
+
+@pytest.mark.usefixtures("no_server")
+def test_app_refuses_a_broken_scenario_before_serving(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("n_agents = 1\n")
+    assert_user_error(invoke("app", bad), "bad.toml", "n_agents")
+    assert_user_error(invoke("app", tmp_path / "missing.toml"), "missing.toml", "no such")
+
+
+@pytest.mark.usefixtures("no_server")
+def test_app_refuses_a_port_already_in_use(small: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert_user_error(invoke("app", small, "--port", port), f"--port {port}", "in use")

@@ -37,6 +37,8 @@ def server_command(
     """The command line and environment that serve the app; the config is validated here."""
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a workshop room
+    # Solara's advice for pages embedded over https, printed on every visit over plain http
+    env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https"
     if config is not None:
         load_config(config)  # a broken file is one line here, not a traceback in the browser
         env[CONFIG_ENV] = str(config.resolve())
