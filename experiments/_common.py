@@ -156,26 +156,30 @@ def save(fig: Figure, out: Path, name: str) -> Path:
 
 
 def paired_effect(
-    before: Sequence[float], after: Sequence[float], seed: int = 0, resamples: int = 2000
+    before: Any, after: Any, seed: int = 0, resamples: int = 2000
 ) -> dict[str, float]:
     """``after`` − ``before`` over paired runs (common random numbers: same seed, same row).
 
-    The difference of means with its 95% t interval (on the paired differences), and the
-    standardised effect, Cohen's d: that difference over the two arms' pooled sd, with a 95%
-    percentile bootstrap interval over pairs (seeded: same numbers, same interval).
+    Each argument is one number per repetition, or a (repetitions x cells) array: an arm made
+    of several design points (a main effect, averaged over the other factors). The difference
+    of means with its 95% t interval over the repetitions' paired differences, and the
+    standardised effect, Cohen's d: that difference over the run-to-run sd within a design
+    point (pooled over every cell of both arms), with a 95% percentile bootstrap interval over
+    repetitions (seeded: same numbers, same interval).
     """
     import numpy as np
     from scipy import stats
 
     a, b = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
-    diff = b - a
+    a, b = (x[:, None] if x.ndim == 1 else x for x in (a, b))
+    diff = b.mean(axis=1) - a.mean(axis=1)
     n = diff.size
     half = stats.t.ppf(0.975, max(n - 1, 1)) * diff.std(ddof=1) / np.sqrt(n)
 
     def cohen(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        pooled = np.sqrt((x.var(axis=-1, ddof=1) + y.var(axis=-1, ddof=1)) / 2)
+        spread = np.concatenate([x.var(axis=-2, ddof=1), y.var(axis=-2, ddof=1)], axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (y.mean(axis=-1) - x.mean(axis=-1)) / pooled
+            return (y.mean(axis=(-2, -1)) - x.mean(axis=(-2, -1))) / np.sqrt(spread.mean(-1))
 
     pick = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
     boot = cohen(a[pick], b[pick])
@@ -191,3 +195,19 @@ def paired_effect(
         "d_low": low,
         "d_high": high,
     }
+
+
+def verdict(effect: dict[str, float], expect: str) -> str:
+    """Whether a paired difference (``paired_effect``) bears out the expected sign.
+
+    ``expect`` "+" or "-": "holds" if the 95% CI lies wholly on that side of 0, "does not
+    hold" if wholly on the other, else "undecided"; "not +" ("not -"): "holds" unless the CI
+    lies wholly above (below) 0, a claim of no gain (no loss).
+    """
+    low, high = effect["diff_low"], effect["diff_high"]
+    if expect == "not +":
+        return "does not hold" if low > 0 else "holds"
+    if expect == "not -":
+        return "does not hold" if high < 0 else "holds"
+    wins, loses = (low > 0, high < 0) if expect == "+" else (high < 0, low > 0)
+    return "holds" if wins else "does not hold" if loses else "undecided"

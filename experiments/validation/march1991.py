@@ -43,6 +43,7 @@ from _common import (
     paired_effect,
     run_sweep,
     save,
+    verdict,
     with_ci,
 )
 
@@ -82,19 +83,8 @@ def paired(frame: pd.DataFrame, value: str, before: dict[str, float], after: dic
 
 
 def claim(claim_id: str, effect: dict[str, float], expect: str) -> dict[str, Any]:
-    """A claim's row: the paired difference, its CI and the verdict.
-
-    ``expect`` "+" or "-": holds if the 95% CI lies wholly on that side of 0, contradicted
-    if wholly on the other, else undecided; "not +": holds unless the CI lies wholly above 0.
-    """
-    low, high = effect["diff_low"], effect["diff_high"]
-    if expect == "not +":
-        verdict = "does not hold" if low > 0 else "holds"
-    else:
-        sign = 1 if expect == "+" else -1
-        wins, loses = (low > 0, high < 0) if sign > 0 else (high < 0, low > 0)
-        verdict = "holds" if wins else "does not hold" if loses else "undecided"
-    return {"id": claim_id, **effect, "expected": expect, "verdict": verdict}
+    """A claim's row: the paired difference, its CI and the verdict (``verdict``)."""
+    return {"id": claim_id, **effect, "expected": expect, "verdict": verdict(effect, expect)}
 
 
 def learning_rates(args: Any) -> list[dict[str, Any]]:
