@@ -145,3 +145,11 @@ def test_landscape_mistakes_are_one_line_naming_the_field(overrides: dict, field
         load_config(**overrides)
     message = str(err.value)
     assert "\n" not in message and f"field '{field}'" in message
+
+
+def test_many_members_are_scored_in_blocks_with_the_same_result() -> None:
+    landscape = NKLandscape(12, 3, np.random.default_rng(13))
+    beliefs = landscape.initial_beliefs(np.random.default_rng(14), 40_000)  # over 2 blocks
+    whole = landscape.score(beliefs)
+    parts = np.concatenate([landscape.score(beliefs[i : i + 777]) for i in range(0, 40_000, 777)])
+    assert (whole == parts).all()

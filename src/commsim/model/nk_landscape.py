@@ -23,6 +23,7 @@ from commsim.model.environment import TaskEnvironment
 #: Lazer & Friedman's monotone transformation of normalised fitness
 EXPONENT = 8
 _CHUNK = 1 << 18  # solutions enumerated at once
+_ROWS = 1 << 14  # members scored at once
 
 
 def dependencies(m: int, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -50,9 +51,18 @@ class NKLandscape(TaskEnvironment):
     # --- fitness ------------------------------------------------------------------------
 
     def raw(self, bits: np.ndarray) -> np.ndarray:
-        """Mean contribution of the m bits, per row of a (rows, m) 0/1 array."""
-        index = bits[:, self.deps] @ self.weights  # (rows, m): each bit's table entry
-        return self.tables[np.arange(self.deps.shape[0]), index].mean(axis=1)
+        """Mean contribution of the m bits, per row of a (rows, m) 0/1 array.
+
+        Rows are scored in blocks: each needs an (rows, m, k + 1) index array, which for a
+        million members at once would be gigabytes.
+        """
+        loci = np.arange(self.deps.shape[0])
+        out = np.empty(bits.shape[0])
+        for start in range(0, bits.shape[0], _ROWS):
+            block = bits[start : start + _ROWS]
+            index = block[:, self.deps] @ self.weights  # (rows, m): each bit's table entry
+            out[start : start + _ROWS] = self.tables[loci, index].mean(axis=1)
+        return out
 
     def _find_maximum(self) -> None:
         """The global maximum and a solution reaching it, by scoring every solution.
