@@ -120,6 +120,13 @@ def effect(before: pd.DataFrame, after: pd.DataFrame, step: int | None) -> dict[
     return paired_effect(a.loc[common].to_numpy(), b.loc[common].to_numpy())
 
 
+def tidy(*axes: Any) -> None:
+    """A small legend and a light grid on each panel."""
+    for ax in axes:
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+
+
 def networks(args: Any) -> list[dict[str, Any]]:
     """The four networks over time, the crossing, and the claims LF-early, LF-late, LF-cross."""
     out = run_sweep(f"validation/{NAME}", args.out / NAME, args.workers, args.repetitions)
@@ -161,18 +168,13 @@ def networks(args: Any) -> list[dict[str, Any]]:
     d = d[d["step"] <= SHOWN]
     gap.plot(d["step"], d["mean"], color="C0")
     gap.fill_between(d["step"], d["ci_low"], d["ci_high"], alpha=0.3, color="C0")
+    gap.set(xlabel="round", ylabel="linear − fully connected (paired, 95% CI)")
+    gap.set_title("where the curves cross")
     gap.axhline(0, color="0.4", lw=0.8)
     if t_cross == t_cross:
         gap.axvline(t_cross, color="C3", ls="--", lw=1, label=f"crossing: round {t_cross:g}")
         gap.axvspan(low, high, color="C3", alpha=0.1, label=f"95% CI {low:g}-{high:g}")
-    gap.set(
-        xlabel="round",
-        ylabel="linear − fully connected (paired, 95% CI)",
-        title="where the curves cross",
-    )
-    for axis in (ax, gap):
-        axis.legend(fontsize=8)
-        axis.grid(alpha=0.3)
+    tidy(ax, gap)
     fig.suptitle(
         "Lazer & Friedman (2007) in commsim: efficient networks lead early, inefficient ones win"
         " (N = 20, K = 5, 100 agents)"
@@ -226,8 +228,7 @@ def velocity_error(args: Any) -> list[dict[str, Any]]:
                 }
             )
         ax.set(xlabel="round", ylabel="average score", title=LABELS[net])
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
+    tidy(*axes)
     fig.suptitle("Lazer & Friedman (2007) in commsim: slower and noisier imitation explores more")
     save(fig, args.out, name)
     print(pd.DataFrame(summary).round(3).to_string(index=False))
