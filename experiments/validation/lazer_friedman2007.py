@@ -181,7 +181,7 @@ def networks(args: Any) -> list[dict[str, Any]]:
     )
     save(fig, args.out, NAME)
 
-    return [
+    claims = [
         claim("LF-early", effect(by["line"], by["complete"], EARLY), "+"),
         claim("LF-late", effect(by["complete"], by["line"], None), "+"),
         claim("LF-late-random", effect(by["complete"], by["random"], None), "+"),
@@ -194,6 +194,14 @@ def networks(args: Any) -> list[dict[str, Any]]:
             "verdict": "holds" if t_cross == t_cross else "does not hold",
         },
     ]
+    if t_cross == t_cross:  # where the two extremes score alike: does a middling one beat both?
+        mid = int(t_cross)
+        claims += [
+            claim(f"LF-intermediate ({rival})", effect(by[rival], by["small_world"], mid), "+")
+            | {"round": mid}
+            for rival in ("line", "complete")
+        ]
+    return claims
 
 
 def velocity_error(args: Any) -> list[dict[str, Any]]:
