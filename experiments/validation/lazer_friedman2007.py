@@ -223,7 +223,6 @@ def velocity_error(args: Any) -> list[dict[str, Any]]:
             runs = arm(wide, network=net, neighbor_learning_rate=velocity, copy_error=error)
             long = runs.stack().rename("score").reset_index()
             c = mean_ci(long, ["step"], "score")
-            c = c[c["step"] <= SHOWN * 2]
             ax.plot(c["step"], c["mean"], ls=style, label=f"velocity {velocity:g}, error {error:g}")
             ax.fill_between(c["step"], c["ci_low"], c["ci_high"], alpha=0.2)
             summary.append(
