@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 QUICK = 10
+CLAIMS = Path(__file__).resolve().parent / "published" / "seed_claims.csv"  # with sources
 FACTORS = ["initial_safety", "punitiveness", "authority_gradient", "integration"]
 COUNTS = ["insights_generated", "insights_spoken", "insights_suppressed", "insights_codified"]
 KNOWLEDGE = ["code_knowledge", "mean_knowledge"]
@@ -130,7 +131,9 @@ def memory_runs(shocked: Path, control: Path) -> pd.DataFrame:
 
     parts = []
     for out, shock in ((shocked, True), (control, False)):
-        frame = commsim.load_results(out, metrics=["mean_knowledge", "code_knowledge"])
+        frame = commsim.load_results(
+            out, metrics=["mean_knowledge", "code_knowledge", "mean_safety"]
+        )
         parts.append(frame.assign(reorganised=shock))
     return pd.concat(parts, ignore_index=True)
 
@@ -166,54 +169,62 @@ def retained_share(
     }
 
 
-def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.Series]:
-    """H4's rows, and mean knowledge by arm, reorganisation and step (for the figure).
+def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """H4's rows, and the course of knowledge and safety by arm, reorganisation and step.
 
-    With full memory: the code keeps what it knew (code knowledge with − without the
-    reorganisation, steps 105-150: no loss); members lose knowledge at step 100 (the learning
-    the managers held leaves with them) and win most of it back from the code by steps
-    105-150. Against no memory: the share of members' knowledge the reorganisation leaves.
+    With full memory: when the managers leave (step 100) the members lose the knowledge they
+    held, the code much less; members win part of it back from the code (steps 105-150); and
+    whether the code then keeps its knowledge, or the reorganisation's climate (the newcomers'
+    punitiveness lowers safety and voice) wears it down. Against no memory: the share of
+    members' knowledge the reorganisation leaves.
     """
+    metrics = ["mean_knowledge", "code_knowledge", "mean_safety"]
     course = course.assign(
         arm=[
             next(a for a, v in ARMS.items() if v == (c, r))
             for c, r in zip(course["community"], course["code_learning_rate"], strict=True)
         ]
     )
-    window = course[course["step"].isin(AFTER)]
-    after = (
-        window.groupby(["repetition", "arm", "reorganised"])[["mean_knowledge", "code_knowledge"]]
-        .mean()
-        .reset_index()
-    )
+    keys = ["repetition", "arm", "reorganised"]
+    after = course[course["step"].isin(AFTER)].groupby(keys)[metrics].mean().reset_index()
     at100 = course[course["step"] == 100]
 
-    def pair(frame: pd.DataFrame, metric: str, arm: str) -> tuple[Any, Any]:
+    def pair(frame: pd.DataFrame, metric: str, arm: str = "full memory") -> tuple[Any, Any]:
         wide = frame.pivot_table(index="repetition", columns=["arm", "reorganised"], values=metric)
         return wide[(arm, False)].to_numpy(), wide[(arm, True)].to_numpy()
 
-    full = "full memory"
-    calm100, shock100 = pair(at100, "mean_knowledge", full)
-    calm, shock = pair(after, "mean_knowledge", full)
+    def row(outcome: str, effect: dict[str, float], expected: str) -> dict[str, Any]:
+        return {"hypothesis": "H4 full memory", "outcome": outcome, **effect, "expected": expected}
+
+    calm100, shock100 = pair(at100, "mean_knowledge")
+    code_calm100, code_shock100 = pair(at100, "code_knowledge")
+    calm, shock = pair(after, "mean_knowledge")
     rows = [
-        {
-            "hypothesis": "H4 full memory",
-            "outcome": "code knowledge, reorganised − not (steps 105-150)",
-            **paired_effect(*pair(after, "code_knowledge", full)),
-            "expected": "not -",
-        },
-        {
-            "hypothesis": "H4 full memory",
-            "outcome": "members' mean knowledge, reorganised − not (step 100)",
-            **paired_effect(calm100, shock100),
-            "expected": "-",
-        },
-        {
-            "hypothesis": "H4 full memory",
-            "outcome": "members' knowledge won back: loss at step 100 − loss over steps 105-150",
-            **paired_effect(shock100 - calm100, shock - calm),
-            "expected": "+",
-        },
+        row(
+            "members' knowledge, reorganised − not (step 100)",
+            paired_effect(calm100, shock100),
+            "-",
+        ),
+        row(
+            "the code keeps what leaves with the managers: code's change − members' (step 100)",
+            paired_effect(shock100 - calm100, code_shock100 - code_calm100),
+            "+",
+        ),
+        row(
+            "members' knowledge won back: change over steps 105-150 − change at step 100",
+            paired_effect(shock100 - calm100, shock - calm),
+            "+",
+        ),
+        row(
+            "code knowledge, reorganised − not (steps 105-150)",
+            paired_effect(*pair(after, "code_knowledge")),
+            "not -",
+        ),
+        row(
+            "members' safety, reorganised − not (steps 105-150): the climate that comes with it",
+            paired_effect(*pair(after, "mean_safety")),
+            "-",
+        ),
     ]
     for arm in ("full memory", "codification only"):
         rows.append(
@@ -224,11 +235,11 @@ def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.Serie
                 "expected": "+",
             }
         )
-    levels = course.groupby(["arm", "reorganised", "step"])["mean_knowledge"].mean()
+    levels = course.groupby(["arm", "reorganised", "step"])[metrics].mean()
     return rows, levels
 
 
-def draw(table: pd.DataFrame, levels: pd.Series, out: Path, n: int) -> None:
+def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     """Left: standardised effects (H1-H3) with 95% CIs; right: H4's knowledge over time."""
     fig, (left, right) = figure(13.0, 5.6, ncols=2)
     rows = table[table["hypothesis"].str.match(r"H[123]")].iloc[::-1]
@@ -254,7 +265,7 @@ def draw(table: pd.DataFrame, levels: pd.Series, out: Path, n: int) -> None:
     )
     for arm, style in zip(ARMS, ("C2", "C0", "C1", "C3"), strict=True):
         for shock, ls in ((True, "-"), (False, ":")):
-            series = levels.loc[(arm, shock)]
+            series = levels.loc[(arm, shock), "mean_knowledge"]
             right.plot(
                 series.index,
                 series.to_numpy(),
@@ -262,14 +273,18 @@ def draw(table: pd.DataFrame, levels: pd.Series, out: Path, n: int) -> None:
                 ls=ls,
                 label=f"{arm}{', reorganised' if shock else ''}" if shock else None,
             )
+    for shock, ls in ((True, "--"), (False, (0, (1, 3)))):
+        code = levels.loc[("full memory", shock), "code_knowledge"]
+        right.plot(code.index, code.to_numpy(), color="0.2", lw=0.9, ls=ls)
+    right.plot([], [], color="0.2", lw=0.9, ls="--", label="the code, full memory")
     right.axvline(100, color="0.4", lw=0.8)
     right.plot([], [], "k:", label="(dotted: no reorganisation)")
     right.set(
         xlabel="step",
-        ylabel="members' mean knowledge",
+        ylabel="knowledge (members' mean; the code's)",
         title="H4: AutoCo, 70% of managers replaced at step 100",
     )
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 0.12))
     for ax in (left, right):
         ax.grid(alpha=0.3)
     fig.suptitle("The seed documents' claims in commsim")
@@ -299,6 +314,8 @@ def main(argv: list[str] | None = None) -> None:
     memory_rows, levels = memory_effects(course)
     table = pd.DataFrame([*rows, *memory_rows])
     table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
+    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
+    table["claim"] = table["hypothesis"].str[:2].map(claims)
     table.to_csv(args.out / "seed_hypotheses.csv", index=False)
     pd.set_option("display.width", 220)
     shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
