@@ -43,14 +43,14 @@ def test_figure_1_matches_the_published_values(p2: float) -> None:
     """Equilibrium knowledge within 4 SE + 0.01 of the published reproduction (10,000 runs)."""
     published = pd.read_csv(PUBLISHED).set_index(["p1", "p2"])["code_knowledge"]
     for p1 in (0.1, 0.5, 0.9):
-        ours = knowledge(range(40), socialization_rate=p1, code_learning_rate=p2)
+        ours = knowledge(range(30), socialization_rate=p1, code_learning_rate=p2)
         se = ours.std(ddof=1) / np.sqrt(ours.size)
         assert abs(ours.mean() - published[p1, p2]) < 4 * se + 0.01, (p1, p2, ours.mean())
 
 
 def test_figure_4_moderate_turnover_helps_fast_socialisation_only() -> None:
     """Period 20, p2 = 0.5: p3 = 0.1 raises knowledge at p1 = 0.9 (~+0.09), not at p1 = 0.1."""
-    seeds = range(40)
+    seeds = range(30)
     fast = {"socialization_rate": 0.9, "code_learning_rate": 0.5, "steps": 20}
     slow = fast | {"socialization_rate": 0.1}
     assert paired_z(knowledge(seeds, **fast), knowledge(seeds, **fast, turnover_rate=0.1)) > 3

@@ -87,13 +87,13 @@ def test_paired_effect_standardises_by_the_spread_within_a_design_point() -> Non
 
     rng = np.random.default_rng(0)
     a, b = rng.normal(0, 1, 400), rng.normal(0.5, 2, 400)
-    one = paired_effect(a, b)
+    one = paired_effect(a, b, resamples=500)
     assert one["d"] == pytest.approx((b.mean() - a.mean()) / np.sqrt((1 + 4) / 2), rel=0.1)
     assert one["d_low"] < one["d"] < one["d_high"]
     assert one["diff_low"] < 0.5 < one["diff_high"] and verdict(one, "+") == "holds"
     levels = np.array([0.0, 10.0])  # two cells per arm, far apart; noise sd 1 within each
     cells_a = levels + rng.normal(0, 1, (400, 2))
     cells_b = levels + 1 + rng.normal(0, 1, (400, 2))
-    two = paired_effect(cells_a, cells_b)
+    two = paired_effect(cells_a, cells_b, resamples=500)
     assert two["diff"] == pytest.approx(1, abs=0.15) and two["d"] == pytest.approx(1, abs=0.15)
     assert verdict(two, "-") == "does not hold" and verdict(two, "not -") == "holds"
