@@ -7,7 +7,9 @@ probability; every period each member moves toward the majority view of the neig
 know more than it (``peer_learning = "superior_majority"``). One sweep
 (configs/experiments/validation/fang2010.toml): equilibrium knowledge against the linking
 probability, common random numbers (each repetition: one reality and one set of starting
-beliefs at every probability).
+beliefs at every probability). A second sweep (fang2010_sensitivity) checks the inverted U
+at four probabilities for reality sizes m = 30 and 100 and learning rates 0.1, 0.5, 0.9:
+results/validation/fang2010_sensitivity.csv.
 
 The paper's claims (published/fang2010_claims.csv) are measured as paired differences with
 95% CIs (results/validation/fang2010_claims.csv), the peak's location with a bootstrap
@@ -15,7 +17,7 @@ interval; the curve: results/validation/fang2010.png. docs/VALIDATION.md section
 
     .venv/bin/python experiments/validation/fang2010.py [--quick] [--out DIR] [--workers N]
 
-Full: 6,500 runs, about 15 minutes on 2 cores; running it again resumes. --quick: 30
+Full: 6,500 + 2,400 runs, about 20 minutes on 2 cores; running it again resumes. --quick: 30
 repetitions, under a minute.
 """
 
@@ -27,7 +29,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/_common.py
 
-from _common import ROOT, arguments, errorbar, figure, paired_effect, run_sweep, save, with_ci
+from _common import (
+    ROOT,
+    arguments,
+    errorbar,
+    figure,
+    paired_effect,
+    run_sweep,
+    save,
+    verdict,
+    with_ci,
+)
 from march1991 import claim  # the verdict rule every validation script shares
 
 import commsim
@@ -48,6 +60,36 @@ def peak_ci(wide: Any, resamples: int = 2000, seed: int = 0) -> tuple[float, flo
     best = levels[values[picks].mean(axis=1).argmax(axis=1)]
     low, high = np.percentile(best, [2.5, 97.5])
     return float(low), float(high)
+
+
+def sensitivity(args: Any) -> None:
+    """The inverted U's two sides for each reality size and learning rate (paired, 95% CI)."""
+    import pandas as pd
+
+    name = f"{NAME}_sensitivity"
+    out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+    runs = commsim.load_results(out, metrics=["mean_knowledge"])
+    rows = []
+    for (m, rate), group in runs.groupby(["m", "neighbor_learning_rate"]):
+        wide = group.pivot(index="repetition", columns=KEY, values="mean_knowledge").dropna()
+        rise = paired_effect(wide[0.0], wide[0.1])
+        fall = paired_effect(wide[1.0], wide[0.1])
+        rows.append(
+            {
+                "m": m,
+                "learning rate": rate,
+                **{f"knowledge at {p:g}": wide[p].mean() for p in wide.columns},
+                "0.1 minus 0 (95% CI)": f"{rise['diff']:.3f} [{rise['diff_low']:.3f}, "
+                f"{rise['diff_high']:.3f}]",
+                "0.1 minus 1 (95% CI)": f"{fall['diff']:.3f} [{fall['diff_low']:.3f}, "
+                f"{fall['diff_high']:.3f}]",
+                "inverted U": verdict(rise, "+") == verdict(fall, "+") == "holds",
+            }
+        )
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out / f"{name}.csv", index=False)
+    print("The inverted U by reality size m and learning rate (equilibrium mean knowledge):")
+    print(table.round(3).to_string(index=False))
 
 
 def main() -> None:
@@ -96,7 +138,11 @@ def main() -> None:
     fig, (ax,) = figure(6.8, 4.6)
     x = table[KEY].where(table[KEY] > 0, 3e-4)  # no linking drawn at the left edge
     errorbar(ax, x, table, marker="o", label="commsim, mean ± 95% CI")
-    ax.axvspan(max(low, 3e-4), high, color="C3", alpha=0.12, label="peak: bootstrap 95% interval")
+    ax.axvline(best, color="C3", ls="--", lw=1, label=f"peak at {best:g}")
+    ax.axvspan(max(low, 3e-4), high, color="C3", alpha=0.12)
+    ax.plot(
+        [], [], color="C3", alpha=0.3, lw=6, label=f"its 95% bootstrap interval {low:g}-{high:g}"
+    )
     ax.set_xscale("log")
     ax.set_xticks(x, [f"{v:g}" for v in table[KEY]], rotation=45, fontsize=8)
     ax.minorticks_off()
@@ -109,6 +155,7 @@ def main() -> None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     save(fig, args.out, NAME)
+    sensitivity(args)
 
 
 if __name__ == "__main__":
