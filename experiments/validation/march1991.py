@@ -23,7 +23,8 @@ values: results/validation/march1991_fig1_vs_published.csv. docs/VALIDATION.md s
     .venv/bin/python experiments/validation/march1991.py [--quick] [--figure 1 2-3 4 5]
         [--out DIR] [--workers N]
 
-Full: about 93,000 runs; running it again resumes. --quick: 20 repetitions, a minute.
+Full: 92,000 runs, about 40 minutes on 2 cores; running it again resumes. --quick: 20
+repetitions, under a minute.
 """
 
 from __future__ import annotations
