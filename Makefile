@@ -4,8 +4,9 @@ PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= configs/default.toml
+VALIDATE_WORKERS ?= 2
 
-.PHONY: run test test-slow lint format bench profile clean
+.PHONY: run test test-slow lint format bench profile validate validate-quick clean
 
 $(BIN)/python:
 	@py=$$(PYTHON="$(PYTHON)" sh scripts/find-python) && echo "using $$py" && "$$py" -m venv $(VENV)
@@ -43,6 +44,14 @@ bench: $(VENV)/.installed-fast
 
 profile: $(VENV)/.installed-fast
 	$(BIN)/python benchmarks/profile_phases.py
+
+# The validation studies (docs/VALIDATION.md): every study in full (hours; resumable, run it
+# again after an interruption), or each study's quick form (a few minutes). Not part of CI.
+validate: $(VENV)/.installed-fast
+	nice -n 10 $(BIN)/python experiments/validation/run_all.py --workers $(VALIDATE_WORKERS)
+
+validate-quick: $(VENV)/.installed-fast
+	nice -n 10 $(BIN)/python experiments/validation/run_all.py --quick --workers $(VALIDATE_WORKERS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

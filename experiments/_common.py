@@ -5,16 +5,17 @@ Each script in this folder runs ``configs/experiments/<name>.toml`` into ``resul
 and draws ``results/<name>/<name>.png``. Running a script again resumes the sweep already
 there, so only missing runs are run and the figure is redrawn from the stored runs.
 
-The March (1991) figures are numbered as in the paper: 1 learning rates, 2 and 3 mixed fast
-and slow learners, 4 turnover, 5 turbulence (Watts's NetLogo replication, MarchOLM1.nlogo,
-sets up the same five experiments under the same numbers).
+The validation scripts (``validation/``, docs/VALIDATION.md) run several experiment files of
+``configs/experiments/validation/`` each, into ``results/validation/``; their ``--quick`` runs
+the same files with a few repetitions (the first repetitions of the full sweep: run ids and
+seeds do not depend on the count) into ``results/validation/quick/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,28 +31,67 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "configs" / "experiments"
 
 
-def arguments(name: str, doc: str | None) -> argparse.Namespace:
-    """``--out`` (default ``results/<name>``) and ``--workers`` (default: one per core)."""
+def arguments(
+    name: str,
+    doc: str | None,
+    quick: int | None = None,
+    argv: Sequence[str] | None = None,
+    extra: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> argparse.Namespace:
+    """``--out`` (default ``results/<name>``) and ``--workers`` (default: one per core).
+
+    With ``quick`` (a validation script's small repetition count), also ``--quick``; then
+    ``args.repetitions`` is that count under ``--quick`` and None (the files' own) without.
+    ``extra`` adds a script's own options.
+    """
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--out",
         type=Path,
-        default=ROOT / "results" / name,
-        help=f"sweep directory; a sweep already there is resumed (default: results/{name})",
+        default=None,
+        help=f"output directory; sweeps already there are resumed (default: results/{name}"
+        + (", with --quick results/validation/quick" if quick else "")
+        + ")",
     )
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: one per core)"
     )
-    return parser.parse_args()
+    if quick:
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help=f"{quick} repetitions per point instead of the full count: seconds to a minute",
+        )
+    if extra is not None:
+        extra(parser)
+    args = parser.parse_args(argv)
+    args.repetitions = quick if getattr(args, "quick", False) else None
+    if args.out is None:
+        args.out = (
+            ROOT / "results" / ("validation/quick" if args.repetitions else name.removesuffix("/"))
+        )
+    return args
 
 
-def run_sweep(name: str, out: Path, workers: int | None) -> Path:
-    """Run ``configs/experiments/<name>.toml`` into ``out``, resuming a sweep already there."""
+def run_sweep(name: str, out: Path, workers: int | None, repetitions: int | None = None) -> Path:
+    """Run ``configs/experiments/<name>.toml`` into ``out``, resuming a sweep already there.
+
+    ``name`` may have a folder (``validation/march1991_turnover``); ``repetitions`` replaces
+    the file's count (the runs kept are the file's first ones, so a quick sweep is a subset).
+    """
+    from commsim.config import read_config_file
     from commsim.experiment.store import is_sweep_dir
 
     resume = is_sweep_dir(out)
+    path = EXPERIMENTS / f"{name}.toml"
+    experiment: Path | dict[str, Any] = path
+    if repetitions is not None:
+        data = read_config_file(path)
+        base = (path.parent / data["base"]).resolve()
+        experiment = {**data, "base": str(base), "repetitions": repetitions}
+    name = Path(name).name
 
     def progress(state: SweepProgress) -> None:
         if sys.stderr.isatty() and (state.finished % 100 == 0 or state.finished == state.total):
@@ -59,9 +99,7 @@ def run_sweep(name: str, out: Path, workers: int | None) -> Path:
             print(f"\r{name}: {done}/{total} runs", end="", file=sys.stderr, flush=True)
 
     try:
-        report = commsim.sweep(
-            EXPERIMENTS / f"{name}.toml", out, workers=workers, resume=resume, progress=progress
-        )
+        report = commsim.sweep(experiment, out, workers=workers, resume=resume, progress=progress)
     except (ValueError, FileExistsError) as exc:  # e.g. DIR holds a sweep of another basis
         raise SystemExit(str(exc)) from None
     if sys.stderr.isatty():
@@ -115,3 +153,61 @@ def save(fig: Figure, out: Path, name: str) -> Path:
     fig.savefig(path, dpi=130, metadata={"Software": None})
     print(f"wrote {path}")
     return path
+
+
+def paired_effect(
+    before: Any, after: Any, seed: int = 0, resamples: int = 2000
+) -> dict[str, float]:
+    """``after`` − ``before`` over paired runs (common random numbers: same seed, same row).
+
+    Each argument is one number per repetition, or a (repetitions x cells) array: an arm made
+    of several design points (a main effect, averaged over the other factors). The difference
+    of means with its 95% t interval over the repetitions' paired differences, and the
+    standardised effect, Cohen's d: that difference over the run-to-run sd within a design
+    point (pooled over every cell of both arms), with a 95% percentile bootstrap interval over
+    repetitions (seeded: same numbers, same interval).
+    """
+    import numpy as np
+    from scipy import stats
+
+    a, b = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    a, b = (x[:, None] if x.ndim == 1 else x for x in (a, b))
+    diff = b.mean(axis=1) - a.mean(axis=1)
+    n = diff.size
+    half = stats.t.ppf(0.975, max(n - 1, 1)) * diff.std(ddof=1) / np.sqrt(n)
+
+    def cohen(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        spread = np.concatenate([x.var(axis=-2, ddof=1), y.var(axis=-2, ddof=1)], axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (y.mean(axis=(-2, -1)) - x.mean(axis=(-2, -1))) / np.sqrt(spread.mean(-1))
+
+    pick = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    boot = cohen(a[pick], b[pick])
+    low, high = np.nanpercentile(boot, [2.5, 97.5])
+    return {
+        "n": n,
+        "before": a.mean(),
+        "after": b.mean(),
+        "diff": diff.mean(),
+        "diff_low": diff.mean() - half,
+        "diff_high": diff.mean() + half,
+        "d": float(cohen(a, b)),
+        "d_low": low,
+        "d_high": high,
+    }
+
+
+def verdict(effect: dict[str, float], expect: str) -> str:
+    """Whether a paired difference (``paired_effect``) bears out the expected sign.
+
+    ``expect`` "+" or "-": "holds" if the 95% CI lies wholly on that side of 0, "does not
+    hold" if wholly on the other, else "undecided"; "not +" ("not -"): "holds" unless the CI
+    lies wholly above (below) 0, a claim of no gain (no loss).
+    """
+    low, high = effect["diff_low"], effect["diff_high"]
+    if expect == "not +":
+        return "does not hold" if low > 0 else "holds"
+    if expect == "not -":
+        return "does not hold" if high < 0 else "holds"
+    wins, loses = (low > 0, high < 0) if expect == "+" else (high < 0, low > 0)
+    return "holds" if wins else "does not hold" if loses else "undecided"

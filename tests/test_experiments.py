@@ -1,6 +1,7 @@
 """The shipped experiments: every experiment file plans, and every script answers --help.
 
-Nothing is run here: the experiments themselves take minutes (see experiments/*.py).
+Nothing is run here: the experiments themselves take minutes (see experiments/*.py and
+experiments/validation/*.py; tests/test_validation_*.py run small forms of the validation).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from commsim.experiment.plan import ID_COLUMNS
 from commsim.experiment.spec import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENT_FILES = sorted((ROOT / "configs" / "experiments").glob("*.toml"))
+EXPERIMENT_FILES = sorted((ROOT / "configs" / "experiments").rglob("*.toml"))
 SCRIPTS = sorted(p for p in (ROOT / "experiments").glob("*.py") if not p.name.startswith("_"))
+VALIDATION = ROOT / "experiments" / "validation"
+VALIDATION_SCRIPTS = sorted(p for p in VALIDATION.glob("*.py") if not p.name.startswith("_"))
 
 
 @pytest.mark.parametrize("path", EXPERIMENT_FILES, ids=lambda p: p.stem)
@@ -41,7 +44,7 @@ def helps() -> dict[str, subprocess.CompletedProcess[str]]:
             text=True,
             cwd=ROOT,
         )
-        for script in SCRIPTS
+        for script in [*SCRIPTS, *VALIDATION_SCRIPTS]
     }
     results = {}
     for name, proc in procs.items():
@@ -51,15 +54,29 @@ def helps() -> dict[str, subprocess.CompletedProcess[str]]:
 
 
 def test_there_are_scripts() -> None:
-    assert len(SCRIPTS) >= 5
+    assert len(SCRIPTS) >= 1
+    assert {"march1991"} <= {p.stem for p in VALIDATION_SCRIPTS}
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_script_help_works_and_names_its_experiment(
+@pytest.mark.parametrize("script", [*SCRIPTS, *VALIDATION_SCRIPTS], ids=lambda p: p.stem)
+def test_script_help_works_and_names_its_output(
     script: Path, helps: dict[str, subprocess.CompletedProcess[str]]
 ) -> None:
     done = helps[script.stem]
     assert done.returncode == 0, done.stderr
-    assert "--out" in done.stdout and "--workers" in done.stdout
-    assert f"results/{script.stem}" in done.stdout  # the default sweep directory
-    assert (ROOT / "configs" / "experiments" / f"{script.stem}.toml").is_file()
+    assert "--workers" in done.stdout
+    if script.parent == VALIDATION:  # several sweeps each, a small form for a quick look
+        assert "--quick" in done.stdout and "results/validation" in done.stdout
+    else:  # one sweep, named like the script
+        assert "--out" in done.stdout and f"results/{script.stem}" in done.stdout
+        assert (ROOT / "configs" / "experiments" / f"{script.stem}.toml").is_file()
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "configs" / "experiments" / "validation").glob("*.toml")),
+    ids=lambda p: p.stem,
+)
+def test_every_validation_experiment_is_run_by_a_script(path: Path) -> None:
+    sources = "".join(p.read_text(encoding="utf-8") for p in VALIDATION_SCRIPTS)
+    assert path.stem in sources or path.stem.removesuffix("_homogeneous") in sources

@@ -160,6 +160,27 @@ def test_the_streams_are_fair() -> None:
 # --- whole runs: numba and the NumPy fallback give the same tables -----------------------
 
 RUNS: dict[str, dict[str, Any]] = {
+    "nk landscape, whole community, small world, copy the best": {
+        "n_agents": 120,
+        "m": 14,
+        "task": "nk",
+        "nk_k": 3,
+        "network": "small_world",
+        "peer_learning": "best_neighbour",
+        "neighbor_learning_rate": 0.5,
+        "copy_error": 0.1,
+        "turbulence_rate": 0.05,
+    },
+    "subgroups, superior majority": {
+        "n_agents": 60,
+        "voice": False,
+        "community": False,
+        "network": "subgroups",
+        "subgroups": 6,
+        "cross_group_linking": 0.2,
+        "peer_learning": "superior_majority",
+        "neighbor_learning_rate": 0.5,
+    },
     "default, churn and interventions": {
         "n_agents": 300,
         "turnover_rate": 0.03,

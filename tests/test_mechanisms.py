@@ -199,7 +199,7 @@ def test_code_learns_the_superior_majority() -> None:
     model = CommunityModel(
         "configs/march1991.toml", code_learning_rate=1.0, superior_basis="knowledge"
     )
-    reality = model.reality.values
+    reality = model.environment.target
     beliefs = model.state.beliefs
     beliefs[:] = 0
     beliefs[:3] = reality  # three members know everything ...
@@ -217,7 +217,7 @@ def test_code_ignores_a_split_superior_group_and_p2_zero() -> None:
     tie = CommunityModel(
         "configs/march1991.toml", code_learning_rate=1.0, superior_basis="knowledge"
     )
-    r = tie.reality.values
+    r = tie.environment.target
     tie.state.beliefs[:] = 0
     tie.state.beliefs[0] = r
     tie.state.beliefs[1] = r
@@ -229,9 +229,9 @@ def test_code_ignores_a_split_superior_group_and_p2_zero() -> None:
 
 def test_turbulence_flips_reality() -> None:
     model = CommunityModel("configs/march1991.toml", turbulence_rate=1.0)
-    before = model.reality.values.copy()
+    before = model.environment.target.copy()
     model.step()
-    assert (model.reality.values == -before).all()
+    assert (model.environment.target == -before).all()
 
 
 def test_turnover_replaces_members_but_keeps_the_code() -> None:
@@ -241,7 +241,7 @@ def test_turnover_replaces_members_but_keeps_the_code() -> None:
     model.intervene("reorganisation_shock", share=1.0, min_level=0)
     assert (model.state.code == code).all()  # the organisation's memory survives
     assert (model.state.joined == model.next_step).all()
-    fresh = model.reality.score(model.state.beliefs).mean() / model.state.m
+    fresh = model.environment.score(model.state.beliefs).mean() / model.state.m
     assert abs(fresh) < 0.1 < knowledge
 
 
@@ -299,7 +299,7 @@ def test_only_fast_positions_socialise_and_newcomers_keep_the_positions_rate(cls
         code_learning_rate=0.0,
         turnover_rate=1.0,
     )
-    code = np.array(model.reality.values if cls is CommunityModel else model.reality, np.int8)
+    code = np.array(model.environment.target if cls is CommunityModel else model.reality, np.int8)
     for _ in range(3):
         if cls is ReferenceModel:
             model.code = code.tolist()

@@ -36,7 +36,7 @@ def test_mesa_views_read_and_write_the_arrays() -> None:
     assert member.cell.coordinate == 10
     member.safety = 0.25
     assert model.state.safety[10] == 0.25
-    model.state.beliefs[10] = model.reality.values
+    model.state.beliefs[10] = model.environment.target
     assert member.knowledge == 1.0
     boss = member.manager
     assert boss is not None and boss.level == member.level + 1
@@ -123,9 +123,9 @@ class TestInterventions:
         assert (m.state.role == CAPACITY_BUILDER).sum() > cbs + 50
         m.intervene("set_integration", value=0.0)
         assert m.integration == 0.0
-        reality = m.reality.values.copy()
+        reality = m.environment.target.copy()
         m.intervene("reality_shock", share=0.5)
-        assert (m.reality.values != reality).sum() == 15
+        assert (m.environment.target != reality).sum() == 15
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()

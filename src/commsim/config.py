@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -89,6 +97,9 @@ _ACTION_TAGS = {
     for cls in get_args(get_args(Intervention)[0])
 }
 
+# the largest m whose NK landscape is enumerated (commsim.model.nk_landscape.MAX_M)
+NK_MAX_M = 24
+
 # Rough bytes a member costs at run time beyond its m belief bytes (see estimate_memory).
 _BYTES_PER_MEMBER = 400
 _BYTES_PER_BELIEF = 4
@@ -105,6 +116,10 @@ class Config(_Strict):
     # size and task environment
     n_agents: int = Field(default=200, ge=2)
     m: int = Field(default=30, ge=1, le=100_000)
+    # what members learn about (docs/MODEL.md 7.1): March's reality vector, or an NK
+    # landscape of m bits, each interacting with nk_k others (Lazer & Friedman 2007)
+    task: Literal["reality", "nk"] = "reality"
+    nk_k: int = Field(default=5, ge=0)
     turbulence_rate: Prob = 0.02
 
     # March (1991): learning between members and the organisational code
@@ -123,6 +138,22 @@ class Config(_Strict):
     team_ties: bool = True
     informal_ties: float = Field(default=2.0, ge=0.0, le=100.0)
     neighbor_learning_rate: Prob = 0.05
+    # whom members learn from besides the code (docs/MODEL.md 7.2, 7.9): the org chart's ties,
+    # or Lazer & Friedman's line, ring, complete, small-world and random networks, or Fang,
+    # Lee & Schilling's semi-isolated subgroups with cross-group links
+    network: Literal[
+        "hierarchy", "line", "ring", "complete", "small_world", "random", "subgroups"
+    ] = "hierarchy"
+    network_degree: int = Field(default=4, ge=1)  # small_world: ties each; random: mean
+    rewiring: Prob = 0.1  # small_world: chance each lattice tie is rewired
+    subgroups: int = Field(default=10, ge=1)
+    cross_group_linking: Prob = 0.0  # subgroups: chance each tie is rewired across groups
+    # how: one belief from a random better neighbour; Lazer & Friedman's copy-the-best-or-
+    # search-locally; or Fang et al.'s majority view of the superior neighbours
+    peer_learning: Literal["random_neighbour", "best_neighbour", "superior_majority"] = (
+        "random_neighbour"
+    )
+    copy_error: Prob = 0.0  # best_neighbour: chance each bit is not copied (L&F's error)
 
     # leadership and psychological safety
     leadership: Literal["collective", "hero"] = "collective"
@@ -161,6 +192,53 @@ class Config(_Strict):
     agent_sample_every: int = Field(default=10, ge=1)
 
     interventions: tuple[Intervention, ...] = ()
+
+    @field_validator("task")
+    @classmethod
+    def _landscape_fits(cls, task: str, info: ValidationInfo) -> str:
+        m = info.data.get("m")
+        if task == "nk" and m is not None and m > NK_MAX_M:
+            raise ValueError(
+                f"an NK landscape is scored over all 2**m solutions: needs m <= {NK_MAX_M} "
+                f"(m is {m})"
+            )
+        return task
+
+    @field_validator("nk_k")
+    @classmethod
+    def _k_below_m(cls, k: int, info: ValidationInfo) -> int:
+        m = info.data.get("m")
+        if info.data.get("task") == "nk" and m is not None and k >= m:
+            raise ValueError(f"each of the m = {m} bits interacts with at most m - 1 others")
+        return k
+
+    @field_validator("network_degree")
+    @classmethod
+    def _degree_fits(cls, degree: int, info: ValidationInfo) -> int:
+        n, kind = info.data.get("n_agents"), info.data.get("network")
+        if kind in ("small_world", "random") and n is not None and degree >= n:
+            raise ValueError(f"a {kind} network of {n} members needs a degree below {n}")
+        if kind == "small_world" and degree % 2:
+            raise ValueError(
+                "a small-world lattice ties each member to degree / 2 on each side: "
+                "use an even degree"
+            )
+        return degree
+
+    @field_validator("subgroups")
+    @classmethod
+    def _groups_fit(cls, groups: int, info: ValidationInfo) -> int:
+        n = info.data.get("n_agents")
+        if info.data.get("network") == "subgroups" and n is not None and 2 * groups > n:
+            raise ValueError(f"{n} members make at most {n // 2} subgroups of two or more")
+        return groups
+
+    @field_validator("cross_group_linking")
+    @classmethod
+    def _groups_to_link(cls, p: float, info: ValidationInfo) -> float:
+        if p > 0 and info.data.get("network") == "subgroups" and info.data.get("subgroups") == 1:
+            raise ValueError("one subgroup has no other group to link to: set subgroups >= 2")
+        return p
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Config:

@@ -38,7 +38,7 @@ class Member(CellAgent):
 
     @property
     def knowledge(self) -> float:
-        return float(self.model.reality.score(self.beliefs[None, :])[0] / self.model.state.m)
+        return float(self.model.environment.knowledge(self.beliefs[None, :])[0])
 
     @property
     def safety(self) -> float:

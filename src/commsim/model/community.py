@@ -101,7 +101,7 @@ def verify_and_codify(model: CommunityModel) -> None:
     holders = ledger.pool_holder[queued]
     noise = cfg.practice_noise if cfg.leadership == "hero" else cfg.research_noise
     s = np.flatnonzero(served)
-    seen = model.reality.observe(dims[s], noise, rng)
+    seen = model.environment.observe(state.beliefs[holders[s]], dims[s], noise, rng)
     ok = seen == values[s]
     state.beliefs[verifier[s], dims[s]] = seen  # the verifier learns either way
     record_flow(model, state.role[holders[s]], state.role[verifier[s]])

@@ -1,45 +1,94 @@
-"""The task environment members learn about: March's reality vector, which can drift.
+"""The task environment: what members hold beliefs about, and how beliefs are scored.
 
-The environment only knows reality; how members meet it lives in ``practice.py``.
+The model meets its task only through the ``TaskEnvironment`` interface below, so the same
+``CommunityModel`` runs on either of two environments, chosen by the config's ``task``:
+
+* ``"reality"`` -- March's (1991) reality vector (``reality.py``): every dimension is right
+  or wrong on its own; knowledge = (right - wrong) / m, in [-1, 1].
+* ``"nk"`` -- Kauffman's NK landscape as Lazer & Friedman (2007) use it
+  (``nk_landscape.py``): the value of a belief depends on ``nk_k`` others; knowledge is the
+  score, (fitness / global maximum) ** 8, in [0, 1].
+
+Beliefs stay the model's int8 arrays in {-1, 0, +1}; on the landscape +1 is bit 1 and -1
+(and an undecided 0) bit 0.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from commsim.config import Config
 
-class RealityVector:
-    """An external reality of m dimensions in {-1, +1}, independent of beliefs about it."""
 
-    def __init__(self, m: int, rng: np.random.Generator) -> None:
-        self.values = (2 * rng.integers(0, 2, size=m, dtype=np.int8) - 1).astype(np.int8)
+class TaskEnvironment(ABC):
+    """What every phase may ask of the task (rows of ``beliefs`` are members)."""
+
+    kind: str
+    #: (m,) int8 in {-1, +1}: the best answer -- reality itself, or the landscape's optimum
+    target: np.ndarray
 
     @property
     def m(self) -> int:
-        return self.values.shape[0]
+        return self.target.shape[0]
 
+    @abstractmethod
+    def initial_beliefs(self, rng: np.random.Generator, rows: int) -> np.ndarray:
+        """Naive newcomers' beliefs, (rows, m) in Fortran order."""
+
+    @abstractmethod
+    def score(self, beliefs: np.ndarray) -> np.ndarray:
+        """Each row's score: higher is better (who is superior, what local search keeps)."""
+
+    @abstractmethod
+    def knowledge(self, beliefs: np.ndarray) -> np.ndarray:
+        """Each row's knowledge: the score on the environment's normalised scale."""
+
+    @abstractmethod
+    def graded(self, beliefs: np.ndarray, tallied: np.ndarray) -> tuple[np.ndarray, int]:
+        """Knowledge as numerators over one denominator, given ``kernels.tally``'s scores
+        against the target (exact integers where the environment allows it)."""
+
+    @abstractmethod
+    def perform(self, beliefs: np.ndarray, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+        """Actions (coins where undecided, from the stream ``key``) and their scores."""
+
+    @abstractmethod
+    def better(self, beliefs: np.ndarray, dims: np.ndarray) -> np.ndarray:
+        """For each row, the value of its dimension ``dims[row]`` that scores better given
+        the rest of the row: what noiseless feedback, or a local search, finds."""
+
+    @abstractmethod
     def drift(self, rate: float, rng: np.random.Generator) -> int:
-        """Turbulence: each dimension flips with probability ``rate``; returns how many did."""
-        flips = rng.random(self.m) < rate
-        self.values[flips] *= -1
-        return int(flips.sum())
+        """Turbulence: each part changes with probability ``rate``; how many did."""
 
+    @abstractmethod
     def shock(self, share: float, rng: np.random.Generator) -> np.ndarray:
-        """A reality shock: a given share of dimensions flips at once; returns which."""
-        k = max(1, round(share * self.m))
-        dims = np.sort(rng.choice(self.m, size=k, replace=False))
-        self.values[dims] *= -1
-        return dims
+        """A share of the environment changes at once; which parts."""
 
     def observe(
-        self, dims: np.ndarray, noise: np.ndarray | float, rng: np.random.Generator
+        self,
+        beliefs: np.ndarray,
+        dims: np.ndarray,
+        noise: np.ndarray | float,
+        rng: np.random.Generator,
     ) -> np.ndarray:
-        """Noisy feedback from reality: the true value, flipped with probability ``noise``."""
+        """Noisy feedback on one dimension per row: ``better``, flipped with probability
+        ``noise`` (practice and research meet the task through this)."""
         wrong = rng.random(dims.shape[0]) < noise
-        return np.where(wrong, -self.values[dims], self.values[dims]).astype(np.int8)
+        right = self.better(beliefs, dims)
+        return np.where(wrong, -right, right).astype(np.int8)
 
-    def score(self, beliefs: np.ndarray) -> np.ndarray:
-        """Number of dimensions right minus wrong, per row (zeros count for nothing)."""
-        # a float32 BLAS product is exact here: every partial sum is an integer below 2**24
-        scores = beliefs.astype(np.float32) @ self.values.astype(np.float32)
-        return scores.astype(np.int64)
+
+def make_environment(config: Config, rng: np.random.Generator) -> TaskEnvironment:
+    """The config's task environment, drawn from the model's generator."""
+    # imported here: both implementations subclass TaskEnvironment from this module
+    from commsim.model.nk_landscape import NKLandscape
+    from commsim.model.reality import RealityVector
+
+    if config.task == "nk":
+        return NKLandscape(config.m, config.nk_k, rng)
+    return RealityVector(config.m, rng)

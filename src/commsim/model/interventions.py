@@ -71,7 +71,7 @@ def reorganisation_shock(model: CommunityModel, share: float, min_level: int = 1
 
 def reality_shock(model: CommunityModel, share: float) -> None:
     """The world changes: a share of reality's dimensions flips at once."""
-    model.reality.shock(share, model.rng)
+    model.environment.shock(share, model.rng)
 
 
 ACTIONS: dict[str, Callable[..., None]] = {

@@ -13,9 +13,8 @@
   On each dimension where the group's majority differs from the code by a margin of k
   people, the code adopts the majority with probability
   ``1 - (1 - code_learning_rate) ** k``.
-* Peers: a member may copy, on one random dimension, a better-performing network neighbour.
-
-Knowledge crossing a role boundary gets through with the community's crossing chance.
+Learning from network neighbours is in ``peers.py``. Knowledge crossing a role boundary gets
+through with the community's crossing chance.
 """
 
 from __future__ import annotations
@@ -25,8 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.model import kernels
-from commsim.model.community import crossing_chance, record_flow
-from commsim.model.state import RESEARCHER, uniform_below
+from commsim.model.community import crossing_chance
+from commsim.model.state import RESEARCHER
 from commsim.model.voice import listener, voice_probability
 
 if TYPE_CHECKING:
@@ -71,44 +70,16 @@ def socialize(model: CommunityModel) -> None:
     model.counts["cross_role_flows"] += crossed
 
 
-def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
-    """Each member, with probability neighbor_learning_rate, copies a better neighbour once."""
-    state, cfg, rng = model.state, model.config, model.rng
-    if cfg.neighbor_learning_rate == 0:
-        return
-    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
-    learners = kernels.bernoulli_rows(p, kernels.draw_key(rng))
-    peers = model.ties.random_neighbour(learners, rng)
-    dims = uniform_below(rng, state.m, learners.size)
-    through = rng.random(learners.size) < crossing_chance(
-        model, state.role[np.maximum(peers, 0)], state.role[learners]
-    )
-    ok = (peers >= 0) & through
-    learners, peers, dims = learners[ok], peers[ok], dims[ok]
-    better = performance[peers] > performance[learners]
-    theirs = state.beliefs[peers, dims]
-    copy = better & (theirs != 0) & (theirs != state.beliefs[learners, dims])
-    learners, peers, dims = learners[copy], peers[copy], dims[copy]
-    # all peers' beliefs are read before any is written: one synchronous round of copying
-    new = step_toward(
-        state.beliefs[learners, dims], state.beliefs[peers, dims], cfg.socialization_mode
-    )
-    state.beliefs[learners, dims] = new
-    adopted = (new == state.code[dims]) & (state.code[dims] != 0)
-    model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
-    record_flow(model, state.role[peers], state.role[learners])
-
-
 def superior_votes(
     model: CommunityModel, actions: np.ndarray, performance: np.ndarray
 ) -> np.ndarray:
     """Per dimension, (#+1) - (#-1) among the superior group whose view reaches the code."""
     state, cfg, rng = model.state, model.config, model.rng
-    code_score = int(model.reality.score(state.code[None, :])[0])
+    code_score = model.environment.score(state.code[None, :])[0]
     if cfg.superior_basis == "performance":
         superior, views = performance > code_score, actions
     else:
-        superior, views = model.reality.score(state.beliefs) > code_score, state.beliefs
+        superior, views = model.environment.score(state.beliefs) > code_score, state.beliefs
     rows = np.flatnonzero(superior)
     if rows.size and (cfg.community or cfg.voice):
         # a view reaches the code only if its holder speaks up and it crosses the walls

@@ -60,29 +60,31 @@ def advancement(history: list[float], window: int) -> float:
 
 def collect(model: CommunityModel) -> dict[str, float | int | str]:
     """This step's row of metrics (and diffusion tracking, which needs the same reach)."""
-    state, reality, counts = model.state, model.reality.values, model.counts
+    state, environment, counts = model.state, model.environment, model.counts
     n, m = state.n, state.m
     # one pass over the beliefs: each member's score, each dimension's +1 and -1 holders
-    scores, plus, minus = kernels.tally(state.beliefs, reality)
-    code_knowledge = int(state.code.astype(np.int64) @ reality) / m
+    tallied, plus, minus = kernels.tally(state.beliefs, environment.target)
+    # knowledge = scores / scale: March's exact integers over m, or the landscape's scores
+    scores, scale = environment.graded(state.beliefs, tallied)
+    code_knowledge = float(environment.knowledge(state.code[None, :])[0])
     share_plus, share_minus = plus / n, minus / n
     reach = np.where(state.code == 1, share_plus, np.where(state.code == -1, share_minus, 0.0))
     diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
     model.knowledge_history.append(code_knowledge)
-    # knowledge = score / m: its mean and (population) sd from exact integer sums
-    total, squares = int(scores.sum()), int(np.dot(scores, scores))
+    # knowledge's mean and (population) sd from the sums (exact for March's integers)
+    total, squares = scores.sum().item(), np.dot(scores, scores).item()
     variance = max(n * squares - total * total, 0) / (n * n)
 
     by_speed, speeds, by_level, levels, by_role, roles = kernels.member_sums(
-        scores, m, state.safety, state.fast, state.level, model.n_levels, state.role
+        scores, scale, state.safety, state.fast, state.level, model.n_levels, state.role
     )
 
     row: dict[str, float | int | str] = {
         "step": model.steps,
         "code_knowledge": code_knowledge,
-        "code_accuracy": np.count_nonzero(state.code == reality) / m,
-        "mean_knowledge": total / n / m,
-        "knowledge_sd": math.sqrt(variance) / m,
+        "code_accuracy": np.count_nonzero(state.code == environment.target) / m,
+        "mean_knowledge": total / n / scale,
+        "knowledge_sd": math.sqrt(variance) / scale,
         "belief_diversity": float(diversity.sum()) / m,
         # March's mixed populations: mean knowledge of the slow and of the fast learners
         **_means(by_speed, speeds, "{}_knowledge", _SPEEDS),

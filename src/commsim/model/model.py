@@ -4,13 +4,16 @@ One step runs these phases in order (docs/MODEL.md, "Process overview and schedu
 
 1. scheduled interventions          6. verification and codification  (community.py)
 2. turnover               (turnover.py)  7. socialisation to the code     (learning.py)
-3. turbulence          (environment.py)  8. learning from peers           (learning.py)
+3. turbulence          (environment.py)  8. learning from peers           (peers.py)
 4. acting, performance    (practice.py)  9. code learning, March's p2     (learning.py)
 5. exploration -> insights (practice.py) then voice (voice.py)
 10. mentoring (community.py), safety drifts to the leaders' climate (voice.py), metrics.
 
 With practice, voice, community and peers switched off, phases 2, 3, 4, 7 and 9 are exactly
-March's (1991) model (configs/march1991.toml).
+March's (1991) model (configs/march1991.toml). The task environment (``environment.py``:
+March's reality or an NK landscape), the network and the peer rule (``peers.py``) are
+chosen by the config, so Lazer & Friedman (2007) and Fang, Lee & Schilling (2010) are
+special cases of the same model too (configs/lazer_friedman2007.toml, configs/fang2010.toml).
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from commsim.config import Config, load_config
 from commsim.model import interventions
 from commsim.model.agents import Member
 from commsim.model.community import mentor, verify_and_codify
-from commsim.model.environment import RealityVector
+from commsim.model.environment import make_environment
 from commsim.model.insights import InsightLedger
-from commsim.model.learning import learn_code, learn_from_peers, socialize
+from commsim.model.learning import learn_code, socialize
 from commsim.model.memory import OrgMemory
 from commsim.model.metrics import COUNTERS, collect
-from commsim.model.organisation import build_hierarchy, build_ties
+from commsim.model.organisation import build_hierarchy, build_network
+from commsim.model.peers import learn_from_peers, settled
 from commsim.model.practice import act, explore
 from commsim.model.state import (
     NO_MANAGER,
@@ -40,7 +44,6 @@ from commsim.model.state import (
     ROLE_NAMES,
     OrgState,
     draw_punitiveness,
-    random_beliefs,
 )
 from commsim.model.turnover import turnover
 from commsim.model.voice import drift_to_climate, speak_up
@@ -91,11 +94,11 @@ class CommunityModel(mesa.Model):
         self.config = cfg
         rng = self.rng
         n, m = cfg.n_agents, cfg.m
-        self.reality = RealityVector(m, rng)
+        self.environment = make_environment(cfg, rng)
         level, manager = build_hierarchy(n, cfg.span_of_control)
         fast = assign_fast_learners(cfg)
         self.state = OrgState(
-            beliefs=random_beliefs(rng, n, m),
+            beliefs=self.environment.initial_beliefs(rng, n),
             safety=np.full(n, cfg.initial_safety),
             learning_rate=np.ones(n),
             level=level,
@@ -107,7 +110,7 @@ class CommunityModel(mesa.Model):
             joined=np.zeros(n, dtype=np.int64),
             code=np.zeros(m, dtype=np.int8),
         )
-        self.ties = build_ties(manager, cfg.team_ties, cfg.informal_ties, rng)
+        self.ties = build_network(cfg, manager, rng)
         self.top = 0
         # whose punitiveness sets each member's climate: the manager, the top its own (no
         # intervention moves a position, so this is fixed for the run)
@@ -136,7 +139,7 @@ class CommunityModel(mesa.Model):
         self._in_step = True
         self._apply_scheduled()
         turnover(self)
-        self.reality.drift(cfg.turbulence_rate, self.rng)
+        self.environment.drift(cfg.turbulence_rate, self.rng)
         actions, performance = act(self)
         explore(self)
         if cfg.voice:
@@ -164,18 +167,32 @@ class CommunityModel(mesa.Model):
                 progress(self.steps)
 
     def at_equilibrium(self) -> bool:
-        """No rule can change any belief or the code any more (March's stable equilibrium)."""
-        cfg, state = self.config, self.state
+        """No rule can change any belief or the code any more (March's stable equilibrium,
+        or the network's: ``peers.settled``)."""
+        cfg = self.config
         if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate:
             return False
         if any(spec.step > self.steps for spec in cfg.interventions):
             return False  # a scheduled change is still to come
-        if self.ledger.pool_id.size or not (state.beliefs == state.code).all():
+        if self.ledger.pool_id.size:
             return False
-        code_score = int(self.reality.score(state.code[None, :])[0])
-        best = self.reality.score(state.beliefs)
+        return self._code_settled() and settled(self)
+
+    def _code_settled(self) -> bool:
+        """Socialisation and code learning can change nothing: everyone holds the code and
+        nobody could do better than it (trivially so when the code plays no part)."""
+        cfg, state, environment = self.config, self.state, self.environment
+        if cfg.code_learning_rate == 0 and not state.code.any():
+            return True
+        if not (state.beliefs == state.code).all():
+            return False
+        code_score = environment.score(state.code[None, :])[0]
+        best = environment.score(state.beliefs)
         if cfg.superior_basis == "performance":
-            best = best + (state.beliefs == 0).sum(axis=1)
+            undecided = (state.beliefs == 0).sum(axis=1)
+            if environment.kind != "reality" and undecided.any():
+                return False  # on a landscape, a lucky coin's worth has no simple bound
+            best = best + undecided
         return not (best > code_score).any()
 
     # --- interventions -----------------------------------------------------------------
@@ -215,7 +232,7 @@ class CommunityModel(mesa.Model):
             "safety": state.safety[rows],
             "learning_rate": state.learning_rate[rows],
             "punitiveness": state.punitiveness[rows],
-            "knowledge": self.reality.score(state.beliefs[rows]) / state.m,
+            "knowledge": self.environment.knowledge(state.beliefs[rows]),
             "tenure": self.steps - state.joined[rows],
         }
 

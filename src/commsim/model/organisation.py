@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from commsim.config import Config
 from commsim.model.state import NO_MANAGER
 
 
@@ -117,7 +118,13 @@ def build_ties(
         a = rng.integers(0, n, size=n_informal)
         b = (a + rng.integers(1, n, size=n_informal)) % n  # never a self-tie
         parts.append(np.stack([a, b], axis=1))
-    edges = np.concatenate(parts).astype(np.int64)
+    return ties_from_edges(np.concatenate(parts), n)
+
+
+def ties_from_edges(edges: np.ndarray, n: int) -> Ties:
+    """``Ties`` from an (E, 2) edge list: self-ties dropped, each tie kept once."""
+    edges = edges.astype(np.int64).reshape(-1, 2)
+    edges = edges[edges[:, 0] != edges[:, 1]]
     # each tie once, as (low, high), in lexicographic order: sorting the single int64 key
     # low * n + high orders the pairs exactly as sorting the rows would, far faster
     # (np.unique would do, but its hash table costs seconds on a million members' ties)
@@ -131,3 +138,71 @@ def build_ties(
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return Ties(indptr=indptr, indices=neighbours, edges=edges)
+
+
+# --- the networks of the validation studies (docs/MODEL.md 7.2) ---------------------------
+
+
+def line_edges(n: int, closed: bool = False) -> np.ndarray:
+    """Each member tied to the next: a line, or with ``closed`` a ring."""
+    a = np.arange(n if closed else n - 1)
+    return np.stack([a, (a + 1) % n], axis=1)
+
+
+def complete_edges(n: int) -> np.ndarray:
+    """Every pair of members (n * (n - 1) / 2 ties: for the small groups of the studies)."""
+    return np.stack(np.triu_indices(n, k=1), axis=1)
+
+
+def subgroup_of(n: int, groups: int) -> np.ndarray:
+    """Each member's subgroup: consecutive blocks of n // groups (the first n % groups one
+    larger)."""
+    return np.repeat(
+        np.arange(groups), np.diff(np.linspace(0, n, groups + 1).round().astype(np.int64))
+    )
+
+
+def subgroup_edges(n: int, groups: int, linking: float, rng: np.random.Generator) -> np.ndarray:
+    """Fang, Lee & Schilling's semi-isolated subgroups (Watts's relaxed caveman graph).
+
+    Every subgroup is a clique; then each tie, with probability ``linking``, has its second
+    end moved to a member of another subgroup drawn at random. A moved tie that lands on
+    one already there merges with it, so the share of cross-group ties is ``linking`` to
+    within those few collisions.
+    """
+    group = subgroup_of(n, groups)
+    pairs = complete_edges(n)
+    edges = pairs[group[pairs[:, 0]] == group[pairs[:, 1]]]
+    moved = np.flatnonzero(rng.random(edges.shape[0]) < linking)
+    if moved.size:
+        starts = np.searchsorted(group, np.arange(groups))
+        sizes = np.diff(np.r_[starts, n])
+        home = group[edges[moved, 0]]
+        other = (home + 1 + (rng.random(moved.size) * (groups - 1)).astype(np.int64)) % groups
+        edges[moved, 1] = starts[other] + (rng.random(moved.size) * sizes[other]).astype(np.int64)
+    return edges
+
+
+def build_network(config: Config, manager: np.ndarray, rng: np.random.Generator) -> Ties:
+    """The ties members learn from: the org chart's (``build_ties``) or a study's network.
+
+    networkx draws the small-world and random graphs, seeded from ``rng``, so a seed fixes
+    them as it fixes everything else.
+    """
+    n, kind = manager.shape[0], config.network
+    if kind == "hierarchy":
+        return build_ties(manager, config.team_ties, config.informal_ties, rng)
+    if kind in ("line", "ring"):
+        edges = line_edges(n, closed=kind == "ring")
+    elif kind == "complete":
+        edges = complete_edges(n)
+    elif kind == "subgroups":
+        edges = subgroup_edges(n, config.subgroups, config.cross_group_linking, rng)
+    else:
+        seed = int(rng.integers(2**32))
+        if kind == "small_world":
+            graph = nx.watts_strogatz_graph(n, config.network_degree, config.rewiring, seed=seed)
+        else:
+            graph = nx.fast_gnp_random_graph(n, config.network_degree / (n - 1), seed=seed)
+        edges = np.array(graph.edges(), dtype=np.int64)
+    return ties_from_edges(edges, n)

@@ -27,7 +27,7 @@ def act(model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
     by one draw from the model's generator.
     """
     key = kernels.draw_key(model.rng)
-    return kernels.act(model.state.beliefs, model.reality.values, key)
+    return model.environment.perform(model.state.beliefs, key)
 
 
 def explore(model: CommunityModel) -> None:
@@ -41,7 +41,7 @@ def explore(model: CommunityModel) -> None:
         return
     dims = uniform_below(rng, state.m, explorers.size)
     noise = np.where(state.role[explorers] == RESEARCHER, cfg.research_noise, cfg.practice_noise)
-    seen = model.reality.observe(dims, noise, rng)
+    seen = model.environment.observe(state.beliefs[explorers], dims, noise, rng)
     differs = seen != state.beliefs[explorers, dims]
     members, dims, seen = explorers[differs], dims[differs], seen[differs]
     state.beliefs[members, dims] = seen

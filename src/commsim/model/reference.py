@@ -13,6 +13,17 @@ loops -- "decide" then "apply" -- and says so. Random draws are scalar calls on
 ``self.random``; they differ from the fast model's draws, so the two models agree in
 distribution, not run by run (tests/test_reference_agreement.py checks that they do).
 
+**Not here: the validation studies' additions.** The NK landscape (``task = "nk"``), the
+study networks (``network`` other than the org chart's ties) and the two network rules
+(``peer_learning = "best_neighbour"`` or ``"superior_majority"``) are not re-implemented;
+this model refuses such configs. They are verified another way: unit tests against brute
+force and hand-worked cases (the landscape's maximum over every solution, K = 0 additivity,
+degrees and cross-group shares, copy-the-best copies, local search never lowers a score,
+the majority of the superior neighbours; ``tests/test_environment.py``,
+``tests/test_networks.py``, ``tests/test_peers.py``), and by reproducing the published
+results they come from (``tests/test_validation_lazer_friedman.py``,
+``tests/test_validation_fang.py``, docs/VALIDATION.md).
+
 One step, in the order of ``CommunityModel.step`` (numbered as in docs/MODEL.md, section 3):
 
 1. scheduled interventions         5a. exploration -> insights   5b. voice
@@ -35,16 +46,23 @@ import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
 from commsim.config import Config, ConfigError, Intervention, format_validation_error, load_config
-from commsim.model.environment import RealityVector
 from commsim.model.metrics import COUNTERS
 from commsim.model.model import assign_fast_learners, assign_roles
 from commsim.model.organisation import build_hierarchy, build_ties
+from commsim.model.reality import RealityVector
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
 
 PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = ROLE_NAMES
 AWAITING_VOICE, AWAITING_VERIFICATION = "awaiting voice", "awaiting verification"
 
 _SCHEMA: TypeAdapter[Any] = TypeAdapter(Intervention)
+
+# the validation studies' additions, which this oracle does not re-implement (module docstring)
+_VERIFIED_ELSEWHERE = {
+    "task": "reality",
+    "network": "hierarchy",
+    "peer_learning": "random_neighbour",
+}
 
 
 def sign(x: int) -> int:
@@ -174,6 +192,12 @@ class ReferenceModel(mesa.Model):
 
     def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):
         cfg = load_config(config, **overrides)
+        for field, value in _VERIFIED_ELSEWHERE.items():
+            if getattr(cfg, field) != value:
+                raise ConfigError(
+                    f"config: field '{field}': the reference model implements only "
+                    f"{field} = {value!r} (got {getattr(cfg, field)!r}); see its docstring"
+                )
         super().__init__(rng=cfg.seed)
         self.config = cfg
         n, m = cfg.n_agents, cfg.m
@@ -181,7 +205,7 @@ class ReferenceModel(mesa.Model):
         self._rows: list[dict[str, Any]] = []  # the metrics rows recorded so far
 
         # the structure, from the same builders as the fast model
-        self.reality: list[int] = RealityVector(m, self.rng).values.tolist()
+        self.reality: list[int] = RealityVector(m, self.rng).target.tolist()
         level, manager = build_hierarchy(n, cfg.span_of_control)
         roles = assign_roles(cfg, self.rng)
         fast = assign_fast_learners(cfg)  # draws nothing from self.rng or self.random

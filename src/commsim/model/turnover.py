@@ -14,7 +14,7 @@ import numpy as np
 
 from commsim.model import kernels
 from commsim.model.insights import AWAITING_VOICE
-from commsim.model.state import draw_punitiveness, random_beliefs
+from commsim.model.state import draw_punitiveness
 
 if TYPE_CHECKING:
     from commsim.model.model import CommunityModel
@@ -25,7 +25,7 @@ def replace_members(model: CommunityModel, leavers: np.ndarray) -> None:
     if leavers.size == 0:
         return
     state, cfg, rng = model.state, model.config, model.rng
-    state.beliefs[leavers] = random_beliefs(rng, leavers.size, state.m)
+    state.beliefs[leavers] = model.environment.initial_beliefs(rng, leavers.size)
     state.safety[leavers] = cfg.initial_safety
     state.learning_rate[leavers] = 1.0
     state.joined[leavers] = model.next_step

@@ -1,0 +1,168 @@
+"""Learning from network neighbours, by one of three rules (config ``peer_learning``).
+
+* ``"random_neighbour"`` (commsim's own): each member, with probability
+  ``neighbor_learning_rate``, looks at one random neighbour and, if that neighbour performs
+  better, copies one random belief of theirs; the walls between roles apply.
+* ``"best_neighbour"`` (Lazer & Friedman 2007): each member, with probability
+  ``neighbor_learning_rate`` (their *velocity*), looks at all its neighbours; if the best
+  of them scores higher than the member, the member copies that neighbour's whole solution,
+  each belief failing to copy with probability ``copy_error`` (L&F's *error*: the member
+  keeps its own there). A member that did not look, or saw nobody better, searches locally:
+  it tries the other value of one random dimension and keeps it only if it scores strictly
+  better (the environment's noiseless feedback, ``better``).
+* ``"superior_majority"`` (Fang, Lee & Schilling 2010): March's code learning turned
+  interpersonal. Each member's superior group is its neighbours who do better than it
+  (``superior_basis``: performance or knowledge); on each dimension where their majority
+  view differs from the member's belief, the member moves toward it with probability
+  ``neighbor_learning_rate`` (one step or a jump, ``socialization_mode``).
+
+All three are synchronous: every member decides from the beliefs at the start of the phase,
+then all changes are written. The last two leave the walls between roles aside (the
+studies they come from have no roles).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commsim.model import kernels
+from commsim.model.community import crossing_chance, record_flow
+from commsim.model.learning import step_toward
+from commsim.model.state import uniform_below
+
+if TYPE_CHECKING:
+    from commsim.model.model import CommunityModel
+    from commsim.model.organisation import Ties
+
+
+def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
+    """Phase 8: the configured rule."""
+    rule = model.config.peer_learning
+    if rule == "best_neighbour":
+        copy_best_or_search(model)
+    elif rule == "superior_majority":
+        follow_superior_majority(model, performance)
+    else:
+        copy_a_better_neighbour(model, performance)
+
+
+def copy_a_better_neighbour(model: CommunityModel, performance: np.ndarray) -> None:
+    """Each member, with probability neighbor_learning_rate, copies a better neighbour once."""
+    state, cfg, rng = model.state, model.config, model.rng
+    if cfg.neighbor_learning_rate == 0:
+        return
+    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
+    learners = kernels.bernoulli_rows(p, kernels.draw_key(rng))
+    peers = model.ties.random_neighbour(learners, rng)
+    dims = uniform_below(rng, state.m, learners.size)
+    through = rng.random(learners.size) < crossing_chance(
+        model, state.role[np.maximum(peers, 0)], state.role[learners]
+    )
+    ok = (peers >= 0) & through
+    learners, peers, dims = learners[ok], peers[ok], dims[ok]
+    better = performance[peers] > performance[learners]
+    theirs = state.beliefs[peers, dims]
+    copy = better & (theirs != 0) & (theirs != state.beliefs[learners, dims])
+    learners, peers, dims = learners[copy], peers[copy], dims[copy]
+    # all peers' beliefs are read before any is written: one synchronous round of copying
+    new = step_toward(
+        state.beliefs[learners, dims], state.beliefs[peers, dims], cfg.socialization_mode
+    )
+    state.beliefs[learners, dims] = new
+    adopted = (new == state.code[dims]) & (state.code[dims] != 0)
+    model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
+    record_flow(model, state.role[peers], state.role[learners])
+
+
+def best_neighbours(ties: Ties, scores: np.ndarray) -> np.ndarray:
+    """Each member's highest-scoring neighbour (the first in row order among equals); -1
+    for an isolated member."""
+    n = ties.indptr.size - 1
+    owner = np.repeat(np.arange(n), ties.degree)
+    order = np.lexsort((-scores[ties.indices], owner))  # by member, best neighbour first
+    best = np.full(n, -1, dtype=np.int64)
+    has = ties.degree > 0
+    best[has] = ties.indices[order[ties.indptr[:-1][has]]]
+    return best
+
+
+def copy_best_or_search(model: CommunityModel) -> None:
+    """Lazer & Friedman's round: imitate the best neighbour if better, else search locally."""
+    state, cfg, rng, environment = model.state, model.config, model.rng, model.environment
+    beliefs = state.beliefs
+    scores = environment.score(beliefs)
+    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
+    looking = np.zeros(state.n, dtype=bool)
+    looking[kernels.bernoulli_rows(p, kernels.draw_key(rng))] = True
+    best = best_neighbours(model.ties, scores)
+    copies = looking & (best >= 0) & (scores[np.maximum(best, 0)] > scores)
+    copiers, searchers = np.flatnonzero(copies), np.flatnonzero(~copies)
+
+    models = beliefs[best[copiers]]  # every read before any write: one synchronous round
+    keep_own = rng.random(models.shape) < cfg.copy_error
+    copied = np.where(keep_own, beliefs[copiers], models)
+    dims = uniform_below(rng, state.m, searchers.size)
+    found = environment.better(beliefs[searchers], dims)
+
+    record_flow(model, state.role[best[copiers]], state.role[copiers])
+    beliefs[copiers] = copied
+    beliefs[searchers, dims] = found
+
+
+def superior_votes_by_member(ties: Ties, beliefs: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """(n, m): per member and dimension, (#+1) - (#-1) among the neighbours doing better."""
+    n, m = beliefs.shape
+    owner = np.repeat(np.arange(n), ties.degree)
+    superior = basis[ties.indices] > basis[owner]
+    votes = np.zeros((n, m), dtype=np.int64)
+    np.add.at(votes, owner[superior], beliefs[ties.indices[superior]].astype(np.int64))
+    return votes
+
+
+def follow_superior_majority(model: CommunityModel, performance: np.ndarray) -> None:
+    """Fang et al.'s round: move toward the majority view of the neighbours doing better."""
+    state, cfg, rng = model.state, model.config, model.rng
+    basis = (
+        performance
+        if cfg.superior_basis == "performance"
+        else model.environment.score(state.beliefs)
+    )
+    majority = np.sign(superior_votes_by_member(model.ties, state.beliefs, basis))
+    rows, dims = np.nonzero((majority != 0) & (majority != state.beliefs))
+    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate[rows], 1.0)
+    take = rng.random(rows.size) < p
+    rows, dims = rows[take], dims[take]
+    state.beliefs[rows, dims] = step_toward(
+        state.beliefs[rows, dims], majority[rows, dims], cfg.socialization_mode
+    )
+    model.counts["flows"] += int(rows.size)
+
+
+def settled(model: CommunityModel) -> bool:
+    """No neighbour can change any member's beliefs any more (part of ``at_equilibrium``).
+
+    random_neighbour: the rule is off, or every member believes the same. best_neighbour:
+    nobody has a better neighbour and everyone sits on a local peak (no single change
+    scores better). superior_majority: no superior group's majority differs from a member's
+    belief (judged on knowledge: on performance, a lucky coin may always change something,
+    so such a run never settles).
+    """
+    cfg, state, environment = model.config, model.state, model.environment
+    beliefs = state.beliefs
+    if cfg.peer_learning == "random_neighbour":
+        return cfg.neighbor_learning_rate == 0 or bool((beliefs == beliefs[0]).all())
+    scores = environment.score(beliefs)
+    if cfg.peer_learning == "superior_majority":
+        if cfg.superior_basis == "performance":
+            return False
+        majority = np.sign(superior_votes_by_member(model.ties, beliefs, scores))
+        return not ((majority != 0) & (majority != beliefs)).any()
+    best = best_neighbours(model.ties, scores)
+    if ((best >= 0) & (scores[np.maximum(best, 0)] > scores)).any():
+        return False
+    n, m = beliefs.shape
+    rows = np.repeat(np.arange(n), m)
+    dims = np.tile(np.arange(m), n)
+    return bool((environment.better(beliefs[rows], dims) == beliefs[rows, dims]).all())

@@ -1,0 +1,136 @@
+"""The network learning rules: Lazer & Friedman's copy-the-best-or-search, Fang et al.'s
+superior majority, and when a network has settled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from commsim.model.model import CommunityModel
+from commsim.model.organisation import ties_from_edges
+from commsim.model.peers import (
+    best_neighbours,
+    copy_best_or_search,
+    follow_superior_majority,
+    settled,
+)
+
+LF = "configs/lazer_friedman2007.toml"
+FANG = "configs/fang2010.toml"
+
+
+def scores_of(model: CommunityModel) -> np.ndarray:
+    return model.environment.score(model.state.beliefs)
+
+
+def test_the_best_neighbour_is_the_highest_scoring_one() -> None:
+    ties = ties_from_edges(np.array([[0, 1], [0, 2], [0, 3], [1, 2]]), 5)
+    best = best_neighbours(ties, np.array([0.5, 0.1, 0.9, 0.3, 0.7]))
+    assert best.tolist() == [2, 2, 0, 0, -1]  # member 4 has nobody
+
+
+def test_on_a_complete_network_everyone_copies_the_best_and_the_best_searches() -> None:
+    model = CommunityModel(LF, network="complete", seed=3)
+    before = model.state.beliefs.copy()
+    scores = scores_of(model)
+    top = int(np.argmax(scores))
+    copy_best_or_search(model)
+    others = np.arange(model.state.n) != top
+    assert (model.state.beliefs[others] == before[top]).all()
+    assert (before[top] != model.state.beliefs[top]).sum() <= 1  # one bit tried, at most
+    assert scores_of(model)[top] >= scores[top]
+
+
+@pytest.mark.parametrize("network", ["line", "small_world", "random"])
+def test_without_error_no_member_ever_scores_less_than_before(network: str) -> None:
+    model = CommunityModel(LF, network=network, seed=4, stop_at_equilibrium=False)
+    previous = scores_of(model)
+    for _ in range(30):
+        model.step()
+        now = scores_of(model)
+        assert (now >= previous).all()
+        previous = now
+
+
+def test_copy_error_leaves_that_share_of_the_bits_uncopied() -> None:
+    model = CommunityModel(LF, network="complete", copy_error=0.3, seed=5)
+    before = model.state.beliefs.copy()
+    top = int(np.argmax(scores_of(model)))
+    copy_best_or_search(model)
+    others = np.flatnonzero(np.arange(model.state.n) != top)
+    differing = before[others] != before[top]
+    took = (model.state.beliefs[others] == before[top]) & differing
+    assert took.sum() / differing.sum() == pytest.approx(0.7, abs=0.05)
+    kept = ~took & differing
+    assert (model.state.beliefs[others][kept] == before[others][kept]).all()
+
+
+def test_at_velocity_zero_members_only_search_one_bit_at_a_time() -> None:
+    model = CommunityModel(LF, network="complete", neighbor_learning_rate=0.0, seed=6)
+    before, scores = model.state.beliefs.copy(), scores_of(model)
+    copy_best_or_search(model)
+    changed = (model.state.beliefs != before).sum(axis=1)
+    assert changed.max() == 1 and changed.sum() > 0
+    assert (scores_of(model)[changed == 1] > scores[changed == 1]).all()
+
+
+def test_a_lazer_friedman_run_stops_when_everyone_sits_on_one_peak() -> None:
+    model = CommunityModel(LF, network="complete", seed=7)
+    model.run()
+    assert not model.running and model.steps < 50
+    beliefs = model.state.beliefs
+    assert (beliefs == beliefs[0]).all()  # one solution everywhere
+    assert settled(model)
+
+
+def hand_made(
+    beliefs: list[list[int]], reality: list[int], edges: list[list[int]]
+) -> CommunityModel:
+    """A Fang-model organisation with the given beliefs, reality and ties."""
+    beliefs_array = np.asfortranarray(np.array(beliefs, dtype=np.int8))
+    n, m = beliefs_array.shape
+    model = CommunityModel(
+        FANG,
+        n_agents=n,
+        m=m,
+        subgroups=1,
+        cross_group_linking=0.0,
+        neighbor_learning_rate=1.0,
+        socialization_mode="jump",
+        seed=0,
+    )
+    model.state.beliefs = beliefs_array
+    model.environment.target = np.array(reality, dtype=np.int8)
+    model.ties = ties_from_edges(np.array(edges), n)
+    return model
+
+
+def test_members_adopt_the_majority_view_of_the_neighbours_who_know_more() -> None:
+    reality = [1, 1, 1, 1]
+    model = hand_made(
+        [
+            [-1, -1, 0, 0],  # knows least: member 1, 2, 3 all know more
+            [1, 1, 1, -1],
+            [1, 1, -1, 1],
+            [1, -1, 1, 1],
+        ],
+        reality,
+        [[0, 1], [0, 2], [0, 3]],
+    )
+    follow_superior_majority(model, np.zeros(4))
+    assert model.state.beliefs[0].tolist() == [1, 1, 1, 1]  # majority on every dimension
+    assert model.state.beliefs[1:].tolist() == [[1, 1, 1, -1], [1, 1, -1, 1], [1, -1, 1, 1]]
+
+
+def test_a_tied_majority_or_no_superior_changes_nothing() -> None:
+    model = hand_made([[0, 0], [1, -1], [-1, 1]], [1, 1], [[0, 1], [0, 2]])
+    before = model.state.beliefs.copy()
+    follow_superior_majority(model, np.zeros(3))
+    assert (model.state.beliefs == before).all()  # 1 and 2 tie on both dimensions
+    assert settled(model)
+
+
+def test_a_fang_run_ends_settled() -> None:
+    model = CommunityModel(FANG, n_agents=40, m=20, subgroups=4, cross_group_linking=0.2, seed=2)
+    model.run()
+    assert not model.running and settled(model)
