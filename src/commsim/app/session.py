@@ -118,7 +118,7 @@ class LiveRun:
         if attribute == "safety":
             return state.safety.copy()
         if attribute == "knowledge":
-            return model.reality.score(state.beliefs) / state.m
+            return model.environment.knowledge(state.beliefs)
         if attribute == "role":
             return state.role.astype(float)
         if attribute == "level":
