@@ -149,7 +149,7 @@ def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
 
 
 def _segments(positions: np.ndarray, edges: np.ndarray) -> list[list[list[float]]]:
-    return np.round(positions[edges], 3).tolist()
+    return positions[edges].tolist()
 
 
 def _visual_map(attribute: str, n_levels: int) -> dict[str, Any]:
@@ -237,7 +237,7 @@ def network_patch(
     run: LiveRun, variant: str, model: Any, flash: Flash, attribute: str
 ) -> dict[str, Any]:
     """This step's colours, sizes (by level) and insight events, merged into the base."""
-    pos = np.round(run.positions, 3)
+    pos = run.positions
     values = np.round(run.node_values(model, attribute), 3)
     sizes = 4 + 2.5 * model.state.level
     members = [

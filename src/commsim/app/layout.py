@@ -26,7 +26,7 @@ def org_chart(level: np.ndarray, manager: np.ndarray) -> np.ndarray:
     order = np.argsort(column, kind="stable")
     starts = np.searchsorted(column[order], np.arange(bosses.shape[0]))
     rank = np.empty(order.shape[0], dtype=np.int64)
-    rank[order] = np.arange(order.shape[0]) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    rank[order] = np.arange(order.shape[0]) - starts[column[order]]  # place within the team
     rows = np.flatnonzero(front)
     pos[rows, 0] = column
     pos[rows, 1] = -FRONT_LINE_GAP * (1 + rank)

@@ -55,7 +55,8 @@ class LiveRun:
         self.model = CommunityModel(config)
         self.twin: CommunityModel | None = None
         state = self.model.state
-        self.positions = org_chart(state.level, state.manager)  # once: the chart never moves
+        # once, rounded as drawn: the chart never moves
+        self.positions = np.round(org_chart(state.level, state.manager), 3)
         self.reporting, self.informal = edge_kinds(self.model.ties.edges, state.manager)
         self.marks: list[Mark] = []
         self.flash: dict[str, Flash] = {STEERED: Flash(), TWIN: Flash()}
