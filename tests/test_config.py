@@ -137,3 +137,66 @@ def test_fast_learner_fields_default_to_marchs_rates_with_nobody_fast() -> None:
     fields = list(Config.model_fields)
     at = fields.index("socialization_rate")
     assert fields[at + 1 : at + 3] == ["fast_learner_share", "fast_socialization_rate"]
+
+
+# --- a wrong file, or a file of the wrong kind, is named for what it is ------------------
+
+
+def test_a_folder_is_called_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "scenario.toml").mkdir()
+    with pytest.raises(ConfigError, match=r"scenario\.toml: a folder, not a config file"):
+        load_config(tmp_path / "scenario.toml")
+
+
+def test_an_experiment_file_is_sent_to_sweep(tmp_path: Path) -> None:
+    path = write(tmp_path, 'name = "e"\nbase = "default.toml"\n[parameters]\nm = [10, 20]\n')
+    with pytest.raises(ConfigError, match=r"an experiment file \(it sets 'base'\).*commsim sweep"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "needle"),
+    [
+        ("name: x\n\tsteps: 3\n", ".yaml", "at line 2, column 1: found character '\\t'"),
+        ("steps: 3\nm: 4\nsteps: 5\n", ".yaml", "at line 3, column 1: 'steps' is set twice"),
+        ("steps = 3\nm = 4\nsteps = 5\n", ".toml", "at line 3, column 10: 'steps' is set twice"),
+        ("steps = 3\nsteps = [\n  1,\n]\n", ".toml", "'steps' is set twice"),
+        ("[[interventions]]\nstep = 1\nstep = 2\n", ".toml", "'step' is set twice"),
+        ("n_agents = \n", ".toml", "at line 1, column 12: Invalid value"),
+        ("m = [1,\n\n", ".toml", "at the end of the file (line 1)"),
+    ],
+)
+def test_syntax_errors_give_the_line_and_name_a_repeated_key(
+    tmp_path: Path, text: str, suffix: str, needle: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text, suffix))
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "needle"),
+    [
+        (b"", "c.toml", "the file is empty"),
+        (b"  \n\n", "c.yaml", "the file is empty"),
+        ("n_agents = 5 # caf\u00e9\n".encode("latin-1"), "c.toml", "not UTF-8 text (byte 0xe9"),
+        (b"\x00\x01\x02n_agents", "c.toml", "a binary file"),
+        (b"n_agents = 50\n", "c.json", "must end in .toml, .yaml or .yml (suffix: '.json')"),
+        (b"n_agents = 50\n", "c", "(suffix: none)"),
+        (b"# padding\n" * 110_000, "c.toml", "MiB is too large for a config file"),
+    ],
+)
+def test_files_that_are_not_config_text_are_refused(
+    tmp_path: Path, content: bytes, name: str, needle: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: ") and needle in str(err.value)
+
+
+def test_a_byte_order_mark_is_not_a_syntax_error(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfn_agents = 30\n")
+    assert load_config(path).n_agents == 30

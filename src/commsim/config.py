@@ -7,9 +7,11 @@ names the file and the field.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -301,25 +303,132 @@ def parse_config(data: dict[str, Any], source: str = "config") -> Config:
     return config
 
 
-def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Parse a TOML or YAML file into plain data (never executing anything in it)."""
+# Scenario and experiment files are a few kilobytes; a larger file is a mistake (a data file).
+MAX_FILE_BYTES = 1 << 20
+SUFFIXES = (".toml", ".yaml", ".yml")
+# keys that only an experiment file has: they tell one given where a scenario goes
+EXPERIMENT_KEYS = ("base", "parameters", "overrides", "repetitions", "design", "record")
+
+
+def read_config_file(path: str | os.PathLike[str], what: str = "config file") -> dict[str, Any]:
+    """Parse a TOML or YAML file into plain data (never executing anything in it).
+
+    ``what`` names the kind of file in errors ("config file", "experiment file").
+    """
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: no such config file")
+    text = _read_text(p, what)
     try:
-        text = p.read_text(encoding="utf-8")
-        if p.suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        elif p.suffix == ".toml":
-            data = tomllib.loads(text)
-        else:
-            raise ConfigError(f"{p}: config files must end in .toml, .yaml or .yml")
+        data = yaml.load(text, _UniqueKeyLoader) if p.suffix != ".toml" else tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML{_toml_problem(str(exc), text)}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML{_yaml_problem(exc)}") from None
+    return data if data is not None else {}
+
+
+def _read_text(p: Path, what: str) -> str:
+    """The file's text, after the checks that make a wrong file one clear line."""
+    a_what = f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
+    if p.is_dir():
+        raise ConfigError(f"{p}: a folder, not {a_what} ({', '.join(SUFFIXES)})")
+    if not p.exists():
+        raise ConfigError(f"{p}: no such {what}")
+    if not p.is_file():
+        raise ConfigError(f"{p}: not a regular file; {a_what} is a text file")
+    if p.suffix not in SUFFIXES:
+        shown = f"'{p.suffix}'" if p.suffix else "none"
+        raise ConfigError(f"{p}: config files must end in .toml, .yaml or .yml (suffix: {shown})")
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(
+                f"{p}: {p.stat().st_size / 2**20:.1f} MiB is too large for {a_what} "
+                f"(at most {MAX_FILE_BYTES // 2**20} MiB)"
+            )
+        raw = p.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"{p}: not valid {p.suffix[1:].upper()}: {first}") from None
-    return data if data is not None else {}
+    if b"\0" in raw:
+        raise ConfigError(f"{p}: a binary file, not {a_what} (TOML or YAML text)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{p}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise ConfigError(f"{p}: the file is empty; {a_what} holds TOML or YAML settings")
+    return text
+
+
+_TOML_AT = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.DOTALL)
+_TOML_KEY = re.compile(r"^\s*(?:\[+\s*([^\]=]+?)\s*\]+\s*(?:#.*)?|([\w.\-\"' ]+?)\s*=.*)$")
+
+
+def _toml_problem(message: str, text: str) -> str:
+    """' at line L, column C: what', naming a repeated key (tomllib does not)."""
+    found = _TOML_AT.match(message)
+    if not found:
+        return f": {message}"
+    problem, line, column = found.groups()
+    lines = text.splitlines()
+    if line is None:  # at the end of the file: the last line with something on it
+        line = str(max((i + 1 for i, s in enumerate(lines) if s.strip()), default=1))
+        where = f" at the end of the file (line {line})"
+    else:
+        where = f" at line {line}, column {column}"
+    if problem == "Cannot overwrite a value":
+        problem = f"{_repeated_key(lines[: int(line)])} is set twice (each key may appear once)"
+    elif twice := re.fullmatch(r"Cannot declare (\(.*\)) twice", problem):
+        problem = f"table [{'.'.join(ast.literal_eval(twice[1]))}] is declared twice"
+    return f"{where}: {problem}"
+
+
+def _repeated_key(lines: list[str]) -> str:
+    """The key of the statement ending the lines (a value may span lines: look back)."""
+    for line in reversed(lines):
+        if found := _TOML_KEY.match(line):
+            return "'{}'".format((found[1] or found[2]).replace('"', "").replace("'", ""))
+    return "a key"
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """' at line L, column C: what' from PyYAML's marks (its message spans several lines)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+    problem = problem or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if "'\\t'" in problem:
+        problem += " (YAML indents with spaces, not tabs)"
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{where}: {problem}"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice (it would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<: *anchor' merges, and keys given beside it override on purpose
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"'{key}' is set twice (each key may appear once)",
+                    key_node.start_mark,
+                )
+            if isinstance(key, str | int | float):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def experiment_key(data: Any) -> str | None:
+    """The first key that marks ``data`` as an experiment file rather than a scenario."""
+    if not isinstance(data, dict):
+        return None
+    return next((key for key in data if key in EXPERIMENT_KEYS), None)
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -347,6 +456,11 @@ def load_config(
         base, label = {}, "defaults"
     else:
         base, label = read_config_file(source), str(source)
+        if key := experiment_key(base):
+            raise ConfigError(
+                f"{label}: an experiment file (it sets '{key}'), not a scenario: "
+                f"run it with `commsim sweep {label}`"
+            )
     for key in overrides:
         if key not in Config.model_fields:
             raise ConfigError(f"{label}: unknown parameter '{key}': {_known_hint(key)}")
