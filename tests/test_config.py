@@ -200,3 +200,33 @@ def test_a_byte_order_mark_is_not_a_syntax_error(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbfn_agents = 30\n")
     assert load_config(path).n_agents == 30
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"seed": True}, "field 'seed': expected a number, not true or false"),
+        ({"integration": False}, "field 'integration': expected a number"),
+        ({"voice": 1}, "field 'voice': expected true or false"),
+        ({"community": "yes"}, "field 'community': expected true or false"),
+        ({"integration": float("nan")}, "field 'integration': Input should be a finite number"),
+        ({"informal_ties": float("inf")}, "field 'informal_ties': Input should be a finite"),
+        (
+            {"interventions": [{"step": True, "action": "flatten_hierarchy"}]},
+            "field 'interventions.0.step': expected a number",
+        ),
+    ],
+)
+def test_no_silent_conversion_between_numbers_and_flags(
+    overrides: dict[str, object], needle: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(None, **overrides)
+    assert needle in str(err.value)
+
+
+def test_whole_floats_and_yaml_exponents_are_still_numbers(tmp_path: Path) -> None:
+    assert load_config(None, steps=30.0).steps == 30
+    assert load_config(None, integration=1).integration == 1.0
+    # PyYAML reads 1e-2 (no dot) as a string; it stays a number for a number field
+    assert load_config(write(tmp_path, "turbulence_rate: 1e-2\n", ".yaml")).turbulence_rate == 0.01

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -27,34 +28,54 @@ from pydantic import (
     model_validator,
 )
 
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+# Numbers and flags that refuse each other: lax parsing reads ``seed = true`` as seed 1 and
+# ``voice = 0`` as voice off.
+Int = Annotated[int, BeforeValidator(_number)]
+Real = Annotated[float, BeforeValidator(_number)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Prob = Annotated[Real, Field(ge=0.0, le=1.0)]
 
 
 class ConfigError(ValueError):
     """A user's config is wrong; the message is one line naming file and field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class StrictModel(BaseModel):
+    """A schema that refuses unknown keys, NaN and infinity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- interventions that a config can schedule ------------------------------------------
 
 
-class _Scheduled(_Strict):
-    step: int = Field(ge=0, description="applied before the phases of this step run")
+class _Scheduled(StrictModel):
+    step: Int = Field(ge=0, description="applied before the phases of this step run")
 
 
 class RaiseSafety(_Scheduled):
     action: Literal["raise_safety"]
     amount: Prob = 0.2
-    level: int | None = Field(default=None, ge=0)
+    level: Int | None = Field(default=None, ge=0)
 
 
 class SetPunitiveness(_Scheduled):
     action: Literal["set_punitiveness"]
     value: Prob
-    level: int | None = Field(default=None, ge=0)
+    level: Int | None = Field(default=None, ge=0)
 
 
 class FlattenHierarchy(_Scheduled):
@@ -63,7 +84,7 @@ class FlattenHierarchy(_Scheduled):
 
 class AddCapacityBuilders(_Scheduled):
     action: Literal["add_capacity_builders"]
-    share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1
+    share: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.1
 
 
 class SetIntegration(_Scheduled):
@@ -74,12 +95,12 @@ class SetIntegration(_Scheduled):
 class ReorganisationShock(_Scheduled):
     action: Literal["reorganisation_shock"]
     share: Prob = 0.5
-    min_level: int = Field(default=1, ge=0)
+    min_level: Int = Field(default=1, ge=0)
 
 
 class RealityShock(_Scheduled):
     action: Literal["reality_shock"]
-    share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    share: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.3
 
 
 Intervention = Annotated[
@@ -107,21 +128,21 @@ _BYTES_PER_MEMBER = 400
 _BYTES_PER_BELIEF = 4
 
 
-class Config(_Strict):
+class Config(StrictModel):
     """Every parameter of a scenario. docs/MODEL.md ties each to the seed idea it stands for."""
 
     name: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]+$")
-    seed: int = Field(default=0, ge=0)
-    steps: int = Field(default=200, ge=1, le=1_000_000)
-    stop_at_equilibrium: bool = False
+    seed: Int = Field(default=0, ge=0)
+    steps: Int = Field(default=200, ge=1, le=1_000_000)
+    stop_at_equilibrium: Flag = False
 
     # size and task environment
-    n_agents: int = Field(default=200, ge=2)
-    m: int = Field(default=30, ge=1, le=100_000)
+    n_agents: Int = Field(default=200, ge=2)
+    m: Int = Field(default=30, ge=1, le=100_000)
     # what members learn about (docs/MODEL.md 7.1): March's reality vector, or an NK
     # landscape of m bits, each interacting with nk_k others (Lazer & Friedman 2007)
     task: Literal["reality", "nk"] = "reality"
-    nk_k: int = Field(default=5, ge=0)
+    nk_k: Int = Field(default=5, ge=0)
     turbulence_rate: Prob = 0.02
 
     # March (1991): learning between members and the organisational code
@@ -136,9 +157,9 @@ class Config(_Strict):
     turnover_rate: Prob = 0.0
 
     # organisation: hierarchy, teams, informal ties
-    span_of_control: int = Field(default=5, ge=2, le=1000)
-    team_ties: bool = True
-    informal_ties: float = Field(default=2.0, ge=0.0, le=100.0)
+    span_of_control: Int = Field(default=5, ge=2, le=1000)
+    team_ties: Flag = True
+    informal_ties: Real = Field(default=2.0, ge=0.0, le=100.0)
     neighbor_learning_rate: Prob = 0.05
     # whom members learn from besides the code (docs/MODEL.md 7.2, 7.9): the org chart's ties,
     # or Lazer & Friedman's line, ring, complete, small-world and random networks, or Fang,
@@ -146,9 +167,9 @@ class Config(_Strict):
     network: Literal[
         "hierarchy", "line", "ring", "complete", "small_world", "random", "subgroups"
     ] = "hierarchy"
-    network_degree: int = Field(default=4, ge=1)  # small_world: ties each; random: mean
+    network_degree: Int = Field(default=4, ge=1)  # small_world: ties each; random: mean
     rewiring: Prob = 0.1  # small_world: chance each lattice tie is rewired
-    subgroups: int = Field(default=10, ge=1)
+    subgroups: Int = Field(default=10, ge=1)
     cross_group_linking: Prob = 0.0  # subgroups: chance each tie is rewired across groups
     # how: one belief from a random better neighbour; Lazer & Friedman's copy-the-best-or-
     # search-locally; or Fang et al.'s majority view of the superior neighbours
@@ -160,38 +181,38 @@ class Config(_Strict):
     # leadership and psychological safety
     leadership: Literal["collective", "hero"] = "collective"
     punitiveness: Prob = 0.2
-    punitiveness_spread: Annotated[float, Field(ge=0.0, le=0.5)] = 0.1
+    punitiveness_spread: Annotated[Real, Field(ge=0.0, le=0.5)] = 0.1
     climate_drift: Prob = 0.05
-    voice: bool = True
+    voice: Flag = True
     initial_safety: Prob = 0.6
     authority_gradient: Prob = 0.3
     punishment_penalty: Prob = 0.3
     appreciation_gain: Prob = 0.1
-    insight_ttl: int = Field(default=5, ge=1, le=10_000)
+    insight_ttl: Int = Field(default=5, ge=1, le=10_000)
 
     # practice: meeting reality
     exploration_rate: Prob = 0.1
-    practice_noise: Annotated[float, Field(ge=0.0, le=0.5)] = 0.2
+    practice_noise: Annotated[Real, Field(ge=0.0, le=0.5)] = 0.2
 
     # community layer: practice, research, capacity building
-    community: bool = True
+    community: Flag = True
     practitioner_share: Prob = 0.7
     researcher_share: Prob = 0.2
     capacity_builder_share: Prob = 0.1
     integration: Prob = 0.8
-    research_noise: Annotated[float, Field(ge=0.0, le=0.5)] = 0.05
-    verification_capacity: int = Field(default=3, ge=1, le=10_000)
-    bridging: float = Field(default=1.0, ge=0.0, le=100.0)
+    research_noise: Annotated[Real, Field(ge=0.0, le=0.5)] = 0.05
+    verification_capacity: Int = Field(default=3, ge=1, le=10_000)
+    bridging: Real = Field(default=1.0, ge=0.0, le=100.0)
     mentoring_rate: Prob = 0.5
     mentoring_safety_gain: Prob = 0.1
     mentoring_learning_gain: Prob = 0.1
-    max_learning_rate: float = Field(default=2.0, ge=1.0, le=100.0)
-    diffusion_threshold: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    max_learning_rate: Real = Field(default=2.0, ge=1.0, le=100.0)
+    diffusion_threshold: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.5
 
     # what is recorded
-    advancement_window: int = Field(default=20, ge=2, le=100_000)
-    agent_sample_size: int = Field(default=100, ge=0)
-    agent_sample_every: int = Field(default=10, ge=1)
+    advancement_window: Int = Field(default=20, ge=2, le=100_000)
+    agent_sample_size: Int = Field(default=100, ge=0)
+    agent_sample_every: Int = Field(default=10, ge=1)
 
     interventions: tuple[Intervention, ...] = ()
 

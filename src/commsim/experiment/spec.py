@@ -28,25 +28,28 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from commsim.config import Config, ConfigError, parse_config, read_config_file
+from commsim.config import (
+    Config,
+    ConfigError,
+    Flag,
+    Int,
+    Real,
+    StrictModel,
+    parse_config,
+    read_config_file,
+)
 
 # Config fields a sweep sets itself, or that are not single values
 NOT_SWEEPABLE = frozenset({"seed", "name", "interventions", "steps", "stop_at_equilibrium"})
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Values(_Strict):
+class Values(StrictModel):
     """An explicit list of values (a factorial axis)."""
 
     values: tuple[Any, ...] = Field(min_length=1)
@@ -63,12 +66,12 @@ class Values(_Strict):
         return list(self.values)
 
 
-class Range(_Strict):
+class Range(StrictModel):
     """start, start + step, ... up to stop (included when the steps land on it)."""
 
-    start: float
-    stop: float
-    step: Annotated[float, Field(gt=0)]
+    start: Real
+    stop: Real
+    step: Annotated[Real, Field(gt=0)]
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -85,15 +88,15 @@ class Range(_Strict):
         return [int(v) for v in values] if whole else values
 
 
-class Distribution(_Strict):
+class Distribution(StrictModel):
     """A distribution to sample from, for Latin hypercube, Sobol and Morris designs."""
 
     distribution: Literal["uniform", "loguniform", "normal"]
-    low: float | None = None
-    high: float | None = None
-    mean: float | None = None
-    sd: Annotated[float, Field(gt=0)] | None = None
-    integer: bool = False
+    low: Real | None = None
+    high: Real | None = None
+    mean: Real | None = None
+    sd: Annotated[Real, Field(gt=0)] | None = None
+    integer: Flag = False
 
     @model_validator(mode="after")
     def _arguments(self) -> Distribution:
@@ -134,21 +137,21 @@ def _parameter(raw: Any) -> Any:
     raise ValueError("expected a list of values, a range {start, stop, step} or a distribution")
 
 
-class Design(_Strict):
+class Design(StrictModel):
     """How parameter points are chosen: a full grid, or a sample for sensitivity analysis."""
 
     kind: Literal["factorial", "latin", "sobol", "morris"] = "factorial"
-    samples: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    levels: Annotated[int, Field(ge=2, le=100)] = 4
-    second_order: bool = False
+    samples: Annotated[Int, Field(ge=1, le=1_000_000)] | None = None
+    levels: Annotated[Int, Field(ge=2, le=100)] = 4
+    second_order: Flag = False
 
 
-class Record(_Strict):
+class Record(StrictModel):
     """What each run keeps: metrics every ``every`` steps (and always the last), or the end."""
 
     every: int | Literal["end"] = 1
     metrics: tuple[str, ...] | None = None
-    insights: bool = True
+    insights: Flag = True
 
     @field_validator("every", mode="before")
     @classmethod
@@ -160,18 +163,18 @@ class Record(_Strict):
         raise ValueError('expected a whole number of steps >= 1, or "end"')
 
 
-class Experiment(_Strict):
+class Experiment(StrictModel):
     """The schema of an experiment file."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     base: str
     overrides: dict[str, Any] = Field(default_factory=dict)
-    steps: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    steps: Annotated[Int, Field(ge=1, le=1_000_000)] | None = None
     stop: Literal["steps", "equilibrium"] | None = None
-    repetitions: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    common_random_numbers: bool = False
+    repetitions: Annotated[Int, Field(ge=1, le=1_000_000)] = 1
+    seed: Annotated[Int, Field(ge=0)] = 0
+    common_random_numbers: Flag = False
     design: Design = Design()
     record: Record = Record()
     parameters: dict[str, Any] = Field(default_factory=dict)
