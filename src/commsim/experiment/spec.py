@@ -41,12 +41,15 @@ from commsim.config import (
     Int,
     Real,
     StrictModel,
+    experiment_key,
     parse_config,
     read_config_file,
 )
 
 # Config fields a sweep sets itself, or that are not single values
 NOT_SWEEPABLE = frozenset({"seed", "name", "interventions", "steps", "stop_at_equilibrium"})
+# top-level experiment settings and the scenario parameter each sets: never both in overrides
+SETS_PARAMETER = {"steps": "steps", "stop": "stop_at_equilibrium"}
 
 
 class Values(StrictModel):
@@ -242,6 +245,11 @@ def _format_error(err: dict[str, Any], source: str) -> str:
 def _validate(data: dict[str, Any], source: str) -> Experiment:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a table of experiment settings at the top level")
+    if "base" not in data and set(data) <= set(Config.model_fields):
+        raise ConfigError(
+            f"{source}: a scenario file, not an experiment: run it with `commsim run`; "
+            "an experiment file names its scenario in 'base'"
+        )
     raw_params = data.get("parameters", {})
     if not isinstance(raw_params, dict):
         raise ConfigError(f"{source}: field 'parameters': expected a table of parameters")
@@ -277,17 +285,34 @@ def _check_parameter_names(spec: Experiment, source: str) -> None:
         raise ConfigError(
             f"{source}: field 'overrides.seed': set the base seed with the top-level 'seed'"
         )
+    for top, name in SETS_PARAMETER.items():
+        if name in spec.overrides and getattr(spec, top) is not None:
+            raise ConfigError(
+                f"{source}: field 'overrides.{name}': the top-level '{top}' sets it too "
+                f"({top} = {getattr(spec, top)!r}); give it in one place"
+            )
 
 
 def _base_config(spec: Experiment, path: Path | None, source: str) -> Config:
     base_path = Path(spec.base)
     if path is not None and not base_path.is_absolute():
         base_path = path.parent / base_path
-    if not base_path.is_file():
-        raise ConfigError(f"{source}: field 'base': no scenario file {base_path}")
-    data = read_config_file(base_path)
+    where = f"{source}: field 'base'"
+    if path is not None and base_path.resolve() == path.resolve():
+        raise ConfigError(f"{where}: names this experiment file itself; base names a scenario")
+    if not base_path.exists():
+        raise ConfigError(f"{where}: no scenario file {base_path}")
+    try:
+        data = read_config_file(base_path)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if key := experiment_key(data):
+        raise ConfigError(
+            f"{where}: {base_path} is an experiment file (it sets '{key}'), not a scenario; "
+            "base names a scenario file"
+        )
     if not isinstance(data, dict):
-        raise ConfigError(f"{base_path}: expected a table of parameters at the top level")
+        raise ConfigError(f"{where}: {base_path}: expected a table of parameters at the top level")
     data = {**data, **spec.overrides, "seed": 0}
     if spec.steps is not None:
         data["steps"] = spec.steps
@@ -303,7 +328,7 @@ def load_experiment(source: str | os.PathLike[str] | dict[str, Any]) -> LoadedEx
     else:
         path = Path(source)
         label = str(path)
-        data = read_config_file(path)
+        data = read_config_file(path, what="experiment file")
         text = path.read_text(encoding="utf-8")
     spec = _validate(data, label)
     _check_parameter_names(spec, label)
