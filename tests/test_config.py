@@ -230,3 +230,13 @@ def test_whole_floats_and_yaml_exponents_are_still_numbers(tmp_path: Path) -> No
     assert load_config(None, integration=1).integration == 1.0
     # PyYAML reads 1e-2 (no dot) as a string; it stays a number for a number field
     assert load_config(write(tmp_path, "turbulence_rate: 1e-2\n", ".yaml")).turbulence_rate == 0.01
+
+
+def test_labels_name_where_an_override_came_from() -> None:
+    labels = {"seed": "--seed -1", "n_agnts": "--set n_agnts=3"}
+    with pytest.raises(ConfigError, match=r"^--seed -1: field 'seed'"):
+        load_config("configs/default.toml", labels=labels, seed=-1)
+    with pytest.raises(ConfigError, match=r"^--set n_agnts=3: unknown parameter 'n_agnts'"):
+        load_config("configs/default.toml", labels=labels, n_agnts=3)
+    with pytest.raises(ConfigError, match=r"^configs/default.toml \(with overrides\): field 'm'"):
+        load_config("configs/default.toml", labels=labels, seed=1, m=0)

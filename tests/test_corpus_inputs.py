@@ -204,11 +204,18 @@ FILES = [
 OPTIONS = [
     option("set-without-equals", "--set", "steps", needle="--set 'steps': expected key=value"),
     option("set-without-key", "--set", "=3", needle="expected key=value"),
+    option("set-unknown-key", "--set", "n_agnts=3", needle="--set n_agnts=3: unknown parameter"),
+    option("set-bad-literal", "--set", "integration=[1,", needle="--set integration=[1,: field"),
+    option("set-out-of-range", "--set", "integration=2", needle="--set integration=2: field"),
+    option("set-negative-seed", "--set", "seed=-1", needle="--set seed=-1: field 'seed'"),
     option("set-bool-seed", "--set", "seed=true", needle="expected a number, not true or false"),
+    option("set-bad-flag", "--set", "voice=maybe", needle="--set voice=maybe: field 'voice'"),
     option("set-shares", "--set", "researcher_share=0.5", needle="must sum to 1"),
     option("set-bad-intervention", "--set", "interventions=[1]", needle="interventions.0"),
     option("steps-not-a-number", "--steps", "abc", needle="--steps 'abc': expected a whole number"),
+    option("steps-zero", "--steps", "0", needle="--steps 0: field 'steps'"),
     option("seed-fraction", "--seed", "1.5", needle="--seed '1.5': expected a whole number"),
+    option("seed-negative", "--seed", "-1", needle="--seed -1: field 'seed'"),
     Case(
         "validate-set-unknown",
         ["validate", "s.toml", "--set", "integation=0.1"],

@@ -75,10 +75,19 @@ def _int_option(name: str, raw: str | None) -> int | None:
 
 
 def resolve_config(path: Path, assignments: list[str] | None, **explicit: int | None) -> Config:
-    """The config a command would run, with --set and explicit options applied (in order)."""
-    overrides: dict[str, Any] = dict(parse_assignment(text) for text in assignments or [])
-    overrides.update({key: value for key, value in explicit.items() if value is not None})
-    return load_config(path, **overrides)
+    """The config a command would run, with --set and explicit options applied (in order).
+
+    An error in a value an option gave names that option, not the file.
+    """
+    overrides: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    for text in assignments or []:
+        key, overrides[key] = parse_assignment(text)
+        labels[key] = f"--set {text}"
+    for key, value in explicit.items():
+        if value is not None:
+            overrides[key], labels[key] = value, f"--{key} {value}"
+    return load_config(path, labels=labels, **overrides)
 
 
 def new_progress(console: Console, counted: str = "", transient: bool = False) -> Any:

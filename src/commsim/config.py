@@ -13,6 +13,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -312,15 +313,24 @@ def format_validation_error(err: dict[str, Any], source: str) -> str:
     return f"{source}: field '{field}': {err['msg'].removeprefix('Value error, ')}{shown}"
 
 
-def parse_config(data: dict[str, Any], source: str = "config") -> Config:
-    """Validate a parsed mapping; raise ConfigError with one line for the first problem."""
+def parse_config(
+    data: dict[str, Any], source: str = "config", labels: Mapping[str, str] | None = None
+) -> Config:
+    """Validate a parsed mapping; raise ConfigError with one line for the first problem.
+
+    ``labels`` name where some fields came from (a command-line option): an error in such a
+    field names that instead of ``source``.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a table of parameters at the top level")
+    labels = labels or {}
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc.errors()[0], source)) from None
-    check_memory(config, source)
+        err = exc.errors()[0]
+        origin = labels.get(str(err["loc"][0]), source) if err["loc"] else source
+        raise ConfigError(format_validation_error(err, origin)) from None
+    check_memory(config, labels.get("n_agents", source))
     return config
 
 
@@ -466,9 +476,15 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def load_config(
-    source: str | os.PathLike[str] | dict[str, Any] | Config | None = None, **overrides: Any
+    source: str | os.PathLike[str] | dict[str, Any] | Config | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    **overrides: Any,
 ) -> Config:
-    """A Config from a file path, a mapping or a Config, with keyword overrides applied."""
+    """A Config from a file path, a mapping or a Config, with keyword overrides applied.
+
+    ``labels`` name where an override came from (``--set seed=-1``), for its errors.
+    """
     if isinstance(source, Config):
         base, label = source.model_dump(), "config"
     elif isinstance(source, dict):
@@ -482,13 +498,16 @@ def load_config(
                 f"{label}: an experiment file (it sets '{key}'), not a scenario: "
                 f"run it with `commsim sweep {label}`"
             )
+    labels = labels or {}
     for key in overrides:
         if key not in Config.model_fields:
-            raise ConfigError(f"{label}: unknown parameter '{key}': {_known_hint(key)}")
+            where = labels.get(key, label)
+            raise ConfigError(f"{where}: unknown parameter '{key}': {_known_hint(key)}")
     if not isinstance(base, dict):
         raise ConfigError(f"{label}: expected a table of parameters at the top level")
     base.update(overrides)
-    return parse_config(base, source=f"{label} (with overrides)" if overrides else label)
+    source = f"{label} (with overrides)" if overrides else label
+    return parse_config(base, source=source, labels=labels)
 
 
 def estimate_memory(config: Config) -> int:
