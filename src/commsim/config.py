@@ -370,14 +370,15 @@ def _read_text(p: Path, what: str) -> str:
         shown = f"'{p.suffix}'" if p.suffix else "none"
         raise ConfigError(f"{p}: config files must end in .toml, .yaml or .yml (suffix: {shown})")
     try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise ConfigError(
-                f"{p}: {p.stat().st_size / 2**20:.1f} MiB is too large for {a_what} "
-                f"(at most {MAX_FILE_BYTES // 2**20} MiB)"
-            )
-        raw = p.read_bytes()
+        size = p.stat().st_size
+        raw = p.read_bytes() if size <= MAX_FILE_BYTES else b""
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{p}: {size / 2**20:.1f} MiB is too large for {a_what} "
+            f"(at most {MAX_FILE_BYTES // 2**20} MiB)"
+        )
     if b"\0" in raw:
         raise ConfigError(f"{p}: a binary file, not {a_what} (TOML or YAML text)")
     try:
@@ -404,12 +405,12 @@ def _toml_problem(message: str, text: str) -> str:
     problem, line, column = found.groups()
     lines = text.splitlines()
     if line is None:  # at the end of the file: the last line with something on it
-        line = str(max((i + 1 for i, s in enumerate(lines) if s.strip()), default=1))
-        where = f" at the end of the file (line {line})"
+        number = max((i + 1 for i, s in enumerate(lines) if s.strip()), default=1)
+        where = f" at the end of the file (line {number})"
     else:
-        where = f" at line {line}, column {column}"
+        number, where = int(line), f" at line {line}, column {column}"
     if problem == "Cannot overwrite a value":
-        problem = f"{_repeated_key(lines[: int(line)])} is set twice (each key may appear once)"
+        problem = f"{_repeated_key(lines[:number])} is set twice (each key may appear once)"
     elif twice := re.fullmatch(r"Cannot declare (\(.*\)) twice", problem):
         problem = f"table [{'.'.join(ast.literal_eval(twice[1]))}] is declared twice"
     return f"{where}: {problem}"
