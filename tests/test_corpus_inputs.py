@@ -216,6 +216,16 @@ OPTIONS = [
     option("steps-zero", "--steps", "0", needle="--steps 0: field 'steps'"),
     option("seed-fraction", "--seed", "1.5", needle="--seed '1.5': expected a whole number"),
     option("seed-negative", "--seed", "-1", needle="--seed -1: field 'seed'"),
+    option(
+        "set-twice",
+        *("--set", "steps=3", "--set", "steps=4"),
+        needle="--set steps=4: 'steps' is already given by --set steps=3",
+    ),
+    option(
+        "set-and-option",
+        *("--set", "seed=3", "--seed", "4"),
+        needle="--seed 4: 'seed' is already given by --set seed=3",
+    ),
     Case(
         "validate-set-unknown",
         ["validate", "s.toml", "--set", "integation=0.1"],
@@ -306,6 +316,12 @@ EXPERIMENTS = [
         "stop-twice",
         'name = "e"\nbase = "base.toml"\nstop = "steps"\n[overrides]\nstop_at_equilibrium = true\n',
         "field 'overrides.stop_at_equilibrium': the top-level 'stop' sets it too",
+    ),
+    experiment(
+        "fixed-and-varied",
+        'name = "e"\nbase = "base.toml"\n[overrides]\nintegration = 0.5\n'
+        "[parameters]\nintegration = [0.2, 0.8]\n",
+        "field 'overrides.integration': also varied in [parameters]",
     ),
     experiment(
         "seed-in-overrides",

@@ -75,18 +75,21 @@ def _int_option(name: str, raw: str | None) -> int | None:
 
 
 def resolve_config(path: Path, assignments: list[str] | None, **explicit: int | None) -> Config:
-    """The config a command would run, with --set and explicit options applied (in order).
+    """The config a command would run, with --set and explicit options applied.
 
-    An error in a value an option gave names that option, not the file.
+    An error in a value an option gave names that option, not the file; a parameter given by
+    two options is refused (neither silently wins).
     """
+    given = [(*parse_assignment(text), f"--set {text}") for text in assignments or []]
+    given += [
+        (key, value, f"--{key} {value}") for key, value in explicit.items() if value is not None
+    ]
     overrides: dict[str, Any] = {}
     labels: dict[str, str] = {}
-    for text in assignments or []:
-        key, overrides[key] = parse_assignment(text)
-        labels[key] = f"--set {text}"
-    for key, value in explicit.items():
-        if value is not None:
-            overrides[key], labels[key] = value, f"--{key} {value}"
+    for key, value, label in given:
+        if key in labels:
+            raise ConfigError(f"{label}: '{key}' is already given by {labels[key]}; give it once")
+        overrides[key], labels[key] = value, label
     return load_config(path, labels=labels, **overrides)
 
 

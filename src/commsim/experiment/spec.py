@@ -285,6 +285,11 @@ def _check_parameter_names(spec: Experiment, source: str) -> None:
         raise ConfigError(
             f"{source}: field 'overrides.seed': set the base seed with the top-level 'seed'"
         )
+    for name in [name for name in spec.parameters if name in spec.overrides]:
+        raise ConfigError(
+            f"{source}: field 'overrides.{name}': also varied in [parameters]; "
+            "fix it or vary it, not both"
+        )
     for top, name in SETS_PARAMETER.items():
         if name in spec.overrides and getattr(spec, top) is not None:
             raise ConfigError(
