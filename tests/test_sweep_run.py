@@ -280,7 +280,7 @@ def test_cli_sweep_bad_files(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "field 'repetitions'" in result.output
     missing = run_cli("sweep", tmp_path / "nope.toml")
-    assert missing.exit_code == 2 and "no such config file" in missing.output
+    assert missing.exit_code == 2 and "no such experiment file" in missing.output
     good = tmp_path / "good.toml"
     good.write_text(FAST)
     (tmp_path / "taken").mkdir()
