@@ -172,13 +172,22 @@ FILES = [
     scenario("nk-too-large", "task = 'nk'\nm = 40\n", "field 'task'", "m <= 24"),
     scenario("odd-small-world", "network = 'small_world'\nnetwork_degree = 3\n", "even degree"),
     scenario("too-big-for-memory", "n_agents = 10_000_000_000\n", "field 'n_agents'", "GiB"),
-    scenario("interventions-not-a-list", "interventions = 'reorg'\n", "field 'interventions'"),
+    scenario(
+        "interventions-not-a-list",
+        "interventions = 'reorg'\n",
+        "field 'interventions': expected a list of tables",
+    ),
+    scenario(
+        "interventions-one-table",
+        "[interventions]\nstep = 3\naction = 'flatten_hierarchy'\n",
+        "field 'interventions': expected a list of tables ([[interventions]] in TOML)",
+    ),
     scenario("intervention-not-a-table", "interventions = [1]\n", "field 'interventions.0'"),
     # --- scheduled interventions ---------------------------------------------------------
     intervention(
         "intervention-unknown-action", "step = 3\naction = 'fire_everyone'", "unknown action"
     ),
-    intervention("intervention-no-action", "step = 3", "'action'"),
+    intervention("intervention-no-action", "step = 3", "no action; allowed: 'raise_safety'"),
     intervention("intervention-no-step", "action = 'flatten_hierarchy'", "step", "Field required"),
     intervention("intervention-negative-step", "step = -1\naction = 'flatten_hierarchy'", "step"),
     intervention(

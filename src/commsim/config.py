@@ -116,10 +116,10 @@ Intervention = Annotated[
 ]
 
 # the action names, read off the union above so that a new action needs no second listing
-_ACTION_TAGS = {
+_ACTION_TAGS = tuple(
     get_args(cls.model_fields["action"].annotation)[0]
     for cls in get_args(get_args(Intervention)[0])
-}
+)
 
 # the largest m whose NK landscape is enumerated (commsim.model.nk_landscape.MAX_M)
 NK_MAX_M = 24
@@ -297,7 +297,7 @@ def _known_hint(name: str) -> str:
 
 
 def format_validation_error(err: dict[str, Any], source: str) -> str:
-    skip = _ACTION_TAGS | {"function-after[_shares_sum_to_one(), Config]"}
+    skip = {*_ACTION_TAGS, "function-after[_shares_sum_to_one(), Config]"}
     loc = ".".join(str(p) for p in err["loc"] if str(p) not in skip)
     field = loc or "config"
     kind = err["type"]
@@ -305,9 +305,12 @@ def format_validation_error(err: dict[str, Any], source: str) -> str:
         name = str(err["loc"][-1])
         hint = _known_hint(name) if len(err["loc"]) == 1 else "not a parameter of this action"
         return f"{source}: unknown field '{field}': {hint}"
-    if kind == "union_tag_invalid":
-        allowed = err.get("ctx", {}).get("expected_tags", "")
-        return f"{source}: field '{field}': unknown action; allowed: {allowed}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        problem = "unknown action" if kind == "union_tag_invalid" else "no action"
+        allowed = ", ".join(f"'{tag}'" for tag in _ACTION_TAGS)
+        return f"{source}: field '{field}': {problem}; allowed: {allowed}"
+    if kind == "tuple_type":  # interventions, the one list: [interventions] for [[interventions]]
+        return f"{source}: field '{field}': expected a list of tables ([[{field}]] in TOML)"
     given = err.get("input")
     shown = f" (got {given!r})" if not isinstance(given, dict | list | tuple) else ""
     return f"{source}: field '{field}': {err['msg'].removeprefix('Value error, ')}{shown}"
