@@ -148,6 +148,13 @@ FILES = [
         "not valid YAML at line 1, column 11",
         name="s.yaml",
     ),
+    scenario(
+        "yaml-control-character",
+        "name: x\nsteps: 3\x07\n",
+        "not valid YAML at line 2, column 9: character #x07 is not allowed",
+        name="s.yaml",
+    ),
+    scenario("toml-control-character", "name = 'x'\nsteps = 3\x07\n", "at line 2, column 10"),
     scenario("yaml-list-at-top", "- 1\n- 2\n", "top level", name="s.yaml"),
     scenario("yaml-scalar-at-top", "42\n", "top level", name="s.yaml"),
     scenario("toml-array-of-tables-at-top", "[[runs]]\nsteps = 3\n", "unknown field 'runs'"),

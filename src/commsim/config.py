@@ -356,7 +356,7 @@ def read_config_file(path: str | os.PathLike[str], what: str = "config file") ->
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML{_toml_problem(str(exc), text)}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML{_yaml_problem(exc)}") from None
+        raise ConfigError(f"{p}: not valid YAML{_yaml_problem(exc, text)}") from None
     return data if data is not None else {}
 
 
@@ -427,8 +427,13 @@ def _repeated_key(lines: list[str]) -> str:
     return "a key"
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
     """' at line L, column C: what' from PyYAML's marks (its message spans several lines)."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
+        before = text[: exc.position]
+        line, column = before.count("\n"), exc.position - before.rfind("\n") - 1
+        problem = f"character #x{exc.character:02x} is not allowed in YAML text"
+        return f" at line {line + 1}, column {column + 1}: {problem}"
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
     problem = problem or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
