@@ -31,6 +31,13 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("commsim.app.serve.os.execve", refuse_to_serve)
 
 
+# "billion laughs": nine levels of ten aliases each, 10**9 values once expanded, in 500 bytes
+ALIAS_BOMB = (
+    'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+)
+
+
 def scenario(id: str, text: str, *needles: str, name: str = "s.toml") -> Case:
     """`commsim validate` on a scenario file holding ``text``."""
     return Case(id, ["validate", name], (name, *needles), files={name: text})
@@ -155,6 +162,9 @@ FILES = [
         name="s.yaml",
     ),
     scenario("toml-control-character", "name = 'x'\nsteps = 3\x07\n", "at line 2, column 10"),
+    scenario("yaml-alias-bomb", ALIAS_BOMB, "more than 100,000 values", name="s.yaml"),
+    scenario("yaml-too-deep", "x: " + "[" * 5000 + "]" * 5000, "nested too deeply", name="s.yaml"),
+    scenario("toml-too-deep", "x = " + "[" * 5000 + "]" * 5000, "nested too deeply"),
     scenario("yaml-list-at-top", "- 1\n- 2\n", "top level", name="s.yaml"),
     scenario("yaml-scalar-at-top", "42\n", "top level", name="s.yaml"),
     scenario("toml-array-of-tables-at-top", "[[runs]]\nsteps = 3\n", "unknown field 'runs'"),
@@ -275,6 +285,12 @@ EXPERIMENTS = [
     experiment("experiment-yaml-tab", "name: e\n\tbase: base.toml\n", "line 2", name="x.yaml"),
     experiment(
         "experiment-duplicate-key", "name = 'f'\n" + EXPERIMENT, "line 2", "'name' is set twice"
+    ),
+    experiment(
+        "experiment-alias-bomb",
+        ALIAS_BOMB + "name: e\nbase: base.toml\nparameters:\n  integration: *a8\n",
+        "more than 100,000 values once YAML aliases are expanded; experiment files are small",
+        name="x.yaml",
     ),
     experiment("experiment-list-at-top", "- base.toml\n", "top level", name="x.yaml"),
     experiment(

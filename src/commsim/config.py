@@ -339,6 +339,7 @@ def parse_config(
 
 # Scenario and experiment files are a few kilobytes; a larger file is a mistake (a data file).
 MAX_FILE_BYTES = 1 << 20
+MAX_VALUES = 100_000  # after YAML's aliases are expanded
 SUFFIXES = (".toml", ".yaml", ".yml")
 # keys that only an experiment file has: they tell one given where a scenario goes
 EXPERIMENT_KEYS = ("base", "parameters", "overrides", "repetitions", "design", "record")
@@ -357,12 +358,40 @@ def read_config_file(path: str | os.PathLike[str], what: str = "config file") ->
         raise ConfigError(f"{p}: not valid TOML{_toml_problem(str(exc), text)}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: not valid YAML{_yaml_problem(exc, text)}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: nested too deeply for {_a(what)}") from None
+    if p.suffix != ".toml" and _more_values_than(data, MAX_VALUES):
+        raise ConfigError(
+            f"{p}: more than {MAX_VALUES:,} values once YAML aliases are expanded; "
+            f"{what}s are small"
+        )
     return data if data is not None else {}
+
+
+def _more_values_than(data: Any, limit: int) -> bool:
+    """Whether ``data`` holds more than ``limit`` values, counting shared ones each time.
+
+    A few YAML aliases nested in each other expand to billions of values ("billion laughs");
+    the walk stops at the limit, so it is cheap whatever the file holds.
+    """
+    stack, count = [data], 0
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count > limit
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _read_text(p: Path, what: str) -> str:
     """The file's text, after the checks that make a wrong file one clear line."""
-    a_what = f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
+    a_what = _a(what)
     if p.is_dir():
         raise ConfigError(f"{p}: a folder, not {a_what} ({', '.join(SUFFIXES)})")
     if not p.exists():
