@@ -279,6 +279,27 @@ def test_plot_refuses_a_folder_of_someone_elses_figures(sweep_dir: Path, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figs"]
 
 
+def test_a_plot_stopped_midway_leaves_the_sweep_as_it_was(
+    sweep_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commsim.experiment import figures
+
+    out = copied(sweep_dir, tmp_path / "sw")
+    before = snapshot(out)
+    save, calls = figures._save, []
+
+    def save_then_stop(*args: object) -> list[Path]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return save(*args)
+
+    monkeypatch.setattr(figures, "_save", save_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        api.plot_sweep(out, metrics=["mean_safety", "code_knowledge"])  # a new figure first
+    assert tree_diff(before, snapshot(out)) == []
+
+
 # --- CSV tables ----------------------------------------------------------------------------------
 
 

@@ -136,9 +136,13 @@ def resolved(out: Path) -> Path:
 
 
 def staging_for(out: Path) -> Path:
-    """A new hidden sibling of ``out`` to build its replacement in (parents created)."""
+    """A new hidden sibling of ``out`` to build its replacement in (parents created).
+
+    Named ``.NAME.new-…``, not ``.tmp-``: a sweep clears leftover ``.tmp-`` files of its own,
+    and a figure folder's staging sits inside the sweep.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    staging = out.with_name(f".{out.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
     staging.mkdir()
     return staging
 
