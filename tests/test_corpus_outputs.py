@@ -396,6 +396,12 @@ PLOT_CASES = [
         ["experiment.toml, failures/, figures/ and 4 more"],
         copy("sweep", "sw"),
     ),
+    Case(
+        "plot-bad-metric-into-new-folders",
+        ["plot", "sw", "--out", "new/figs", "--metric", "code_knowlege"],
+        ["did you mean 'code_knowledge'"],
+        copy("sweep", "sw"),
+    ),
     Case("plot-out-empty", ["plot", "sw", "--out", ""], ["--out ''"], copy("sweep", "sw")),
     Case(
         "plot-out-is-a-file",

@@ -165,6 +165,18 @@ def test_a_write_stopped_midway_leaves_the_earlier_run(
     assert tree_diff(before, snapshot(tmp_path)) == []
 
 
+def test_a_failed_first_write_leaves_no_empty_folders(
+    result: api.RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(plotting, "summary_figure", broken)
+    with pytest.raises(RuntimeError):
+        result.save(tmp_path / "new" / "deeper" / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_file_arriving_during_the_swap_is_kept(tmp_path: Path) -> None:
     """The earlier folder loses only the files it listed; anything else survives, hidden."""
     out, staging = tmp_path / "out", tmp_path / "new"

@@ -116,9 +116,7 @@ def check_target(out: Path) -> None:
         raise FileNotFoundError(f"{out}: a symbolic link to nothing; name a real directory")
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: exists and is not a directory")
-    anchor = out.parent
-    while not anchor.exists() and anchor != anchor.parent:
-        anchor = anchor.parent
+    anchor = nearest_existing(out.parent)
     if not anchor.is_dir():
         raise NotADirectoryError(f"{out}: cannot create it, {anchor} is not a directory")
     probe = anchor / f".commsim-probe-{secrets.token_hex(4)}"
@@ -129,6 +127,13 @@ def check_target(out: Path) -> None:
     probe.rmdir()
 
 
+def nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def resolved(out: Path) -> Path:
     """Where ``out`` really is (through symbolic links): "." and ".." have no name to build a
     sibling from, and a link to a folder is replaced at the folder it names."""
@@ -136,13 +141,15 @@ def resolved(out: Path) -> Path:
 
 
 def staging_for(out: Path) -> Path:
-    """A new hidden sibling of ``out`` to build its replacement in (parents created).
+    """A new hidden folder to build ``out``'s replacement in, in its nearest existing ancestor.
 
+    Same file system, so it can be renamed into place; and ``out``'s missing parents are
+    created only then (``swap_in``), so a write that fails leaves no empty folders behind.
     Named ``.NAME.new-…``, not ``.tmp-``: a sweep clears leftover ``.tmp-`` files of its own,
     and a figure folder's staging sits inside the sweep.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    name = f".{out.name}.new-{os.getpid()}-{secrets.token_hex(4)}"
+    staging = nearest_existing(out.parent) / name
     staging.mkdir()
     return staging
 
@@ -155,6 +162,7 @@ def swap_in(staging: Path, out: Path, own: Iterable[str]) -> None:
     appeared in it meanwhile, that folder stays where it was moved, hidden but whole.
     """
     if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(out)
         return
     old = out.with_name(f".{out.name}.old-{secrets.token_hex(4)}")
