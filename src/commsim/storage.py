@@ -189,8 +189,8 @@ def earlier_run(out: Path, overwrite: bool) -> list[str]:
             )
         if not overwrite:
             raise FileExistsError(
-                f"{out}: holds an earlier commsim run; pass --overwrite (overwrite=True) to "
-                "replace its files, or choose another directory"
+                f"{out}: holds an earlier commsim run; pass --overwrite to replace its files, "
+                "or choose another directory"
             )
         return [*own, MANIFEST]
     strays = outputs.in_the_way(out, {}, "")
