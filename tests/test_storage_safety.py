@@ -133,6 +133,8 @@ def test_an_empty_path_is_refused(result: api.RunResult, tmp_path: Path) -> None
         result.save("")
     with pytest.raises(ValueError, match="empty path"):
         api.plot_sweep(tmp_path, out="")  # refused before the sweep is looked at
+    with pytest.raises(ValueError, match="empty path"):
+        api.sweep(CONFIGS / "experiments" / "smoke.toml", "")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -273,14 +273,16 @@ def sweep(
     ``resume=True`` continues a sweep already in ``out``, skipping its finished runs;
     ``overwrite=True`` starts afresh where an earlier sweep is, removing only its own files.
     """
+    from commsim import outputs
     from commsim.experiment.plan import plan_sweep
     from commsim.experiment.spec import load_experiment
     from commsim.experiment.sweep import run_sweep
 
+    root = outputs.given_path(out)
     planned = plan_sweep(load_experiment(experiment))
     return run_sweep(
         planned,
-        out,
+        root,
         workers=workers,
         scheduler=scheduler,
         resume=resume,
