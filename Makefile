@@ -20,8 +20,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(VENV)/.installed $@
 
+# --overwrite: running it again replaces the earlier run's own files, and refuses the folder
+# if anything else is in it (a note of yours, say).
 run: $(VENV)/.installed
-	$(BIN)/commsim run $(CONFIG)
+	$(BIN)/commsim run $(CONFIG) --overwrite
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not slow" -q

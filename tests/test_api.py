@@ -155,9 +155,8 @@ def test_same_seed_gives_identical_parquet_bytes(tmp_path: Path) -> None:
 def test_replacing_an_earlier_run_leaves_a_complete_new_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     storage.write_run(api.run(SMALL, seed=1), out)
-    (out / "stale.txt").write_text("from the first run")
     second = api.run(SMALL, seed=2)
-    storage.write_run(second, out)
+    second.save(out, overwrite=True)
     fresh = storage.write_run(second, tmp_path / "fresh")
     assert {p.name for p in out.iterdir()} == FILES
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2
@@ -177,7 +176,7 @@ def test_a_failed_write_keeps_the_earlier_run(
 
     monkeypatch.setattr(plotting, "summary_figure", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        storage.write_run(result, out)
+        storage.write_run(result, out, overwrite=True)
     assert parquet_bytes(out) == before
     assert siblings(out) == ["out"]
     with pytest.raises(RuntimeError):
@@ -191,8 +190,8 @@ def test_refuses_to_replace_a_directory_that_is_not_a_run(
     precious = tmp_path / "mine"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
-    with pytest.raises(FileExistsError, match="not a commsim run"):
-        storage.write_run(result, precious)
+    with pytest.raises(FileExistsError, match="holds files commsim did not write"):
+        storage.write_run(result, precious, overwrite=True)
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
     blocker = tmp_path / "file"
     blocker.write_text("")

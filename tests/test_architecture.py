@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-UPPER = ("api", "cli", "storage", "plotting", "experiment", "app")
+UPPER = ("api", "cli", "storage", "outputs", "plotting", "experiment", "app")
 
 
 def floors_loaded(modules: list[str]) -> set[str]:

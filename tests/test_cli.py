@@ -109,11 +109,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(small: Path, tmp_path: Path
     assert manifest(tmp_path / "a")["config_hash"] == manifest(tmp_path / "b")["config_hash"]
 
 
-def test_rerun_replaces_the_earlier_output_completely(small: Path, tmp_path: Path) -> None:
+def test_rerun_replaces_the_earlier_output_with_overwrite(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("run", small, "--seed", "1", "--out", out).exit_code == 0
-    (out / "leftover.txt").write_text("x")
-    assert invoke("run", small, "--seed", "2", "--out", out).exit_code == 0
+    assert_user_error(invoke("run", small, "--seed", "2", "--out", out), "--overwrite")
+    assert manifest(out)["seed"] == 1
+    assert invoke("run", small, "--seed", "2", "--out", out, "--overwrite").exit_code == 0
     assert {p.name for p in out.iterdir()} == FILES
     assert manifest(out)["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.toml"]
@@ -201,7 +202,7 @@ def test_unwritable_or_foreign_out_dir(small: Path, tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep")
-    assert_user_error(invoke("run", small, "--out", mine), "not a commsim run directory")
+    assert_user_error(invoke("run", small, "--out", mine), "commsim did not write (notes.txt)")
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "mine", "small.toml"]
 

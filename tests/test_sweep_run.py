@@ -348,6 +348,7 @@ def test_cli_results_plot_and_analyze_of_a_grid(fast: Path, tmp_path: Path) -> N
     assert plotted.exit_code == 0, plotted.output
     names = sorted(p.name for p in (out / "figures").iterdir())
     assert names == [
+        ".commsim-figures.json",  # the list of what plot drew there: its own to replace
         "heatmap_code_knowledge.png", "heatmap_code_knowledge.svg",
         "over_time_code_knowledge.png", "over_time_code_knowledge.svg",
     ]  # fmt: skip

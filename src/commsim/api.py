@@ -47,10 +47,18 @@ class RunResult:
         return frame
 
     def save(
-        self, out_dir: str | os.PathLike[str], *, config_path: str | os.PathLike[str] | None = None
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        config_path: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
     ) -> Path:
-        """Write this run to ``out_dir`` (see ``commsim.storage.write_run``)."""
-        return storage.write_run(self, out_dir, config_path=config_path)
+        """Write this run to ``out_dir``; an earlier run there only with ``overwrite``.
+
+        See ``commsim.storage.write_run``: anything in ``out_dir`` that commsim did not
+        write refuses the save, whatever ``overwrite`` says.
+        """
+        return storage.write_run(self, out_dir, config_path=config_path, overwrite=overwrite)
 
 
 def _typed_interventions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -255,21 +263,31 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     progress: Callable[[Any], None] | None = None,
 ) -> Any:
     """Run an experiment file's sweep into ``out`` and return its ``SweepReport``.
 
     Runs go to a local process pool of ``workers`` processes (default: one per core; 1 runs
     in this process), or to the Dask cluster at ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``).
-    ``resume=True`` continues a sweep already in ``out``, skipping its finished runs.
+    ``resume=True`` continues a sweep already in ``out``, skipping its finished runs;
+    ``overwrite=True`` starts afresh where an earlier sweep is, removing only its own files.
     """
+    from commsim import outputs
     from commsim.experiment.plan import plan_sweep
     from commsim.experiment.spec import load_experiment
     from commsim.experiment.sweep import run_sweep
 
+    root = outputs.given_path(out)
     planned = plan_sweep(load_experiment(experiment))
     return run_sweep(
-        planned, out, workers=workers, scheduler=scheduler, resume=resume, progress=progress
+        planned,
+        root,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        overwrite=overwrite,
+        progress=progress,
     )
 
 
@@ -332,17 +350,24 @@ def plot_sweep(
     out: str | os.PathLike[str] | None = None,
     metrics: str | Iterable[str] | None = None,
 ) -> list[Path]:
-    """Write a sweep's first figures (PNG and SVG) to ``out`` (default: DIR/figures)."""
+    """Write a sweep's first figures (PNG and SVG) to ``out`` (default: DIR/figures).
+
+    ``out`` may hold only figures commsim drew there before (see ``outputs.figure_folder``).
+    """
+    from commsim import outputs
     from commsim.experiment.figures import sweep_figures
 
+    chosen = outputs.given_path(out) if out is not None else None
     root, manifest = _sweep(path)
-    frame = load_results(root)
-    if frame.empty:
-        raise ValueError(f"{root}: no finished runs to plot yet")
-    target = Path(out) if out is not None else root / "figures"
-    return sweep_figures(
-        frame, manifest["parameters"], target, _wanted(metrics), design=manifest["design"]
-    )
+    target = chosen or root / "figures"
+    with outputs.figure_folder(target) as staging:
+        frame = load_results(root)
+        if frame.empty:
+            raise ValueError(f"{root}: no finished runs to plot yet")
+        drawn = sweep_figures(
+            frame, manifest["parameters"], staging, _wanted(metrics), design=manifest["design"]
+        )
+    return [target / p.name for p in drawn]
 
 
 def serve_app(

@@ -51,6 +51,15 @@ SetOpt = Annotated[
 ]
 
 
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace an earlier output of commsim's own there (never anything else).",
+    ),
+]
+
+
 def fail(message: str) -> NoReturn:
     """One line on stderr, exit status 2: the way every user error ends."""
     typer.echo(f"error: {message}", err=True)
@@ -63,6 +72,13 @@ def describe(exc: BaseException) -> str:
         return f"{exc.filename}: {exc.strerror}"
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def out_option(raw: str | None) -> Path | None:
+    """An --out path; an empty one is refused (it would quietly mean the current folder)."""
+    if raw is not None and not raw.strip():
+        fail(f"--out {raw!r}: an empty path; name a directory (use . for the current one)")
+    return None if raw is None else Path(raw)
 
 
 def _int_option(name: str, raw: str | None) -> int | None:
@@ -181,32 +197,33 @@ def run(
     ] = None,
     set_: SetOpt = None,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--out",
             metavar="DIR",
-            help="Output directory (default: results/<config file name>/); an earlier run "
-            "there is replaced once the new one is complete.",
+            help="Output directory (default: results/<config file name>/); it must be empty "
+            "or new, or hold an earlier run (replaced with --overwrite).",
             show_default=False,
         ),
     ] = None,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Run a scenario and write its tables, manifest and summary figure."""
     from commsim import api, storage
 
     n_steps, n_seed = _int_option("--steps", steps), _int_option("--seed", seed)
-    out_dir = out if out is not None else Path("results") / config.stem
+    out_dir = out_option(out) or Path("results") / config.stem
     try:
         cfg = resolve_config(config, set_, steps=n_steps, seed=n_seed)
-        storage.check_out_dir(out_dir)
-    except (ConfigError, OSError) as exc:
+        storage.check_out_dir(out_dir, overwrite=overwrite)
+    except (ValueError, OSError) as exc:
         fail(describe(exc))
 
     with progress_bar(cfg) as progress:
         result = api.run(cfg, progress=progress)
     try:
-        written = storage.write_run(result, out_dir, config_path=config)
-    except OSError as exc:
+        written = storage.write_run(result, out_dir, config_path=config, overwrite=overwrite)
+    except (ValueError, OSError) as exc:
         fail(describe(exc))
 
     manifest = result.manifest
@@ -315,7 +332,7 @@ def _dry_run(plan: Any) -> None:
 def sweep(
     experiment: ExperimentArg,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--out",
             metavar="DIR",
@@ -346,15 +363,28 @@ def sweep(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the run table and count; run nothing.")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Start afresh in DIR, removing an earlier sweep's own files (never others).",
+        ),
+    ] = False,
 ) -> None:
     """Run a parameter sweep from an experiment file into a Parquet dataset."""
     from commsim.experiment.plan import plan_sweep
     from commsim.experiment.spec import load_experiment
+    from commsim.experiment.store import check_flags
     from commsim.experiment.sweep import SweepInterrupted, run_sweep
 
     n_workers = _int_option("--workers", workers)
     if n_workers is not None and n_workers < 1:
         fail(f"--workers {n_workers}: must be at least 1")
+    given_out = out_option(out)
+    try:
+        check_flags(resume, overwrite)
+    except ValueError as exc:
+        fail(describe(exc))
     try:
         plan = plan_sweep(load_experiment(experiment))
     except (ConfigError, OSError) as exc:
@@ -362,7 +392,7 @@ def sweep(
     if dry_run:
         _dry_run(plan)
         return
-    out_dir = out if out is not None else Path("results") / experiment.stem
+    out_dir = given_out or Path("results") / experiment.stem
     console = Console(highlight=False, markup=False)
     try:
         with sweep_progress(plan.experiment.spec.name) as progress:
@@ -372,6 +402,7 @@ def sweep(
                 workers=n_workers,
                 scheduler=scheduler,
                 resume=resume,
+                overwrite=overwrite,
                 progress=progress,
             )
     except SweepInterrupted as stop:
@@ -418,9 +449,31 @@ StatisticOpt = Annotated[
     ),
 ]
 CsvOpt = Annotated[
-    Path | None,
-    typer.Option("--csv", metavar="FILE", help="Also write the table as CSV.", show_default=False),
+    str | None,
+    typer.Option(
+        "--csv",
+        metavar="FILE",
+        help="Also write the table as CSV (an existing FILE only with --overwrite).",
+        show_default=False,
+    ),
 ]
+CsvOverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the --csv FILE if it exists.")
+]
+
+
+def csv_option(raw: str | None, overwrite: bool) -> Path | None:
+    """The --csv file, checked before any work: its folder exists, and it is new or may go."""
+    from commsim import outputs
+
+    if raw is None:
+        return None
+    try:
+        return outputs.check_new_file(raw, overwrite)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+
+
 DEFAULT_RESULTS = ("code_knowledge", "mean_safety", "insights_suppressed", "insights_codified")
 
 
@@ -435,8 +488,10 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
         table.add_row(*["n/a" if c == "nan" else c for c in cells])
     Console(highlight=False, width=max(100, 14 * len(frame.columns))).print(table)
     if csv is not None:
+        from commsim import outputs
+
         try:
-            frame.to_csv(csv, index=False)
+            outputs.write_text_file(csv, frame.to_csv(index=False))
         except OSError as exc:
             fail(describe(exc))
         typer.echo(f"wrote {csv}")
@@ -463,18 +518,20 @@ def results(
         typer.Option("--step", metavar="S", help="Summarise at step S instead of each run's end."),
     ] = None,
     csv: CsvOpt = None,
+    overwrite: CsvOverwriteOpt = False,
 ) -> None:
     """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination."""
     from commsim import api
 
     at = _int_option("--step", step)
+    csv_file = csv_option(csv, overwrite)
     try:
         wanted = metric or [m for m in DEFAULT_RESULTS if m in api.sweep_metrics(directory)]
         table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
-    _print_frame(table, csv)
+    _print_frame(table, csv_file)
 
 
 @app.command()
@@ -485,16 +542,18 @@ def analyze(
     ] = "code_knowledge",
     statistic: StatisticOpt = "auto",
     csv: CsvOpt = None,
+    overwrite: CsvOverwriteOpt = False,
 ) -> None:
     """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep."""
     from commsim import api
 
+    csv_file = csv_option(csv, overwrite)
     try:
         table = api.sensitivity(directory, metric, statistic=statistic)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
-    _print_frame(table, csv)
+    _print_frame(table, csv_file)
 
 
 @app.command()
@@ -502,11 +561,12 @@ def plot(
     directory: SweepDirArg,
     metric: MetricOpt = None,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--out",
             metavar="DIR",
-            help="Where to write (default: DIR/figures).",
+            help="Where to write (default: DIR/figures); it may hold only figures commsim "
+            "drew there before.",
             show_default=False,
         ),
     ] = None,
@@ -514,11 +574,12 @@ def plot(
     """Draw a sweep: each metric over time by parameter value, and heatmaps (PNG + SVG)."""
     from commsim import api
 
+    figures = out_option(out)
     try:
-        written = api.plot_sweep(directory, out, metric)
+        written = api.plot_sweep(directory, figures, metric)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
-    folder = written[0].parent if written else out
+    folder = written[0].parent if written else figures
     typer.echo(f"wrote {len(written)} files to {folder}/")
 
 

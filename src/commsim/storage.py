@@ -5,15 +5,18 @@ complete, so a reader (or a crash, or Ctrl-C) never sees half an output, and an 
 the same place survives until its replacement is whole. The Parquet files carry no
 timestamps, so the same seed gives byte-identical tables; provenance (versions, git commit,
 times) lives in ``manifest.json`` instead.
+
+The manifest (``"kind": "commsim-run"``) lists every file the run wrote with its size and
+sha256; that list is what makes a folder commsim's own (see ``commsim.outputs``). An earlier
+run is replaced only when asked (``overwrite``), and only if the folder holds nothing but its
+listed, unchanged files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
-import secrets
 import shutil
 import subprocess
 from datetime import datetime
@@ -26,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import commsim
+from commsim import outputs
 from commsim.config import Config
 
 TABLES = ("model", "agents", "insights", "interventions")
@@ -34,7 +38,7 @@ FIGURE = "summary.png"
 RUN_FILES = frozenset(
     [f"{name}.parquet" for name in TABLES] + [MANIFEST, FIGURE]
 )  # what a run directory holds
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: "kind" added; format 1 (no kind, same files list) is still read
 _VERSIONED = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "SALib")
 
 
@@ -112,6 +116,7 @@ def build_manifest(
 ) -> dict[str, Any]:
     """What is needed to reproduce a run and to tell two runs apart."""
     return {
+        "kind": outputs.RUN_KIND,
         "format": MANIFEST_FORMAT,
         "name": config.name,
         "config_hash": config.digest(),
@@ -133,57 +138,78 @@ def build_manifest(
 
 
 def is_run_dir(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` holds a commsim run (it has a manifest)."""
+    """Whether ``path`` has a manifest to read a run from (``run_files`` says if it is ours)."""
     return (Path(path) / MANIFEST).is_file()
 
 
-def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+def run_files(manifest: Any) -> outputs.Listing | None:
+    """The files a run manifest lists, or None if it is not the manifest of a commsim run.
+
+    Format 2 says ``"kind": "commsim-run"``; format 1 (before the kind) is recognised by its
+    files list, config hash and commsim version together.
+    """
+    if not isinstance(manifest, dict):
+        return None
+    if manifest.get("kind") == outputs.RUN_KIND and type(manifest.get("format")) is int:
+        return outputs.listing(manifest)
+    earlier = manifest.get("format") == 1 and "kind" not in manifest
+    made = isinstance(manifest.get("config_hash"), str)
+    by = isinstance(manifest.get("versions"), dict) and "commsim" in manifest["versions"]
+    return outputs.listing(manifest) if earlier and made and by else None
+
+
+def _what_is_there(out: Path) -> str:
+    """Why ``out`` is not an earlier run commsim may replace: what its manifest.json is."""
+    manifest, unreadable = outputs.read_json_marker(out / MANIFEST)
+    if unreadable:
+        return f"holds a {MANIFEST} that commsim did not write ({unreadable})"
+    if isinstance(manifest, dict) and manifest.get("kind") == outputs.SWEEP_KIND:
+        return "holds a commsim sweep; a sweep directory is never a run's output"
+    return f"holds a {MANIFEST} that is not a commsim run's"
+
+
+def earlier_run(out: Path, overwrite: bool) -> list[str]:
+    """The files of an earlier run in ``out`` that may go; refuse anything else in the way.
+
+    An empty or missing folder has none. An earlier commsim run is replaced only with
+    ``overwrite``, and only if nothing but its listed, unchanged files is there.
+    """
+    if not out.is_dir() or not any(out.iterdir()):
+        return []
+    if (out / MANIFEST).exists() or (out / MANIFEST).is_symlink():
+        manifest, _ = outputs.read_json_marker(out / MANIFEST)
+        own = run_files(manifest)
+        if own is None:
+            raise FileExistsError(f"{out}: {_what_is_there(out)}; choose another directory")
+        strays = outputs.in_the_way(out, own, MANIFEST)
+        if strays:
+            raise FileExistsError(
+                f"{out}: holds an earlier commsim run and what commsim did not write "
+                f"({outputs.named(strays)}); refusing to replace it, even with --overwrite"
+            )
+        if not overwrite:
+            raise FileExistsError(
+                f"{out}: holds an earlier commsim run; pass --overwrite to replace its files, "
+                "or choose another directory"
+            )
+        return [*own, MANIFEST]
+    strays = outputs.in_the_way(out, {}, "")
+    raise FileExistsError(
+        f"{out}: holds files commsim did not write ({outputs.named(strays)}); "
+        "choose another directory"
+    )
+
+
+def check_out_dir(out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Fail early, before a run, if its output could not be written to ``out_dir``.
 
-    An existing directory may be replaced only if it is empty or an earlier run; anything
-    else is the user's and is refused. Writability is probed by creating (and removing) a
-    directory where the output will go, so nothing is left behind either way.
+    A missing or empty folder is written; an earlier commsim run only with ``overwrite``;
+    anything else is refused (see ``earlier_run``), as is a folder that cannot be created.
     """
-    out = Path(out_dir)
-    if out.exists() or out.is_symlink():
-        if not out.is_dir():
-            raise NotADirectoryError(f"{out}: exists and is not a directory")
-        if not is_run_dir(out) and any(out.iterdir()):
-            raise FileExistsError(
-                f"{out}: exists and is not a commsim run directory; refusing to replace it"
-            )
-    anchor = out.parent
-    while not anchor.exists():
-        if anchor == anchor.parent:
-            break
-        anchor = anchor.parent
-    if not anchor.is_dir():
-        raise NotADirectoryError(f"{out}: cannot create it, {anchor} is not a directory")
-    probe = anchor / f".commsim-probe-{secrets.token_hex(4)}"
-    try:
-        probe.mkdir()
-    except OSError as exc:
-        raise PermissionError(f"{out}: cannot write there ({exc.strerror or exc})") from None
-    probe.rmdir()
+    out = outputs.given_path(out_dir)
+    outputs.check_target(out)
+    earlier_run(out, overwrite)
     return out
-
-
-def _swap_into_place(new: Path, out: Path) -> None:
-    """Rename ``new`` to ``out``; an old ``out`` is moved aside first and removed last."""
-    if not (out.exists() or out.is_symlink()):
-        new.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old-{secrets.token_hex(4)}")
-    out.rename(old)
-    try:
-        new.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    if old.is_dir() and not old.is_symlink():
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        old.unlink(missing_ok=True)
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
@@ -192,30 +218,30 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def _file_entry(path: Path) -> dict[str, Any]:
-    return {"bytes": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-
-
 def write_run(
     result: RunLike,
     out_dir: str | os.PathLike[str],
     *,
     config_path: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write a run's tables, manifest and figure to ``out_dir``, all or nothing."""
+    """Write a run's tables, manifest and figure to ``out_dir``, all or nothing.
+
+    ``out_dir`` must be missing, empty, or (with ``overwrite``) an earlier commsim run with
+    nothing else in it; only that run's own files are replaced. One-line ``FileExistsError``,
+    ``NotADirectoryError``, ``PermissionError`` or ``ValueError`` otherwise.
+    """
     from commsim.plotting import summary_figure
 
-    given = check_out_dir(out_dir)
-    out = Path(os.path.abspath(given))  # "." and ".." have no name to build a sibling from
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    tmp.mkdir()
+    given = check_out_dir(out_dir, overwrite=overwrite)
+    out = outputs.resolved(given)
+    tmp = outputs.staging_for(out)
     try:
         files: dict[str, Any] = {}
         for name in TABLES:
             path = tmp / f"{name}.parquet"
             write_table(getattr(result, name), path)
-            files[path.name] = _file_entry(path)
+            files[path.name] = outputs.file_entry(path)
         config = result.config
         summary_figure(
             result.model,
@@ -223,8 +249,8 @@ def write_run(
             tmp / FIGURE,
             title=f"{config.name} (seed {config.seed})",
         )
-        files[FIGURE] = _file_entry(tmp / FIGURE)
-        manifest = dict(result.manifest)
+        files[FIGURE] = outputs.file_entry(tmp / FIGURE)
+        manifest = {**result.manifest, "kind": outputs.RUN_KIND, "format": MANIFEST_FORMAT}
         if config_path is not None:
             manifest["config_path"] = str(config_path)
         manifest["files"] = files
@@ -233,7 +259,7 @@ def write_run(
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
-        _swap_into_place(tmp, out)
+        outputs.swap_in(tmp, out, earlier_run(out, overwrite))  # checked again: still ours?
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

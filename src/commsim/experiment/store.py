@@ -6,6 +6,7 @@
     DIR/metrics/<run_id>.parquet    one row per recorded step, with the run's parameters
     DIR/insights/<run_id>.parquet   the run's insight event log
     DIR/failures/<run_id>.json      the error of a run that raised
+    DIR/figures/                    what ``commsim plot`` drew (see ``commsim.outputs``)
 
 Every file is written under a hidden temporary name and renamed into place, so a reader or a
 killed sweep never sees half a file. A run is *done* when its metrics file exists; it is
@@ -20,6 +21,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,13 +33,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from commsim.storage import git_commit, utc_timestamp, versions
+from commsim import outputs
+from commsim.storage import git_commit, run_files, utc_timestamp, versions
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
-METRICS, INSIGHTS, FAILURES = "metrics", "insights", "failures"
-KIND = "commsim-sweep"
+METRICS, INSIGHTS, FAILURES, FIGURES = "metrics", "insights", "failures", "figures"
+LOCK = ".commsim.lock"
+KIND = outputs.SWEEP_KIND
 FORMAT = 1
+EXPERIMENT_COPIES = frozenset(f"experiment{suffix}" for suffix in (".toml", ".yaml", ".yml"))
+_RUN_FOLDERS = {METRICS: ".parquet", INSIGHTS: ".parquet", FAILURES: ".json"}
+_TEMPORARY = re.compile(r"\..+\.tmp-\d+-[0-9a-f]{8}")  # what _atomic leaves when killed
+_RUN_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def now() -> str:
@@ -178,20 +186,117 @@ def _visible(path: Path, suffix: str) -> bool:
     return path.name.endswith(suffix) and not path.name.startswith((".", "_"))
 
 
-def check_sweep_dir(out: Path, resume: bool) -> None:
-    """Refuse a directory that holds something else, or a sweep when not resuming."""
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out}: exists and is not a directory")
+def _own_file(entry: Path, names: frozenset[str] | set[str]) -> bool:
+    plain = entry.is_file() and not entry.is_symlink()
+    return plain and (entry.name in names or _TEMPORARY.fullmatch(entry.name) is not None)
+
+
+def _stray(entry: Path, prefix: str = "") -> str:
+    if entry.is_symlink():
+        return f"{prefix}{entry.name} (a symbolic link)"
+    return f"{prefix}{entry.name}/" if entry.is_dir() else f"{prefix}{entry.name}"
+
+
+def _run_folder(folder: Path, suffix: str) -> tuple[list[Path], list[str]]:
+    """A folder of one file per run id (and temporaries): its files, and anything else."""
+    own, strays = [], []
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        by_run = name.endswith(suffix) and _RUN_ID.fullmatch(name[: -len(suffix)]) is not None
+        if _own_file(entry, {name} if by_run else set()):
+            own.append(entry)
+        else:
+            strays.append(_stray(entry, f"{folder.name}/"))
+    return [*own, folder], strays
+
+
+def sweep_entries(root: Path) -> tuple[list[Path], list[str]]:
+    """A sweep folder's own entries (in the order to remove them) and what else is there.
+
+    Its own: the manifest, the run table, the experiment copy, the per-run folders holding
+    only run files, a figure folder of commsim's, temporaries of a killed write and the lock
+    file. The lock is left out of the entries to remove: it belongs to whoever holds it.
+    """
+    own, strays, last = [], [], []
+    for entry in sorted(root.iterdir()):
+        name = entry.name
+        if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
+            strays.append(_stray(entry))
+        elif entry.is_dir() and name in _RUN_FOLDERS:
+            files, inside = _run_folder(entry, _RUN_FOLDERS[name])
+            own, strays = own + files, strays + inside
+        elif entry.is_dir() and name == FIGURES:
+            try:
+                drawn = outputs.figure_listing(entry)
+            except FileExistsError:
+                strays.append(f"{name}/ (not only figures commsim drew)")
+                continue
+            names = [*drawn, outputs.FIGURES_MARKER]
+            own += [*(entry / n for n in names if (entry / n).is_file()), entry]
+        elif name == MANIFEST and entry.is_file():
+            last.append(entry)  # last: an interrupted clear-up still leaves a sweep folder
+        elif name == LOCK and _own_file(entry, {LOCK}):
+            continue  # the lock belongs to whoever holds it
+        elif _own_file(entry, {RUNS, *EXPERIMENT_COPIES}):
+            own.append(entry)
+        else:
+            strays.append(_stray(entry))
+    return own + last, strays
+
+
+def _not_a_sweep(out: Path) -> str:
+    """What ``out`` holds instead of a sweep, for an error line."""
+    path = out / MANIFEST
+    manifest, unreadable = outputs.read_json_marker(path)
+    if run_files(manifest) is not None:
+        return "holds a commsim run, and a run directory is never a sweep's output"
+    if path.exists() or path.is_symlink():
+        return f"does not hold a commsim sweep (its {MANIFEST} is {unreadable or 'not one'})"
+    return f"does not hold a commsim sweep ({outputs.named(outputs.in_the_way(out, {}, ''))})"
+
+
+def check_flags(resume: bool, overwrite: bool) -> None:
+    """Refuse asking to both continue a sweep and start it afresh."""
+    if resume and overwrite:
+        raise ValueError(
+            "--resume and --overwrite contradict each other: --resume continues the sweep in "
+            "the directory, --overwrite starts it afresh"
+        )
+
+
+def check_sweep_dir(out: Path, resume: bool, overwrite: bool = False) -> None:
+    """Refuse a folder that holds something else, or a sweep unless resuming or overwriting.
+
+    ``overwrite`` starts afresh in a folder holding an earlier sweep, provided nothing but the
+    sweep's own entries is there (``sweep_entries``); ``clear_sweep`` then removes them.
+    """
+    check_flags(resume, overwrite)
+    outputs.check_target(out)
     if not out.exists() or not any(out.iterdir()):
         return
     if not is_sweep_dir(out):
+        raise FileExistsError(f"{out}: {_not_a_sweep(out)}; choose another --out")
+    if overwrite:
+        strays = sweep_entries(out)[1]
+        if strays:
+            raise FileExistsError(
+                f"{out}: holds a sweep and what commsim did not write ({outputs.named(strays)}); "
+                "refusing to clear it, even with --overwrite"
+            )
+    elif not resume:
         raise FileExistsError(
-            f"{out}: exists and does not hold a commsim sweep; choose another --out"
+            f"{out}: already holds a sweep; pass --resume to continue it, --overwrite to start "
+            "afresh (only the sweep's own files go), or choose another --out"
         )
-    if not resume:
-        raise FileExistsError(
-            f"{out}: already holds a sweep; pass --resume to continue it, or choose another --out"
-        )
+
+
+def clear_sweep(root: Path) -> None:
+    """Remove an earlier sweep's own entries (``sweep_entries``) and nothing else."""
+    for path in sweep_entries(root)[0]:
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink(missing_ok=True)
 
 
 def provenance(experiment_sha256: str, experiment_name: str, basis: str) -> dict[str, Any]:

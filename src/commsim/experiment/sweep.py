@@ -21,6 +21,7 @@ from commsim.experiment.store import (
     KIND,
     SweepStore,
     check_sweep_dir,
+    clear_sweep,
     now,
     provenance,
 )
@@ -134,14 +135,20 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     progress: Callable[[SweepProgress], None] | None = None,
 ) -> SweepReport:
-    """Run every run of ``plan`` not already stored in ``out``; see the module docstring."""
+    """Run every run of ``plan`` not already stored in ``out``; see the module docstring.
+
+    ``overwrite`` starts afresh where an earlier sweep is: its own entries are removed first.
+    """
     root = Path(out)
-    check_sweep_dir(root, resume)
+    check_sweep_dir(root, resume, overwrite)
     store = SweepStore(root)
-    previous = _check_basis(store, plan)
+    previous = None if overwrite else _check_basis(store, plan)
     backend = make_backend(workers, scheduler)  # fails before anything is written
+    if overwrite and root.is_dir():
+        clear_sweep(root)
     store.prepare()
     experiment = plan.experiment
     suffix = experiment.path.suffix if experiment.path else ".toml"
