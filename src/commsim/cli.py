@@ -57,6 +57,11 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(USER_ERROR)
 
 
+def warn(message: str) -> None:
+    """One line on stderr that does not stop the command: the numbers need care."""
+    typer.echo(f"warning: {message}", err=True)
+
+
 def describe(exc: BaseException) -> str:
     """A one-line message for an exception a user caused (bad path, bad value...)."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
@@ -402,14 +407,13 @@ StatisticOpt = Annotated[
     typer.Option(
         "--statistic",
         help="Per run: auto (totals of event counts, final values of the rest), final, "
-        "total or mean.",
+        "total or mean (of an event count: per step).",
     ),
 ]
 CsvOpt = Annotated[
     Path | None,
     typer.Option("--csv", metavar="FILE", help="Also write the table as CSV.", show_default=False),
 ]
-DEFAULT_RESULTS = ("code_knowledge", "mean_safety", "insights_suppressed", "insights_codified")
 
 
 def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
@@ -452,17 +456,28 @@ def results(
     ] = None,
     csv: CsvOpt = None,
 ) -> None:
-    """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination."""
+    """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination.
+
+    Without --metric: the metrics the experiment asked to record (all headline ones when it
+    recorded every metric).
+    """
     from commsim import api
+    from commsim.experiment.units import MIN_RUNS
 
     at = _int_option("--step", step)
     try:
-        wanted = metric or [m for m in DEFAULT_RESULTS if m in api.sweep_metrics(directory)]
+        wanted = metric or api.default_metrics(directory)
         table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
     _print_frame(table, csv)
+    few = int(table["n"].min()) if len(table) else MIN_RUNS
+    if few < MIN_RUNS:
+        warn(
+            f"some intervals rest on {few} run(s); with fewer than {MIN_RUNS} runs a 95% "
+            "interval is not meaningful (raise repetitions)"
+        )
 
 
 @app.command()
@@ -474,15 +489,20 @@ def analyze(
     statistic: StatisticOpt = "auto",
     csv: CsvOpt = None,
 ) -> None:
-    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep."""
+    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep, and their figure
+    in DIR/figures (Sobol: bars with intervals; Morris: mu* against sigma)."""
     from commsim import api
 
     try:
         table = api.sensitivity(directory, metric, statistic=statistic)
+        written = api.plot_sensitivity(directory, table)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
     _print_frame(table, csv)
+    typer.echo(f"wrote {', '.join(str(p) for p in written)}")
+    if "warning" in table.attrs:
+        warn(table.attrs["warning"])
 
 
 @app.command()

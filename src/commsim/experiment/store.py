@@ -21,7 +21,7 @@ import difflib
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from commsim.config import ConfigError, read_config_file
+from commsim.experiment.units import describe_steps
+from commsim.model.insights import InsightLedger
 from commsim.storage import git_commit, utc_timestamp, versions
 
 MANIFEST = "manifest.json"
@@ -209,6 +212,28 @@ def provenance(experiment_sha256: str, experiment_name: str, basis: str) -> dict
 # --- reading a sweep back ---------------------------------------------------------------
 
 SWEEP_TABLES = ("model", "insights", "runs", "failures")
+FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # after the run's identity (sweep.py)
+
+
+def experiment_record(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``[record]`` table of the sweep's copy of its experiment file ({} if unreadable)."""
+    for path in sorted(Path(root).glob("experiment.*")):
+        try:
+            record = read_config_file(path).get("record", {})
+        except ConfigError:
+            continue
+        return record if isinstance(record, dict) else {}
+    return {}
+
+
+def _empty_columns(store: SweepStore, table: str) -> list[str]:
+    """The columns a table of no rows still has, so code reading it does not break."""
+    identity = list(store.run_table().columns)
+    if table == "failures":
+        return [*identity, *FAILURE_FIELDS]
+    if table == "insights":
+        return ["run_id", *InsightLedger().frame().columns]
+    return [*identity, "step"]
 
 
 def _dataset_table(
@@ -222,7 +247,7 @@ def _dataset_table(
         str(folder / f"{rid}.parquet") for rid in done if (folder / f"{rid}.parquet").is_file()
     ]
     if not files:
-        return pd.DataFrame(columns=columns or [])
+        return pd.DataFrame(columns=columns or _empty_columns(store, folder.name))
     dataset = ds.dataset(files, format="parquet")
     if columns is not None:
         missing = [c for c in columns if c not in dataset.schema.names]
@@ -231,7 +256,23 @@ def _dataset_table(
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ValueError(f"{store.root}: no column '{missing[0]}'{hint}")
     where = ds.field("step").isin(steps) if steps is not None else None
-    return dataset.to_table(columns=columns, filter=where).to_pandas()
+    frame = dataset.to_table(columns=columns, filter=where).to_pandas()
+    if steps is not None:
+        check_steps(steps, frame["step"], lambda: dataset.to_table(columns=["step"])["step"])
+    return frame
+
+
+def check_steps(wanted: Iterable[int], found: pd.Series, recorded: Callable[[], Any]) -> None:
+    """Refuse steps no run recorded, naming those that exist (read only when some are missing).
+
+    A step one run recorded and another did not (it stopped earlier) is not refused.
+    """
+    missing = sorted(set(wanted) - set(found.tolist()))
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (", …" if len(missing) > 5 else "")
+        what = f"step {shown} was" if len(missing) == 1 else f"steps {shown} were"
+        steps = np.unique(np.asarray(recorded()))
+        raise ValueError(f"{what} not recorded; {describe_steps(steps)}")
 
 
 def read_sweep(
@@ -257,7 +298,9 @@ def read_sweep(
         return runs.assign(status=status)
     if table == "failures":
         records = [store.failure(rid) for rid in sorted(store.failed_ids())]
-        return pd.DataFrame(records)
+        return (
+            pd.DataFrame(records) if records else pd.DataFrame(columns=_empty_columns(store, table))
+        )
     folder = store.metrics if table == "model" else store.insights
     frame = _dataset_table(store, folder, columns, steps)
     order = {rid: i for i, rid in enumerate(store.run_table().run_id)}
