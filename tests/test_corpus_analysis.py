@@ -125,6 +125,11 @@ def broken_manifest(root: Path) -> None:
     (root / "s" / "manifest.json").write_text("{ not json")
 
 
+def corrupt_runs(root: Path) -> None:
+    shutil.copytree(BUILT["grid"], root / "s")
+    (root / "s" / "runs.parquet").write_bytes(b"PAR1 truncated")
+
+
 def corrupt_metrics(root: Path) -> None:
     shutil.copytree(BUILT["grid"], root / "s")
     first = sorted((root / "s" / "metrics").iterdir())[0]
@@ -139,7 +144,12 @@ CASES = [
         for cmd in ("results", "analyze", "plot")
     ),
     *(
-        Case(f"{cmd}-a-file", [cmd, "notes.txt"], ["notes.txt"], files={"notes.txt": "hi"})
+        Case(
+            f"{cmd}-a-file",
+            [cmd, "notes.txt"],
+            ["notes.txt: not a directory"],
+            files={"notes.txt": "hi"},
+        )
         for cmd in ("results", "analyze", "plot")
     ),
     *(
@@ -184,7 +194,31 @@ CASES = [
         ["manifest.json", "'design'"],
         setup=manifest_edit(design=None),
     ),
-    Case("results-corrupt-metrics-file", ["results", "s"], ["s"], setup=corrupt_metrics),
+    Case(
+        "analyze-a-latin-sweep",
+        ["analyze", "s"],
+        ["this sweep is latin"],
+        setup=manifest_edit(design={"kind": "latin", "points": 4}),
+    ),
+    Case(
+        "analyze-a-design-without-its-problem",
+        ["analyze", "s"],
+        ["design has no SALib problem"],
+        setup=manifest_edit(design={"kind": "sobol", "samples": 2, "points": 4}),
+    ),
+    Case("results-corrupt-run-table", ["results", "s"], ["runs.parquet"], setup=corrupt_runs),
+    Case(
+        "results-corrupt-metrics-file",
+        ["results", "s"],
+        ["s/metrics/", ".parquet: not a readable Parquet file"],
+        setup=corrupt_metrics,
+    ),
+    Case(
+        "plot-corrupt-metrics-file",
+        ["plot", "s", "--metric", "code_knowledge"],
+        ["s/metrics/", ".parquet: not a readable Parquet file"],
+        setup=corrupt_metrics,
+    ),
     # wrong metrics
     Case(
         "results-misspelt-metric",

@@ -290,6 +290,8 @@ def _sweep(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     from commsim.experiment.store import is_sweep_dir, read_manifest_of
 
     root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{root}: not a directory (expected a commsim sweep directory)")
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such sweep directory")
     if not is_sweep_dir(root):
@@ -313,13 +315,14 @@ def _finished(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], pd.Da
 def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
     """The metric columns a sweep recorded, read from one stored file's schema (no data)."""
     from commsim.experiment.plan import ID_COLUMNS
+    from commsim.experiment.store import schema_names
 
     root, manifest = _sweep(path)
     stored = sorted((root / "metrics").glob("[!._]*.parquet"))
     if not stored:
         return []
     keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
-    return [c for c in pq.read_schema(stored[0]).names if c not in keys]
+    return [c for c in schema_names(stored[0]) if c not in keys]
 
 
 def default_metrics(path: str | os.PathLike[str]) -> list[str]:

@@ -126,7 +126,10 @@ def sensitivity(
     kind = design.get("kind", "unknown")
     if kind not in ("sobol", "morris"):
         raise ValueError(f"sensitivity indices need a sobol or morris design; this sweep is {kind}")
-    problem = dict(design["problem"])
+    problem = design.get("problem")
+    if not isinstance(problem, Mapping) or not isinstance(problem.get("names"), list):
+        raise ValueError("the sweep's design has no SALib problem (names and bounds); rerun it")
+    problem = dict(problem)
     names = list(problem["names"])
     n_points = expected_points(design)
     values = run_values(frame, names, [metric], statistic)

@@ -242,24 +242,53 @@ def _dataset_table(
     """Every done run's file in ``folder`` as one frame (columns and steps pushed down)."""
     import pyarrow.dataset as ds
 
+    where = ds.field("step").isin(steps) if steps is not None else None
     done = sorted(store.done_ids())
     files = [
         str(folder / f"{rid}.parquet") for rid in done if (folder / f"{rid}.parquet").is_file()
     ]
     if not files:
         return pd.DataFrame(columns=columns or _empty_columns(store, folder.name))
-    dataset = ds.dataset(files, format="parquet")
-    if columns is not None:
-        missing = [c for c in columns if c not in dataset.schema.names]
-        if missing:
-            close = difflib.get_close_matches(missing[0], dataset.schema.names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"{store.root}: no column '{missing[0]}'{hint}")
-    where = ds.field("step").isin(steps) if steps is not None else None
-    frame = dataset.to_table(columns=columns, filter=where).to_pandas()
+    try:
+        dataset = ds.dataset(files, format="parquet")
+        _check_columns(store, dataset.schema.names, columns)
+        frame = dataset.to_table(columns=columns, filter=where).to_pandas()
+    except pa.ArrowException as exc:
+        raise ValueError(_unreadable(files, exc)) from None
     if steps is not None:
         check_steps(steps, frame["step"], lambda: dataset.to_table(columns=["step"])["step"])
     return frame
+
+
+def _check_columns(store: SweepStore, names: list[str], columns: list[str] | None) -> None:
+    missing = [c for c in columns or [] if c not in names]
+    if missing:
+        close = difflib.get_close_matches(missing[0], names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ValueError(f"{store.root}: no column '{missing[0]}'{hint}")
+
+
+def schema_names(file: str | os.PathLike[str]) -> list[str]:
+    """The column names of a stored Parquet file, or one line saying it is not readable."""
+    try:
+        return list(pq.read_schema(file).names)
+    except pa.ArrowException as exc:
+        raise ValueError(f"{file}: not a readable Parquet file ({_first_line(exc)})") from None
+
+
+def _unreadable(files: list[str], exc: Exception) -> str:
+    """Which stored file Arrow could not read (looked for only once reading failed)."""
+    for file in files:
+        try:
+            schema_names(file)
+        except ValueError as bad:
+            return str(bad)
+    return f"{Path(files[0]).parent}: unreadable ({_first_line(exc)})"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def check_steps(wanted: Iterable[int], found: pd.Series, recorded: Callable[[], Any]) -> None:
