@@ -53,7 +53,7 @@ initial_safety = {{ distribution = "uniform", low = 0.1, high = 0.9 }}
 authority_gradient = {{ distribution = "uniform", low = 0.0, high = 0.8 }}
 [record]
 every = "end"
-metrics = ["code_knowledge", "insights_voiced", "departures"]
+metrics = ["code_knowledge", "insights_voiced", "departures", "interventions"]
 """
 
 
@@ -338,7 +338,8 @@ def test_results_shows_the_metrics_the_experiment_asked_for(tmp_path: Path) -> N
     result = run_cli("results", tmp_path / "s", "--csv", tmp_path / "r.csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "r.csv")
-    # the experiment named three metrics; none dropped (old default list kept code_knowledge)
+    # the experiment named three numeric metrics (and the text column interventions): none
+    # dropped (the old default list kept code_knowledge alone)
     assert list(pd.unique(table["metric"])) == ["code_knowledge", "insights_voiced", "departures"]
     assert dict(zip(table.metric, table.unit, strict=False)) == {
         "code_knowledge": "at the last step",

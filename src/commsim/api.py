@@ -312,26 +312,35 @@ def _finished(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], pd.Da
     return root, manifest, frame
 
 
-def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
-    """The metric columns a sweep recorded, read from one stored file's schema (no data)."""
+def _recorded_fields(path: str | os.PathLike[str]) -> list[Any]:
+    """The metric columns (Arrow fields) a sweep recorded, from one stored file's schema."""
     from commsim.experiment.plan import ID_COLUMNS
-    from commsim.experiment.store import schema_names
+    from commsim.experiment.store import read_schema
 
     root, manifest = _sweep(path)
     stored = sorted((root / "metrics").glob("[!._]*.parquet"))
     if not stored:
         return []
     keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
-    return [c for c in schema_names(stored[0]) if c not in keys]
+    return [f for f in read_schema(stored[0]) if f.name not in keys]
+
+
+def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
+    """The metric columns a sweep recorded, read from one stored file's schema (no data)."""
+    return [f.name for f in _recorded_fields(path)]
 
 
 def default_metrics(path: str | os.PathLike[str]) -> list[str]:
-    """What `commsim results` and `commsim plot` show unasked: the metrics the experiment
-    named in ``record.metrics``, or, when it recorded every metric, the headline ones."""
+    """What `commsim results` and `commsim plot` show unasked: the numeric metrics the
+    experiment named in ``record.metrics``, or, when it recorded every metric, the headline
+    ones."""
+    import pyarrow as pa
+
     from commsim.experiment.store import experiment_record
     from commsim.experiment.units import HEADLINE_METRICS
 
-    recorded = sweep_metrics(path)
+    numbers = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+    recorded = {f.name for f in _recorded_fields(path) if any(t(f.type) for t in numbers)}
     asked = experiment_record(path).get("metrics")
     wanted = asked if isinstance(asked, list) else HEADLINE_METRICS
     return [m for m in wanted if m in recorded]

@@ -268,10 +268,10 @@ def _check_columns(store: SweepStore, names: list[str], columns: list[str] | Non
         raise ValueError(f"{store.root}: no column '{missing[0]}'{hint}")
 
 
-def schema_names(file: str | os.PathLike[str]) -> list[str]:
-    """The column names of a stored Parquet file, or one line saying it is not readable."""
+def read_schema(file: str | os.PathLike[str]) -> pa.Schema:
+    """The schema of a stored Parquet file, or one line saying it is not readable."""
     try:
-        return list(pq.read_schema(file).names)
+        return pq.read_schema(file)
     except pa.ArrowException as exc:
         raise ValueError(f"{file}: not a readable Parquet file ({_first_line(exc)})") from None
 
@@ -280,7 +280,7 @@ def _unreadable(files: list[str], exc: Exception) -> str:
     """Which stored file Arrow could not read (looked for only once reading failed)."""
     for file in files:
         try:
-            schema_names(file)
+            read_schema(file)
         except ValueError as bad:
             return str(bad)
     return f"{Path(files[0]).parent}: unreadable ({_first_line(exc)})"
