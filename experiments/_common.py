@@ -114,8 +114,14 @@ def run_sweep(name: str, out: Path, workers: int | None, repetitions: int | None
 
 
 def with_ci(table: pd.DataFrame) -> pd.Series:
-    """``mean ± half-width`` strings from ``summarize_sweep`` rows ("-" where no run has one)."""
-    half = (table["ci_high"] - table["ci_low"]) / 2
+    """``mean ± half-width`` strings from ``summarize_sweep`` rows ("-" where no run has one).
+
+    The half-width is the t interval's own: ``ci_low``/``ci_high`` are clipped to the metric's
+    domain, so near a bound they are no longer symmetric about the mean.
+    """
+    from commsim.experiment.summary import t_half_width
+
+    half = table.assign(half=t_half_width(table["sd"], table["n"]))["half"]
     text = table["mean"].map("{:.3f}".format) + " ± " + half.map("{:.3f}".format)
     return text.where(table["n"] > 0, "-")
 

@@ -5,12 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy import stats
 
-from commsim.experiment.figures import DPI, HEATMAP_IN, PANEL_IN, levels, sweep_figures
+from commsim.experiment.figures import (
+    DPI,
+    HEATMAP_IN,
+    PANEL_IN,
+    About,
+    levels,
+    sweep_figure_set,
+    sweep_figures,
+)
 from commsim.experiment.sensitivity import sensitivity
 from commsim.experiment.summary import final_rows, run_values, summarize
 
@@ -73,6 +82,7 @@ def test_summary_mean_sd_ci_match_hand_computation(frame: pd.DataFrame) -> None:
         "mode",
         "metric",
         "statistic",
+        "unit",
         "n",
         "mean",
         "sd",
@@ -93,8 +103,9 @@ def test_summary_mean_sd_ci_match_hand_computation(frame: pd.DataFrame) -> None:
             assert row["n"] == REPS
             assert row["mean"] == pytest.approx(mean, rel=1e-12)
             assert row["sd"] == pytest.approx(sd, rel=1e-12)
-            assert row["ci_low"] == pytest.approx(mean - half, rel=1e-12)
-            assert row["ci_high"] == pytest.approx(mean + half, rel=1e-12)
+            # code knowledge lives in [-1, 1]: the interval stops there
+            assert row["ci_low"] == pytest.approx(max(mean - half, -1.0), rel=1e-12)
+            assert row["ci_high"] == pytest.approx(min(mean + half, 1.0), rel=1e-12)
 
 
 def test_auto_totals_counters_and_takes_final_state(frame: pd.DataFrame) -> None:
@@ -321,3 +332,65 @@ def test_sampled_and_final_only_sweeps_get_no_heatmap(
             grid, ["alpha", "mode"], tmp_path / "g", ["code_knowledge"], {"kind": "factorial"}
         )
     )
+
+
+def test_one_panel_titles_are_whole_and_name_the_experiment(frame: pd.DataFrame) -> None:
+    about = About(name="a_workshop_experiment_with_a_long_name", fixed=("n agents 40",))
+    drawn = sweep_figure_set(frame, ["alpha"], ["insights_codified"], about=about)
+    fig, _ = drawn[0]
+    FigureCanvasAgg(fig).draw()
+    title = fig.get_suptitle()
+    assert title.replace("\n", " ") == (
+        "a_workshop_experiment_with_a_long_name: insights codified per step over time"
+    )
+    box, page = fig._suptitle.get_window_extent(), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1  # nothing cut at either end
+
+
+def test_end_only_counters_are_run_totals_and_few_runs_get_no_band(frame: pd.DataFrame) -> None:
+    few = frame[(frame["repetition"] == 0) & frame["mode"].isin(["a", "b"])]  # 2 runs per alpha
+    last = final_rows(few)
+    fig, stem = sweep_figure_set(last, ["alpha"], ["insights_codified"])[0]
+    assert stem == "final_insights_codified"
+    assert "run total" in fig.get_suptitle() and "per step" not in fig.get_suptitle()
+    assert fig.axes[0].get_ylabel() == "insights codified (run total)"
+    assert "no 95% interval drawn" in fig.get_supxlabel()
+    over, _ = sweep_figure_set(few, ["alpha"], ["code_knowledge"])[0]
+    assert over.axes[0].collections  # a band per line was asked for, and none has an area
+    assert all(not c.get_paths() for c in over.axes[0].collections)
+
+
+def test_over_time_counters_are_rates_per_step() -> None:
+    sparse = _factorial_frame(every=5)
+    fig, _ = sweep_figure_set(sparse, ["alpha"], ["insights_codified"])[0]
+    line = fig.axes[0].lines[0]
+    runs = sparse[sparse["alpha"] == ALPHAS[0]]
+    at5 = runs[runs["step"] == 5]["insights_codified"].mean() / 5
+    assert dict(zip(line.get_xdata(), line.get_ydata(), strict=True))[5] == pytest.approx(at5)
+
+
+def test_small_sample_warning_for_sobol_and_morris(
+    sobol_design: tuple[pd.DataFrame, dict],
+) -> None:
+    frame, design = sobol_design
+    assert "warning" not in sensitivity(frame, design, "code_knowledge").attrs
+    matrix = sobol_sample.sample(_problem(), 4, calc_second_order=False, seed=7)
+    tiny = {"kind": "sobol", "samples": 4, "second_order": False, "problem": PROBLEM}
+    noisy = _sampled_frame(matrix, reps=1, noise=2.0)
+    warning = sensitivity(noisy, tiny, "code_knowledge").attrs["warning"]
+    assert warning.startswith("the Sobol sample is too small") and "4 base samples" in warning
+    morris = morris_sample.sample(_problem(), 4, num_levels=4, seed=5)
+    design = {"kind": "morris", "samples": 4, "levels": 4, "problem": PROBLEM}
+    exact = sensitivity(_sampled_frame(morris, reps=1, noise=0.0), design, "code_knowledge")
+    assert "warning" not in exact.attrs  # every elementary effect the same: nothing to doubt
+    rough = sensitivity(_sampled_frame(morris, reps=1, noise=3.0), design, "code_knowledge")
+    assert "4 trajectories" in rough.attrs["warning"]
+
+
+def test_mean_of_a_counter_is_per_step_whatever_the_recording() -> None:
+    sparse = _factorial_frame(every=5)
+    values = run_values(sparse, ["alpha"], ["insights_codified"], statistic="mean")
+    per_run = sparse.groupby("run_id").agg(total=("insights_codified", "sum"), last=("step", "max"))
+    expected = per_run["total"] / per_run["last"]
+    got = values.set_index("run_id")["insights_codified"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)

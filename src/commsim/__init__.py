@@ -20,6 +20,7 @@ _EXPORTS = {
     "sweep_metrics": "commsim.api",
     "sensitivity": "commsim.api",
     "plot_sweep": "commsim.api",
+    "plot_sensitivity": "commsim.api",
     "sweep_plan": "commsim.api",
     "load_config": "commsim.config",
     "Config": "commsim.config",
@@ -35,6 +36,7 @@ __all__ = [
     "__version__",
     "load_config",
     "load_results",
+    "plot_sensitivity",
     "plot_sweep",
     "run",
     "sensitivity",
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from commsim.api import (
         RunResult,
         load_results,
+        plot_sensitivity,
         plot_sweep,
         run,
         sensitivity,

@@ -170,6 +170,11 @@ def _step_mask(step: pd.Series, steps: StepSelection) -> np.ndarray:
     return step.isin([int(s) for s in steps]).to_numpy()
 
 
+def _step_list(steps: StepSelection) -> list[int]:
+    """Explicitly named steps (an int or a collection of ints) as a list."""
+    return [int(steps)] if isinstance(steps, int | np.integer) else [int(s) for s in steps]
+
+
 def _wanted(metrics: str | Iterable[str] | None) -> list[str] | None:
     if metrics is None:
         return None
@@ -192,7 +197,7 @@ def _load_sweep(
         columns = list(dict.fromkeys([*lead, *wanted]))
     pushed = None
     if steps is not None and not isinstance(steps, slice) and table == "model":
-        pushed = [int(steps)] if isinstance(steps, int | np.integer) else [int(s) for s in steps]
+        pushed = _step_list(steps)
     frame = read_sweep(root, table, columns=columns, steps=pushed)
     if isinstance(steps, slice) and table == "model" and len(frame):
         keep = frame.groupby("run_id", sort=False)["step"].transform(
@@ -213,9 +218,11 @@ def load_results(
     ``metrics`` names columns to keep (``step`` is always kept, first; for a sweep, the run's
     id, point, repetition, seed and parameters too); ``steps`` is a step, a collection of
     steps, or a slice read as indexing the list of steps ``0..last`` of each run
-    (``slice(10, 20)`` is steps 10-19, ``slice(-5, None)`` the last five). A sweep's tables
-    are ``model`` (one row per run and recorded step), ``insights``, ``runs`` and
-    ``failures``. Raises ``FileNotFoundError`` or ``ValueError`` with a one-line message.
+    (``slice(10, 20)`` is steps 10-19, ``slice(-5, None)`` the last five); a named step that
+    no run recorded (a sweep kept every 10th, a run stopped earlier) is refused with the
+    steps that exist. A sweep's tables are ``model`` (one row per run and recorded step),
+    ``insights``, ``runs`` and ``failures``; an empty one keeps its columns. Raises
+    ``FileNotFoundError`` or ``ValueError`` with a one-line message.
     """
     from commsim.experiment.store import is_sweep_dir
 
@@ -241,7 +248,12 @@ def load_results(
 
     frame = pd.read_parquet(file, columns=columns)
     if steps is not None:
-        frame = frame.loc[_step_mask(frame["step"], steps)]
+        every = frame["step"]
+        frame = frame.loc[_step_mask(every, steps)]
+        if table in ("model", "agents") and not isinstance(steps, slice):
+            from commsim.experiment.store import check_steps
+
+            check_steps(_step_list(steps), frame["step"], lambda: every)
     return frame.reset_index(drop=True)
 
 
@@ -296,23 +308,60 @@ def _sweep(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     from commsim.experiment.store import is_sweep_dir, read_manifest_of
 
     root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{root}: not a directory (expected a commsim sweep directory)")
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such sweep directory")
     if not is_sweep_dir(root):
         raise ValueError(f"{root}: not a commsim sweep directory (run `commsim sweep` first)")
-    return root, read_manifest_of(root)
+    manifest = read_manifest_of(root)
+    for key, kind in (("parameters", list), ("design", dict)):
+        if not isinstance(manifest.get(key), kind):
+            raise ValueError(f"{root / 'manifest.json'}: field '{key}' missing or malformed")
+    return root, manifest
 
 
-def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
-    """The metric columns a sweep recorded, read from one stored file's schema (no data)."""
+def _finished(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], pd.DataFrame]:
+    """A sweep's directory, manifest and model table, refused while no run has finished."""
+    root, manifest = _sweep(path)
+    frame = load_results(root)
+    if frame.empty:
+        raise ValueError(f"{root}: no finished runs yet (commsim sweep … --resume runs them)")
+    return root, manifest, frame
+
+
+def _recorded_fields(path: str | os.PathLike[str]) -> list[Any]:
+    """The metric columns (Arrow fields) a sweep recorded, from one stored file's schema."""
     from commsim.experiment.plan import ID_COLUMNS
+    from commsim.experiment.store import read_schema
 
     root, manifest = _sweep(path)
     stored = sorted((root / "metrics").glob("[!._]*.parquet"))
     if not stored:
         return []
     keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
-    return [c for c in pq.read_schema(stored[0]).names if c not in keys]
+    return [f for f in read_schema(stored[0]) if f.name not in keys]
+
+
+def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
+    """The metric columns a sweep recorded, read from one stored file's schema (no data)."""
+    return [f.name for f in _recorded_fields(path)]
+
+
+def default_metrics(path: str | os.PathLike[str]) -> list[str]:
+    """What `commsim results` and `commsim plot` show unasked: the numeric metrics the
+    experiment named in ``record.metrics``, or, when it recorded every metric, the headline
+    ones."""
+    import pyarrow as pa
+
+    from commsim.experiment.store import experiment_record
+    from commsim.experiment.units import HEADLINE_METRICS
+
+    numbers = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+    recorded = {f.name for f in _recorded_fields(path) if any(t(f.type) for t in numbers)}
+    asked = experiment_record(path).get("metrics")
+    wanted = asked if isinstance(asked, list) else HEADLINE_METRICS
+    return [m for m in wanted if m in recorded]
 
 
 def summarize_sweep(
@@ -325,24 +374,50 @@ def summarize_sweep(
     """Mean, sd and 95% CI across repetitions, per parameter combination and metric.
 
     Each run contributes one number per metric: the total of an event counter, the final
-    value of anything else (``statistic`` chooses otherwise: final, total or mean).
+    value of anything else (``statistic`` chooses otherwise: final, total or mean, which for
+    a counter is per step); the ``unit`` column says which.
     """
     from commsim.experiment.summary import summarize
 
-    root, manifest = _sweep(path)
-    frame = load_results(root)
+    _, manifest, frame = _finished(path)
     return summarize(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
 
 
 def sensitivity(
     path: str | os.PathLike[str], metric: str = "code_knowledge", *, statistic: str = "auto"
 ) -> pd.DataFrame:
-    """Sobol (S1, ST with confidence intervals) or Morris (mu*, sigma) indices of a sweep."""
+    """Sobol (S1, ST with confidence intervals) or Morris (mu*, sigma) indices of a sweep.
+
+    ``result.attrs["warning"]`` says when the sample is too small for them to mean anything.
+    """
     from commsim.experiment.sensitivity import sensitivity as indices
 
-    root, manifest = _sweep(path)
-    frame = load_results(root)
+    _, manifest, frame = _finished(path)
     return indices(frame, manifest["design"], metric, statistic=statistic)  # type: ignore[arg-type]
+
+
+def _about(manifest: dict[str, Any]) -> Any:
+    """What a sweep's figures say about it: its name and the settings it held fixed."""
+    from commsim.experiment.figures import About, fixed_settings
+
+    defaults = Config().model_dump(mode="json")
+    fixed = fixed_settings(manifest.get("base_config", {}), defaults, manifest["parameters"])
+    runs = f"{manifest.get('repetitions', '?')} repetition(s) per point"
+    return About(name=str(manifest.get("experiment", "sweep")), fixed=(*fixed, runs))
+
+
+def _write_figures(root: Path, out: str | os.PathLike[str] | None, drawn: list[Any]) -> list[Path]:
+    """Every figure of a sweep reaches disk here: in ``out``, by default DIR/figures.
+
+    ``out`` may hold only figures commsim drew there before (see ``outputs.figure_folder``).
+    """
+    from commsim import outputs
+    from commsim.experiment.figures import save_figures
+
+    target = outputs.given_path(out) if out is not None else root / "figures"
+    with outputs.figure_folder(target) as staging:
+        written = save_figures(drawn, staging)
+    return [target / p.name for p in written]
 
 
 def plot_sweep(
@@ -350,24 +425,32 @@ def plot_sweep(
     out: str | os.PathLike[str] | None = None,
     metrics: str | Iterable[str] | None = None,
 ) -> list[Path]:
-    """Write a sweep's first figures (PNG and SVG) to ``out`` (default: DIR/figures).
+    """Write a sweep's figures (PNG and SVG) to ``out`` (default: DIR/figures).
 
-    ``out`` may hold only figures commsim drew there before (see ``outputs.figure_folder``).
+    Default metrics: those the experiment asked to record, else the headline ones.
     """
-    from commsim import outputs
-    from commsim.experiment.figures import sweep_figures
+    from commsim.experiment.figures import sweep_figure_set
 
-    chosen = outputs.given_path(out) if out is not None else None
+    root, manifest, frame = _finished(path)
+    wanted = _wanted(metrics) or default_metrics(root) or None
+    drawn = sweep_figure_set(
+        frame, manifest["parameters"], wanted, manifest["design"], _about(manifest)
+    )
+    return _write_figures(root, out, drawn)
+
+
+def plot_sensitivity(
+    path: str | os.PathLike[str],
+    indices: pd.DataFrame,
+    out: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Draw a ``sensitivity`` table (Sobol bars or a Morris scatter) into ``out`` (DIR/figures)."""
+    from commsim.experiment.figures import indices_figure
+
     root, manifest = _sweep(path)
-    target = chosen or root / "figures"
-    with outputs.figure_folder(target) as staging:
-        frame = load_results(root)
-        if frame.empty:
-            raise ValueError(f"{root}: no finished runs to plot yet")
-        drawn = sweep_figures(
-            frame, manifest["parameters"], staging, _wanted(metrics), design=manifest["design"]
-        )
-    return [target / p.name for p in drawn]
+    warning = indices.attrs.get("warning")
+    notes = [f"warning: {warning}"] if warning else []
+    return _write_figures(root, out, [indices_figure(indices, _about(manifest), notes)])
 
 
 def serve_app(

@@ -66,6 +66,11 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(USER_ERROR)
 
 
+def warn(message: str) -> None:
+    """One line on stderr that does not stop the command: the numbers need care."""
+    typer.echo(f"warning: {message}", err=True)
+
+
 def describe(exc: BaseException) -> str:
     """A one-line message for an exception a user caused (bad path, bad value...)."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
@@ -445,7 +450,7 @@ StatisticOpt = Annotated[
     typer.Option(
         "--statistic",
         help="Per run: auto (totals of event counts, final values of the rest), final, "
-        "total or mean.",
+        "total or mean (of an event count: per step).",
     ),
 ]
 CsvOpt = Annotated[
@@ -473,8 +478,6 @@ def csv_option(raw: str | None, overwrite: bool) -> Path | None:
     except (ValueError, OSError) as exc:
         fail(describe(exc))
 
-
-DEFAULT_RESULTS = ("code_knowledge", "mean_safety", "insights_suppressed", "insights_codified")
 
 
 def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
@@ -520,18 +523,29 @@ def results(
     csv: CsvOpt = None,
     overwrite: CsvOverwriteOpt = False,
 ) -> None:
-    """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination."""
+    """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination.
+
+    Without --metric: the metrics the experiment asked to record (all headline ones when it
+    recorded every metric).
+    """
     from commsim import api
+    from commsim.experiment.units import MIN_RUNS
 
     at = _int_option("--step", step)
     csv_file = csv_option(csv, overwrite)
     try:
-        wanted = metric or [m for m in DEFAULT_RESULTS if m in api.sweep_metrics(directory)]
+        wanted = metric or api.default_metrics(directory)
         table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
     _print_frame(table, csv_file)
+    few = int(table["n"].min()) if len(table) else MIN_RUNS
+    if few < MIN_RUNS:
+        warn(
+            f"some intervals rest on {few} run(s); with fewer than {MIN_RUNS} runs a 95% "
+            "interval is not meaningful (raise repetitions)"
+        )
 
 
 @app.command()
@@ -544,16 +558,21 @@ def analyze(
     csv: CsvOpt = None,
     overwrite: CsvOverwriteOpt = False,
 ) -> None:
-    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep."""
+    """Sensitivity indices of a Sobol (S1, ST) or Morris (mu*, sigma) sweep, and their figure
+    in DIR/figures (Sobol: bars with intervals; Morris: mu* against sigma)."""
     from commsim import api
 
     csv_file = csv_option(csv, overwrite)
     try:
         table = api.sensitivity(directory, metric, statistic=statistic)
+        written = api.plot_sensitivity(directory, table)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
     _print_frame(table, csv_file)
+    typer.echo(f"wrote {', '.join(str(p) for p in written)}")
+    if "warning" in table.attrs:
+        warn(table.attrs["warning"])
 
 
 @app.command()

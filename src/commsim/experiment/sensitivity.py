@@ -17,6 +17,10 @@ import pandas as pd
 
 from commsim.experiment.summary import Statistic, run_values, statistic_for
 
+# Indices live in [0, 1]: a 95% interval of more than ± a quarter of that range cannot rank them.
+WIDEST_SOBOL = 0.25
+# Morris: an interval of mu* wider than half the largest mu* cannot tell influential from not.
+WIDEST_MORRIS = 0.5
 SOBOL_COLUMNS = ("metric", "statistic", "parameter", "S1", "S1_conf", "ST", "ST_conf")
 MORRIS_COLUMNS = ("metric", "statistic", "parameter", "mu", "mu_star", "mu_star_conf", "sigma")
 
@@ -115,12 +119,17 @@ def sensitivity(
     """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices of one metric, one row per parameter.
 
     ``statistic`` reduces each run as in ``summarize`` (``auto``: totals of counters, final
-    values otherwise). Sobol's S2 matrix, when computed, is in ``result.attrs["S2"]``.
+    values otherwise). Sobol's S2 matrix, when computed, is in ``result.attrs["S2"]``; when
+    the sample is too small for the intervals to mean anything, ``result.attrs["warning"]``
+    says so (see ``small_sample``).
     """
     kind = design.get("kind", "unknown")
     if kind not in ("sobol", "morris"):
         raise ValueError(f"sensitivity indices need a sobol or morris design; this sweep is {kind}")
-    problem = dict(design["problem"])
+    problem = design.get("problem")
+    if not isinstance(problem, Mapping) or not isinstance(problem.get("names"), list):
+        raise ValueError("the sweep's design has no SALib problem (names and bounds); rerun it")
+    problem = dict(problem)
     names = list(problem["names"])
     n_points = expected_points(design)
     values = run_values(frame, names, [metric], statistic)
@@ -145,8 +154,42 @@ def sensitivity(
         table = pd.DataFrame({c: np.asarray(si[c], dtype=float) for c in MORRIS_COLUMNS[3:]})
         columns = MORRIS_COLUMNS
     table.insert(0, "parameter", names)
+    warning = small_sample(table, design)
+    if warning:
+        table.attrs["warning"] = warning
     table.insert(0, "statistic", used)
     table.insert(0, "metric", metric)
     if kind == "sobol" and "S2" in si:
         table.attrs["S2"] = pd.DataFrame(si["S2"], index=names, columns=names)
     return table[list(columns)]
+
+
+def small_sample(table: pd.DataFrame, design: Mapping[str, Any]) -> str | None:
+    """Why the indices cannot be trusted, or None: the sample is too small for them.
+
+    Sobol: an interval wider than ±0.25 (a quarter of the indices' 0-1 range), or a first-order
+    index below zero beyond its interval (impossible for the true index). Morris: an interval
+    of mu* wider than half the largest mu*.
+    """
+    samples = design.get("samples", "?")
+    if "S1" in table.columns:
+        half = table[["S1_conf", "ST_conf"]].max(axis=1)
+        worst = table.loc[half.idxmax()] if half.notna().any() else None
+        negative = (table["S1"] + table["S1_conf"] < 0).any()
+        if worst is None or (half.max() <= WIDEST_SOBOL and not negative):
+            return None
+        shown = f"S1 of {worst['parameter']} is {worst['S1']:.2f} ± {worst['S1_conf']:.2f}"
+        return (
+            f"the Sobol sample is too small for these indices to mean anything ({shown}; "
+            f"intervals up to ±{half.max():.2f}) with {samples} base samples; raise "
+            "design.samples"
+        )
+    top = table["mu_star"].max()
+    widest = table["mu_star_conf"].max()
+    if not widest > WIDEST_MORRIS * top:
+        return None
+    return (
+        f"the Morris sample is too small to rank the parameters (mu* intervals up to "
+        f"±{widest:.3g} against a largest mu* of {top:.3g}) with {samples} trajectories; "
+        "raise design.samples"
+    )

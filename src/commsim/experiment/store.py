@@ -23,7 +23,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from commsim import outputs
+from commsim.config import ConfigError, read_config_file
+from commsim.experiment.units import describe_steps
+from commsim.model.insights import InsightLedger
 from commsim.storage import git_commit, run_files, utc_timestamp, versions
 
 MANIFEST = "manifest.json"
@@ -314,6 +317,28 @@ def provenance(experiment_sha256: str, experiment_name: str, basis: str) -> dict
 # --- reading a sweep back ---------------------------------------------------------------
 
 SWEEP_TABLES = ("model", "insights", "runs", "failures")
+FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # after the run's identity (sweep.py)
+
+
+def experiment_record(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``[record]`` table of the sweep's copy of its experiment file ({} if unreadable)."""
+    for path in sorted(Path(root).glob("experiment.*")):
+        try:
+            record = read_config_file(path).get("record", {})
+        except ConfigError:
+            continue
+        return record if isinstance(record, dict) else {}
+    return {}
+
+
+def _empty_columns(store: SweepStore, table: str) -> list[str]:
+    """The columns a table of no rows still has, so code reading it does not break."""
+    identity = list(store.run_table().columns)
+    if table == "failures":
+        return [*identity, *FAILURE_FIELDS]
+    if table == "insights":
+        return ["run_id", *InsightLedger().frame().columns]
+    return [*identity, "step"]
 
 
 def _dataset_table(
@@ -322,21 +347,66 @@ def _dataset_table(
     """Every done run's file in ``folder`` as one frame (columns and steps pushed down)."""
     import pyarrow.dataset as ds
 
+    where = ds.field("step").isin(steps) if steps is not None else None
     done = sorted(store.done_ids())
     files = [
         str(folder / f"{rid}.parquet") for rid in done if (folder / f"{rid}.parquet").is_file()
     ]
     if not files:
-        return pd.DataFrame(columns=columns or [])
-    dataset = ds.dataset(files, format="parquet")
-    if columns is not None:
-        missing = [c for c in columns if c not in dataset.schema.names]
-        if missing:
-            close = difflib.get_close_matches(missing[0], dataset.schema.names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"{store.root}: no column '{missing[0]}'{hint}")
-    where = ds.field("step").isin(steps) if steps is not None else None
-    return dataset.to_table(columns=columns, filter=where).to_pandas()
+        return pd.DataFrame(columns=columns or _empty_columns(store, folder.name))
+    try:
+        dataset = ds.dataset(files, format="parquet")
+        _check_columns(store, dataset.schema.names, columns)
+        frame = dataset.to_table(columns=columns, filter=where).to_pandas()
+    except pa.ArrowException as exc:
+        raise ValueError(_unreadable(files, exc)) from None
+    if steps is not None:
+        check_steps(steps, frame["step"], lambda: dataset.to_table(columns=["step"])["step"])
+    return frame
+
+
+def _check_columns(store: SweepStore, names: list[str], columns: list[str] | None) -> None:
+    missing = [c for c in columns or [] if c not in names]
+    if missing:
+        close = difflib.get_close_matches(missing[0], names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ValueError(f"{store.root}: no column '{missing[0]}'{hint}")
+
+
+def read_schema(file: str | os.PathLike[str]) -> pa.Schema:
+    """The schema of a stored Parquet file, or one line saying it is not readable."""
+    try:
+        return pq.read_schema(file)
+    except pa.ArrowException as exc:
+        raise ValueError(f"{file}: not a readable Parquet file ({_first_line(exc)})") from None
+
+
+def _unreadable(files: list[str], exc: Exception) -> str:
+    """Which stored file Arrow could not read (looked for only once reading failed)."""
+    for file in files:
+        try:
+            read_schema(file)
+        except ValueError as bad:
+            return str(bad)
+    return f"{Path(files[0]).parent}: unreadable ({_first_line(exc)})"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def check_steps(wanted: Iterable[int], found: pd.Series, recorded: Callable[[], Any]) -> None:
+    """Refuse steps no run recorded, naming those that exist (read only when some are missing).
+
+    A step one run recorded and another did not (it stopped earlier) is not refused.
+    """
+    missing = sorted(set(wanted) - set(found.tolist()))
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (", …" if len(missing) > 5 else "")
+        what = f"step {shown} was" if len(missing) == 1 else f"steps {shown} were"
+        steps = np.unique(np.asarray(recorded()))
+        raise ValueError(f"{what} not recorded; {describe_steps(steps)}")
 
 
 def read_sweep(
@@ -362,7 +432,9 @@ def read_sweep(
         return runs.assign(status=status)
     if table == "failures":
         records = [store.failure(rid) for rid in sorted(store.failed_ids())]
-        return pd.DataFrame(records)
+        return (
+            pd.DataFrame(records) if records else pd.DataFrame(columns=_empty_columns(store, table))
+        )
     folder = store.metrics if table == "model" else store.insights
     frame = _dataset_table(store, folder, columns, steps)
     order = {rid: i for i, rid in enumerate(store.run_table().run_id)}

@@ -6,9 +6,10 @@ repetitions of each parameter combination. Three run statistics exist:
 
 - ``final``: the value at the run's own last recorded step (or at ``step``, see below);
 - ``total``: the sum over the run's recorded steps;
-- ``mean``: the mean over the run's recorded steps.
+- ``mean``: per step. For an event counter, the run total over the steps run (its events
+  per step); for a state, the mean over the run's recorded steps.
 
-The default, ``auto``, takes the ``total`` of event counters (``COUNTER_METRICS``: insights
+The default, ``auto``, takes the ``total`` of event counters (``units.COUNTER_METRICS``: insights
 generated, suppressed, codified … counted per step, where the last step's count says little)
 and the ``final`` value of every other metric (states such as knowledge or safety). The
 statistic applied to each metric is always named in the output's ``statistic`` column.
@@ -31,13 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from commsim.experiment.plan import EVENT_COUNTERS, ID_COLUMNS
+from commsim.experiment.plan import ID_COLUMNS
+from commsim.experiment.store import check_steps
+from commsim.experiment.units import domain, is_counter, unit
 
 Statistic = Literal["auto", "final", "total", "mean"]
 STATISTICS = ("auto", "final", "total", "mean")
-# Events tallied per step: their run total is the number a reader wants.
-COUNTER_METRICS = frozenset(EVENT_COUNTERS)
-SUMMARY_COLUMNS = ("metric", "statistic", "n", "mean", "sd", "ci_low", "ci_high")
+SUMMARY_COLUMNS = ("metric", "statistic", "unit", "n", "mean", "sd", "ci_low", "ci_high")
 
 
 def check_names(names: Iterable[str], available: Sequence[str], kind: str) -> None:
@@ -82,7 +83,7 @@ def statistic_for(metric: str, statistic: Statistic) -> str:
         raise ValueError(f"unknown statistic '{statistic}'; use one of {', '.join(STATISTICS)}")
     if statistic != "auto":
         return statistic
-    return "total" if metric in COUNTER_METRICS else "final"
+    return "total" if is_counter(metric) else "final"
 
 
 def final_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,12 +99,7 @@ def _up_to(frame: pd.DataFrame, step: int | None) -> pd.DataFrame:
     """The rows at or before ``step``; the step must be one the sweep recorded."""
     if step is None:
         return frame
-    recorded = np.sort(frame["step"].unique())
-    if step not in set(recorded.tolist()):
-        raise ValueError(
-            f"step {step} was not recorded; recorded steps run from {recorded[0]} to "
-            f"{recorded[-1]} ({recorded.size} distinct)"
-        )
+    check_steps([step], frame["step"], lambda: frame["step"])
     return frame[frame["step"] <= step]
 
 
@@ -126,18 +122,32 @@ def run_values(
     grouped = rows.groupby("run_id")
     if by_stat["total"]:
         out = out.join(grouped[by_stat["total"]].sum(min_count=1))
-    if by_stat["mean"]:
-        out = out.join(grouped[by_stat["mean"]].mean())
+    counts = [m for m in by_stat["mean"] if is_counter(m)]
+    if counts:  # events per step: the total over the steps run (step 0 is the start)
+        steps_run = grouped["step"].max().astype(float).where(lambda s: s > 0)
+        out = out.join(grouped[counts].sum(min_count=1).div(steps_run, axis=0))
+    states = [m for m in by_stat["mean"] if not is_counter(m)]
+    if states:
+        out = out.join(grouped[states].mean())
     return out.reset_index()[list(dict.fromkeys(keys + metrics))]
 
 
-def _t_interval(agg: pd.DataFrame) -> pd.DataFrame:
-    """95% confidence interval of the mean from the t distribution (NaN below two runs)."""
-    n = agg["n"].to_numpy(dtype=float)
+def t_half_width(sd: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Half the 95% t interval of a mean of ``n`` values with sd ``sd`` (NaN below two)."""
+    n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.975, n - 1) * agg["sd"].to_numpy() / np.sqrt(n)
-    half = np.where(n >= 2, half, np.nan)
-    return agg.assign(ci_low=agg["mean"] - half, ci_high=agg["mean"] + half)
+        half = stats.t.ppf(0.975, n - 1) * np.asarray(sd, dtype=float) / np.sqrt(n)
+    return np.where(n >= 2, half, np.nan)
+
+
+def _t_interval(agg: pd.DataFrame) -> pd.DataFrame:
+    """95% t interval of each mean, held inside its metric's domain."""
+    half = t_half_width(agg["sd"].to_numpy(), agg["n"].to_numpy())
+    bounds = np.array([domain(m) for m in agg["metric"]], dtype=float).reshape(-1, 2)
+    mean = agg["mean"].to_numpy(dtype=float)
+    low = np.clip(mean - half, bounds[:, 0], bounds[:, 1])
+    high = np.clip(mean + half, bounds[:, 0], bounds[:, 1])
+    return agg.assign(ci_low=low, ci_high=high)
 
 
 def summarize(
@@ -149,8 +159,10 @@ def summarize(
 ) -> pd.DataFrame:
     """Mean, sd and 95% CI across repetitions of each run statistic, per parameter combination.
 
-    One row per (parameter combination, metric). ``n`` counts the runs with a defined value
-    (a metric can be NaN, e.g. a voice rate with no opportunity to speak).
+    One row per (parameter combination, metric). ``unit`` says what the numbers are (run
+    total, per step, at the last step …). ``n`` counts the runs with a defined value (a metric
+    can be NaN, e.g. a voice rate with no opportunity to speak); the interval is clipped to
+    the metric's domain (``commsim.experiment.units.domain``).
     """
     metrics = resolve_metrics(frame, parameters, metrics)
     values = run_values(frame, parameters, metrics, statistic, step)
@@ -163,7 +175,8 @@ def summarize(
         .reset_index()
     )
     agg["metric"] = agg["metric"].astype(str)
-    agg.insert(
-        len(parameters) + 1, "statistic", agg["metric"].map(lambda m: statistic_for(m, statistic))
-    )
+    used = agg["metric"].map(lambda m: statistic_for(m, statistic))
+    agg.insert(len(parameters) + 1, "statistic", used)
+    units = [unit(m, s, step) for m, s in zip(agg["metric"], used, strict=True)]
+    agg.insert(len(parameters) + 2, "unit", units)
     return _t_interval(agg)[[*parameters, *SUMMARY_COLUMNS]]
