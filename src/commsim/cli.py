@@ -479,7 +479,6 @@ def csv_option(raw: str | None, overwrite: bool) -> Path | None:
         fail(describe(exc))
 
 
-
 def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
     """A table on stdout (and in a CSV file when asked)."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
