@@ -385,6 +385,7 @@ def test_analyze_draws_the_indices_and_warns_of_a_tiny_sample(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     figures = tmp_path / "s" / "figures"
     assert sorted(p.name for p in figures.iterdir()) == [
+        ".commsim-figures.json",
         "sobol_insights_voiced.png",
         "sobol_insights_voiced.svg",
     ]

@@ -296,19 +296,19 @@ def test_plot_refuses_a_folder_of_someone_elses_figures(sweep_dir: Path, tmp_pat
 def test_a_plot_stopped_midway_leaves_the_sweep_as_it_was(
     sweep_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from commsim.experiment import figures
+    from matplotlib.figure import Figure
 
     out = copied(sweep_dir, tmp_path / "sw")
     before = snapshot(out)
-    save, calls = figures._save, []
+    save, calls = Figure.savefig, []
 
-    def save_then_stop(*args: object) -> list[Path]:
+    def save_then_stop(*args: object, **kwargs: object) -> None:
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 3:  # a figure's PNG and SVG are on disk, the next is half-drawn
             raise KeyboardInterrupt
-        return save(*args)
+        save(*args, **kwargs)
 
-    monkeypatch.setattr(figures, "_save", save_then_stop)
+    monkeypatch.setattr(Figure, "savefig", save_then_stop)
     with pytest.raises(KeyboardInterrupt):
         api.plot_sweep(out, metrics=["mean_safety", "code_knowledge"])  # a new figure first
     assert tree_diff(before, snapshot(out)) == []

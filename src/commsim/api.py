@@ -406,15 +406,19 @@ def _about(manifest: dict[str, Any]) -> Any:
     return About(name=str(manifest.get("experiment", "sweep")), fixed=(*fixed, runs))
 
 
-def _write_figures(root: Path, out: str | os.PathLike[str] | None, drawn: list[Any]) -> list[Path]:
-    """Every figure of a sweep reaches disk here: in ``out``, by default DIR/figures.
+def _figures_target(path: str | os.PathLike[str], out: str | os.PathLike[str] | None) -> Path:
+    """Where a sweep's figures go (default DIR/figures); a bad ``out`` is refused up front."""
+    from commsim import outputs
 
-    ``out`` may hold only figures commsim drew there before (see ``outputs.figure_folder``).
-    """
+    return outputs.given_path(out) if out is not None else Path(path) / "figures"
+
+
+def _write_figures(target: Path, drawn: list[Any]) -> list[Path]:
+    """Every figure of a sweep reaches disk here, through ``outputs.figure_folder``: the
+    folder may hold only figures commsim drew there before."""
     from commsim import outputs
     from commsim.experiment.figures import save_figures
 
-    target = outputs.given_path(out) if out is not None else root / "figures"
     with outputs.figure_folder(target) as staging:
         written = save_figures(drawn, staging)
     return [target / p.name for p in written]
@@ -431,12 +435,13 @@ def plot_sweep(
     """
     from commsim.experiment.figures import sweep_figure_set
 
+    target = _figures_target(path, out)
     root, manifest, frame = _finished(path)
     wanted = _wanted(metrics) or default_metrics(root) or None
     drawn = sweep_figure_set(
         frame, manifest["parameters"], wanted, manifest["design"], _about(manifest)
     )
-    return _write_figures(root, out, drawn)
+    return _write_figures(target, drawn)
 
 
 def plot_sensitivity(
@@ -447,10 +452,11 @@ def plot_sensitivity(
     """Draw a ``sensitivity`` table (Sobol bars or a Morris scatter) into ``out`` (DIR/figures)."""
     from commsim.experiment.figures import indices_figure
 
-    root, manifest = _sweep(path)
+    target = _figures_target(path, out)
+    _, manifest = _sweep(path)
     warning = indices.attrs.get("warning")
     notes = [f"warning: {warning}"] if warning else []
-    return _write_figures(root, out, [indices_figure(indices, _about(manifest), notes)])
+    return _write_figures(target, [indices_figure(indices, _about(manifest), notes)])
 
 
 def serve_app(
