@@ -87,7 +87,12 @@ def test_a_second_writer_is_refused_and_a_killed_ones_lock_is_taken_over(tmp_pat
     done = run_cli("sweep", experiment, "--out", out, "--resume", "--workers", "2")
     assert done.exit_code == 0, done.output
     assert f"({on_disk} were done before)" in done.stdout
+    assert f"note: took over the lock of commsim sweep {experiment} (pid {process.pid} on " in (
+        done.stderr
+    )
     assert not (out / LOCK).exists()
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [s["status"] for s in sessions] == ["interrupted", "complete"]
 
 
 def test_the_lock_is_held_for_the_whole_write_and_released_on_every_exit(

@@ -196,6 +196,11 @@ def _code_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> t
     return tuple(notes)
 
 
+def _ended(session: dict[str, Any]) -> dict[str, Any]:
+    """A session killed outright never wrote how it ended: it was interrupted."""
+    return session if "status" in session else {**session, "status": "interrupted"}
+
+
 def _manifest(plan: Plan, store: SweepStore, previous: dict[str, Any] | None) -> dict[str, Any]:
     experiment = plan.experiment
     base = provenance(experiment.sha256, experiment.spec.name, plan.basis)
@@ -207,7 +212,7 @@ def _manifest(plan: Plan, store: SweepStore, previous: dict[str, Any] | None) ->
         "design": plan.design.info,
         "repetitions": experiment.spec.repetitions,
         "created_utc": (previous or {}).get("created_utc", now()),
-        "sessions": list((previous or {}).get("sessions", [])),
+        "sessions": [_ended(s) for s in (previous or {}).get("sessions", [])],
         "base_config": experiment.base.model_dump(mode="json"),
         "basis_fields": basis_fields(experiment),
     }
@@ -314,33 +319,43 @@ def _check_free(root: Path) -> None:
         raise busy(root, writer)
 
 
-def _mean_seconds(outcomes: list[RunOutcome]) -> float:
-    return sum(o.wall_time_s for o in outcomes) / max(len(outcomes), 1)
-
-
 def _calibrate(
-    outcomes: Iterator[RunOutcome], count: int, stamp: dict[str, Any]
-) -> tuple[list[RunOutcome], list[RunOutcome], int]:
-    """The first outcomes (all to be kept), those timed, and a run's mean bytes on disk.
+    outcomes: Iterator[RunOutcome],
+    size: SweepSize,
+    to_run: int,
+    workers: int,
+    stamp: dict[str, Any],
+) -> tuple[list[RunOutcome], Estimate]:
+    """The first outcomes (all to be kept) and the estimate they give.
 
-    Runs are taken until ``count`` of them (one per worker) are timed. A worker's first run
-    pays its start-up (imports, numba's cache), which would make a small sweep's estimate
-    many times its real time: it is timed only when long enough for that not to matter.
+    Runs are taken until one per worker is timed. A worker's first run pays its start-up
+    (imports, numba's cache), which would make a small sweep's estimate many times its real
+    time: it is timed only when long enough for that not to matter.
     """
+    workers = max(1, workers)
     kept: list[RunOutcome] = []
     timed: list[RunOutcome] = []
     for outcome in outcomes:
         kept.append(outcome)
         if outcome.warm or outcome.wall_time_s >= WARM_SECONDS:
             timed.append(outcome)
-        if len(timed) >= count:
+        if len(timed) >= min(workers, to_run):
             break
+    timed = timed or kept
     sizes = [
         sum(parquet_bytes(f, stamp) for f in (o.metrics, o.insights) if f is not None)
         for o in kept
         if o.ok
     ]
-    return kept, timed or kept, int(sum(sizes) / max(len(sizes), 1))
+    estimate = Estimate(
+        size=size,
+        to_run=to_run,
+        workers=workers,
+        timed=len(timed),
+        run_seconds=sum(o.wall_time_s for o in timed) / max(len(timed), 1),
+        run_bytes=int(sum(sizes) / max(len(sizes), 1)),
+    )
+    return kept, estimate
 
 
 def run_sweep(
@@ -375,16 +390,8 @@ def run_sweep(
     stamp = provenance(experiment.sha256, experiment.spec.name, plan.basis)
     outcomes = backend.outcomes(todo)
     try:
-        count = min(len(todo), max(1, backend.description["workers"]))
-        first, timed, nbytes = _calibrate(outcomes, count, stamp)
-        estimate = Estimate(
-            size=size,
-            to_run=len(todo),
-            workers=max(1, backend.description["workers"]),
-            timed=len(timed),
-            run_seconds=_mean_seconds(timed),
-            run_bytes=nbytes,
-        )
+        n_workers = backend.description["workers"]
+        first, estimate = _calibrate(outcomes, size, len(todo), n_workers, stamp)
         if announce is not None:
             announce(estimate)
         if estimate.seconds > CONFIRM_SECONDS and not yes:
@@ -405,23 +412,30 @@ def run_sweep(
         backend.close()
         raise
     try:
-        return _write(plan, store, previous, resume, backend, todo, first, outcomes, progress)
+        stale = lock.stale
+        notes = (f"took over the lock of {_who(stale)}, no longer running",) if stale else ()
+        every = itertools.chain(first, outcomes)
+        return _write(plan, store, backend, todo, every, progress, previous, resume, notes)
     finally:
         lock.release()
+
+
+def _who(holder: dict[str, Any]) -> str:
+    return f"{holder.get('command')} (pid {holder.get('pid')} on {holder.get('host')})"
 
 
 def _write(
     plan: Plan,
     store: SweepStore,
-    previous: dict[str, Any] | None,
-    resume: bool,
     backend: Backend,
     todo: list[RunTask],
-    first: list[RunOutcome],
-    later: Iterator[RunOutcome],
+    outcomes: Iterator[RunOutcome],
     progress: Callable[[SweepProgress], None] | None,
+    previous: dict[str, Any] | None,
+    resume: bool,
+    lock_notes: tuple[str, ...],
 ) -> SweepReport:
-    """Under the folder's lock: store the timed runs, then the rest as they come back."""
+    """Under the folder's lock: store each run as it comes back (the timed ones first)."""
     try:
         again = _check_basis(store, plan)  # another writer may have come and gone meanwhile
         if again is not None and previous is None and not resume:
@@ -437,7 +451,7 @@ def _write(
     suffix = experiment.path.suffix if experiment.path else ".toml"
     store.write_static(plan.table(), f"experiment{suffix}", experiment.text)
     manifest = _manifest(plan, store, again)
-    notes = _code_changes(again, manifest)
+    notes = lock_notes + _code_changes(again, manifest)
     session: dict[str, Any] = {"started_utc": now(), "backend": backend.description}
     manifest["sessions"].append(session)
     planned = {t.run_id for t in plan.tasks}
@@ -461,7 +475,7 @@ def _write(
     if progress is not None:
         progress(state)  # the total, before the first run returns
     try:
-        for outcome in itertools.chain(first, later):
+        for outcome in outcomes:
             task = tasks[outcome.run_id]
             if outcome.ok and outcome.metrics is not None:
                 store.write_run(task.run_id, outcome.metrics, outcome.insights, stamp)
