@@ -308,7 +308,7 @@ class ProgressLog:
         line = f"sweep {self.name}: {state.finished}/{state.total} runs, {state.failed} failed"
         elapsed = time.monotonic() - self._start
         rate = state.finished / elapsed if elapsed > 0 else 0.0
-        if rate > 0:
+        if rate > 0 and state.finished < state.total:
             left = duration((state.total - state.finished) / rate)
             line += f", {rate:.2f} runs/s, ETA {left}"
         typer.echo(line, err=True)

@@ -142,8 +142,8 @@ def _worker_init(sweep_pid: int) -> None:
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    parent = os.getppid()
-    if parent == 1 or not _alive(sweep_pid):  # it died before we could watch it
+    parent = os.getppid()  # not tested against 1: a sweep in a container may be pid 1 itself
+    if not _alive(sweep_pid):  # it died before we could watch it
         os._exit(1)
     threading.Thread(target=_watch, args=(sweep_pid, parent), daemon=True).start()
 
@@ -151,9 +151,7 @@ def _worker_init(sweep_pid: int) -> None:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process took the pid: ours is gone
+    except (ProcessLookupError, PermissionError):  # gone, or its pid taken by someone else's
         return False
     return True
 
