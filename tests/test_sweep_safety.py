@@ -109,6 +109,7 @@ def test_the_lock_is_held_for_the_whole_write_and_released_on_every_exit(
     with pytest.raises(SweepInterrupted):
         commsim.sweep(fast, out, workers=1, progress=progress)
     assert all(h is not None and h["pid"] == os.getpid() for h in seen)
+    assert seen[0]["command"] == f"commsim.sweep from {Path(sys.argv[0]).name}"
     assert not (out / LOCK).exists()
     refused = pytest.raises(SweepLockedError, match=r"being written by a test \(pid ")
     with SweepLock(out, "a test"), refused:  # held here: the API refuses, naming the holder
@@ -257,9 +258,9 @@ def test_without_a_terminal_progress_is_a_line_now_and_then(fast: Path, tmp_path
     result = run_cli("sweep", fast, "--out", tmp_path / "out", "--workers", "1", env=env)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    pattern = r"sweep fast: \d/8 runs, 0 failed(, [\d.]+ runs/s, ETA \S+)?"
+    pattern = r"sweep fast: \d/8 runs, 0 failed(, [\d.]+ runs/s(, ETA \S+)?)?"
     assert len(lines) >= 2 and all(re.fullmatch(pattern, line) for line in lines), lines
-    assert lines[-1].startswith("sweep fast: 8/8 runs, 0 failed, ")
+    assert re.fullmatch(r"sweep fast: 8/8 runs, 0 failed, [\d.]+ runs/s", lines[-1])
     bad = run_cli("sweep", fast, "--out", tmp_path / "o2", env={"COMMSIM_PROGRESS_SECONDS": "x"})
     assert bad.exit_code == 2 and not (tmp_path / "o2").exists()
     assert (

@@ -308,9 +308,10 @@ class ProgressLog:
         line = f"sweep {self.name}: {state.finished}/{state.total} runs, {state.failed} failed"
         elapsed = time.monotonic() - self._start
         rate = state.finished / elapsed if elapsed > 0 else 0.0
+        if rate > 0:
+            line += f", {rate:.2f} runs/s"
         if rate > 0 and state.finished < state.total:
-            left = duration((state.total - state.finished) / rate)
-            line += f", {rate:.2f} runs/s, ETA {left}"
+            line += f", ETA {duration((state.total - state.finished) / rate)}"
         typer.echo(line, err=True)
 
     def close(self) -> None:

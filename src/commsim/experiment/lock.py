@@ -74,7 +74,8 @@ class SweepLock:
     def __init__(self, root: str | os.PathLike[str], command: str | None = None) -> None:
         self.root = Path(root)
         self.path = self.root / LOCK
-        self.command = command or "commsim " + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]][1:])
+        script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+        self.command = command or f"commsim.sweep from {script}"
         self.stale: dict[str, Any] | None = None
         self._fd: int | None = None
 
