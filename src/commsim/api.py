@@ -260,12 +260,21 @@ def load_results(
 # --- sweeps -------------------------------------------------------------------------------
 
 
-def sweep_plan(experiment: str | os.PathLike[str] | dict[str, Any]) -> pd.DataFrame:
-    """The runs an experiment file asks for (what ``commsim sweep --dry-run`` prints)."""
-    from commsim.experiment.plan import plan_sweep
+def sweep_plan(
+    experiment: str | os.PathLike[str] | dict[str, Any],
+    out: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """The runs an experiment file asks for (what ``commsim sweep --dry-run`` counts); with
+    ``out``, only those a resume into that sweep would still run."""
+    from commsim.experiment.plan import plan_sweep, run_table
     from commsim.experiment.spec import load_experiment
+    from commsim.experiment.sweep import pending
 
-    return plan_sweep(load_experiment(experiment)).table()
+    loaded = load_experiment(experiment)
+    plan = plan_sweep(loaded)
+    if out is None:
+        return plan.table()
+    return run_table(pending(plan, out)[0], loaded.parameters)
 
 
 def sweep(
@@ -277,29 +286,34 @@ def sweep(
     resume: bool = False,
     overwrite: bool = False,
     progress: Callable[[Any], None] | None = None,
+    yes: bool = False,
 ) -> Any:
     """Run an experiment file's sweep into ``out`` and return its ``SweepReport``.
 
     Runs go to a local process pool of ``workers`` processes (default: one per core; 1 runs
     in this process), or to the Dask cluster at ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``).
     ``resume=True`` continues a sweep already in ``out``, skipping its finished runs;
-    ``overwrite=True`` starts afresh where an earlier sweep is, removing only its own files.
+    ``overwrite=True`` starts afresh where an earlier sweep is, removing only its own files. A
+    sweep of more than 100,000 runs, or estimated (from its first runs) at more than a day, is
+    refused unless ``yes=True``; so is a folder another live process is writing.
     """
     from commsim import outputs
-    from commsim.experiment.plan import plan_sweep
+    from commsim.experiment.plan import plan_sweep, sweep_size
     from commsim.experiment.spec import load_experiment
-    from commsim.experiment.sweep import run_sweep
+    from commsim.experiment.sweep import check_size, run_sweep
 
     root = outputs.given_path(out)
-    planned = plan_sweep(load_experiment(experiment))
+    loaded = load_experiment(experiment)
+    check_size(sweep_size(loaded), loaded.spec.name, yes)  # before planning millions of runs
     return run_sweep(
-        planned,
+        plan_sweep(loaded),
         root,
         workers=workers,
         scheduler=scheduler,
         resume=resume,
         overwrite=overwrite,
         progress=progress,
+        yes=yes,
     )
 
 

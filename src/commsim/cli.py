@@ -8,7 +8,10 @@ status 2, before anything is written.
 from __future__ import annotations
 
 import math
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -295,16 +298,76 @@ SweepDirArg = Annotated[
 ]
 
 
-@contextmanager
-def sweep_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
-    """Runs done, failures and ETA on a terminal's stderr; nothing when not a terminal.
+PROGRESS_ENV = "COMMSIM_PROGRESS_SECONDS"
+DRY_RUN_ROWS = 20
 
-    The display (and its refresh thread) starts at the first report, after the sweep has
-    started its worker processes.
+
+def _progress_seconds() -> float:
+    """How often a sweep with no terminal logs a progress line (default every 30 s)."""
+    raw = os.environ.get(PROGRESS_ENV, "30")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0:
+        fail(f"{PROGRESS_ENV}={raw!r}: expected a number of seconds above 0")
+    return seconds
+
+
+class ProgressLog:
+    """Progress for batch jobs, CI and nohup: a line on stderr every ``every`` seconds and one
+    at the end (runs done, failed, rate, ETA), from a thread started at the first report."""
+
+    def __init__(self, name: str, every: float) -> None:
+        self.name, self.every = name, every
+        self.state: Any = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start = time.monotonic()  # the pool's start and the timed first runs included
+
+    def update(self, state: Any) -> None:
+        self.state = state
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.write()
+
+    def write(self) -> None:
+        from commsim.experiment.sweep import duration
+
+        state = self.state
+        line = f"sweep {self.name}: {state.finished}/{state.total} runs, {state.failed} failed"
+        elapsed = time.monotonic() - self._start
+        rate = state.finished / elapsed if elapsed > 0 else 0.0
+        if rate > 0:
+            line += f", {rate:.2f} runs/s"
+        if rate > 0 and state.finished < state.total:
+            line += f", ETA {duration((state.total - state.finished) / rate)}"
+        typer.echo(line, err=True)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.write()
+
+
+@contextmanager
+def sweep_progress(name: str) -> Iterator[Callable[[Any], None]]:
+    """Runs done, failures and ETA: a bar on a terminal's stderr, else a line now and then.
+
+    Either starts at the first report, after the sweep has started its worker processes.
     """
     console = Console(stderr=True)
     if not console.is_terminal:
-        yield None
+        log = ProgressLog(name, _progress_seconds())
+        try:
+            yield log.update
+        finally:
+            log.close()
         return
     bar = new_progress(console, counted="runs, {task.fields[failed]} failed")
     task = bar.add_task(name, total=None, failed=0)
@@ -319,18 +382,49 @@ def sweep_progress(name: str) -> Iterator[Callable[[Any], None] | None]:
         bar.stop()
 
 
-def _dry_run(plan: Any) -> None:
-    table = plan.table()
+def _print_rows(table: Any, rows: int, console: Console, plan_file: Path | None) -> None:
+    """The first rows of a run table of ``rows`` (all of them in ``plan_file``, when given)."""
+    shown = table.drop(columns=["seed"]).head(DRY_RUN_ROWS)
+    console.print(shown.to_string(index=False), soft_wrap=True)
+    if rows > DRY_RUN_ROWS:
+        where = f"all in {plan_file}" if plan_file else "--plan-file FILE writes them all"
+        console.print(f"... {rows - DRY_RUN_ROWS:,} more rows ({where})")
+
+
+def _dry_run(experiment: Any, out_dir: Path | None, plan_file: Path | None) -> None:
+    """What a sweep would run, and nothing run: the size, then the first rows.
+
+    With ``out_dir`` (``--resume``), only the runs still to do there.
+    """
+    from commsim.experiment.plan import plan_head, plan_sweep, run_table, sweep_size
+    from commsim.experiment.sweep import pending, write_plan
+
+    spec, size = experiment.spec, sweep_size(experiment)
     console = Console(highlight=False, markup=False)
-    with_params = table.drop(columns=["seed"])
-    console.print(with_params.to_string(index=False, max_rows=60), soft_wrap=True)
-    spec = plan.experiment.spec
-    console.print(
-        f"{spec.name}: {len(table)} runs ({len(plan.design.points)} points x "
-        f"{spec.repetitions} repetitions, {plan.design.info['kind']} design), "
-        f"{plan.experiment.base.steps} steps each; nothing run (--dry-run)",
-        soft_wrap=True,
+    kind = spec.design.kind
+    text = (
+        f"{spec.name}: {size.runs:,} runs ({size.points:,} points x {size.repetitions:,} "
+        f"repetitions, {kind} design), {experiment.base.steps} steps each"
     )
+    rows = size.runs
+    if out_dir is None and plan_file is None:
+        table = plan_head(experiment, DRY_RUN_ROWS)
+    elif out_dir is None:
+        table = plan_sweep(experiment).table()
+    else:
+        plan = plan_sweep(experiment)
+        todo, counts = pending(plan, out_dir)
+        table, rows = run_table(todo, experiment.parameters), len(todo)
+        text += (
+            f"; {len(todo):,} to run in {out_dir} ({counts['done']:,} done, "
+            f"{counts['failed']:,} failed to retry)"
+        )
+    if plan_file is not None:
+        write_plan(table, plan_file)
+    console.print(f"{text}; nothing run (--dry-run)", soft_wrap=True)
+    _print_rows(table, rows, console, plan_file)
+    if plan_file is not None:
+        console.print(f"wrote {plan_file} ({len(table):,} rows)", soft_wrap=True)
 
 
 @app.command()
@@ -366,7 +460,29 @@ def sweep(
         bool, typer.Option("--resume", help="Continue a sweep in DIR, skipping finished runs.")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the run table and count; run nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the size and the first runs (with --resume: those still to do); "
+            "run nothing.",
+        ),
+    ] = False,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan-file",
+            metavar="FILE",
+            help="With --dry-run: write the whole run table to FILE (.csv or .parquet), a new "
+            "file.",
+            show_default=False,
+        ),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="Run a sweep of more than 100,000 runs or an estimated day (else refused).",
+        ),
     ] = False,
     overwrite: Annotated[
         bool,
@@ -377,30 +493,38 @@ def sweep(
     ] = False,
 ) -> None:
     """Run a parameter sweep from an experiment file into a Parquet dataset."""
-    from commsim.experiment.plan import plan_sweep
+    from commsim.experiment.plan import plan_sweep, sweep_size
     from commsim.experiment.spec import load_experiment
     from commsim.experiment.store import check_flags
-    from commsim.experiment.sweep import SweepInterrupted, run_sweep
+    from commsim.experiment.sweep import SweepInterrupted, check_size, run_sweep
 
     n_workers = _int_option("--workers", workers)
     if n_workers is not None and n_workers < 1:
         fail(f"--workers {n_workers}: must be at least 1")
+    if plan_file is not None and not dry_run:
+        fail("--plan-file goes with --dry-run (it writes the plan, not the runs)")
     given_out = out_option(out)
     try:
         check_flags(resume, overwrite)
     except ValueError as exc:
         fail(describe(exc))
-    try:
-        plan = plan_sweep(load_experiment(experiment))
-    except (ConfigError, OSError) as exc:
-        fail(describe(exc))
-    if dry_run:
-        _dry_run(plan)
-        return
     out_dir = given_out or Path("results") / experiment.stem
-    console = Console(highlight=False, markup=False)
     try:
-        with sweep_progress(plan.experiment.spec.name) as progress:
+        loaded = load_experiment(experiment)
+        if dry_run:
+            _dry_run(loaded, out_dir if resume else None, plan_file)
+            return
+        check_size(sweep_size(loaded), loaded.spec.name, yes)
+        plan = plan_sweep(loaded)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    console = Console(highlight=False, markup=False)
+
+    def announce(estimate: Any) -> None:
+        console.print(f"{loaded.spec.name}: {estimate.summary()}", soft_wrap=True)
+
+    try:
+        with sweep_progress(loaded.spec.name) as progress:
             report = run_sweep(
                 plan,
                 out_dir,
@@ -409,13 +533,16 @@ def sweep(
                 resume=resume,
                 overwrite=overwrite,
                 progress=progress,
+                yes=yes,
+                announce=announce,
+                command=f"commsim sweep {experiment}",
             )
     except SweepInterrupted as stop:
         done = stop.report
-        console.print(
+        typer.echo(
             f"interrupted: {done.done} of {done.planned} runs saved in {out_dir}/; "
             f"continue with: commsim sweep {experiment} --out {out_dir} --resume",
-            soft_wrap=True,
+            err=True,
         )
         raise typer.Exit(130) from None
     except (ValueError, OSError) as exc:
@@ -500,14 +627,14 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
 
 
 def _sweep_counts(directory: Path) -> str:
-    from commsim.experiment.store import read_manifest_of
+    """The header of results and analyze: counts and status as the files on disk say."""
+    from commsim.experiment.store import sweep_state
 
-    manifest = read_manifest_of(directory)
-    runs = manifest.get("runs", {})
-    note = f"{manifest.get('experiment')}: {runs.get('done', 0)} of {runs.get('planned', 0)} runs"
-    if runs.get("failed") or runs.get("pending"):
-        note += f" ({runs.get('failed', 0)} failed, {runs.get('pending', 0)} not run)"
-    return note + f", status {manifest.get('status')}"
+    runs = sweep_state(directory)
+    note = f"{runs['experiment']}: {runs['done']} of {runs['planned']} runs"
+    if runs["failed"] or runs["pending"]:
+        note += f" ({runs['failed']} failed, {runs['pending']} not run)"
+    return note + f", status {runs['status']}"
 
 
 @app.command()

@@ -9,7 +9,9 @@ the outputs in sample order), so each point keeps its index.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +25,26 @@ from commsim.experiment.spec import Distribution, LoadedExperiment
 class DesignPoints:
     """The parameter values of each design point, and what analysis needs to know."""
 
-    points: list[dict[str, Any]]
+    points: list[dict[str, Any]] | Grid
     info: dict[str, Any]
+
+
+class Grid:
+    """A factorial grid's points in ``itertools.product`` order, made one at a time.
+
+    Its length is known without building it, so a grid of millions of points can be sized,
+    refused or previewed in no time.
+    """
+
+    def __init__(self, names: list[str], axes: list[list[Any]]) -> None:
+        self.names, self.axes = names, axes
+
+    def __len__(self) -> int:
+        return math.prod(len(axis) for axis in self.axes)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for values in itertools.product(*self.axes):
+            yield dict(zip(self.names, values, strict=True))
 
 
 def problem(experiment: LoadedExperiment) -> dict[str, Any]:
@@ -42,7 +62,7 @@ def problem(experiment: LoadedExperiment) -> dict[str, Any]:
 def _factorial(experiment: LoadedExperiment) -> DesignPoints:
     names = experiment.parameters
     axes = [experiment.spec.parameters[name].grid() for name in names]
-    points = [dict(zip(names, values, strict=True)) for values in itertools.product(*axes)]
+    points = Grid(names, axes)
     return DesignPoints(points=points, info={"kind": "factorial", "points": len(points)})
 
 

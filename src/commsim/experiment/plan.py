@@ -10,9 +10,11 @@ repetition, so every point of a repetition meets the same random draws.)
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -106,6 +108,12 @@ def _point_config(experiment: LoadedExperiment, index: int, point: dict[str, Any
     return parse_config(data, source=f"{experiment.source} (point {index}: {shown})")
 
 
+def run_table(tasks: Iterable[RunTask], parameters: list[str]) -> pd.DataFrame:
+    """One row per run: its id, point, repetition, seed and parameter values."""
+    columns = [*ID_COLUMNS, *parameters]
+    return pd.DataFrame([t.identity() for t in tasks], columns=columns)
+
+
 @dataclass(frozen=True)
 class Plan:
     """An experiment made concrete: its design and the list of runs, in design order."""
@@ -117,30 +125,49 @@ class Plan:
     @cached_property
     def basis(self) -> str:
         """A hash of everything the runs share; runs with equal ids and basis are equal."""
-        spec = self.experiment.spec
-        return _digest(
-            {
-                "base": self.experiment.base.model_dump(mode="json"),
-                "seed": spec.seed,
-                "common_random_numbers": spec.common_random_numbers,
-                "record": spec.record.model_dump(mode="json"),
-            }
-        )[:16]
+        return _digest(basis_fields(self.experiment))[:16]
 
     def table(self) -> pd.DataFrame:
         """One row per run: its id, point, repetition, seed and parameter values."""
-        columns = [*ID_COLUMNS, *self.experiment.parameters]
-        return pd.DataFrame([t.identity() for t in self.tasks], columns=columns)
+        return run_table(self.tasks, self.experiment.parameters)
 
 
-def plan_sweep(experiment: LoadedExperiment) -> Plan:
-    """Every run of the experiment, each config validated before anything runs."""
+def basis_fields(experiment: LoadedExperiment) -> dict[str, Any]:
+    """What every run of a sweep shares (its basis, unhashed): kept in the manifest, so a
+    refused resume can name what changed."""
     spec = experiment.spec
-    design = design_points(experiment)
+    return {
+        "base": experiment.base.model_dump(mode="json"),
+        "seed": spec.seed,
+        "common_random_numbers": spec.common_random_numbers,
+        "record": spec.record.model_dump(mode="json"),
+    }
+
+
+@dataclass(frozen=True)
+class SweepSize:
+    """How big a sweep is, known before any run is planned."""
+
+    points: int
+    repetitions: int
+
+    @property
+    def runs(self) -> int:
+        return self.points * self.repetitions
+
+
+def sweep_size(experiment: LoadedExperiment) -> SweepSize:
+    """Points x repetitions, from the design alone (a grid is not built to be counted)."""
+    points = len(design_points(experiment).points)
+    return SweepSize(points=points, repetitions=experiment.spec.repetitions)
+
+
+def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[RunTask]:
+    """The runs in design order, each config validated as it is made."""
+    spec = experiment.spec
     metrics = _check_metrics(experiment)
     record_every = None if spec.record.every == "end" else int(spec.record.every)
     seen: Counter[str] = Counter()
-    tasks = []
     for index, point in enumerate(design.points):
         config = _point_config(experiment, index, point)
         typed = {name: getattr(config, name) for name in point}
@@ -150,16 +177,25 @@ def plan_sweep(experiment: LoadedExperiment) -> Plan:
             rid = run_id(typed, repetition, occurrence)
             seed_key = f"repetition-{repetition}" if spec.common_random_numbers else rid
             seeded = config.model_copy(update={"seed": derive_seed(spec.seed, seed_key)})
-            tasks.append(
-                RunTask(
-                    run_id=rid,
-                    point=index,
-                    repetition=repetition,
-                    parameters=typed,
-                    config=seeded,
-                    record_every=record_every,
-                    metrics=metrics,
-                    insights=spec.record.insights,
-                )
+            yield RunTask(
+                run_id=rid,
+                point=index,
+                repetition=repetition,
+                parameters=typed,
+                config=seeded,
+                record_every=record_every,
+                metrics=metrics,
+                insights=spec.record.insights,
             )
-    return Plan(experiment=experiment, design=design, tasks=tuple(tasks))
+
+
+def plan_head(experiment: LoadedExperiment, rows: int) -> pd.DataFrame:
+    """The run table's first ``rows`` rows, without planning the rest."""
+    tasks = iter_tasks(experiment, design_points(experiment))
+    return run_table(itertools.islice(tasks, rows), experiment.parameters)
+
+
+def plan_sweep(experiment: LoadedExperiment) -> Plan:
+    """Every run of the experiment, each config validated before anything runs."""
+    design = design_points(experiment)
+    return Plan(experiment=experiment, design=design, tasks=tuple(iter_tasks(experiment, design)))

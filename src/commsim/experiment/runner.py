@@ -8,10 +8,13 @@ it. Workers are long-lived processes that import the model once, not once per ru
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
 import sys
+import threading
+import time
 import traceback
 import warnings
 from collections.abc import Iterable, Iterator
@@ -40,6 +43,7 @@ class RunOutcome:
     error: str | None = None
     traceback: str | None = None
     wall_time_s: float = 0.0
+    warm: bool = False  # not the first run of its process (which pays imports, numba's cache)
 
     @property
     def ok(self) -> bool:
@@ -73,8 +77,12 @@ def _with_identity(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
     return frame.assign(run_id=task.run_id)[["run_id", *frame.columns]]
 
 
+_RUNS_HERE = itertools.count()
+
+
 def execute(task: RunTask) -> RunOutcome:
     """Run one task to the end; an exception becomes a failed outcome, not a lost sweep."""
+    warm = next(_RUNS_HERE) > 0
     t0 = perf_counter()
     try:
         model = CommunityModel(task.config)
@@ -87,8 +95,9 @@ def execute(task: RunTask) -> RunOutcome:
             error=f"{type(exc).__name__}: {exc}",
             traceback=traceback.format_exc(),
             wall_time_s=perf_counter() - t0,
+            warm=warm,
         )
-    return RunOutcome(task.run_id, metrics, insights, wall_time_s=perf_counter() - t0)
+    return RunOutcome(task.run_id, metrics, insights, wall_time_s=perf_counter() - t0, warm=warm)
 
 
 class Backend(Protocol):
@@ -114,9 +123,43 @@ class SerialBackend:
         pass
 
 
-def _worker_init() -> None:
-    """Pool workers leave Ctrl-C to the parent, which stops the sweep cleanly."""
+# How often a pool worker checks that the sweep that started it is still alive
+WATCH_SECONDS = 1.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_init(sweep_pid: int) -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops the sweep cleanly, and die with
+    it when it is killed outright (``kill -9``), rather than live on as orphans.
+
+    On Linux the kernel kills a worker whose parent dies (``PR_SET_PDEATHSIG``); that parent
+    is the sweep under fork but the fork server under forkserver, so a watchdog thread also
+    polls the sweep's pid (and the worker's parent), everywhere.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.getppid()  # not tested against 1: a sweep in a container may be pid 1 itself
+    if not _alive(sweep_pid):  # it died before we could watch it
+        os._exit(1)
+    threading.Thread(target=_watch, args=(sweep_pid, parent), daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or its pid taken by someone else's
+        return False
+    return True
+
+
+def _watch(sweep_pid: int, parent: int) -> None:
+    while os.getppid() == parent and _alive(sweep_pid):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
 
 
 def _ready() -> None:
@@ -144,7 +187,10 @@ class PoolBackend:
         context = get_context(_start_method())
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["commsim.experiment.runner"])
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        )
+        self._closed = False
         with warnings.catch_warnings():
             # Python counts OpenBLAS's threads too; they re-initialise in the child (atfork)
             warnings.filterwarnings(
@@ -170,6 +216,9 @@ class PoolBackend:
 
     def close(self) -> None:
         """Stop at once: queued runs are dropped and runs in flight are abandoned."""
+        if self._closed:
+            return
+        self._closed = True
         processes = list(getattr(self._pool, "_processes", {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:

@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from commsim import outputs
 from commsim.config import ConfigError, read_config_file
+from commsim.experiment.lock import holder
 from commsim.experiment.units import describe_steps
 from commsim.model.insights import InsightLedger
 from commsim.storage import git_commit, run_files, utc_timestamp, versions
@@ -68,13 +69,24 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any]) -> None:
-    """Atomically write ``frame`` with ``provenance`` in the file's key-value metadata."""
+def _arrow(frame: pd.DataFrame, provenance: dict[str, Any]) -> pa.Table:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[b"commsim"] = json.dumps(provenance, sort_keys=True).encode()
-    table = table.replace_schema_metadata(meta)
+    return table.replace_schema_metadata(meta)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any]) -> None:
+    """Atomically write ``frame`` with ``provenance`` in the file's key-value metadata."""
+    table = _arrow(frame, provenance)
     _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def parquet_bytes(frame: pd.DataFrame, provenance: dict[str, Any]) -> int:
+    """The size ``write_parquet`` would give ``frame`` on disk, without writing it."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(_arrow(frame, provenance), sink, compression="zstd")
+    return int(sink.getvalue().size)
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
@@ -315,6 +327,30 @@ def provenance(experiment_sha256: str, experiment_name: str, basis: str) -> dict
 
 
 # --- reading a sweep back ---------------------------------------------------------------
+
+
+def sweep_state(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """A sweep's run counts and status as the files on disk tell them, not as its manifest
+    last said: a sweep killed mid-write left a manifest saying ``running`` and counts of its
+    start. ``running`` with no live writer holding the folder's lock is ``interrupted``."""
+    store = SweepStore(root)
+    manifest = store.manifest()
+    planned = set(pq.read_table(store.root / RUNS, columns=["run_id"]).column(0).to_pylist())
+    done = store.done_ids() & planned
+    failed = store.failed_ids() & planned
+    status = manifest.get("status")
+    if status == "running":
+        writer = holder(store.root)
+        status = "interrupted" if writer is None else f"running (pid {writer.get('pid')})"
+    return {
+        "experiment": manifest.get("experiment"),
+        "status": status,
+        "planned": len(planned),
+        "done": len(done),
+        "failed": len(failed),
+        "pending": len(planned - done - failed),
+    }
+
 
 SWEEP_TABLES = ("model", "insights", "runs", "failures")
 FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # after the run's identity (sweep.py)
