@@ -161,7 +161,10 @@ CASES = [
     Case(
         "resume-two-changes",
         RESUME,
-        ["(seed 11 -> 12; steps 5 -> 6)", "Undo the change or choose another --out"],
+        [
+            "(seed 11 -> 12; steps 5 -> 6)",
+            "Undo the change, choose another --out, or start afresh with --overwrite",
+        ],
         a_sweep,
         {"small.toml": SMALL.replace("seed = 11", "seed = 12").replace("steps = 5", "steps = 6")},
     ),
@@ -176,13 +179,13 @@ CASES = [
     Case(
         "resume-into-a-folder-of-notes",
         RESUME,
-        ["out: exists and does not hold a commsim sweep"],
+        ["out: does not hold a commsim sweep", "notes.txt"],
         files={"small.toml": SMALL, "out/notes.txt": "mine"},
     ),
     Case(
         "dry-run-resume-into-a-folder-of-notes",
         [*DRY, "--resume", "--out", "out"],
-        ["out: exists and does not hold a commsim sweep"],
+        ["out: does not hold a commsim sweep", "notes.txt"],
         files={"small.toml": SMALL, "out/notes.txt": "mine"},
     ),
     Case(

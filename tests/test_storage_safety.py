@@ -218,19 +218,19 @@ def test_make_run_twice_replaces_its_run_and_protects_a_users_file(
 # --- sweeps: --overwrite starts afresh, removing only the sweep's own entries --------------------
 
 
-def test_sweep_overwrite_starts_afresh_and_keeps_the_lock(sweep_dir: Path, tmp_path: Path) -> None:
+def test_sweep_overwrite_starts_afresh(sweep_dir: Path, tmp_path: Path) -> None:
+    """A stale lock and a killed write's temporary are taken over and cleared with the rest."""
     out = copied(sweep_dir, tmp_path / "sw")
     (out / LOCK).write_text("")
     (out / "metrics" / ".abc.parquet.tmp-1-0123abcd").write_text("a killed write")
     changed = tmp_path / "changed.toml"
     changed.write_text(TINY.replace("[0.2, 0.9]", "[0.5]").replace("seed = 3", "seed = 4"))
-    with pytest.raises(ValueError, match="different base scenario"):  # another seed
+    with pytest.raises(ValueError, match="other settings than this experiment"):  # another seed
         api.sweep(changed, out, workers=1, resume=True)
     report = api.sweep(changed, out, workers=1, overwrite=True)
     assert (report.planned, report.done, report.skipped) == (1, 1, 0)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [
-            LOCK,
             "experiment.toml",
             "failures",
             "insights",

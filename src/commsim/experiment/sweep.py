@@ -175,7 +175,8 @@ def _check_basis(store: SweepStore, plan: Plan) -> dict[str, Any] | None:
         what = "; ".join(changes) or "the base scenario, seeds or record settings"
         raise ValueError(
             f"{store.root}: its runs were made with other settings than this experiment "
-            f"({what}); resuming would mix them. Undo the change or choose another --out"
+            f"({what}); resuming would mix them. Undo the change, choose another --out, or "
+            "start afresh with --overwrite"
         )
     return old
 
