@@ -465,7 +465,20 @@ EXPERIMENTS = [
     ),
 ]
 
-CASES = FILES + OPTIONS + EXPERIMENTS
+# click's own checks (before any commsim code runs): one line too, not a usage box
+USAGE = [
+    Case("run-without-config", ["run"], ("commsim run: Missing argument 'CONFIG'", "--help")),
+    Case("sweep-without-experiment", ["sweep"], ("commsim sweep: Missing argument",)),
+    Case("results-without-folder", ["results"], ("commsim results: Missing argument 'DIR'",)),
+    Case("unknown-command", ["rnu", "s.toml"], ("No such command 'rnu'",)),
+    Case("unknown-option", ["run", "s.toml", "--stpes", "3"], ("No such option: --stpes",)),
+    Case("option-without-value", ["run", "s.toml", "--steps"], ("'--steps' requires an argument",)),
+    Case("port-not-a-number", ["app", "--port", "abc"], ("commsim app", "'--port'")),
+    Case("port-out-of-range", ["app", "--port", "70000"], ("commsim app", "'--port'")),
+    Case("extra-argument", ["validate", "s.toml", "t.toml"], ("unexpected extra argument",)),
+]
+
+CASES = FILES + OPTIONS + EXPERIMENTS + USAGE
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

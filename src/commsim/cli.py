@@ -29,7 +29,40 @@ USER_ERROR = 2
 # Runs whose steps x members x dimensions exceed this take a few seconds: show progress.
 PROGRESS_WORK = 50_000_000
 
+
+# click's exceptions, wherever this typer takes click from (newer releases vendor it)
+_clicks = sys.modules[typer.BadParameter.__module__]
+
+
+class _Commands(typer.core.TyperGroup):
+    """Click's own usage errors (a missing argument, an unknown option or command, a value of
+    the wrong type) in the house style too: one ``error:`` line naming the command, exit 2,
+    instead of a usage box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _clicks.NoArgsIsHelpError as exc:  # bare `commsim`: the help
+            exc.show()
+            sys.exit(exc.exit_code)
+        except _clicks.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "commsim"
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            typer.echo(f"error: {where}: {message} (see {where} --help)", err=True)
+            sys.exit(USER_ERROR)
+        except _clicks.ClickException as exc:
+            typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except _clicks.Abort:
+            typer.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="commsim",
     help="Agent-based simulation of learning communities (Mesa).",
     add_completion=False,
