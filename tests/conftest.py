@@ -11,6 +11,19 @@ from commsim.model.model import CommunityModel
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
+# a two-run sweep of a 30-member organisation: the smallest that has a design and a resume
+TINY_EXPERIMENT = f"""\
+name = "tiny"
+base = "{CONFIGS / "default.toml"}"
+steps = 5
+repetitions = 1
+seed = 3
+[overrides]
+n_agents = 30
+agent_sample_size = 0
+[parameters]
+initial_safety = [0.2, 0.9]
+"""
 
 
 def run_model(steps: int = 40, **overrides: object) -> tuple[CommunityModel, pd.DataFrame]:

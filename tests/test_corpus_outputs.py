@@ -13,22 +13,10 @@ import pytest
 from commsim import api, storage
 from commsim.experiment.sweep import run_sweep
 
-from .conftest import CONFIGS
+from .conftest import TINY_EXPERIMENT as TINY
 from .corpus import Case, refuse
 
 SMALL = 'name = "small"\nseed = 5\nn_agents = 30\nsteps = 5\n'
-TINY = f"""\
-name = "tiny"
-base = "{CONFIGS / "default.toml"}"
-steps = 5
-repetitions = 1
-seed = 3
-[overrides]
-n_agents = 30
-agent_sample_size = 0
-[parameters]
-initial_safety = [0.2, 0.9]
-"""
 INPUTS = {"small.toml": SMALL, "tiny.toml": TINY}
 BUILT: dict[str, Path] = {}  # "run" and "sweep": folders made once, copied into each case
 

@@ -17,21 +17,10 @@ from commsim.cli import app
 from commsim.experiment.store import LOCK
 
 from .conftest import CONFIGS, ROOT
+from .conftest import TINY_EXPERIMENT as TINY
 from .corpus import snapshot, tree_diff
 
 SMALL = {"name": "small", "n_agents": 30, "steps": 5, "seed": 5}
-TINY = f"""\
-name = "tiny"
-base = "{CONFIGS / "default.toml"}"
-steps = 5
-repetitions = 1
-seed = 3
-[overrides]
-n_agents = 30
-agent_sample_size = 0
-[parameters]
-initial_safety = [0.2, 0.9]
-"""
 runner = CliRunner()
 
 
