@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from commsim import api, storage
+from commsim import api, cli, storage
 from commsim.cli import app
 
 SMALL_TOML = """\
@@ -302,3 +303,22 @@ def test_app_refuses_a_port_already_in_use(small: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         assert_user_error(invoke("app", small, "--port", port), f"--port {port}", "in use")
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "said"),
+    [(SystemExit(1), 1, ""), (typer.Abort(), 1, "aborted\n"), (KeyboardInterrupt(), 130, "")],
+)
+def test_exits_that_are_not_usage_errors_pass_through_cleanly(
+    raised: BaseException, code: int, said: str, small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken pipe (rich raises SystemExit), an abort or Ctrl-C inside a command end it with
+    their own status and no traceback, whatever the one-line usage-error handler catches."""
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(cli, "resolve_config", interrupted)
+    result = invoke("validate", small)
+    assert (result.exit_code, result.stderr) == (code, said)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
