@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "commsim"
 UPPER = ("api", "cli", "storage", "outputs", "plotting", "experiment", "app")
 
 
@@ -38,3 +41,37 @@ def test_app_floor_sits_on_the_core_alone() -> None:
     loaded = floors_loaded([f"commsim.app.{m}" for m in modules])
     assert "app" in loaded
     assert loaded.isdisjoint({"api", "cli", "experiment", "storage", "plotting"})
+
+
+def package_attribute_imports(source: str) -> list[str]:
+    """Imports in ``source`` that read the top-level ``commsim`` package itself (its
+    ``__init__``) rather than one of its submodules: ``import commsim`` or ``from commsim
+    import name`` for a name that is no module of the package."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name == "commsim"]
+        elif isinstance(node, ast.ImportFrom) and node.module == "commsim" and node.level == 0:
+            found += [f"commsim.{a.name}" for a in node.names if a.name not in SUBMODULES]
+    return found
+
+
+SUBMODULES = {
+    p.stem for p in PACKAGE.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()
+}
+
+
+def test_the_finder_sees_package_imports_and_lets_submodules_pass() -> None:
+    source = "import commsim\nfrom commsim import api, __version__\nimport commsim.config\n"
+    assert package_attribute_imports(source) == ["commsim", "commsim.__version__"]
+
+
+def test_no_module_imports_the_top_level_package() -> None:
+    """A module that reads an attribute of ``commsim`` runs ``__init__`` mid-import: a cycle."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "__init__.py" or path.parent != PACKAGE
+        if (found := package_attribute_imports(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}

@@ -22,7 +22,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from commsim import __version__
+from commsim._version import __version__
 from commsim.config import Config, ConfigError, load_config, parse_assignment
 
 USER_ERROR = 2
