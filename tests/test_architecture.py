@@ -75,3 +75,19 @@ def test_no_module_imports_the_top_level_package() -> None:
         if (found := package_attribute_imports(path.read_text(encoding="utf-8")))
     }
     assert offenders == {}
+
+
+def test_floors_above_import_the_model_through_its_public_face() -> None:
+    """Outside ``model/`` the core is ``commsim.model``; its modules stay free to change."""
+    import commsim.model
+
+    reached = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent.name == "model":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("commsim.model"):
+                reached[str(path.relative_to(PACKAGE))] = node.module
+                assert node.module == "commsim.model", f"{path.name} imports {node.module}"
+                assert {a.name for a in node.names} <= set(commsim.model.__all__)
+    assert "api.py" in reached  # the walk sees the imports it guards

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from commsim import storage
 from commsim.config import Config, load_config
-from commsim.model.model import CommunityModel
+from commsim.model import CommunityModel
 
 TABLES = storage.TABLES
 
