@@ -91,3 +91,25 @@ def test_floors_above_import_the_model_through_its_public_face() -> None:
                 assert node.module == "commsim.model", f"{path.name} imports {node.module}"
                 assert {a.name for a in node.names} <= set(commsim.model.__all__)
     assert "api.py" in reached  # the walk sees the imports it guards
+
+
+def commsim_imports(source: str) -> set[str]:
+    """Every commsim module ``source`` imports, named in full (``from commsim import api`` is
+    ``commsim.api``; ``from commsim.config import Config`` is ``commsim.config``)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "commsim"}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "commsim":
+            if node.module == "commsim":
+                found |= {f"commsim.{a.name}" for a in node.names}
+            else:
+                found.add(node.module or "")
+    return found
+
+
+def test_the_cli_goes_through_the_public_api() -> None:
+    """The command line is a shell over ``commsim.api``: what it can do, a notebook can too."""
+    used = commsim_imports((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    assert "commsim.api" in used
+    assert used <= {"commsim.api", "commsim.config", "commsim._version"}
