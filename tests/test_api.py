@@ -265,3 +265,46 @@ def test_empty_intervention_log_round_trips(tmp_path: Path) -> None:
     log = api.load_results(out, "interventions")
     assert log.empty
     assert str(log["step"].dtype) == "int64"
+
+
+# --- the sweep functions the command line goes through ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two-run experiment file (one repetition per point)."""
+    from .conftest import TINY_EXPERIMENT
+
+    path = tmp_path_factory.mktemp("tiny") / "tiny.toml"
+    path.write_text(TINY_EXPERIMENT)
+    return path
+
+
+def test_preview_counts_every_run_and_keeps_only_the_head_asked_for(tiny: Path) -> None:
+    whole = api.preview_sweep(tiny)
+    head = api.preview_sweep(api.load_experiment(tiny), head=1)
+    assert (whole.size.runs, whole.rows, len(whole.table)) == (2, 2, 2)
+    assert (head.rows, len(head.table)) == (2, 1)
+    pd.testing.assert_frame_equal(head.table, whole.table.head(1))
+    pd.testing.assert_frame_equal(api.sweep_plan(tiny), whole.table)
+    assert (whole.done, whole.failed) == (None, None)
+
+
+def test_preview_into_a_sweep_counts_what_is_left_and_single_runs_carry_a_warning(
+    tiny: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "sweep"
+    api.sweep(tiny, out, workers=1)
+    left = api.preview_sweep(tiny, out, head=1)
+    assert (left.rows, len(left.table), left.done, left.failed) == (0, 0, 2, 0)
+    assert api.sweep_status(out)["done"] == 2
+    summary = api.summarize_sweep(out, "code_knowledge")
+    assert "rest on 1 run(s)" in summary.attrs["warning"]
+
+
+def test_sweep_interrupted_is_the_engines_own_and_read_lazily() -> None:
+    from commsim.experiment.sweep import SweepInterrupted
+
+    assert api.SweepInterrupted is SweepInterrupted
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = api.no_such_name  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from commsim._version import __version__
 
 _EXPORTS = {
     "run": "commsim.api",
@@ -25,7 +25,7 @@ _EXPORTS = {
     "load_config": "commsim.config",
     "Config": "commsim.config",
     "ConfigError": "commsim.config",
-    "CommunityModel": "commsim.model.model",
+    "CommunityModel": "commsim.model",
 }
 
 __all__ = [
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
         sweep_plan,
     )
     from commsim.config import Config, ConfigError, load_config
-    from commsim.model.model import CommunityModel
+    from commsim.model import CommunityModel
 
 
 def __getattr__(name: str) -> Any:

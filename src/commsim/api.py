@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,15 @@ import pyarrow.parquet as pq
 
 from commsim import storage
 from commsim.config import Config, load_config
-from commsim.model.model import CommunityModel
+from commsim.model import CommunityModel
+
+if TYPE_CHECKING:
+    from commsim.experiment.plan import SweepSize
+    from commsim.experiment.spec import LoadedExperiment
+    from commsim.experiment.sweep import SweepInterrupted  # noqa: F401 (module __getattr__)
 
 TABLES = storage.TABLES
+FIGURE = storage.FIGURE  # the summary figure a saved run holds beside its tables
 
 StepSelection = int | slice | Iterable[int]
 
@@ -59,6 +65,27 @@ class RunResult:
         write refuses the save, whatever ``overwrite`` says.
         """
         return storage.write_run(self, out_dir, config_path=config_path, overwrite=overwrite)
+
+
+def check_run_dir(out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Refuse, before a run, an ``out_dir`` its ``save`` would refuse after it (see
+    ``commsim.storage.check_out_dir``), so a long run is not wasted."""
+    return storage.check_out_dir(out_dir, overwrite=overwrite)
+
+
+def check_new_file(path: str | os.PathLike[str], overwrite: bool) -> Path:
+    """Refuse, before any work, a ``--csv`` file that cannot be written, or that exists
+    without ``overwrite``."""
+    from commsim import outputs
+
+    return outputs.check_new_file(path, overwrite)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV, written whole or not at all (checked first with ``check_new_file``)."""
+    from commsim import outputs
+
+    outputs.write_text_file(path, frame.to_csv(index=False))
 
 
 def _typed_interventions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -260,25 +287,79 @@ def load_results(
 # --- sweeps -------------------------------------------------------------------------------
 
 
+def load_experiment(
+    experiment: str | os.PathLike[str] | dict[str, Any] | LoadedExperiment,
+) -> LoadedExperiment:
+    """An experiment file (or mapping) read and checked, as ``sweep`` and ``preview_sweep``
+    take it; one already loaded is returned as it is."""
+    from commsim.experiment.spec import LoadedExperiment
+    from commsim.experiment.spec import load_experiment as load
+
+    if isinstance(experiment, LoadedExperiment):
+        return experiment
+    return load(experiment)
+
+
+def check_sweep_flags(resume: bool, overwrite: bool) -> None:
+    """Refuse asking a sweep both to continue (``resume``) and to start afresh."""
+    from commsim.experiment.store import check_flags
+
+    check_flags(resume, overwrite)
+
+
+@dataclass(frozen=True)
+class SweepPreview:
+    """What a sweep would run, with nothing run: its size and (the head of) its run table."""
+
+    experiment: LoadedExperiment
+    size: SweepSize
+    table: pd.DataFrame
+    rows: int  # the runs the whole table holds: all, or with ``out`` those still to run
+    done: int | None = None  # with ``out``: runs already there
+    failed: int | None = None  # with ``out``: runs there that failed and would be retried
+
+
+def preview_sweep(
+    experiment: str | os.PathLike[str] | dict[str, Any] | LoadedExperiment,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    head: int | None = None,
+) -> SweepPreview:
+    """The runs an experiment asks for (what ``commsim sweep --dry-run`` shows); with ``out``,
+    only those a resume into that sweep would still run. ``head`` keeps the table's first
+    rows only, and without ``out`` plans no more than those (cheap for millions of runs)."""
+    from commsim.experiment.plan import plan_head, plan_sweep, run_table, sweep_size
+    from commsim.experiment.sweep import pending
+
+    loaded = load_experiment(experiment)
+    size = sweep_size(loaded)
+    if out is None:
+        table = plan_sweep(loaded).table() if head is None else plan_head(loaded, head)
+        return SweepPreview(loaded, size, table, size.runs)
+    todo, counts = pending(plan_sweep(loaded), out)
+    table = run_table(todo, loaded.parameters)
+    table = table if head is None else table.head(head)
+    return SweepPreview(loaded, size, table, len(todo), counts["done"], counts["failed"])
+
+
 def sweep_plan(
     experiment: str | os.PathLike[str] | dict[str, Any],
     out: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """The runs an experiment file asks for (what ``commsim sweep --dry-run`` counts); with
     ``out``, only those a resume into that sweep would still run."""
-    from commsim.experiment.plan import plan_sweep, run_table
-    from commsim.experiment.spec import load_experiment
-    from commsim.experiment.sweep import pending
+    return preview_sweep(experiment, out).table
 
-    loaded = load_experiment(experiment)
-    plan = plan_sweep(loaded)
-    if out is None:
-        return plan.table()
-    return run_table(pending(plan, out)[0], loaded.parameters)
+
+def write_plan(table: pd.DataFrame, path: Path) -> None:
+    """A run table to a new CSV or Parquet file (by its suffix); an existing one is refused."""
+    from commsim.experiment.sweep import write_plan as write
+
+    write(table, path)
 
 
 def sweep(
-    experiment: str | os.PathLike[str] | dict[str, Any],
+    experiment: str | os.PathLike[str] | dict[str, Any] | LoadedExperiment,
     out: str | os.PathLike[str],
     *,
     workers: int | None = None,
@@ -287,6 +368,8 @@ def sweep(
     overwrite: bool = False,
     progress: Callable[[Any], None] | None = None,
     yes: bool = False,
+    announce: Callable[[Any], None] | None = None,
+    command: str | None = None,
 ) -> Any:
     """Run an experiment file's sweep into ``out`` and return its ``SweepReport``.
 
@@ -296,10 +379,12 @@ def sweep(
     ``overwrite=True`` starts afresh where an earlier sweep is, removing only its own files. A
     sweep of more than 100,000 runs, or estimated (from its first runs) at more than a day, is
     refused unless ``yes=True``; so is a folder another live process is writing.
+    ``announce(estimate)`` hears the size and the estimate before anything is written;
+    ``command`` names this writer to another process the folder's lock refuses. Ctrl-C
+    raises ``SweepInterrupted``, whose ``report`` says what was saved.
     """
     from commsim import outputs
     from commsim.experiment.plan import plan_sweep, sweep_size
-    from commsim.experiment.spec import load_experiment
     from commsim.experiment.sweep import check_size, run_sweep
 
     root = outputs.given_path(out)
@@ -314,7 +399,24 @@ def sweep(
         overwrite=overwrite,
         progress=progress,
         yes=yes,
+        announce=announce,
+        command=command,
     )
+
+
+def format_duration(seconds: float) -> str:
+    """'45s', '12m05s', '3h20m', '2.5 days': a time as a sweep's estimates give it."""
+    from commsim.experiment.sweep import duration
+
+    return duration(seconds)
+
+
+def sweep_status(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A sweep's name, run counts (planned, done, failed, pending) and status, as the files
+    on disk tell them (a killed sweep's manifest still says ``running``)."""
+    from commsim.experiment.store import sweep_state
+
+    return sweep_state(path)
 
 
 def _sweep(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
@@ -389,12 +491,21 @@ def summarize_sweep(
 
     Each run contributes one number per metric: the total of an event counter, the final
     value of anything else (``statistic`` chooses otherwise: final, total or mean, which for
-    a counter is per step); the ``unit`` column says which.
+    a counter is per step); the ``unit`` column says which. ``result.attrs["warning"]`` says
+    when some interval rests on too few runs to mean anything.
     """
     from commsim.experiment.summary import summarize
+    from commsim.experiment.units import MIN_RUNS
 
     _, manifest, frame = _finished(path)
-    return summarize(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
+    table = summarize(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
+    few = int(table["n"].min()) if len(table) else MIN_RUNS
+    if few < MIN_RUNS:
+        table.attrs["warning"] = (
+            f"some intervals rest on {few} run(s); with fewer than {MIN_RUNS} runs a 95% "
+            "interval is not meaningful (raise repetitions)"
+        )
+    return table
 
 
 def sensitivity(
@@ -488,3 +599,13 @@ def serve_app(
     from commsim.app.serve import serve
 
     serve(None if config is None else Path(config), port, host, on_ready)
+
+
+def __getattr__(name: str) -> Any:
+    """``SweepInterrupted`` is read from the sweep engine on first use, so importing the API
+    does not load the experiment floor."""
+    if name == "SweepInterrupted":
+        from commsim.experiment.sweep import SweepInterrupted
+
+        return SweepInterrupted
+    raise AttributeError(f"module 'commsim.api' has no attribute {name!r}")

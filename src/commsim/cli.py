@@ -22,7 +22,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from commsim import __version__
+from commsim._version import __version__
 from commsim.config import Config, ConfigError, load_config, parse_assignment
 
 USER_ERROR = 2
@@ -250,20 +250,20 @@ def run(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Run a scenario and write its tables, manifest and summary figure."""
-    from commsim import api, storage
+    from commsim import api
 
     n_steps, n_seed = _int_option("--steps", steps), _int_option("--seed", seed)
     out_dir = out_option(out) or Path("results") / config.stem
     try:
         cfg = resolve_config(config, set_, steps=n_steps, seed=n_seed)
-        storage.check_out_dir(out_dir, overwrite=overwrite)
+        api.check_run_dir(out_dir, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
 
     with progress_bar(cfg) as progress:
         result = api.run(cfg, progress=progress)
     try:
-        written = storage.write_run(result, out_dir, config_path=config, overwrite=overwrite)
+        written = result.save(out_dir, config_path=config, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
 
@@ -275,9 +275,9 @@ def run(
         soft_wrap=True,
     )
     console.print(summary_table(api.summarize(result.model)))
-    tables = "/".join(storage.TABLES)
+    tables = "/".join(api.TABLES)
     console.print(
-        f"wrote {written}/ ({tables}.parquet, manifest.json, {storage.FIGURE})", soft_wrap=True
+        f"wrote {written}/ ({tables}.parquet, manifest.json, {api.FIGURE})", soft_wrap=True
     )
 
 
@@ -369,7 +369,7 @@ class ProgressLog:
             self.write()
 
     def write(self) -> None:
-        from commsim.experiment.sweep import duration
+        from commsim.api import format_duration
 
         state = self.state
         line = f"sweep {self.name}: {state.finished}/{state.total} runs, {state.failed} failed"
@@ -378,7 +378,7 @@ class ProgressLog:
         if rate > 0:
             line += f", {rate:.2f} runs/s"
         if rate > 0 and state.finished < state.total:
-            line += f", ETA {duration((state.total - state.finished) / rate)}"
+            line += f", ETA {format_duration((state.total - state.finished) / rate)}"
         typer.echo(line, err=True)
 
     def close(self) -> None:
@@ -429,33 +429,26 @@ def _dry_run(experiment: Any, out_dir: Path | None, plan_file: Path | None) -> N
 
     With ``out_dir`` (``--resume``), only the runs still to do there.
     """
-    from commsim.experiment.plan import plan_head, plan_sweep, run_table, sweep_size
-    from commsim.experiment.sweep import pending, write_plan
+    from commsim import api
 
-    spec, size = experiment.spec, sweep_size(experiment)
+    head = DRY_RUN_ROWS if plan_file is None else None  # a plan file gets every row
+    preview = api.preview_sweep(experiment, out_dir, head=head)
+    spec, size, table = preview.experiment.spec, preview.size, preview.table
     console = Console(highlight=False, markup=False)
     kind = spec.design.kind
     text = (
         f"{spec.name}: {size.runs:,} runs ({size.points:,} points x {size.repetitions:,} "
-        f"repetitions, {kind} design), {experiment.base.steps} steps each"
+        f"repetitions, {kind} design), {preview.experiment.base.steps} steps each"
     )
-    rows = size.runs
-    if out_dir is None and plan_file is None:
-        table = plan_head(experiment, DRY_RUN_ROWS)
-    elif out_dir is None:
-        table = plan_sweep(experiment).table()
-    else:
-        plan = plan_sweep(experiment)
-        todo, counts = pending(plan, out_dir)
-        table, rows = run_table(todo, experiment.parameters), len(todo)
+    if out_dir is not None:
         text += (
-            f"; {len(todo):,} to run in {out_dir} ({counts['done']:,} done, "
-            f"{counts['failed']:,} failed to retry)"
+            f"; {preview.rows:,} to run in {out_dir} ({preview.done:,} done, "
+            f"{preview.failed:,} failed to retry)"
         )
     if plan_file is not None:
-        write_plan(table, plan_file)
+        api.write_plan(table, plan_file)
     console.print(f"{text}; nothing run (--dry-run)", soft_wrap=True)
-    _print_rows(table, rows, console, plan_file)
+    _print_rows(table, preview.rows, console, plan_file)
     if plan_file is not None:
         console.print(f"wrote {plan_file} ({len(table):,} rows)", soft_wrap=True)
 
@@ -526,10 +519,7 @@ def sweep(
     ] = False,
 ) -> None:
     """Run a parameter sweep from an experiment file into a Parquet dataset."""
-    from commsim.experiment.plan import plan_sweep, sweep_size
-    from commsim.experiment.spec import load_experiment
-    from commsim.experiment.store import check_flags
-    from commsim.experiment.sweep import SweepInterrupted, check_size, run_sweep
+    from commsim import api
 
     n_workers = _int_option("--workers", workers)
     if n_workers is not None and n_workers < 1:
@@ -538,17 +528,15 @@ def sweep(
         fail("--plan-file goes with --dry-run (it writes the plan, not the runs)")
     given_out = out_option(out)
     try:
-        check_flags(resume, overwrite)
+        api.check_sweep_flags(resume, overwrite)
     except ValueError as exc:
         fail(describe(exc))
     out_dir = given_out or Path("results") / experiment.stem
     try:
-        loaded = load_experiment(experiment)
+        loaded = api.load_experiment(experiment)
         if dry_run:
             _dry_run(loaded, out_dir if resume else None, plan_file)
             return
-        check_size(sweep_size(loaded), loaded.spec.name, yes)
-        plan = plan_sweep(loaded)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     console = Console(highlight=False, markup=False)
@@ -558,8 +546,8 @@ def sweep(
 
     try:
         with sweep_progress(loaded.spec.name) as progress:
-            report = run_sweep(
-                plan,
+            report = api.sweep(
+                loaded,
                 out_dir,
                 workers=n_workers,
                 scheduler=scheduler,
@@ -570,7 +558,7 @@ def sweep(
                 announce=announce,
                 command=f"commsim sweep {experiment}",
             )
-    except SweepInterrupted as stop:
+    except api.SweepInterrupted as stop:
         done = stop.report
         typer.echo(
             f"interrupted: {done.done} of {done.planned} runs saved in {out_dir}/; "
@@ -584,7 +572,7 @@ def sweep(
         typer.echo(f"note: {note}", err=True)
     where = report.backend.get("scheduler") or f"{report.backend['workers']} worker(s)"
     console.print(
-        f"{plan.experiment.spec.name}: {report.done} of {report.planned} runs done "
+        f"{loaded.spec.name}: {report.done} of {report.planned} runs done "
         f"({report.skipped} were done before), {report.failed} failed "
         f"({report.backend['kind']}, {where})",
         soft_wrap=True,
@@ -629,12 +617,12 @@ CsvOverwriteOpt = Annotated[
 
 def csv_option(raw: str | None, overwrite: bool) -> Path | None:
     """The --csv file, checked before any work: its folder exists, and it is new or may go."""
-    from commsim import outputs
+    from commsim import api
 
     if raw is None:
         return None
     try:
-        return outputs.check_new_file(raw, overwrite)
+        return api.check_new_file(raw, overwrite)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
 
@@ -650,10 +638,10 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
         table.add_row(*["n/a" if c == "nan" else c for c in cells])
     Console(highlight=False, width=max(100, 14 * len(frame.columns))).print(table)
     if csv is not None:
-        from commsim import outputs
+        from commsim import api
 
         try:
-            outputs.write_text_file(csv, frame.to_csv(index=False))
+            api.write_csv(frame, csv)
         except OSError as exc:
             fail(describe(exc))
         typer.echo(f"wrote {csv}")
@@ -661,9 +649,9 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
 
 def _sweep_counts(directory: Path) -> str:
     """The header of results and analyze: counts and status as the files on disk say."""
-    from commsim.experiment.store import sweep_state
+    from commsim import api
 
-    runs = sweep_state(directory)
+    runs = api.sweep_status(directory)
     note = f"{runs['experiment']}: {runs['done']} of {runs['planned']} runs"
     if runs["failed"] or runs["pending"]:
         note += f" ({runs['failed']} failed, {runs['pending']} not run)"
@@ -688,7 +676,6 @@ def results(
     recorded every metric).
     """
     from commsim import api
-    from commsim.experiment.units import MIN_RUNS
 
     at = _int_option("--step", step)
     csv_file = csv_option(csv, overwrite)
@@ -699,12 +686,8 @@ def results(
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
     _print_frame(table, csv_file)
-    few = int(table["n"].min()) if len(table) else MIN_RUNS
-    if few < MIN_RUNS:
-        warn(
-            f"some intervals rest on {few} run(s); with fewer than {MIN_RUNS} runs a 95% "
-            "interval is not meaningful (raise repetitions)"
-        )
+    if "warning" in table.attrs:
+        warn(table.attrs["warning"])
 
 
 @app.command()

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import subprocess
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,9 +25,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-import commsim
 from commsim import outputs
 from commsim.config import Config
+from commsim.provenance import git_commit, utc_timestamp, versions
 
 TABLES = ("model", "agents", "insights", "interventions")
 MANIFEST = "manifest.json"
@@ -39,7 +36,6 @@ RUN_FILES = frozenset(
     [f"{name}.parquet" for name in TABLES] + [MANIFEST, FIGURE]
 )  # what a run directory holds
 MANIFEST_FORMAT = 2  # 2: "kind" added; format 1 (no kind, same files list) is still read
-_VERSIONED = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib", "SALib")
 
 
 class RunLike(Protocol):
@@ -57,52 +53,6 @@ class RunLike(Protocol):
     def config(self) -> Config: ...
     @property
     def manifest(self) -> dict[str, Any]: ...
-
-
-# --- provenance ------------------------------------------------------------------------
-
-
-def versions() -> dict[str, str]:
-    """Versions of everything that can change a run's numbers, for the manifest."""
-    found = {"commsim": commsim.__version__}
-    for dist in _VERSIONED:
-        try:
-            found[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            found[dist] = "unknown"
-    found["python"] = platform.python_version()
-    return found
-
-
-def _git(*args: str, cwd: Path) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def git_commit() -> str:
-    """The commit of the code that ran, "+dirty" if the working tree has changes.
-
-    Asked in the package's own directory, and only if the package is tracked there, so an
-    installed copy that happens to sit inside some other repository is not misattributed.
-    """
-    here = Path(commsim.__file__).resolve().parent
-    if _git("ls-files", "--error-unmatch", "__init__.py", cwd=here) is None:
-        return "unknown"
-    commit = _git("rev-parse", "HEAD", cwd=here)
-    if not commit:
-        return "unknown"
-    status = _git("status", "--porcelain", cwd=here)
-    return f"{commit}+dirty" if status else commit
-
-
-def utc_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, to the millisecond."""
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def build_manifest(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from commsim.app.session import STEERED, Flash, LiveRun, Mark
-from commsim.model.state import ROLE_NAMES
+from commsim.model import ROLE_NAMES
 
 REBASE = 50
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")

@@ -17,7 +17,7 @@ import traitlets
 from commsim.app import charts
 from commsim.app.session import COLOUR_BY, LiveRun
 from commsim.config import Config, ConfigError
-from commsim.model.model import CommunityModel
+from commsim.model import CommunityModel
 
 
 class LiveChartWidget(ipyvuetify.VuetifyTemplate):

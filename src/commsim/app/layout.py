@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from commsim.model.state import NO_MANAGER
+from commsim.model import NO_MANAGER
 
 FRONT_LINE_GAP = 0.35  # vertical distance between teammates in a front-line column
 LEVEL_GAP = 1.0  # vertical distance between levels above the front line

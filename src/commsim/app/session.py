@@ -17,7 +17,7 @@ import pandas as pd
 
 from commsim.app.layout import edge_kinds, org_chart
 from commsim.config import Config
-from commsim.model.model import CommunityModel
+from commsim.model import CommunityModel
 
 COLOUR_BY = ("safety", "knowledge", "role", "level")
 STEERED, TWIN = "with interventions", "without interventions"

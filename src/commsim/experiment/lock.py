@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from commsim.storage import utc_timestamp
+from commsim.provenance import utc_timestamp
 
 LOCK = ".commsim.lock"
 

@@ -24,8 +24,7 @@ import pandas as pd
 from commsim.config import Config, ConfigError, parse_config
 from commsim.experiment.designs import DesignPoints, design_points
 from commsim.experiment.spec import LoadedExperiment
-from commsim.model.metrics import COUNTERS
-from commsim.model.model import CommunityModel
+from commsim.model import COUNTERS, CommunityModel
 
 ID_COLUMNS = ("run_id", "point", "repetition", "seed")
 # counts of events in a step (a run's total is their sum); superior_group is a head count

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from commsim.experiment.plan import EVENT_COUNTERS, RunTask
-from commsim.model.model import CommunityModel
+from commsim.model import CommunityModel
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 

@@ -37,8 +37,9 @@ from commsim import outputs
 from commsim.config import ConfigError, read_config_file
 from commsim.experiment.lock import holder
 from commsim.experiment.units import describe_steps
-from commsim.model.insights import InsightLedger
-from commsim.storage import git_commit, run_files, utc_timestamp, versions
+from commsim.model import InsightLedger
+from commsim.provenance import git_commit, utc_timestamp, versions
+from commsim.storage import run_files
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
