@@ -18,6 +18,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pandas as pd
 
@@ -58,9 +59,15 @@ def run_fingerprints(config: Path, seed: int, scratch: Path) -> dict[str, dict[s
 
 
 def sweep_fingerprints(scratch: Path) -> dict[str, dict[str, str]]:
-    """The smoke sweep in this process: its run table and every run's stored files."""
+    """The smoke sweep in this process: its run table and every run's stored files.
+
+    A sweep's files carry the commit and package versions that wrote them; those are pinned
+    here, so that the bytes speak of the numbers and the layout alone.
+    """
     out = scratch / "smoke"
-    run_sweep(plan_sweep(load_experiment(SMOKE)), out, workers=1)
+    pinned = {"git_commit": lambda: "golden", "versions": lambda: {"commsim": "golden"}}
+    with patch.multiple("commsim.experiment.store", **pinned):
+        run_sweep(plan_sweep(load_experiment(SMOKE)), out, workers=1)
     files = [out / "runs.parquet", *sorted(out.glob("metrics/*.parquet"))]
     files += sorted(out.glob("insights/*.parquet"))
     return {str(p.relative_to(out)): _file(p) for p in files}
