@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ FIGURES_MARKER = ".commsim-figures.json"
 FIGURES_FORMAT = 1
 SHOWN = 3  # entries in the way named in an error line
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+TEMPORARY = re.compile(r"\..+\.tmp-\d+-[0-9a-f]{8}")  # what write_atomically leaves if killed
 
 Listing = dict[str, dict[str, Any]]  # file name -> {"bytes": int, "sha256": str}
 
@@ -88,15 +89,16 @@ def in_the_way(folder: Path, own: Mapping[str, Mapping[str, Any]], marker: str) 
         name, plain = entry.name, entry.is_file() and not entry.is_symlink()
         if plain and (name == marker or (name in own and _unchanged(entry, own[name]))):
             continue
-        if entry.is_symlink():
-            strays.append(f"{name} (a symbolic link)")
-        elif entry.is_dir():
-            strays.append(f"{name}/")
-        elif name in own:
-            strays.append(f"{name} (changed since commsim wrote it)")
-        else:
-            strays.append(name)
+        changed = plain and name in own
+        strays.append(f"{name} (changed since commsim wrote it)" if changed else stray(entry))
     return strays
+
+
+def stray(entry: Path, prefix: str = "") -> str:
+    """An entry in the way as an error line names it: ``name``, ``name/`` or a link."""
+    if entry.is_symlink():
+        return f"{prefix}{entry.name} (a symbolic link)"
+    return f"{prefix}{entry.name}/" if entry.is_dir() else f"{prefix}{entry.name}"
 
 
 def named(strays: list[str]) -> str:
@@ -247,12 +249,26 @@ def check_new_file(raw: str | os.PathLike[str], overwrite: bool) -> Path:
     return path
 
 
-def write_text_file(path: Path, text: str) -> None:
-    """Write ``text`` under a hidden sibling name, then rename it over ``path`` (whole or not)."""
+def write_atomically(path: Path, write: Callable[[Path], None], *, replace: bool = True) -> None:
+    """``write`` a hidden sibling of ``path``, sync it, then put it in place whole.
+
+    ``replace`` renames it over ``path``; otherwise it is linked there, which fails with
+    FileExistsError (and replaces nothing) if the name was taken meanwhile. A killed write
+    leaves only the sibling, named as ``TEMPORARY`` recognises.
+    """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except BaseException:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if replace:
+            tmp.replace(path)
+        else:
+            os.link(tmp, path)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all."""
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -22,7 +22,6 @@ import difflib
 import json
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,39 +34,25 @@ import pyarrow.parquet as pq
 
 from commsim import outputs
 from commsim.config import ConfigError, read_config_file
-from commsim.experiment.lock import holder
+from commsim.experiment.lock import LOCK, holder
 from commsim.experiment.units import describe_steps
 from commsim.model import InsightLedger
 from commsim.provenance import git_commit, utc_timestamp, versions
 from commsim.storage import run_files
 
 MANIFEST = "manifest.json"
+FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # a failure record, after the run's identity
 RUNS = "runs.parquet"
 METRICS, INSIGHTS, FAILURES, FIGURES = "metrics", "insights", "failures", "figures"
-LOCK = ".commsim.lock"
 KIND = outputs.SWEEP_KIND
 FORMAT = 1
 EXPERIMENT_COPIES = frozenset(f"experiment{suffix}" for suffix in (".toml", ".yaml", ".yml"))
 _RUN_FOLDERS = {METRICS: ".parquet", INSIGHTS: ".parquet", FAILURES: ".json"}
-_TEMPORARY = re.compile(r"\..+\.tmp-\d+-[0-9a-f]{8}")  # what _atomic leaves when killed
 _RUN_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def now() -> str:
     return utc_timestamp(datetime.now(UTC))
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a hidden temporary sibling, then rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _arrow(frame: pd.DataFrame, provenance: dict[str, Any]) -> pa.Table:
@@ -80,7 +65,7 @@ def _arrow(frame: pd.DataFrame, provenance: dict[str, Any]) -> pa.Table:
 def write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any]) -> None:
     """Atomically write ``frame`` with ``provenance`` in the file's key-value metadata."""
     table = _arrow(frame, provenance)
-    _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    outputs.write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def parquet_bytes(frame: pd.DataFrame, provenance: dict[str, Any]) -> int:
@@ -94,7 +79,7 @@ def write_json(data: dict[str, Any], path: Path) -> None:
     def dump(tmp: Path) -> None:
         tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
-    _atomic(path, dump)
+    outputs.write_atomically(path, dump)
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -175,8 +160,10 @@ class SweepStore:
         write_parquet(metrics, self.metrics / f"{run_id}.parquet", provenance)
         (self.failures / f"{run_id}.json").unlink(missing_ok=True)
 
-    def write_failure(self, run_id: str, record: dict[str, Any]) -> None:
-        write_json(record, self.failures / f"{run_id}.json")
+    def write_failure(self, identity: dict[str, Any], error: str | None, trace: str | None) -> None:
+        """A failed run's record: its identity, then ``FAILURE_FIELDS``."""
+        record = dict(zip(FAILURE_FIELDS, (error, trace, now()), strict=True))
+        write_json({**identity, **record}, self.failures / f"{identity['run_id']}.json")
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(manifest, self.manifest_path)
@@ -189,7 +176,7 @@ class SweepStore:
         def copy(tmp: Path) -> None:
             tmp.write_text(text, encoding="utf-8")
 
-        _atomic(path, copy)
+        outputs.write_atomically(path, copy)
 
 
 def _ids(folder: Path, suffix: str) -> set[str]:
@@ -204,13 +191,7 @@ def _visible(path: Path, suffix: str) -> bool:
 
 def _own_file(entry: Path, names: frozenset[str] | set[str]) -> bool:
     plain = entry.is_file() and not entry.is_symlink()
-    return plain and (entry.name in names or _TEMPORARY.fullmatch(entry.name) is not None)
-
-
-def _stray(entry: Path, prefix: str = "") -> str:
-    if entry.is_symlink():
-        return f"{prefix}{entry.name} (a symbolic link)"
-    return f"{prefix}{entry.name}/" if entry.is_dir() else f"{prefix}{entry.name}"
+    return plain and (entry.name in names or outputs.TEMPORARY.fullmatch(entry.name) is not None)
 
 
 def _run_folder(folder: Path, suffix: str) -> tuple[list[Path], list[str]]:
@@ -222,7 +203,7 @@ def _run_folder(folder: Path, suffix: str) -> tuple[list[Path], list[str]]:
         if _own_file(entry, {name} if by_run else set()):
             own.append(entry)
         else:
-            strays.append(_stray(entry, f"{folder.name}/"))
+            strays.append(outputs.stray(entry, f"{folder.name}/"))
     return [*own, folder], strays
 
 
@@ -237,7 +218,7 @@ def sweep_entries(root: Path) -> tuple[list[Path], list[str]]:
     for entry in sorted(root.iterdir()):
         name = entry.name
         if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
-            strays.append(_stray(entry))
+            strays.append(outputs.stray(entry))
         elif entry.is_dir() and name in _RUN_FOLDERS:
             files, inside = _run_folder(entry, _RUN_FOLDERS[name])
             own, strays = own + files, strays + inside
@@ -256,7 +237,7 @@ def sweep_entries(root: Path) -> tuple[list[Path], list[str]]:
         elif _own_file(entry, {RUNS, *EXPERIMENT_COPIES}):
             own.append(entry)
         else:
-            strays.append(_stray(entry))
+            strays.append(outputs.stray(entry))
     return own + last, strays
 
 
@@ -300,10 +281,15 @@ def check_sweep_dir(out: Path, resume: bool, overwrite: bool = False) -> None:
                 "refusing to clear it, even with --overwrite"
             )
     elif not resume:
-        raise FileExistsError(
-            f"{out}: already holds a sweep; pass --resume to continue it, --overwrite to start "
-            "afresh (only the sweep's own files go), or choose another --out"
-        )
+        raise already_a_sweep(out)
+
+
+def already_a_sweep(out: Path) -> FileExistsError:
+    """The refusal of a folder holding a sweep, when neither resuming nor overwriting."""
+    return FileExistsError(
+        f"{out}: already holds a sweep; pass --resume to continue it, --overwrite to start "
+        "afresh (only the sweep's own files go), or choose another --out"
+    )
 
 
 def clear_sweep(root: Path) -> None:
@@ -354,7 +340,6 @@ def sweep_state(root: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 SWEEP_TABLES = ("model", "insights", "runs", "failures")
-FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # after the run's identity (sweep.py)
 
 
 def experiment_record(root: str | os.PathLike[str]) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from commsim import outputs
 from commsim.experiment.lock import SweepLock, busy, holder
 from commsim.experiment.plan import Plan, RunTask, SweepSize, basis_fields
 from commsim.experiment.runner import Backend, RunOutcome, make_backend
@@ -31,6 +31,7 @@ from commsim.experiment.store import (
     FORMAT,
     KIND,
     SweepStore,
+    already_a_sweep,
     check_sweep_dir,
     clear_sweep,
     now,
@@ -231,15 +232,6 @@ def _counts(store: SweepStore, planned: set[str]) -> dict[str, int]:
     }
 
 
-def _failure_record(task: RunTask, outcome: RunOutcome) -> dict[str, Any]:
-    return {
-        **{k: v for k, v in task.identity().items()},
-        "error": outcome.error,
-        "traceback": outcome.traceback,
-        "failed_utc": now(),
-    }
-
-
 def pending(plan: Plan, out: str | os.PathLike[str]) -> tuple[list[RunTask], dict[str, int]]:
     """The runs ``--resume`` into ``out`` would run (in plan order), and the counts on disk;
     refused as a resume would be (another folder, other settings)."""
@@ -261,19 +253,19 @@ def write_plan(table: pd.DataFrame, path: Path) -> None:
         raise FileExistsError(f"--plan-file {path}: exists; choose a new file name")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"--plan-file {path}: no such folder {path.parent}")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
+
+    def write(tmp: Path) -> None:
         if path.suffix == ".csv":
             table.to_csv(tmp, index=False)
         else:
             table.to_parquet(tmp, index=False)
-        os.link(tmp, path)  # fails, rather than replaces, if the name was taken meanwhile
+
+    try:
+        outputs.write_atomically(path, write, replace=False)  # a name taken meanwhile: refused
     except FileExistsError:
         raise FileExistsError(f"--plan-file {path}: exists; choose a new file name") from None
     except OSError as exc:
         raise OSError(f"--plan-file {path}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _report(
@@ -449,10 +441,7 @@ def _write(
             clear_sweep(store.root)
         again = _check_basis(store, plan)  # another writer may have come and gone meanwhile
         if again is not None and previous is None and not resume:
-            raise FileExistsError(
-                f"{store.root}: already holds a sweep; pass --resume to continue it, or "
-                "choose another --out"
-            )
+            raise already_a_sweep(store.root)
     except BaseException:
         backend.close()
         raise
@@ -491,7 +480,7 @@ def _write(
                 store.write_run(task.run_id, outcome.metrics, outcome.insights, stamp)
                 state.done += 1
             else:
-                store.write_failure(task.run_id, _failure_record(task, outcome))
+                store.write_failure(task.identity(), outcome.error, outcome.traceback)
                 state.failed += 1
             if progress is not None:
                 progress(state)
