@@ -121,6 +121,8 @@ def test_the_sweep_groupby_totals_each_run_then_averages(docs_folder: Path) -> N
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_docs_name_no_machine_paths(doc: Path) -> None:
-    """A reader's machine has no /work or /root: docs point at the repository or shared/."""
-    found = re.findall(r"(?<![\w.])/(?:work|root|home)/\S*", doc.read_text(encoding="utf-8"))
+    """A reader's machine has no /work, /root or this machine's /tmp folders: docs point at
+    the repository or shared/, and make their scratch folders with mktemp."""
+    pattern = r"(?<![\w.])/(?:work|root|home|tmp)/\S*"
+    found = re.findall(pattern, doc.read_text(encoding="utf-8"))
     assert not found, f"{doc.name}: {found}"
