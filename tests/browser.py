@@ -40,12 +40,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(folder: Path, scenario: str) -> Iterator[str]:
-    """``commsim app SCENARIO`` started as a user would, in ``folder``; yields its address."""
+def app_server(
+    folder: Path, scenario: str, *options: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``commsim app SCENARIO [OPTIONS]`` started as a user would, in ``folder``; yields its
+    address."""
     port = free_port()
     command = [str(Path(sys.executable).parent / "commsim"), "app", scenario, "--port", str(port)]
     proc = subprocess.Popen(
-        command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*command, *options],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/"
     try:

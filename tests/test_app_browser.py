@@ -96,3 +96,23 @@ def test_compare_view_and_download_of_both_runs(server, browser):
         assert departures["with interventions"] > departures["without interventions"]
     finally:
         s.close()
+
+
+def test_a_model_from_outside_the_package_is_served_with_its_lever_s_button(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """``commsim app --model``: the extension's lever is a button no app code names."""
+    from tests.test_open_model import MODEL, env_with_tests
+
+    (tmp_path / "workshop.toml").write_text(SCENARIO)
+    with app_server(tmp_path, "workshop.toml", "--model", MODEL, env=env_with_tests()) as url:
+        s = Session(browser, url)
+        try:
+            s.step()
+            s.click("Hold a retreat")
+            s.page.get_by_text("applied: hold retreat 0.5 @ 2").wait_for()
+            s.step()
+            assert s.step_text() == "step 2"
+            assert s.failed == [] and s.errors == []
+        finally:
+            s.close()

@@ -53,8 +53,8 @@ def test_voice_probability_falls_with_the_level_gap() -> None:
     state.safety[:] = 0.8
     front = np.flatnonzero(state.level == 0)[:5]
     managers = state.manager[front]
-    p_one = voice_probability(model, front, managers)
-    p_top = voice_probability(model, front, np.full(front.size, model.top))
+    p_one = voice_probability(model.world, front, managers)
+    p_top = voice_probability(model.world, front, np.full(front.size, model.top))
     assert np.allclose(p_one, 0.8 * 0.6)
     gap = int(state.level[model.top])
     assert np.allclose(p_top, 0.8 * 0.6**gap)
@@ -204,15 +204,15 @@ def test_code_learns_the_superior_majority() -> None:
     beliefs[:] = 0
     beliefs[:3] = reality  # three members know everything ...
     beliefs[3:5] = -reality  # ... two are wrong, and wrongly ~ not superior to a blank code
-    actions, perf = act(model)
-    learn_code(model, actions, perf)
+    act(model.world)
+    learn_code(model.world)
     assert (model.state.code == reality).all()
 
 
 def test_code_ignores_a_split_superior_group_and_p2_zero() -> None:
     model = CommunityModel("configs/march1991.toml", code_learning_rate=0.0)
-    actions, perf = act(model)
-    learn_code(model, actions, perf)
+    act(model.world)
+    learn_code(model.world)
     assert (model.state.code == 0).all()
     tie = CommunityModel(
         "configs/march1991.toml", code_learning_rate=1.0, superior_basis="knowledge"
@@ -222,8 +222,8 @@ def test_code_ignores_a_split_superior_group_and_p2_zero() -> None:
     tie.state.beliefs[0] = r
     tie.state.beliefs[1] = r
     tie.state.beliefs[1, 0] = -r[0]  # two superior members, split on dimension 0
-    actions, perf = act(tie)
-    learn_code(tie, actions, perf)
+    act(tie.world)
+    learn_code(tie.world)
     assert tie.state.code[0] == 0 and (tie.state.code[1:] == r[1:]).all()
 
 

@@ -9,11 +9,13 @@ from mesa import DataCollector
 from mesa.discrete_space import Network
 
 from commsim.config import ConfigError
-from commsim.model.interventions import ACTIONS
+from commsim.levers import LEVERS
 from commsim.model.model import CommunityModel
 from commsim.model.state import CAPACITY_BUILDER
 
 from .conftest import run_model
+
+ACTIONS = [lever.name for lever in LEVERS]
 
 
 def test_same_seed_same_everything_and_other_seed_differs() -> None:

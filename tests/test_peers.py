@@ -34,7 +34,7 @@ def test_on_a_complete_network_everyone_copies_the_best_and_the_best_searches() 
     before = model.state.beliefs.copy()
     scores = scores_of(model)
     top = int(np.argmax(scores))
-    copy_best_or_search(model)
+    copy_best_or_search(model.world)
     others = np.arange(model.state.n) != top
     assert (model.state.beliefs[others] == before[top]).all()
     assert (before[top] != model.state.beliefs[top]).sum() <= 1  # one bit tried, at most
@@ -56,7 +56,7 @@ def test_copy_error_leaves_that_share_of_the_bits_uncopied() -> None:
     model = CommunityModel(LF, network="complete", copy_error=0.3, seed=5)
     before = model.state.beliefs.copy()
     top = int(np.argmax(scores_of(model)))
-    copy_best_or_search(model)
+    copy_best_or_search(model.world)
     others = np.flatnonzero(np.arange(model.state.n) != top)
     differing = before[others] != before[top]
     took = (model.state.beliefs[others] == before[top]) & differing
@@ -68,7 +68,7 @@ def test_copy_error_leaves_that_share_of_the_bits_uncopied() -> None:
 def test_at_velocity_zero_members_only_search_one_bit_at_a_time() -> None:
     model = CommunityModel(LF, network="complete", neighbor_learning_rate=0.0, seed=6)
     before, scores = model.state.beliefs.copy(), scores_of(model)
-    copy_best_or_search(model)
+    copy_best_or_search(model.world)
     changed = (model.state.beliefs != before).sum(axis=1)
     assert changed.max() == 1 and changed.sum() > 0
     assert (scores_of(model)[changed == 1] > scores[changed == 1]).all()
@@ -80,7 +80,7 @@ def test_a_lazer_friedman_run_stops_when_everyone_sits_on_one_peak() -> None:
     assert not model.running and model.steps < 50
     beliefs = model.state.beliefs
     assert (beliefs == beliefs[0]).all()  # one solution everywhere
-    assert settled(model)
+    assert settled(model.world)
 
 
 def hand_made(
@@ -101,7 +101,7 @@ def hand_made(
     )
     model.state.beliefs = beliefs_array
     model.environment.target = np.array(reality, dtype=np.int8)
-    model.ties = ties_from_edges(np.array(edges), n)
+    model.world.ties = ties_from_edges(np.array(edges), n)
     return model
 
 
@@ -117,7 +117,7 @@ def test_members_adopt_the_majority_view_of_the_neighbours_who_know_more() -> No
         reality,
         [[0, 1], [0, 2], [0, 3]],
     )
-    follow_superior_majority(model, np.zeros(4))
+    follow_superior_majority(model.world, np.zeros(4))
     assert model.state.beliefs[0].tolist() == [1, 1, 1, 1]  # majority on every dimension
     assert model.state.beliefs[1:].tolist() == [[1, 1, 1, -1], [1, 1, -1, 1], [1, -1, 1, 1]]
 
@@ -125,12 +125,12 @@ def test_members_adopt_the_majority_view_of_the_neighbours_who_know_more() -> No
 def test_a_tied_majority_or_no_superior_changes_nothing() -> None:
     model = hand_made([[0, 0], [1, -1], [-1, 1]], [1, 1], [[0, 1], [0, 2]])
     before = model.state.beliefs.copy()
-    follow_superior_majority(model, np.zeros(3))
+    follow_superior_majority(model.world, np.zeros(3))
     assert (model.state.beliefs == before).all()  # 1 and 2 tie on both dimensions
-    assert settled(model)
+    assert settled(model.world)
 
 
 def test_a_fang_run_ends_settled() -> None:
     model = CommunityModel(FANG, n_agents=40, m=20, subgroups=4, cross_group_linking=0.2, seed=2)
     model.run()
-    assert not model.running and settled(model)
+    assert not model.running and settled(model.world)

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 import commsim
 from commsim.cli import app
-from commsim.experiment import runner as runner_module
 from commsim.experiment.plan import EVENT_COUNTERS, plan_sweep
 from commsim.experiment.runner import execute
 from commsim.experiment.spec import load_experiment
@@ -133,19 +132,24 @@ def test_serial_and_process_pool_write_identical_bytes(fast: Path, tmp_path: Pat
     assert len(serial) == 16 and serial == data_files(tmp_path / "pool")
 
 
+class Fragile(CommunityModel):
+    """Blows up at step 7 of the run whose seed is ``doomed`` (a module's model, so a sweep
+    names it by its import path)."""
+
+    doomed: int | None = None
+
+    def step(self) -> None:
+        if self.config.seed == Fragile.doomed and self.steps == 7:
+            raise FloatingPointError("simulated blow-up")
+        super().step()
+
+
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(
     fast: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     doomed = plan_sweep(load_experiment(fast)).tasks[3]
-
-    class Fragile(CommunityModel):
-        def step(self) -> None:
-            if self.config.seed == doomed.seed and self.steps == 7:
-                raise FloatingPointError("simulated blow-up")
-            super().step()
-
-    monkeypatch.setattr(runner_module, "CommunityModel", Fragile)
-    report = commsim.sweep(fast, tmp_path / "out", workers=1)
+    monkeypatch.setattr(Fragile, "doomed", doomed.seed)
+    report = commsim.sweep(fast, tmp_path / "out", workers=1, model=Fragile)
     assert (report.done, report.failed, report.status) == (7, 1, "complete with failures")
     failures = commsim.load_results(tmp_path / "out", table="failures")
     assert failures.run_id.tolist() == [doomed.run_id]
@@ -155,7 +159,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(
     assert runs.set_index("run_id").status[doomed.run_id] == "failed"
 
     monkeypatch.undo()  # fixed: --resume retries only the failed run
-    again = commsim.sweep(fast, tmp_path / "out", workers=1, resume=True)
+    again = commsim.sweep(fast, tmp_path / "out", workers=1, resume=True, model=Fragile)
     assert (again.done, again.failed, again.skipped) == (8, 0, 7)
     assert not list((tmp_path / "out" / "failures").iterdir())
 

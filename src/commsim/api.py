@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from commsim import storage
 from commsim.config import Config, load_config
-from commsim.model import CommunityModel
+from commsim.model import DEFAULT_MODEL, CommunityModel, import_model, model_fields
 
 if TYPE_CHECKING:
     from commsim.experiment.plan import SweepSize
@@ -32,6 +32,10 @@ TABLES = storage.TABLES
 FIGURE = storage.FIGURE  # the summary figure a saved run holds beside its tables
 
 StepSelection = int | slice | Iterable[int]
+
+
+#: a model class, its import path ``package.module:Class``, or None for ``CommunityModel``
+ModelChoice = str | type[CommunityModel] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +71,12 @@ class RunResult:
         return storage.write_run(self, out_dir, config_path=config_path, overwrite=overwrite)
 
 
+def model_class(model: ModelChoice) -> type[CommunityModel]:
+    """The model class a path ``package.module:Class`` names (None: ``CommunityModel``);
+    ConfigError in one line when it cannot be imported or is not a model."""
+    return import_model(model, "--model")
+
+
 def check_run_dir(out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Refuse, before a run, an ``out_dir`` its ``save`` would refuse after it (see
     ``commsim.storage.check_out_dir``), so a long run is not wasted."""
@@ -99,23 +109,26 @@ def run(
     steps: int | None = None,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
+    model: ModelChoice = None,
     **overrides: Any,
 ) -> RunResult:
     """Run one scenario to the end and return its tables.
 
     ``config`` is a TOML/YAML path, a mapping or a ``Config``; ``steps``, ``seed`` and any
     keyword overrides replace its fields (and are validated like it), so the manifest records
-    exactly what ran. ``progress(step)`` is called after every step.
+    exactly what ran. ``progress(step)`` is called after every step. ``model`` is the model
+    class, or its import path ``package.module:Class`` (default: ``CommunityModel``).
     """
     if steps is not None:
         overrides["steps"] = steps
     if seed is not None:
         overrides["seed"] = seed
-    cfg = load_config(config, **overrides)
+    cls = import_model(model, "model")
+    cfg = load_config(config, extensions=cls.extensions, **overrides)
     config_path = config if isinstance(config, str | os.PathLike) else None
 
     started, t0 = datetime.now(UTC), perf_counter()
-    model = CommunityModel(cfg)
+    model = cls(cfg)
     model.run(progress=progress)
     wall, finished = perf_counter() - t0, datetime.now(UTC)
 
@@ -126,6 +139,7 @@ def run(
         finished=finished,
         wall_time_s=wall,
         config_path=config_path,
+        model=model_fields(cls, cfg),
     )
     return RunResult(
         model=model.model_frame(),
@@ -289,15 +303,16 @@ def load_results(
 
 def load_experiment(
     experiment: str | os.PathLike[str] | dict[str, Any] | LoadedExperiment,
+    model: ModelChoice = None,
 ) -> LoadedExperiment:
-    """An experiment file (or mapping) read and checked, as ``sweep`` and ``preview_sweep``
-    take it; one already loaded is returned as it is."""
+    """An experiment file (or mapping) read and checked for runs of ``model``, as ``sweep``
+    and ``preview_sweep`` take it; one already loaded is returned as it is."""
     from commsim.experiment.spec import LoadedExperiment
     from commsim.experiment.spec import load_experiment as load
 
     if isinstance(experiment, LoadedExperiment):
         return experiment
-    return load(experiment)
+    return load(experiment, import_model(model, "model"))
 
 
 def check_sweep_flags(resume: bool, overwrite: bool) -> None:
@@ -324,6 +339,7 @@ def preview_sweep(
     out: str | os.PathLike[str] | None = None,
     *,
     head: int | None = None,
+    model: ModelChoice = None,
 ) -> SweepPreview:
     """The runs an experiment asks for (what ``commsim sweep --dry-run`` shows); with ``out``,
     only those a resume into that sweep would still run. ``head`` keeps the table's first
@@ -331,7 +347,7 @@ def preview_sweep(
     from commsim.experiment.plan import plan_head, plan_sweep, run_table, sweep_size
     from commsim.experiment.sweep import pending
 
-    loaded = load_experiment(experiment)
+    loaded = load_experiment(experiment, model)
     size = sweep_size(loaded)
     if out is None:
         table = plan_sweep(loaded).table() if head is None else plan_head(loaded, head)
@@ -370,6 +386,7 @@ def sweep(
     yes: bool = False,
     announce: Callable[[Any], None] | None = None,
     command: str | None = None,
+    model: ModelChoice = None,
 ) -> Any:
     """Run an experiment file's sweep into ``out`` and return its ``SweepReport``.
 
@@ -381,14 +398,15 @@ def sweep(
     refused unless ``yes=True``; so is a folder another live process is writing.
     ``announce(estimate)`` hears the size and the estimate before anything is written;
     ``command`` names this writer to another process the folder's lock refuses. Ctrl-C
-    raises ``SweepInterrupted``, whose ``report`` says what was saved.
+    raises ``SweepInterrupted``, whose ``report`` says what was saved. ``model``: as in
+    ``run``; workers import it by its path, so a class must live in an importable module.
     """
     from commsim import outputs
     from commsim.experiment.plan import plan_sweep, sweep_size
     from commsim.experiment.sweep import check_size, run_sweep
 
     root = outputs.given_path(out)
-    loaded = load_experiment(experiment)
+    loaded = load_experiment(experiment, model)
     check_size(sweep_size(loaded), loaded.spec.name, yes)  # before planning millions of runs
     return run_sweep(
         plan_sweep(loaded),
@@ -589,16 +607,19 @@ def serve_app(
     port: int = 8765,
     host: str = "127.0.0.1",
     on_ready: Callable[[str], None] | None = None,
+    model: str | None = None,
 ) -> None:
     """Serve the workshop app on ``host:port`` until Ctrl-C (this process becomes the server).
 
     The scenario file, if given, is checked first and starts every session; the other
     scenario files beside it (or in ./configs) are offered as presets. ``on_ready`` gets the
-    page's address once the inputs have been checked.
+    page's address once the inputs have been checked. ``model`` is the import path of the
+    model class every session runs (default: ``CommunityModel``).
     """
     from commsim.app.serve import serve
 
-    serve(None if config is None else Path(config), port, host, on_ready)
+    import_model(model, "--model")  # checked here, before the server starts
+    serve(None if config is None else Path(config), port, host, on_ready, model or DEFAULT_MODEL)
 
 
 def __getattr__(name: str) -> Any:

@@ -87,6 +87,16 @@ SetOpt = Annotated[
 ]
 
 
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        metavar="PACKAGE.MODULE:CLASS",
+        help="The model class to run (default: commsim's CommunityModel), e.g. a subclass "
+        "of it in an installed or importable module.",
+        show_default=False,
+    ),
+]
 OverwriteOpt = Annotated[
     bool,
     typer.Option(
@@ -131,8 +141,11 @@ def _int_option(name: str, raw: str | None) -> int | None:
         fail(f"{name} {raw!r}: expected a whole number")
 
 
-def resolve_config(path: Path, assignments: list[str] | None, **explicit: int | None) -> Config:
-    """The config a command would run, with --set and explicit options applied.
+def resolve_config(
+    path: Path, assignments: list[str] | None, model: str | None = None, **explicit: int | None
+) -> Config:
+    """The config a command would run (of ``model``'s schema), with --set and explicit
+    options applied.
 
     An error in a value an option gave names that option, not the file; a parameter given by
     two options is refused (neither silently wins).
@@ -147,7 +160,10 @@ def resolve_config(path: Path, assignments: list[str] | None, **explicit: int | 
         if key in labels:
             raise ConfigError(f"{label}: '{key}' is already given by {labels[key]}; give it once")
         overrides[key], labels[key] = value, label
-    return load_config(path, labels=labels, **overrides)
+    from commsim import api
+
+    extensions = api.model_class(model).extensions
+    return load_config(path, labels=labels, extensions=extensions, **overrides)
 
 
 def new_progress(console: Console, counted: str = "", transient: bool = False) -> Any:
@@ -248,6 +264,7 @@ def run(
         ),
     ] = None,
     overwrite: OverwriteOpt = False,
+    model: ModelOpt = None,
 ) -> None:
     """Run a scenario and write its tables, manifest and summary figure."""
     from commsim import api
@@ -255,13 +272,13 @@ def run(
     n_steps, n_seed = _int_option("--steps", steps), _int_option("--seed", seed)
     out_dir = out_option(out) or Path("results") / config.stem
     try:
-        cfg = resolve_config(config, set_, steps=n_steps, seed=n_seed)
+        cfg = resolve_config(config, set_, model, steps=n_steps, seed=n_seed)
         api.check_run_dir(out_dir, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
 
     with progress_bar(cfg) as progress:
-        result = api.run(cfg, progress=progress)
+        result = api.run(cfg, progress=progress, model=model)
     try:
         written = result.save(out_dir, config_path=config, overwrite=overwrite)
     except (ValueError, OSError) as exc:
@@ -282,10 +299,10 @@ def run(
 
 
 @app.command()
-def validate(config: ConfigArg, set_: SetOpt = None) -> None:
+def validate(config: ConfigArg, set_: SetOpt = None, model: ModelOpt = None) -> None:
     """Check a scenario file (and overrides) without running it."""
     try:
-        cfg = resolve_config(config, set_)
+        cfg = resolve_config(config, set_, model)
     except (ConfigError, OSError) as exc:
         fail(describe(exc))
     extra = f", interventions={len(cfg.interventions)}" if cfg.interventions else ""
@@ -306,6 +323,7 @@ def app_(
     host: Annotated[
         str, typer.Option(help="Address to listen on (0.0.0.0 lets others in the room join).")
     ] = "127.0.0.1",
+    model: ModelOpt = None,
 ) -> None:
     """Open the workshop app: steer a live organisation in the browser (Ctrl-C stops it)."""
     from commsim.api import serve_app
@@ -314,7 +332,7 @@ def app_(
         typer.echo(f"commsim app: open {url} in a browser (Ctrl-C stops it)")
 
     try:
-        serve_app(config, port, host, on_ready=ready)
+        serve_app(config, port, host, on_ready=ready, model=model)
     except (ConfigError, OSError) as exc:
         fail(describe(exc))
 
@@ -517,6 +535,7 @@ def sweep(
             help="Start afresh in DIR, removing an earlier sweep's own files (never others).",
         ),
     ] = False,
+    model: ModelOpt = None,
 ) -> None:
     """Run a parameter sweep from an experiment file into a Parquet dataset."""
     from commsim import api
@@ -533,7 +552,7 @@ def sweep(
         fail(describe(exc))
     out_dir = given_out or Path("results") / experiment.stem
     try:
-        loaded = api.load_experiment(experiment)
+        loaded = api.load_experiment(experiment, model)
         if dry_run:
             _dry_run(loaded, out_dir if resume else None, plan_file)
             return

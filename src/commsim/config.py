@@ -8,6 +8,7 @@ names the file and the field.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -25,9 +26,14 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
+
+from commsim import extensions as registry
+from commsim.catalogue import Extension, Lever, Parameter
+from commsim.levers import LEVERS
 
 
 def _number(value: Any) -> Any:
@@ -60,66 +66,48 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-# --- interventions that a config can schedule ------------------------------------------
+# --- interventions that a config can schedule: one schema per lever, made from its declaration
 
 
 class _Scheduled(StrictModel):
     step: Int = Field(ge=0, description="applied before the phases of this step run")
 
 
-class RaiseSafety(_Scheduled):
-    action: Literal["raise_safety"]
-    amount: Prob = 0.2
-    level: Int | None = Field(default=None, ge=0)
+def parameter_field(parameter: Parameter) -> tuple[Any, Any]:
+    """A declared parameter as a pydantic field: its type, range and default."""
+    if parameter.choices:
+        kind: Any = Literal[parameter.choices]  # type: ignore[valid-type]
+    elif parameter.kind == "flag":
+        kind = Flag
+    else:
+        bounds: dict[str, float] = {}
+        if parameter.low is not None:
+            bounds["gt" if parameter.open_low else "ge"] = parameter.low
+        if parameter.high is not None:
+            bounds["le"] = parameter.high
+        kind = Annotated[Int if parameter.integer else Real, Field(**bounds)]
+    if parameter.required:
+        return kind, ...
+    return (kind | None if parameter.default is None else kind), parameter.default
 
 
-class SetPunitiveness(_Scheduled):
-    action: Literal["set_punitiveness"]
-    value: Prob
-    level: Int | None = Field(default=None, ge=0)
+@functools.cache
+def lever_schema(lever: Lever) -> type[_Scheduled]:
+    """A scheduled intervention of this lever: ``step``, ``action`` and its arguments."""
+    fields = {p.name: parameter_field(p) for p in lever.parameters}
+    title = "".join(part.title() for part in lever.name.split("_"))
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        title, __base__=_Scheduled, action=(Literal[lever.name], ...), **fields
+    )
 
 
-class FlattenHierarchy(_Scheduled):
-    action: Literal["flatten_hierarchy"]
+def intervention_type(levers: tuple[Lever, ...]) -> Any:
+    """The union of the levers' schemas, told apart by ``action``."""
+    schemas = tuple(lever_schema(lever) for lever in levers)
+    return Annotated[Union[schemas], Field(discriminator="action")]  # noqa: UP007
 
 
-class AddCapacityBuilders(_Scheduled):
-    action: Literal["add_capacity_builders"]
-    share: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.1
-
-
-class SetIntegration(_Scheduled):
-    action: Literal["set_integration"]
-    value: Prob
-
-
-class ReorganisationShock(_Scheduled):
-    action: Literal["reorganisation_shock"]
-    share: Prob = 0.5
-    min_level: Int = Field(default=1, ge=0)
-
-
-class RealityShock(_Scheduled):
-    action: Literal["reality_shock"]
-    share: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.3
-
-
-Intervention = Annotated[
-    RaiseSafety
-    | SetPunitiveness
-    | FlattenHierarchy
-    | AddCapacityBuilders
-    | SetIntegration
-    | ReorganisationShock
-    | RealityShock,
-    Field(discriminator="action"),
-]
-
-# the action names, read off the union above so that a new action needs no second listing
-_ACTION_TAGS = tuple(
-    get_args(cls.model_fields["action"].annotation)[0]
-    for cls in get_args(get_args(Intervention)[0])
-)
+Intervention = intervention_type(LEVERS)
 
 # the largest m whose NK landscape is enumerated (commsim.model.nk_landscape.MAX_M)
 NK_MAX_M = 24
@@ -216,6 +204,13 @@ class Config(StrictModel):
     agent_sample_every: Int = Field(default=10, ge=1)
 
     interventions: tuple[Intervention, ...] = ()
+    # installed extensions switched on by name (commsim.extensions); their parameters are
+    # fields of this config like any others
+    extensions: tuple[str, ...] = ()
+
+    #: what this schema holds beyond the built-ins, and every lever it can schedule
+    extended_by: ClassVar[tuple[Extension, ...]] = ()
+    levers: ClassVar[tuple[Lever, ...]] = LEVERS
 
     @field_validator("task")
     @classmethod
@@ -276,38 +271,96 @@ class Config(StrictModel):
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with some fields replaced, validated like the original."""
-        unknown = sorted(set(overrides) - set(type(self).model_fields))
+        schema = type(self)
+        unknown = sorted(set(overrides) - set(schema.model_fields))
         if unknown:
-            raise ConfigError(f"unknown parameter '{unknown[0]}': {_known_hint(unknown[0])}")
+            hint = _known_hint(unknown[0], schema)
+            raise ConfigError(f"unknown parameter '{unknown[0]}': {hint}")
         data = self.model_dump()
         data.update(overrides)
-        return parse_config(data, source="overrides")
+        return parse_config(data, source="overrides", extensions=schema.extended_by)
+
+    def canonical(self) -> dict[str, Any]:
+        """The parameters as JSON data, for hashes; without extensions, as before they existed
+        (so the hashes of earlier runs and sweeps stay valid)."""
+        return self.model_dump(mode="json", exclude=None if self.extensions else {"extensions"})
 
     def digest(self) -> str:
         """A stable hash of the parameters, for manifests and run ids."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        blob = json.dumps(self.canonical(), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def _known_hint(name: str) -> str:
+def config_parameter(name: str, idea: str) -> Parameter:
+    """A built-in config field as a declared parameter: its default and range from the schema."""
+    field = Config.model_fields[name]
+    bounds = {
+        type(m).__name__: getattr(m, type(m).__name__.lower())
+        for m in field.metadata
+        if type(m).__name__ in ("Ge", "Gt", "Le")
+    }
+    choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else ()
+    return Parameter(
+        name,
+        field.default,
+        low=bounds.get("Ge", bounds.get("Gt")),
+        high=bounds.get("Le"),
+        open_low="Gt" in bounds,
+        integer=field.annotation is int,
+        choices=tuple(choices),
+        idea=idea,
+    )
+
+
+@functools.cache
+def config_schema(extensions: tuple[Extension, ...] = ()) -> type[Config]:
+    """The Config schema with the extensions' parameters as fields and their levers schedulable."""
+    if not extensions:
+        return Config
+    fields: dict[str, Any] = {}
+    for extension in extensions:
+        for parameter in extension.parameters:
+            if parameter.name in Config.model_fields or parameter.name in fields:
+                raise registry.ExtensionError(
+                    f"extension '{extension.name}': parameter '{parameter.name}' is already "
+                    "a parameter"
+                )
+            fields[parameter.name] = parameter_field(parameter)
+    levers = LEVERS + tuple(lever for extension in extensions for lever in extension.levers)
+    names = ",".join(extension.name for extension in extensions)
+    schema: type[Config] = create_model(  # type: ignore[call-overload]
+        f"Config[{names}]",
+        __base__=Config,
+        interventions=(tuple[intervention_type(levers), ...], ()),  # type: ignore[misc]
+        **fields,
+    )
+    schema.extended_by = extensions
+    schema.levers = levers
+    return schema
+
+
+def _known_hint(name: str, schema: type[Config] = Config) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, list(Config.model_fields), n=1)
+    close = difflib.get_close_matches(name, list(schema.model_fields), n=1)
     return f"did you mean '{close[0]}'?" if close else "see docs/MODEL.md for the parameters"
 
 
-def format_validation_error(err: dict[str, Any], source: str) -> str:
-    skip = {*_ACTION_TAGS, "function-after[_shares_sum_to_one(), Config]"}
+def format_validation_error(err: dict[str, Any], source: str, schema: type[Config] = Config) -> str:
+    tags = [lever.name for lever in schema.levers]
+    skip = {*tags, f"function-after[_shares_sum_to_one(), {schema.__name__}]"}
     loc = ".".join(str(p) for p in err["loc"] if str(p) not in skip)
     field = loc or "config"
     kind = err["type"]
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        hint = _known_hint(name) if len(err["loc"]) == 1 else "not a parameter of this action"
+        hint = (
+            _known_hint(name, schema) if len(err["loc"]) == 1 else "not a parameter of this action"
+        )
         return f"{source}: unknown field '{field}': {hint}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         problem = "unknown action" if kind == "union_tag_invalid" else "no action"
-        allowed = ", ".join(f"'{tag}'" for tag in _ACTION_TAGS)
+        allowed = ", ".join(f"'{tag}'" for tag in tags)
         return f"{source}: field '{field}': {problem}; allowed: {allowed}"
     if kind == "tuple_type":  # interventions, the one list: [interventions] for [[interventions]]
         return f"{source}: field '{field}': expected a list of tables ([[{field}]] in TOML)"
@@ -317,24 +370,61 @@ def format_validation_error(err: dict[str, Any], source: str) -> str:
 
 
 def parse_config(
-    data: dict[str, Any], source: str = "config", labels: Mapping[str, str] | None = None
+    data: dict[str, Any],
+    source: str = "config",
+    labels: Mapping[str, str] | None = None,
+    extensions: tuple[Extension, ...] = (),
 ) -> Config:
     """Validate a parsed mapping; raise ConfigError with one line for the first problem.
 
     ``labels`` name where some fields came from (a command-line option): an error in such a
-    field names that instead of ``source``.
+    field names that instead of ``source``. ``extensions`` are always on (a model class's
+    own); the mapping's ``extensions`` field switches on installed ones by name.
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a table of parameters at the top level")
     labels = labels or {}
+    schema = config_schema_of(data, source, extensions, labels)
     try:
-        config = Config.model_validate(data)
+        config = schema.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         origin = labels.get(str(err["loc"][0]), source) if err["loc"] else source
-        raise ConfigError(format_validation_error(err, origin)) from None
+        raise ConfigError(format_validation_error(err, origin, schema)) from None
     check_memory(config, labels.get("n_agents", source))
     return config
+
+
+def config_schema_of(
+    data: dict[str, Any],
+    source: str,
+    always: tuple[Extension, ...] = (),
+    labels: Mapping[str, str] | None = None,
+) -> type[Config]:
+    """The schema a mapping is parsed with: ``always`` plus the extensions it names."""
+    labels = labels or {}
+    named = switched_on(data.get("extensions", ()), labels.get("extensions", source))
+    return config_schema(tuple(dict.fromkeys(always + named)))
+
+
+def switched_on(names: Any, source: str) -> tuple[Extension, ...]:
+    """The installed extensions a config names; one line for a name that is not installed."""
+    if isinstance(names, str) or not isinstance(names, list | tuple):
+        raise ConfigError(f"{source}: field 'extensions': expected a list of extension names")
+    found = []
+    for name in names:
+        if not isinstance(name, str):
+            raise ConfigError(f"{source}: field 'extensions': expected names (got {name!r})")
+        if name not in registry.installed():
+            have = ", ".join(registry.installed()) or "none is installed"
+            raise ConfigError(
+                f"{source}: field 'extensions': no extension '{name}' (installed: {have})"
+            )
+        try:
+            found.append(registry.get(name))
+        except registry.ExtensionError as exc:
+            raise ConfigError(f"{source}: field 'extensions': {exc}") from None
+    return tuple(found)
 
 
 # Scenario and experiment files are a few kilobytes; a larger file is a mistake (a data file).
@@ -517,11 +607,13 @@ def load_config(
     source: str | os.PathLike[str] | dict[str, Any] | Config | None = None,
     *,
     labels: Mapping[str, str] | None = None,
+    extensions: tuple[Extension, ...] = (),
     **overrides: Any,
 ) -> Config:
     """A Config from a file path, a mapping or a Config, with keyword overrides applied.
 
-    ``labels`` name where an override came from (``--set seed=-1``), for its errors.
+    ``labels`` name where an override came from (``--set seed=-1``), for its errors;
+    ``extensions`` are switched on whatever the config says (a model class's own).
     """
     if isinstance(source, Config):
         base, label = source.model_dump(), "config"
@@ -537,15 +629,18 @@ def load_config(
                 f"run it with `commsim sweep {label}`"
             )
     labels = labels or {}
-    for key in overrides:
-        if key not in Config.model_fields:
-            where = labels.get(key, label)
-            raise ConfigError(f"{where}: unknown parameter '{key}': {_known_hint(key)}")
     if not isinstance(base, dict):
         raise ConfigError(f"{label}: expected a table of parameters at the top level")
+    if isinstance(source, Config):
+        extensions = source.extended_by + extensions
+    schema = config_schema_of({**base, **overrides}, label, extensions, labels)
+    for key in overrides:
+        if key not in schema.model_fields:
+            where = labels.get(key, label)
+            raise ConfigError(f"{where}: unknown parameter '{key}': {_known_hint(key, schema)}")
     base.update(overrides)
     source = f"{label} (with overrides)" if overrides else label
-    return parse_config(base, source=source, labels=labels)
+    return parse_config(base, source=source, labels=labels, extensions=extensions)
 
 
 def estimate_memory(config: Config) -> int:

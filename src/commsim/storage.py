@@ -63,9 +63,12 @@ def build_manifest(
     finished: datetime,
     wall_time_s: float,
     config_path: str | os.PathLike[str] | None = None,
+    model: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What is needed to reproduce a run and to tell two runs apart."""
+    """What is needed to reproduce a run and to tell two runs apart (``model``: which model
+    class and extensions, when not the built-in model alone)."""
     return {
+        **(model or {}),
         "kind": outputs.RUN_KIND,
         "format": MANIFEST_FORMAT,
         "name": config.name,

@@ -24,16 +24,24 @@ from commsim.app.components import (
 )
 from commsim.app.session import LiveRun
 from commsim.config import Config, ConfigError, load_config
+from commsim.model import CommunityModel, import_model
 
 CONFIG_ENV = "COMMSIM_APP_CONFIG"  # the scenario file ``commsim app`` was given
 PRESETS_ENV = "COMMSIM_APP_PRESETS"  # the directory whose scenario files are the presets
+MODEL_ENV = "COMMSIM_APP_MODEL"  # the import path of the model class ``commsim app`` was given
+
+
+def model_class() -> type[CommunityModel]:
+    """The model every session runs (checked by ``commsim app`` before the server started)."""
+    return import_model(os.environ.get(MODEL_ENV), "--model")
 
 
 def presets() -> dict[str, Config]:
     """The starting scenario first, then every valid scenario file in the presets directory."""
     found: dict[str, Config] = {}
     start = os.environ.get(CONFIG_ENV)
-    first = load_config(start) if start else Config()
+    always = model_class().extensions
+    first = load_config(start or None, extensions=always)
     found[f"{first.name} (start)"] = first
     folder = os.environ.get(PRESETS_ENV)
     if folder:
@@ -41,7 +49,7 @@ def presets() -> dict[str, Config]:
             if start and path.resolve() == Path(start).resolve():
                 continue
             try:
-                config = load_config(path)
+                config = load_config(path, extensions=always)
             except ConfigError:
                 continue  # not a scenario file (or a broken one): `commsim validate` says why
             found.setdefault(config.name, config)
@@ -51,7 +59,8 @@ def presets() -> dict[str, Config]:
 @solara.component
 def Page() -> None:
     options = solara.use_memo(presets, [])
-    first = solara.use_memo(lambda: LiveRun(next(iter(options.values()))), [])
+    model_cls = solara.use_memo(model_class, [])
+    first = solara.use_memo(lambda: LiveRun(next(iter(options.values())), model=model_cls), [])
     run, set_run = solara.use_state(first)
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)
@@ -68,7 +77,7 @@ def Page() -> None:
 
     def reset(config: Config) -> None:
         playing.set(False)
-        set_run(LiveRun(config, compare=compare.value))
+        set_run(LiveRun(config, compare=compare.value, model=model_cls))
         changed()
 
     def set_compare(on: bool) -> None:

@@ -16,6 +16,7 @@ import traitlets
 
 from commsim.app import charts
 from commsim.app.session import COLOUR_BY, LiveRun
+from commsim.catalogue import Lever, Parameter
 from commsim.config import Config, ConfigError
 from commsim.model import CommunityModel
 
@@ -175,44 +176,51 @@ def RunControls(
     return card
 
 
-@dataclass(frozen=True)
-class Action:
-    """An intervention as a button, with its one parameter (if any) as a slider."""
-
-    action: str
-    label: str
-    param: str | None = None
-    param_label: str = ""
-    default: float = 0.0
-    low: float = 0.0
-    high: float = 1.0
+SLIDER_STEP = 0.05
 
 
-ACTIONS = (
-    Action("raise_safety", "Invite voice", "amount", "safety +", 0.2, 0.05, 1.0),
-    Action("set_punitiveness", "Set leaders' response", "value", "punitiveness", 0.0),
-    Action("flatten_hierarchy", "Flatten the hierarchy"),
-    Action("add_capacity_builders", "Add coaches", "share", "of practitioners", 0.1, 0.05),
-    Action("set_integration", "Open the walls", "value", "integration", 1.0),
-    Action("reorganisation_shock", "Reorganise", "share", "seniors who leave", 0.5, 0.05),
-    Action("reality_shock", "Reality shock", "share", "of reality that flips", 0.3, 0.05),
-)
+def sliders(lever: Lever) -> tuple[Parameter, ...]:
+    """The arguments a participant sets: numbers with both bounds; the rest keep defaults."""
+    return tuple(
+        p
+        for p in lever.parameters
+        if p.kind == "number" and p.low is not None and p.high is not None and p.default is not None
+    )
+
+
+def slider_low(parameter: Parameter) -> float:
+    """The slider's least value: the bound, or a step above it when the bound is excluded."""
+    assert parameter.low is not None
+    return parameter.low + (SLIDER_STEP if parameter.open_low else 0.0)
 
 
 @solara.component
-def ActionRow(action: Action, on_apply: Callable[[str, dict[str, Any]], None]):
-    value = solara.use_reactive(action.default)
+def ParameterSlider(parameter: Parameter, values: solara.Reactive[dict[str, float]]):
+    def set_value(value: float) -> None:
+        values.set({**values.value, parameter.name: value})
+
+    return solara.SliderFloat(
+        parameter.label or parameter.name.replace("_", " "),
+        value=values.value[parameter.name],
+        on_value=set_value,
+        min=slider_low(parameter),
+        max=parameter.high,
+        step=SLIDER_STEP,
+    )
+
+
+@solara.component
+def ActionRow(lever: Lever, on_apply: Callable[[str, dict[str, Any]], None]):
+    """A lever as a button, with a slider per argument a participant sets."""
+    values = solara.use_reactive({p.name: float(p.default) for p in sliders(lever)})
     with solara.Column(gap="0px") as column:
-        if action.param is not None:
-            solara.SliderFloat(
-                action.param_label, value=value, min=action.low, max=action.high, step=0.05
-            )
-        params = {} if action.param is None else {action.param: value.value}
+        for parameter in sliders(lever):
+            ParameterSlider(parameter, values)
         solara.Button(
-            action.label,
+            lever.label,
             outlined=True,
-            on_click=lambda: on_apply(action.action, params),
-            classes=[f"action-{action.action}"],
+            on_click=lambda: on_apply(lever.name, dict(values.value)),
+            classes=[f"action-{lever.name}"],
         )
     return column
 
@@ -232,8 +240,8 @@ def Interventions(run: LiveRun, on_change: Callable[[], None], version: int) -> 
         on_change()
 
     with solara.Card("Interventions (now, without reset)", margin=0) as card:
-        for action in ACTIONS:
-            ActionRow(action, apply)
+        for lever in run.model.catalogue.levers:
+            ActionRow(lever, apply)
         if error.value:
             solara.Error(error.value)
         if run.marks:

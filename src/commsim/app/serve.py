@@ -13,8 +13,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from commsim.app.app import CONFIG_ENV, PRESETS_ENV
+from commsim.app.app import CONFIG_ENV, MODEL_ENV, PRESETS_ENV
 from commsim.config import ConfigError, load_config
+from commsim.model import DEFAULT_MODEL, import_model
 
 APP = "commsim.app.app:Page"
 
@@ -32,15 +33,19 @@ def check_port(host: str, port: int) -> None:
 
 
 def server_command(
-    config: Path | None, port: int, host: str = "127.0.0.1"
+    config: Path | None, port: int, host: str = "127.0.0.1", model: str = DEFAULT_MODEL
 ) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that serve the app; the config is validated here."""
+    """The command line and environment that serve the app; the model and config are
+    validated here."""
+    cls = import_model(model, "--model")
     env = dict(os.environ)
+    env[MODEL_ENV] = model
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a workshop room
     # Solara's advice for pages embedded over https, printed on every visit over plain http
     env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https"
     if config is not None:
-        load_config(config)  # a broken file is one line here, not a traceback in the browser
+        # a broken file is one line here, not a traceback in the browser
+        load_config(config, extensions=cls.extensions)
         env[CONFIG_ENV] = str(config.resolve())
         env[PRESETS_ENV] = str(config.resolve().parent)
     elif Path("configs").is_dir():
@@ -55,9 +60,10 @@ def serve(
     port: int,
     host: str = "127.0.0.1",
     on_ready: Callable[[str], None] | None = None,
+    model: str = DEFAULT_MODEL,
 ) -> None:
     """Replace this process with the Solara server (Ctrl-C stops it)."""
-    argv, env = server_command(config, port, host)
+    argv, env = server_command(config, port, host, model)
     check_port(host, port)
     if on_ready is not None:
         on_ready(f"http://{host}:{port}")

@@ -50,9 +50,12 @@ def describe(action: str, params: dict[str, Any]) -> str:
 class LiveRun:
     """The steered model and, while comparing, its twin that no participant touches."""
 
-    def __init__(self, config: Config, compare: bool = False) -> None:
+    def __init__(
+        self, config: Config, compare: bool = False, model: type[CommunityModel] = CommunityModel
+    ) -> None:
         self.config = config
-        self.model = CommunityModel(config)
+        self.model_class = model
+        self.model = model(config)
         self.twin: CommunityModel | None = None
         state = self.model.state
         # once, rounded as drawn: the chart never moves
@@ -108,7 +111,7 @@ class LiveRun:
                 self.twin = None
                 return
             if self.twin is None:
-                twin = CommunityModel(self.config)
+                twin = self.model_class(self.config)
                 twin.run(self.model.steps)
                 self.twin = twin
                 self.flash[TWIN] = Flash()

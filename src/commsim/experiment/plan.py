@@ -21,10 +21,17 @@ from typing import Any
 
 import pandas as pd
 
-from commsim.config import Config, ConfigError, parse_config
+from commsim.config import Config, ConfigError, load_config, parse_config
 from commsim.experiment.designs import DesignPoints, design_points
 from commsim.experiment.spec import LoadedExperiment
-from commsim.model import COUNTERS, CommunityModel
+from commsim.model import (
+    COUNTERS,
+    DEFAULT_MODEL,
+    CommunityModel,
+    import_model,
+    model_fields,
+    model_path,
+)
 
 ID_COLUMNS = ("run_id", "point", "repetition", "seed")
 # counts of events in a step (a run's total is their sum); superior_group is a head count
@@ -44,10 +51,22 @@ class RunTask:
     record_every: int | None  # None: only the final step
     metrics: tuple[str, ...] | None  # None: every metric
     insights: bool
+    model: str = DEFAULT_MODEL  # the model's import path (commsim.model.importing)
 
     @property
     def seed(self) -> int:
         return self.config.seed
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to a worker with the config as data: the worker's model class parses it, so
+        a config of an extended schema (a class made at run time) crosses processes."""
+        return {**vars(self), "config": self.config.model_dump()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        model = import_model(state["model"], "a sweep's model")
+        config = load_config(state["config"], extensions=model.extensions)
+        for name, value in {**state, "config": config}.items():
+            object.__setattr__(self, name, value)
 
     def identity(self) -> dict[str, Any]:
         """The columns that say which run a row belongs to."""
@@ -78,17 +97,16 @@ def derive_seed(base_seed: int, key: str) -> int:
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def metric_names(config: Config) -> list[str]:
-    """The metrics a run of this scenario records (from a small model of the same shape)."""
-    probe = config.model_copy(update={"n_agents": min(config.n_agents, 200), "steps": 1})
-    return [c for c in CommunityModel(probe).model_frame().columns if c != "step"]
+def metric_names(config: Config, model: type[CommunityModel] = CommunityModel) -> list[str]:
+    """The metrics a run of this scenario records, from the model's catalogue (none is built)."""
+    return model.catalogue_for(config).metric_names(config)
 
 
 def _check_metrics(experiment: LoadedExperiment) -> tuple[str, ...] | None:
     wanted = experiment.spec.record.metrics
     if wanted is None:
         return None
-    known = metric_names(experiment.base)
+    known = metric_names(experiment.base, experiment.model)
     for name in wanted:
         if name not in known and not _PER_LEVEL.match(name):
             import difflib
@@ -104,7 +122,8 @@ def _check_metrics(experiment: LoadedExperiment) -> tuple[str, ...] | None:
 def _point_config(experiment: LoadedExperiment, index: int, point: dict[str, Any]) -> Config:
     shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
     data = {**experiment.base.model_dump(), **point}
-    return parse_config(data, source=f"{experiment.source} (point {index}: {shown})")
+    source = f"{experiment.source} (point {index}: {shown})"
+    return parse_config(data, source=source, extensions=experiment.model.extensions)
 
 
 def run_table(tasks: Iterable[RunTask], parameters: list[str]) -> pd.DataFrame:
@@ -136,10 +155,11 @@ def basis_fields(experiment: LoadedExperiment) -> dict[str, Any]:
     refused resume can name what changed."""
     spec = experiment.spec
     return {
-        "base": experiment.base.model_dump(mode="json"),
+        "base": experiment.base.canonical(),
         "seed": spec.seed,
         "common_random_numbers": spec.common_random_numbers,
         "record": spec.record.model_dump(mode="json"),
+        **model_fields(experiment.model, experiment.base),
     }
 
 
@@ -166,6 +186,7 @@ def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[R
     spec = experiment.spec
     metrics = _check_metrics(experiment)
     record_every = None if spec.record.every == "end" else int(spec.record.every)
+    model = model_path(experiment.model)
     seen: Counter[str] = Counter()
     for index, point in enumerate(design.points):
         config = _point_config(experiment, index, point)
@@ -185,6 +206,7 @@ def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[R
                 record_every=record_every,
                 metrics=metrics,
                 insights=spec.record.insights,
+                model=model,
             )
 
 

@@ -27,8 +27,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from commsim.experiment.plan import EVENT_COUNTERS, RunTask
-from commsim.model import CommunityModel
+from commsim.experiment.plan import RunTask
+from commsim.model import import_model
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
@@ -50,7 +50,7 @@ class RunOutcome:
         return self.error is None
 
 
-def _recorded(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+def _recorded(frame: pd.DataFrame, task: RunTask, counters: Iterable[str]) -> pd.DataFrame:
     """The rows and columns the experiment asked to keep, led by the run's identity.
 
     Event counters on a kept row count every step since the previous kept row, so totals
@@ -62,7 +62,7 @@ def _recorded(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
         keep = (frame["step"] == last).to_numpy()
     else:
         keep = ((frame["step"] % task.record_every == 0) | (frame["step"] == last)).to_numpy()
-    counters = [c for c in EVENT_COUNTERS if c in frame.columns]
+    counters = [c for c in counters if c in frame.columns]
     kept = frame.loc[keep].reset_index(drop=True)
     totals = frame[counters].cumsum().to_numpy()[keep]
     kept[counters] = np.diff(totals, axis=0, prepend=np.zeros((1, len(counters)), totals.dtype))
@@ -85,9 +85,9 @@ def execute(task: RunTask) -> RunOutcome:
     warm = next(_RUNS_HERE) > 0
     t0 = perf_counter()
     try:
-        model = CommunityModel(task.config)
+        model = import_model(task.model, "a sweep's model")(task.config)
         model.run()
-        metrics = _recorded(model.model_frame(), task)
+        metrics = _recorded(model.model_frame(), task, model.catalogue.events)
         insights = _with_identity(model.insight_frame(), task) if task.insights else None
     except Exception as exc:  # any error in a run is the run's, and is recorded with it
         return RunOutcome(

@@ -41,13 +41,17 @@ from commsim.config import (
     Int,
     Real,
     StrictModel,
+    config_schema_of,
     experiment_key,
     parse_config,
     read_config_file,
 )
+from commsim.model import CommunityModel
 
 # Config fields a sweep sets itself, or that are not single values
-NOT_SWEEPABLE = frozenset({"seed", "name", "interventions", "steps", "stop_at_equilibrium"})
+NOT_SWEEPABLE = frozenset(
+    {"seed", "name", "interventions", "extensions", "steps", "stop_at_equilibrium"}
+)
 # top-level experiment settings and the scenario parameter each sets: never both in overrides
 SETS_PARAMETER = {"steps": "steps", "stop": "stop_at_equilibrium"}
 
@@ -211,6 +215,8 @@ class LoadedExperiment:
     path: Path | None
     text: str
     base: Config
+    #: the model the runs use (its class extensions' parameters are fields of ``base``)
+    model: type[CommunityModel] = CommunityModel
 
     @property
     def source(self) -> str:
@@ -269,11 +275,11 @@ def _validate(data: dict[str, Any], source: str) -> Experiment:
         raise ConfigError(_format_error(exc.errors()[0], source)) from None
 
 
-def _check_parameter_names(spec: Experiment, source: str) -> None:
+def _check_parameter_names(spec: Experiment, source: str, schema: type[Config]) -> None:
     for name in [*spec.parameters, *spec.overrides]:
         where = "parameters" if name in spec.parameters else "overrides"
-        if name not in Config.model_fields:
-            close = difflib.get_close_matches(name, list(Config.model_fields), n=1)
+        if name not in schema.model_fields:
+            close = difflib.get_close_matches(name, list(schema.model_fields), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(f"{source}: field '{where}.{name}': not a model parameter{hint}")
         if where == "parameters" and name in NOT_SWEEPABLE:
@@ -298,7 +304,8 @@ def _check_parameter_names(spec: Experiment, source: str) -> None:
             )
 
 
-def _base_config(spec: Experiment, path: Path | None, source: str) -> Config:
+def _base_data(spec: Experiment, path: Path | None, source: str) -> tuple[Path, dict[str, Any]]:
+    """The base scenario's path and parameters, with the experiment's settings applied."""
     base_path = Path(spec.base)
     if path is not None and not base_path.is_absolute():
         base_path = path.parent / base_path
@@ -323,11 +330,14 @@ def _base_config(spec: Experiment, path: Path | None, source: str) -> Config:
         data["steps"] = spec.steps
     if spec.stop is not None:
         data["stop_at_equilibrium"] = spec.stop == "equilibrium"
-    return parse_config(data, source=f"{source} (base {base_path} with overrides)")
+    return base_path, data
 
 
-def load_experiment(source: str | os.PathLike[str] | dict[str, Any]) -> LoadedExperiment:
-    """Read and check an experiment file (or mapping); ConfigError names the first problem."""
+def load_experiment(
+    source: str | os.PathLike[str] | dict[str, Any], model: type[CommunityModel] = CommunityModel
+) -> LoadedExperiment:
+    """Read and check an experiment file (or mapping) for runs of ``model``; ConfigError names
+    the first problem."""
     if isinstance(source, dict):
         path, text, data, label = None, repr(sorted(source.items())), source, "experiment"
     else:
@@ -336,5 +346,8 @@ def load_experiment(source: str | os.PathLike[str] | dict[str, Any]) -> LoadedEx
         data = read_config_file(path, what="experiment file")
         text = path.read_text(encoding="utf-8")
     spec = _validate(data, label)
-    _check_parameter_names(spec, label)
-    return LoadedExperiment(spec=spec, path=path, text=text, base=_base_config(spec, path, label))
+    base_path, base = _base_data(spec, path, label)
+    where = f"{label} (base {base_path} with overrides)"
+    _check_parameter_names(spec, label, config_schema_of(base, where, model.extensions))
+    config = parse_config(base, source=where, extensions=model.extensions)
+    return LoadedExperiment(spec=spec, path=path, text=text, base=config, model=model)

@@ -1,22 +1,36 @@
-"""The simulation core's public face: what the floors above may import from the model.
+"""The simulation core's public face: what the floors above, and extensions, import.
 
-``CommunityModel`` is the model; ``ReferenceModel`` is its plain-Python oracle (the same rules,
-one agent at a time). The rest are the few constants and types other floors read: the role
-names and the "no manager" mark (the app's charts), the counters (a sweep's metrics) and the
-insight ledger (a sweep's insight log). Everything else is the core's own business.
+``CommunityModel`` is the model; ``ReferenceModel`` its plain-Python oracle (the same rules,
+one agent at a time). A researcher extends the model through ``World`` (the run's state, what
+a phase reads and writes), the built-in catalogue (``DEFAULT_PHASES``, ``METRICS``,
+``LEVERS``) and ``commsim.catalogue``'s types; the floors above name a model by its import
+path (``import_model``, ``model_path``). The rest are the few constants other floors read.
+Everything else is the core's own business.
 """
 
+from commsim.model.importing import DEFAULT_MODEL, import_model, model_fields, model_path
 from commsim.model.insights import InsightLedger
-from commsim.model.metrics import COUNTERS
+from commsim.model.levers import LEVERS
+from commsim.model.metrics import COUNTERS, METRICS
 from commsim.model.model import CommunityModel
+from commsim.model.phases import DEFAULT_PHASES
 from commsim.model.reference import ReferenceModel
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
+from commsim.model.world import World
 
 __all__ = [
     "COUNTERS",
+    "DEFAULT_MODEL",
+    "DEFAULT_PHASES",
+    "LEVERS",
+    "METRICS",
     "NO_MANAGER",
     "ROLE_NAMES",
     "CommunityModel",
     "InsightLedger",
     "ReferenceModel",
+    "World",
+    "import_model",
+    "model_fields",
+    "model_path",
 ]

@@ -19,13 +19,13 @@ from commsim.model.insights import AWAITING_VERIFICATION
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, approach_rows, uniform_below
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.model.world import World
 
 
-def crossing_chance(model: CommunityModel, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+def crossing_chance(world: World, source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Probability that a flow from roles ``source`` to roles ``target`` gets through."""
-    cfg = model.config
-    return _crossing_table(cfg.community, model.integration, cfg.bridging)[source, target]
+    cfg = world.config
+    return _crossing_table(cfg.community, world.param("integration"), cfg.bridging)[source, target]
 
 
 @functools.lru_cache(maxsize=64)
@@ -40,28 +40,28 @@ def _crossing_table(community: bool, integration: float, bridging: float) -> np.
     return table
 
 
-def record_flow(model: CommunityModel, source: np.ndarray, target: np.ndarray) -> None:
+def record_flow(world: World, source: np.ndarray, target: np.ndarray) -> None:
     """Count knowledge transfers, and those that crossed a role boundary."""
-    model.counts["flows"] += int(source.size)
-    model.counts["cross_role_flows"] += int((source != target).sum())
+    world.counts["flows"] += int(source.size)
+    world.counts["cross_role_flows"] += int((source != target).sum())
 
 
-def assign_verifiers(model: CommunityModel, rows: np.ndarray) -> np.ndarray:
+def assign_verifiers(world: World, rows: np.ndarray) -> np.ndarray:
     """Newly queued insights get a verifier, once: a random researcher, or the hero.
 
     The insight meets the wall between roles here, once; returns which rows it stopped.
     """
-    ledger, state, rng = model.ledger, model.state, model.rng
+    ledger, state, rng = world.ledger, world.state, world.rng
     holders = ledger.pool_holder[rows]
-    if model.config.leadership == "hero":
-        ledger.pool_verifier[rows] = model.top
+    if world.config.leadership == "hero":
+        ledger.pool_verifier[rows] = world.top
         return np.zeros(rows.size, dtype=bool)
     researchers = np.flatnonzero(state.role == RESEARCHER)
     if researchers.size == 0:
         return np.ones(rows.size, dtype=bool)
     verifier = researchers[uniform_below(rng, researchers.size, rows.size)]
     ledger.pool_verifier[rows] = verifier
-    chance = crossing_chance(model, state.role[holders], state.role[verifier])
+    chance = crossing_chance(world, state.role[holders], state.role[verifier])
     return rng.random(rows.size) >= chance
 
 
@@ -79,14 +79,14 @@ def first_come(verifier: np.ndarray, capacity: int, rng: np.random.Generator) ->
     return served
 
 
-def verify_and_codify(model: CommunityModel) -> None:
+def verify_and_codify(world: World) -> None:
     """Researchers (or the hero leader) check queued insights; verified ones enter the code."""
-    ledger, state, rng, cfg = model.ledger, model.state, model.rng, model.config
-    step = model.steps
+    ledger, state, rng, cfg = world.ledger, world.state, world.rng, world.config
+    step = world.step
     new = np.flatnonzero((ledger.pool_stage == AWAITING_VERIFICATION) & (ledger.pool_verifier < 0))
-    walled = new[assign_verifiers(model, new)]
+    walled = new[assign_verifiers(world, new)]
     ledger.log(step, "walled", ledger.pool_id[walled], ledger.pool_holder[walled])
-    model.counts["insights_walled"] += walled.size
+    world.counts["insights_walled"] += walled.size
     ledger.drop(walled)
 
     queued = np.flatnonzero(ledger.pool_stage == AWAITING_VERIFICATION)
@@ -101,52 +101,52 @@ def verify_and_codify(model: CommunityModel) -> None:
     holders = ledger.pool_holder[queued]
     noise = cfg.practice_noise if cfg.leadership == "hero" else cfg.research_noise
     s = np.flatnonzero(served)
-    seen = model.environment.observe(state.beliefs[holders[s]], dims[s], noise, rng)
+    seen = world.environment.observe(state.beliefs[holders[s]], dims[s], noise, rng)
     ok = seen == values[s]
     state.beliefs[verifier[s], dims[s]] = seen  # the verifier learns either way
-    record_flow(model, state.role[holders[s]], state.role[verifier[s]])
+    record_flow(world, state.role[holders[s]], state.role[verifier[s]])
 
     ledger.log(step, "expired", ids[expired], verifier[expired])
     ledger.log(step, "verified", ids[s[ok]], verifier[s[ok]])
     ledger.log(step, "refuted", ids[s[~ok]], verifier[s[~ok]])
-    model.counts["insights_verified"] += int(ok.sum())
-    model.counts["insights_refuted"] += int((~ok).sum())
-    codify(model, ids[s[ok]], dims[s[ok]], values[s[ok]], verifier[s[ok]])
+    world.counts["insights_verified"] += int(ok.sum())
+    world.counts["insights_refuted"] += int((~ok).sum())
+    codify(world, ids[s[ok]], dims[s[ok]], values[s[ok]], verifier[s[ok]])
     ledger.drop(queued[expired | served])
 
 
 def codify(
-    model: CommunityModel, ids: np.ndarray, dims: np.ndarray, values: np.ndarray, by: np.ndarray
+    world: World, ids: np.ndarray, dims: np.ndarray, values: np.ndarray, by: np.ndarray
 ) -> None:
     """Write verified insights into the code; on a dimension verified twice the last one wins."""
-    code = model.state.code
+    code = world.state.code
     last = np.full(code.size, -1, dtype=np.int64)
     np.maximum.at(last, dims, np.arange(dims.size))  # per dimension, the latest in pool order
     pick = last[last >= 0]
     changes = values[pick] != code[dims[pick]]
     pick = pick[changes]
-    model.memory.record(model, ids[pick], dims[pick])
+    world.memory.record(world, ids[pick], dims[pick])
     code[dims[pick]] = values[pick]
-    model.ledger.log(model.steps, "codified", ids[pick], by[pick])
-    model.counts["insights_codified"] += int(pick.size)
+    world.ledger.log(world.step, "codified", ids[pick], by[pick])
+    world.counts["insights_codified"] += int(pick.size)
 
 
-def mentor(model: CommunityModel) -> None:
+def mentor(world: World) -> None:
     """Each capacity builder may coach one neighbour: more safety, faster learning."""
-    state, rng, cfg = model.state, model.rng, model.config
+    state, rng, cfg = world.state, world.rng, world.config
     coaches = np.flatnonzero(state.role == CAPACITY_BUILDER)
     coaches = coaches[
         kernels.bernoulli_rows(np.full(coaches.size, cfg.mentoring_rate), kernels.draw_key(rng))
     ]
     if coaches.size == 0:
         return
-    mentees = model.ties.random_neighbour(coaches, rng)
+    mentees = world.ties.random_neighbour(coaches, rng)
     ok = mentees >= 0
     coaches, mentees = coaches[ok], mentees[ok]
     through = rng.random(coaches.size) < crossing_chance(
-        model, state.role[coaches], state.role[mentees]
+        world, state.role[coaches], state.role[mentees]
     )
     coaches, mentees = coaches[through], mentees[through]
     approach_rows(state.safety, 1.0, cfg.mentoring_safety_gain, mentees)
     approach_rows(state.learning_rate, cfg.max_learning_rate, cfg.mentoring_learning_gain, mentees)
-    model.counts["mentorings"] += int(coaches.size)
+    world.counts["mentorings"] += int(coaches.size)

@@ -22,6 +22,12 @@ import numpy as np
 
 if TYPE_CHECKING:
     from commsim.config import Config
+    from commsim.model.world import World
+
+
+def turbulence(world: World) -> None:
+    """The task environment drifts: each dimension changes with ``turbulence_rate`` (March)."""
+    world.environment.drift(world.config.turbulence_rate, world.rng)
 
 
 class TaskEnvironment(ABC):

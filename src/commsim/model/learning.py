@@ -29,7 +29,7 @@ from commsim.model.state import RESEARCHER
 from commsim.model.voice import listener, voice_probability
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.model.world import World
 
 
 def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarray:
@@ -39,7 +39,7 @@ def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarra
     return (current + np.sign(target - current.astype(np.int16))).astype(np.int8)
 
 
-def socialize(model: CommunityModel) -> None:
+def socialize(world: World) -> None:
     """Members learn from the code (research's product, so walls between roles apply).
 
     One pass over the belief matrix (``kernels.socialize``): a trial on every belief that
@@ -47,10 +47,10 @@ def socialize(model: CommunityModel) -> None:
     and the chance of crossing from research to the member's role, from a stream keyed by
     one draw from the model's generator.
     """
-    state, cfg = model.state, model.config
+    state, cfg = world.state, world.config
     if not state.code.any():
         return  # the code holds no view yet: nothing to learn, nothing drawn
-    access = crossing_chance(model, np.arange(3), np.int8(RESEARCHER))  # by the member's role
+    access = crossing_chance(world, np.arange(3), np.int8(RESEARCHER))  # by the member's role
     # the code is research's product: with community on, a move crosses unless one is a
     # researcher; with it off the code counts as one's own role, so nothing crosses
     changes, adopted, crossed = kernels.socialize(
@@ -61,46 +61,44 @@ def socialize(model: CommunityModel) -> None:
         state.role,
         access,
         RESEARCHER if cfg.community else -1,
-        kernels.draw_key(model.rng),
+        kernels.draw_key(world.rng),
         cfg.socialization_mode == "gradual",
-        model.memory.from_insight,
+        world.memory.from_insight,
     )
-    model.counts["insights_adopted"] += adopted
-    model.counts["flows"] += changes
-    model.counts["cross_role_flows"] += crossed
+    world.counts["insights_adopted"] += adopted
+    world.counts["flows"] += changes
+    world.counts["cross_role_flows"] += crossed
 
 
-def superior_votes(
-    model: CommunityModel, actions: np.ndarray, performance: np.ndarray
-) -> np.ndarray:
+def superior_votes(world: World, actions: np.ndarray, performance: np.ndarray) -> np.ndarray:
     """Per dimension, (#+1) - (#-1) among the superior group whose view reaches the code."""
-    state, cfg, rng = model.state, model.config, model.rng
-    code_score = model.environment.score(state.code[None, :])[0]
+    state, cfg, rng = world.state, world.config, world.rng
+    code_score = world.environment.score(state.code[None, :])[0]
     if cfg.superior_basis == "performance":
         superior, views = performance > code_score, actions
     else:
-        superior, views = model.environment.score(state.beliefs) > code_score, state.beliefs
+        superior, views = world.environment.score(state.beliefs) > code_score, state.beliefs
     rows = np.flatnonzero(superior)
     if rows.size and (cfg.community or cfg.voice):
         # a view reaches the code only if its holder speaks up and it crosses the walls
-        chance = crossing_chance(model, state.role[rows], np.int8(RESEARCHER))
+        chance = crossing_chance(world, state.role[rows], np.int8(RESEARCHER))
         if cfg.voice:
-            chance = chance * voice_probability(model, rows, listener(model, rows))
+            chance = chance * voice_probability(world, rows, listener(world, rows))
         rows = rows[kernels.bernoulli_rows(chance, kernels.draw_key(rng))]
-    model.counts["superior_group"] = int(rows.size)
+    world.counts["superior_group"] = int(rows.size)
     return views[rows].sum(axis=0, dtype=np.int64)
 
 
-def learn_code(model: CommunityModel, actions: np.ndarray, performance: np.ndarray) -> None:
+def learn_code(world: World) -> None:
     """March's code learning from the superior group's majority view."""
-    code, rng = model.state.code, model.rng
-    votes = superior_votes(model, actions, performance)
+    code, rng = world.state.code, world.rng
+    votes = superior_votes(world, world.scratch["actions"], world.scratch["performance"])
     majority = np.sign(votes).astype(np.int8)
     k = np.abs(votes)
-    p = 1.0 - (1.0 - model.config.code_learning_rate) ** k
+    p = 1.0 - (1.0 - world.config.code_learning_rate) ** k
     change = (majority != 0) & (majority != code) & (rng.random(code.size) < p)
     dims = np.flatnonzero(change)
     if dims.size:
-        model.memory.overwrite(model, dims)
+        world.memory.overwrite(world, dims)
         code[dims] = majority[dims]
-        model.counts["code_changes"] += int(dims.size)
+        world.counts["code_changes"] += int(dims.size)

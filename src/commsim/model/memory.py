@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.model.world import World
 
 
 class OrgMemory:
@@ -35,32 +35,32 @@ class OrgMemory:
         times = self.diffusion_times
         return self._time_total / len(times) if times else float("nan")
 
-    def overwrite(self, model: CommunityModel, dims: np.ndarray) -> None:
+    def overwrite(self, world: World, dims: np.ndarray) -> None:
         """The code changes on ``dims``: any insight behind them is superseded."""
         old = self.source[dims]
         live = old >= 0
-        model.ledger.log(model.steps, "superseded", old[live], -1)
+        world.ledger.log(world.step, "superseded", old[live], -1)
         self.source[dims] = -1
         self.diffused[dims] = False
 
-    def record(self, model: CommunityModel, ids: np.ndarray, dims: np.ndarray) -> None:
+    def record(self, world: World, ids: np.ndarray, dims: np.ndarray) -> None:
         """Codified insights now stand behind their dimensions (the code holds their values)."""
-        self.overwrite(model, dims)
+        self.overwrite(world, dims)
         self.source[dims] = ids
-        self.codified_at[dims] = model.steps
+        self.codified_at[dims] = world.step
 
-    def track(self, model: CommunityModel, reach: np.ndarray) -> float:
+    def track(self, world: World, reach: np.ndarray) -> float:
         """Log insights that crossed the threshold this step; return their mean reach."""
         live = self.from_insight
         if not live.any():
             return float("nan")
-        crossed = live & ~self.diffused & (reach >= model.config.diffusion_threshold)
+        crossed = live & ~self.diffused & (reach >= world.config.diffusion_threshold)
         dims = np.flatnonzero(crossed)
         if dims.size:
             self.diffused[dims] = True
-            times = model.steps - self.codified_at[dims]
+            times = world.step - self.codified_at[dims]
             self.diffusion_times.extend(times.tolist())
             self._time_total += int(times.sum())
-            adopters = np.round(reach[dims] * model.state.n).astype(np.int64)
-            model.ledger.log(model.steps, "diffused", self.source[dims], adopters)
+            adopters = np.round(reach[dims] * world.state.n).astype(np.int64)
+            world.ledger.log(world.step, "diffused", self.source[dims], adopters)
         return float(reach[live].sum()) / int(np.count_nonzero(live))

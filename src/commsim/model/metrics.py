@@ -15,31 +15,255 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commsim.catalogue import Metric
 from commsim.model import kernels
+from commsim.model.organisation import level_sizes
 from commsim.model.state import ROLE_NAMES
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.config import Config
+    from commsim.model.world import World
 
-COUNTERS = (
-    "insights_generated",
-    "insights_spoken",
-    "insights_voiced",
-    "insights_punished",
-    "insights_suppressed",
-    "insights_walled",
-    "insights_verified",
-    "insights_refuted",
-    "insights_codified",
-    "insights_adopted",
-    "voice_opportunities",
-    "flows",
-    "cross_role_flows",
-    "mentorings",
-    "code_changes",
-    "superior_group",
-    "departures",
+
+def _counter(name: str, label: str, unit: str, description: str, headline: bool = False) -> Metric:
+    return Metric(name, "event count", label, unit, description, headline=headline)
+
+
+def _levels(config: Config) -> range:
+    return range(len(level_sizes(config.n_agents, config.span_of_control)))
+
+
+_KNOWLEDGE = dict(unit="(right - wrong) / m", low=-1.0, high=1.0)
+_SHARE = dict(unit="share", low=0.0, high=1.0)
+
+#: Every column of the model table, in its order (docs/MODEL.md 7.17 is generated from this)
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "code_knowledge",
+        "state",
+        "code knowledge",
+        **_KNOWLEDGE,
+        headline=True,
+        description="code . reality / m: March's knowledge of the code (right - wrong; 0 counts 0)",
+    ),
+    Metric(
+        "code_accuracy",
+        "state",
+        "code accuracy",
+        **_SHARE,
+        description="share of dimensions where the code equals reality (zeros count as wrong)",
+    ),
+    Metric(
+        "mean_knowledge",
+        "state",
+        "mean knowledge",
+        **_KNOWLEDGE,
+        headline=True,
+        description="mean over members of beliefs . reality / m",
+    ),
+    Metric(
+        "knowledge_sd",
+        "state",
+        "knowledge s.d.",
+        **_SHARE,
+        description="standard deviation (population) of members' knowledge",
+    ),
+    Metric(
+        "belief_diversity",
+        "state",
+        "belief diversity",
+        **_SHARE,
+        description="mean Gini-Simpson index of +1, -1, 0 holders (0 = all agree, 2/3 = most)",
+    ),
+    Metric(
+        "{}_knowledge",
+        "state",
+        "{} learners' knowledge",
+        **_KNOWLEDGE,
+        members=lambda c: _SPEEDS,
+        description="mean knowledge of the members in slow and in fast positions (NaN if none)",
+    ),
+    Metric(
+        "mean_safety",
+        "state",
+        "mean safety",
+        **_SHARE,
+        headline=True,
+        description="mean psychological safety",
+    ),
+    Metric(
+        "mean_learning_rate",
+        "state",
+        "mean learning rate",
+        "multiplier",
+        low=1.0,
+        description="mean learning-rate multiplier (raised by mentoring)",
+    ),
+    Metric(
+        "integration",
+        "state",
+        "integration",
+        **_SHARE,
+        description="the walls' current permeability (changed only by set_integration)",
+    ),
+    _counter(
+        "insights_generated",
+        "insights generated",
+        "insights",
+        "insights born (exploration contradicting a belief)",
+    ),
+    _counter(
+        "insights_spoken", "insights spoken up", "insights", "insights spoken up, heard or punished"
+    ),
+    _counter(
+        "insights_voiced",
+        "insights voiced",
+        "insights",
+        "insights spoken up and appreciated (the top's own, which skip voice, are not counted)",
+    ),
+    _counter(
+        "insights_punished", "insights punished", "insights", "insights spoken up and punished"
+    ),
+    _counter(
+        "insights_suppressed",
+        "insights suppressed",
+        "insights",
+        "insights suppressed after insight_ttl silent attempts",
+        headline=True,
+    ),
+    _counter(
+        "insights_walled",
+        "insights walled",
+        "insights",
+        "insights stopped at the wall to research (or with no researcher to receive them)",
+    ),
+    _counter(
+        "insights_verified", "insights verified", "insights", "insights checked and confirmed"
+    ),
+    _counter(
+        "insights_refuted", "insights refuted", "insights", "insights checked and found wrong"
+    ),
+    _counter(
+        "insights_codified",
+        "insights codified",
+        "insights",
+        "verified insights that changed the code",
+        headline=True,
+    ),
+    _counter(
+        "insights_adopted",
+        "insights adopted",
+        "beliefs",
+        "beliefs made equal to a code value an insight wrote, by socialisation or peers",
+    ),
+    _counter(
+        "voice_opportunities",
+        "voice opportunities",
+        "insight-steps",
+        "insights awaiting voice at the voice phase, other than the top's own",
+    ),
+    _counter(
+        "flows",
+        "knowledge flows",
+        "transfers",
+        "knowledge transfers: checked insights, peer copies and socialisation changes",
+    ),
+    _counter(
+        "cross_role_flows",
+        "cross-role flows",
+        "transfers",
+        "the flows whose source and target roles differ",
+    ),
+    _counter("mentorings", "mentorings", "coachings", "coachings that got through the wall"),
+    _counter(
+        "code_changes", "code changes", "dimensions", "code dimensions changed by code learning"
+    ),
+    Metric(
+        "superior_group",
+        "head count",
+        "superior group",
+        "members",
+        description="members of the superior group whose view reached the code",
+    ),
+    _counter(
+        "departures",
+        "departures",
+        "members",
+        "members replaced, by turnover or a reorganisation shock",
+    ),
+    Metric(
+        "voice_rate_upward",
+        "state",
+        "upward voice rate",
+        **_SHARE,
+        description="insights_spoken / voice_opportunities (NaN without an opportunity)",
+    ),
+    Metric(
+        "cross_role_share",
+        "state",
+        "cross-role share",
+        **_SHARE,
+        description="cross_role_flows / flows: integration as realised [SK]",
+    ),
+    Metric(
+        "diffusion_reach",
+        "state",
+        "diffusion reach",
+        **_SHARE,
+        description="mean share of members holding the code's insight-written values (NaN if none)",
+    ),
+    Metric(
+        "diffusion_time",
+        "state",
+        "diffusion time",
+        "steps",
+        low=0.0,
+        description="mean steps from codification to diffusion, over the run so far (NaN if none)",
+    ),
+    Metric(
+        "insights_in_flight",
+        "state",
+        "insights in flight",
+        "insights",
+        low=0.0,
+        description="insights awaiting voice or verification at the end of the step",
+    ),
+    Metric(
+        "advancement",
+        "state",
+        "advancement",
+        "net / total change",
+        low=-1.0,
+        high=1.0,
+        description="net over total change of code knowledge, last advancement_window steps [FR]",
+    ),
+    Metric(
+        "safety_level_{}",
+        "state",
+        "safety at level {}",
+        **_SHARE,
+        members=_levels,
+        description="mean safety of members at each level of the hierarchy as built",
+    ),
+    Metric(
+        "safety_{}",
+        "state",
+        "{}s' safety",
+        **_SHARE,
+        members=lambda c: ROLE_NAMES,
+        description="mean safety by role (NaN for an empty role)",
+    ),
+    Metric(
+        "interventions",
+        "state",
+        "interventions",
+        "action names",
+        description="the levers logged with this step, in the order applied, joined with ';'",
+    ),
 )
+
+#: what phases count, in column order (superior_group is set, not summed: a head count)
+COUNTERS = tuple(m.name for m in METRICS if m.kind != "state")
 
 
 _SPEEDS = ("slow", "fast")  # what state.fast's False and True stand for
@@ -58,9 +282,9 @@ def advancement(history: list[float], window: int) -> float:
     return (x[-1] - x[0]) / travelled if travelled else 0.0
 
 
-def collect(model: CommunityModel) -> dict[str, float | int | str]:
+def collect(world: World) -> dict[str, float | int | str]:
     """This step's row of metrics (and diffusion tracking, which needs the same reach)."""
-    state, environment, counts = model.state, model.environment, model.counts
+    state, environment, counts = world.state, world.environment, world.counts
     n, m = state.n, state.m
     # one pass over the beliefs: each member's score, each dimension's +1 and -1 holders
     tallied, plus, minus = kernels.tally(state.beliefs, environment.target)
@@ -70,17 +294,17 @@ def collect(model: CommunityModel) -> dict[str, float | int | str]:
     share_plus, share_minus = plus / n, minus / n
     reach = np.where(state.code == 1, share_plus, np.where(state.code == -1, share_minus, 0.0))
     diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
-    model.knowledge_history.append(code_knowledge)
+    world.knowledge_history.append(code_knowledge)
     # knowledge's mean and (population) sd from the sums (exact for March's integers)
     total, squares = scores.sum().item(), np.dot(scores, scores).item()
     variance = max(n * squares - total * total, 0) / (n * n)
 
     by_speed, speeds, by_level, levels, by_role, roles = kernels.member_sums(
-        scores, scale, state.safety, state.fast, state.level, model.n_levels, state.role
+        scores, scale, state.safety, state.fast, state.level, world.n_levels, state.role
     )
 
     row: dict[str, float | int | str] = {
-        "step": model.steps,
+        "step": world.step,
         "code_knowledge": code_knowledge,
         "code_accuracy": np.count_nonzero(state.code == environment.target) / m,
         "mean_knowledge": total / n / scale,
@@ -90,20 +314,20 @@ def collect(model: CommunityModel) -> dict[str, float | int | str]:
         **_means(by_speed, speeds, "{}_knowledge", _SPEEDS),
         "mean_safety": float(state.safety.sum()) / n,
         "mean_learning_rate": float(state.learning_rate.sum()) / n,
-        "integration": float(model.integration),
+        "integration": float(world.param("integration")),
     }
     row.update({name: int(counts[name]) for name in COUNTERS})
     # upward voice: the share of waiting insights spoken up this step, heard or punished
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
-    row["diffusion_reach"] = model.memory.track(model, reach)
-    row["diffusion_time"] = model.memory.mean_diffusion_time
-    row["insights_in_flight"] = model.ledger.pool_size
-    row["advancement"] = advancement(model.knowledge_history, model.config.advancement_window)
-    row.update(_means(by_level, levels, "safety_level_{}", range(model.n_levels)))
+    row["diffusion_reach"] = world.memory.track(world, reach)
+    row["diffusion_time"] = world.memory.mean_diffusion_time
+    row["insights_in_flight"] = world.ledger.pool_size
+    row["advancement"] = advancement(world.knowledge_history, world.config.advancement_window)
+    row.update(_means(by_level, levels, "safety_level_{}", range(world.n_levels)))
     row.update(_means(by_role, roles, "safety_{}", ROLE_NAMES))
     row["interventions"] = ";".join(
-        e["action"] for e in model.intervention_log if e["step"] == model.steps
+        e["action"] for e in world.intervention_log if e["step"] == world.step
     )
     return row
 
@@ -116,3 +340,16 @@ def _means(
         pattern.format(label): total / count if count else float("nan")
         for label, total, count in zip(labels, sums.tolist(), counts.tolist(), strict=True)
     }
+
+
+def collect_extra(
+    world: World, metrics: Iterable[Metric], row: dict[str, float | int | str]
+) -> None:
+    """Add the metrics beyond the built-in ones (an extension's) to this step's row."""
+    for metric in metrics:
+        if metric.compute is not None:
+            row[metric.name] = metric.compute(world)
+        elif metric.kind != "state":
+            row[metric.name] = int(world.counts[metric.name])
+        else:
+            raise ValueError(f"metric '{metric.name}' is a state but has no compute")

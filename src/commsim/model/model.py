@@ -19,34 +19,27 @@ special cases of the same model too (configs/lazer_friedman2007.toml, configs/fa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import mesa
 import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
+from commsim.catalogue import Catalogue, Extension, Lever, Metric, Phase
 from commsim.config import Config, load_config
-from commsim.model import interventions
+from commsim.model import levers
 from commsim.model.agents import Member
-from commsim.model.community import mentor, verify_and_codify
-from commsim.model.environment import make_environment
+from commsim.model.environment import TaskEnvironment, make_environment
 from commsim.model.insights import InsightLedger
-from commsim.model.learning import learn_code, socialize
+from commsim.model.levers import LEVERS, apply_scheduled
 from commsim.model.memory import OrgMemory
-from commsim.model.metrics import COUNTERS, collect
-from commsim.model.organisation import build_hierarchy, build_network
-from commsim.model.peers import learn_from_peers, settled
-from commsim.model.practice import act, explore
-from commsim.model.state import (
-    NO_MANAGER,
-    PRACTITIONER,
-    ROLE_NAMES,
-    OrgState,
-    draw_punitiveness,
-)
-from commsim.model.turnover import turnover
-from commsim.model.voice import drift_to_climate, speak_up
+from commsim.model.metrics import METRICS, collect, collect_extra
+from commsim.model.organisation import Ties, build_hierarchy, build_network
+from commsim.model.peers import settled
+from commsim.model.phases import DEFAULT_PHASES, compose
+from commsim.model.state import PRACTITIONER, ROLE_NAMES, OrgState, draw_punitiveness
+from commsim.model.world import World
 
 
 def assign_roles(config: Config, rng: np.random.Generator) -> np.ndarray:
@@ -86,19 +79,32 @@ def assign_fast_learners(config: Config) -> np.ndarray:
 
 
 class CommunityModel(mesa.Model):
-    """Members with mental models, safety and roles, on an org chart with informal ties."""
+    """Members with mental models, safety and roles, on an org chart with informal ties.
+
+    A subclass changes the model by its class attributes: ``phases`` (the step, in order),
+    ``metrics`` and ``levers``, and ``extensions`` always switched on. A scenario's
+    ``extensions`` add those of installed packages.
+    """
+
+    phases: ClassVar[tuple[Phase, ...]] = DEFAULT_PHASES
+    metrics: ClassVar[tuple[Metric, ...]] = METRICS
+    levers: ClassVar[tuple[Lever, ...]] = LEVERS
+    extensions: ClassVar[tuple[Extension, ...]] = ()
 
     def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):
-        cfg = load_config(config, **overrides)
+        cfg = load_config(config, extensions=type(self).extensions, **overrides)
         super().__init__(rng=cfg.seed)
         self.config = cfg
+        self.catalogue = type(self).catalogue_for(cfg)
+        self._active = tuple(p for p in self.catalogue.phases if p.enabled(cfg))
+        self._extra_metrics = tuple(m for m in self.catalogue.metrics if m not in METRICS)
         rng = self.rng
         n, m = cfg.n_agents, cfg.m
-        self.environment = make_environment(cfg, rng)
+        environment = make_environment(cfg, rng)
         level, manager = build_hierarchy(n, cfg.span_of_control)
         fast = assign_fast_learners(cfg)
-        self.state = OrgState(
-            beliefs=self.environment.initial_beliefs(rng, n),
+        state = OrgState(
+            beliefs=environment.initial_beliefs(rng, n),
             safety=np.full(n, cfg.initial_safety),
             learning_rate=np.ones(n),
             level=level,
@@ -110,51 +116,90 @@ class CommunityModel(mesa.Model):
             joined=np.zeros(n, dtype=np.int64),
             code=np.zeros(m, dtype=np.int8),
         )
-        self.ties = build_network(cfg, manager, rng)
-        self.top = 0
-        # whose punitiveness sets each member's climate: the manager, the top its own (no
-        # intervention moves a position, so this is fixed for the run)
-        self.climate_setter = np.where(manager == NO_MANAGER, np.arange(n), manager)
-        self.n_levels = int(level.max()) + 1
-        self.integration = cfg.integration
-        self.ledger = InsightLedger()
-        self.memory = OrgMemory(m)
-        self.intervention_log: list[dict[str, Any]] = []
-        self.knowledge_history: list[float] = []
-        self.counts = dict.fromkeys(COUNTERS, 0)
+        self.world = World(
+            config=cfg,
+            state=state,
+            environment=environment,
+            ties=build_network(cfg, manager, rng),
+            rng=rng,
+            counters=self.catalogue.counters,
+            levers={lever.name: lever for lever in self.catalogue.levers},
+        )
         self.sample_rows = np.sort(rng.choice(n, size=min(cfg.agent_sample_size, n), replace=False))
         self._rows: list[dict[str, Any]] = []
         self._agent_frames: list[dict[str, np.ndarray]] = []
-        self._in_step = False
         self._grid: Network | None = None
         self._views: list[Member] | None = None
-        self._apply_scheduled()
+        apply_scheduled(self.world)  # those scheduled for step 0, before its row
         self._record()
+
+    @classmethod
+    def catalogue_for(cls, config: Config) -> Catalogue:
+        """The phases, metrics and levers a run of ``config`` has (no model is built)."""
+        extensions = tuple(dict.fromkeys(cls.extensions + type(config).extended_by))
+        return Catalogue(
+            phases=compose(cls.phases, (p for e in extensions for p in e.phases)),
+            metrics=cls.metrics + tuple(m for e in extensions for m in e.metrics),
+            levers=cls.levers + tuple(lever for e in extensions for lever in e.levers),
+            extensions=extensions,
+        )
+
+    # --- the world, as the Mesa model shows it ------------------------------------------
+
+    @property
+    def state(self) -> OrgState:
+        return self.world.state
+
+    @property
+    def environment(self) -> TaskEnvironment:
+        return self.world.environment
+
+    @property
+    def ties(self) -> Ties:
+        return self.world.ties
+
+    @property
+    def ledger(self) -> InsightLedger:
+        return self.world.ledger
+
+    @property
+    def memory(self) -> OrgMemory:
+        return self.world.memory
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.world.counts
+
+    @property
+    def top(self) -> int:
+        return self.world.top
+
+    @property
+    def n_levels(self) -> int:
+        return self.world.n_levels
+
+    @property
+    def integration(self) -> float:
+        """The walls' permeability now (the config's, until ``set_integration``)."""
+        return float(self.world.param("integration"))
+
+    @property
+    def intervention_log(self) -> list[dict[str, Any]]:
+        return self.world.intervention_log
 
     # --- the step ----------------------------------------------------------------------
 
     def step(self) -> None:
-        """One period: every phase, vectorised over members, in the documented order."""
-        cfg = self.config
-        self._in_step = True
-        self._apply_scheduled()
-        turnover(self)
-        self.environment.drift(cfg.turbulence_rate, self.rng)
-        actions, performance = act(self)
-        explore(self)
-        if cfg.voice:
-            speak_up(self)
-        if cfg.community or cfg.leadership == "hero":
-            verify_and_codify(self)
-        socialize(self)
-        learn_from_peers(self, performance)
-        learn_code(self, actions, performance)
-        if cfg.community:
-            mentor(self)
-        drift_to_climate(self)
-        self._in_step = False
+        """One period: the enabled phases, in order, then the metrics (docs/MODEL.md 3)."""
+        world = self.world
+        world.step = self.steps
+        world.in_step = True
+        for phase in self._active:
+            phase.run(world)
+        world.scratch.clear()
+        world.in_step = False
         self._record()
-        if cfg.stop_at_equilibrium and self.at_equilibrium():
+        if self.config.stop_at_equilibrium and self.at_equilibrium():
             self.running = False
 
     def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
@@ -176,7 +221,7 @@ class CommunityModel(mesa.Model):
             return False  # a scheduled change is still to come
         if self.ledger.pool_id.size:
             return False
-        return self._code_settled() and settled(self)
+        return self._code_settled() and settled(self.world)
 
     def _code_settled(self) -> bool:
         """Socialisation and code learning can change nothing: everyone holds the code and
@@ -195,27 +240,27 @@ class CommunityModel(mesa.Model):
             best = best + undecided
         return not (best > code_score).any()
 
-    # --- interventions -----------------------------------------------------------------
+    # --- interventions ---------------------------------------------------------------
 
     def intervene(self, action: str, **params: Any) -> None:
-        """Apply a named intervention now (see ``commsim.model.interventions.ACTIONS``)."""
-        interventions.apply(self, action, **params)
+        """Pull a lever now (any of ``self.catalogue.levers``, by name), validated and logged."""
+        levers.apply(self.world, action, **params)
 
     @property
     def next_step(self) -> int:
         """The step whose dynamics an intervention applied now first affects."""
-        return self.steps if self._in_step or not self._rows else self.steps + 1
-
-    def _apply_scheduled(self) -> None:
-        for spec in self.config.interventions:
-            if spec.step == self.steps:
-                self.intervene(spec.action, **spec.model_dump(exclude={"action", "step"}))
+        return self.world.next_step
 
     # --- data --------------------------------------------------------------------------
 
     def _record(self) -> None:
-        self._rows.append(collect(self))
-        self.counts = dict.fromkeys(COUNTERS, 0)  # what happens next counts toward the next row
+        world = self.world
+        row = collect(world)
+        if self._extra_metrics:
+            collect_extra(world, self._extra_metrics, row)
+        self._rows.append(row)
+        world.started = True
+        world.reset_counts()
         every = self.config.agent_sample_every
         if self.sample_rows.size and self.steps % every == 0:
             self._agent_frames.append(self._agent_snapshot())

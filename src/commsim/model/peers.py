@@ -33,32 +33,32 @@ from commsim.model.learning import step_toward
 from commsim.model.state import uniform_below
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
     from commsim.model.organisation import Ties
+    from commsim.model.world import World
 
 
-def learn_from_peers(model: CommunityModel, performance: np.ndarray) -> None:
-    """Phase 8: the configured rule."""
-    rule = model.config.peer_learning
+def learn_from_peers(world: World) -> None:
+    """Phase 8: the configured rule (on the performance ``act`` left in the scratch)."""
+    rule, performance = world.config.peer_learning, world.scratch["performance"]
     if rule == "best_neighbour":
-        copy_best_or_search(model)
+        copy_best_or_search(world)
     elif rule == "superior_majority":
-        follow_superior_majority(model, performance)
+        follow_superior_majority(world, performance)
     else:
-        copy_a_better_neighbour(model, performance)
+        copy_a_better_neighbour(world, performance)
 
 
-def copy_a_better_neighbour(model: CommunityModel, performance: np.ndarray) -> None:
+def copy_a_better_neighbour(world: World, performance: np.ndarray) -> None:
     """Each member, with probability neighbor_learning_rate, copies a better neighbour once."""
-    state, cfg, rng = model.state, model.config, model.rng
+    state, cfg, rng = world.state, world.config, world.rng
     if cfg.neighbor_learning_rate == 0:
         return
     p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
     learners = kernels.bernoulli_rows(p, kernels.draw_key(rng))
-    peers = model.ties.random_neighbour(learners, rng)
+    peers = world.ties.random_neighbour(learners, rng)
     dims = uniform_below(rng, state.m, learners.size)
     through = rng.random(learners.size) < crossing_chance(
-        model, state.role[np.maximum(peers, 0)], state.role[learners]
+        world, state.role[np.maximum(peers, 0)], state.role[learners]
     )
     ok = (peers >= 0) & through
     learners, peers, dims = learners[ok], peers[ok], dims[ok]
@@ -72,8 +72,8 @@ def copy_a_better_neighbour(model: CommunityModel, performance: np.ndarray) -> N
     )
     state.beliefs[learners, dims] = new
     adopted = (new == state.code[dims]) & (state.code[dims] != 0)
-    model.counts["insights_adopted"] += int(model.memory.from_insight[dims[adopted]].sum())
-    record_flow(model, state.role[peers], state.role[learners])
+    world.counts["insights_adopted"] += int(world.memory.from_insight[dims[adopted]].sum())
+    record_flow(world, state.role[peers], state.role[learners])
 
 
 def best_neighbours(ties: Ties, scores: np.ndarray) -> np.ndarray:
@@ -88,15 +88,15 @@ def best_neighbours(ties: Ties, scores: np.ndarray) -> np.ndarray:
     return best
 
 
-def copy_best_or_search(model: CommunityModel) -> None:
+def copy_best_or_search(world: World) -> None:
     """Lazer & Friedman's round: imitate the best neighbour if better, else search locally."""
-    state, cfg, rng, environment = model.state, model.config, model.rng, model.environment
+    state, cfg, rng, environment = world.state, world.config, world.rng, world.environment
     beliefs = state.beliefs
     scores = environment.score(beliefs)
     p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
     looking = np.zeros(state.n, dtype=bool)
     looking[kernels.bernoulli_rows(p, kernels.draw_key(rng))] = True
-    best = best_neighbours(model.ties, scores)
+    best = best_neighbours(world.ties, scores)
     copies = looking & (best >= 0) & (scores[np.maximum(best, 0)] > scores)
     copiers, searchers = np.flatnonzero(copies), np.flatnonzero(~copies)
 
@@ -106,7 +106,7 @@ def copy_best_or_search(model: CommunityModel) -> None:
     dims = uniform_below(rng, state.m, searchers.size)
     found = environment.better(beliefs[searchers], dims)
 
-    record_flow(model, state.role[best[copiers]], state.role[copiers])
+    record_flow(world, state.role[best[copiers]], state.role[copiers])
     beliefs[copiers] = copied
     beliefs[searchers, dims] = found
 
@@ -121,15 +121,15 @@ def superior_votes_by_member(ties: Ties, beliefs: np.ndarray, basis: np.ndarray)
     return votes
 
 
-def follow_superior_majority(model: CommunityModel, performance: np.ndarray) -> None:
+def follow_superior_majority(world: World, performance: np.ndarray) -> None:
     """Fang et al.'s round: move toward the majority view of the neighbours doing better."""
-    state, cfg, rng = model.state, model.config, model.rng
+    state, cfg, rng = world.state, world.config, world.rng
     basis = (
         performance
         if cfg.superior_basis == "performance"
-        else model.environment.score(state.beliefs)
+        else world.environment.score(state.beliefs)
     )
-    majority = np.sign(superior_votes_by_member(model.ties, state.beliefs, basis))
+    majority = np.sign(superior_votes_by_member(world.ties, state.beliefs, basis))
     rows, dims = np.nonzero((majority != 0) & (majority != state.beliefs))
     p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate[rows], 1.0)
     take = rng.random(rows.size) < p
@@ -137,10 +137,10 @@ def follow_superior_majority(model: CommunityModel, performance: np.ndarray) -> 
     state.beliefs[rows, dims] = step_toward(
         state.beliefs[rows, dims], majority[rows, dims], cfg.socialization_mode
     )
-    model.counts["flows"] += int(rows.size)
+    world.counts["flows"] += int(rows.size)
 
 
-def settled(model: CommunityModel) -> bool:
+def settled(world: World) -> bool:
     """No neighbour can change any member's beliefs any more (part of ``at_equilibrium``).
 
     random_neighbour: the rule is off, or every member believes the same. best_neighbour:
@@ -149,7 +149,7 @@ def settled(model: CommunityModel) -> bool:
     belief (judged on knowledge: on performance, a lucky coin may always change something,
     so such a run never settles).
     """
-    cfg, state, environment = model.config, model.state, model.environment
+    cfg, state, environment = world.config, world.state, world.environment
     beliefs = state.beliefs
     if cfg.peer_learning == "random_neighbour":
         return cfg.neighbor_learning_rate == 0 or bool((beliefs == beliefs[0]).all())
@@ -157,9 +157,9 @@ def settled(model: CommunityModel) -> bool:
     if cfg.peer_learning == "superior_majority":
         if cfg.superior_basis == "performance":
             return False
-        majority = np.sign(superior_votes_by_member(model.ties, beliefs, scores))
+        majority = np.sign(superior_votes_by_member(world.ties, beliefs, scores))
         return not ((majority != 0) & (majority != beliefs)).any()
-    best = best_neighbours(model.ties, scores)
+    best = best_neighbours(world.ties, scores)
     if ((best >= 0) & (scores[np.maximum(best, 0)] > scores)).any():
         return False
     n, m = beliefs.shape

@@ -17,22 +17,24 @@ from commsim.model.insights import AWAITING_VERIFICATION, AWAITING_VOICE
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, uniform_below
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.model.world import World
 
 
-def act(model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
-    """Each member's actions (beliefs, coin flips where undecided) and their performance.
+def act(world: World) -> None:
+    """Each member's actions (beliefs, coin flips where undecided) and their performance,
+    left in ``world.scratch`` for the learning phases of this step.
 
     One pass over the belief matrix (``kernels.act``); the coins come from a stream keyed
     by one draw from the model's generator.
     """
-    key = kernels.draw_key(model.rng)
-    return model.environment.perform(model.state.beliefs, key)
+    key = kernels.draw_key(world.rng)
+    actions, performance = world.environment.perform(world.state.beliefs, key)
+    world.scratch["actions"], world.scratch["performance"] = actions, performance
 
 
-def explore(model: CommunityModel) -> None:
+def explore(world: World) -> None:
     """Practitioners (and researchers, with less noise) test one belief against reality."""
-    cfg, state, rng = model.config, model.state, model.rng
+    cfg, state, rng = world.config, world.state, world.rng
     if cfg.exploration_rate == 0:
         return
     p = np.where(state.role != CAPACITY_BUILDER, cfg.exploration_rate, 0.0)
@@ -41,18 +43,18 @@ def explore(model: CommunityModel) -> None:
         return
     dims = uniform_below(rng, state.m, explorers.size)
     noise = np.where(state.role[explorers] == RESEARCHER, cfg.research_noise, cfg.practice_noise)
-    seen = model.environment.observe(state.beliefs[explorers], dims, noise, rng)
+    seen = world.environment.observe(state.beliefs[explorers], dims, noise, rng)
     differs = seen != state.beliefs[explorers, dims]
     members, dims, seen = explorers[differs], dims[differs], seen[differs]
     state.beliefs[members, dims] = seen
-    model.ledger.generate(model.steps, members, dims, seen, stage=entry_stage(model))
-    model.counts["insights_generated"] += members.size
+    world.ledger.generate(world.step, members, dims, seen, stage=entry_stage(world))
+    world.counts["insights_generated"] += members.size
 
 
-def entry_stage(model: CommunityModel) -> int | None:
+def entry_stage(world: World) -> int | None:
     """Where a new insight starts its way to the code: voice first, straight to research when
     voice is switched off, nowhere when nobody would take it further."""
-    cfg = model.config
+    cfg = world.config
     if cfg.voice:
         return AWAITING_VOICE
     if cfg.community or cfg.leadership == "hero":

@@ -17,31 +17,31 @@ from commsim.model.insights import AWAITING_VOICE
 from commsim.model.state import draw_punitiveness
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.model.world import World
 
 
-def replace_members(model: CommunityModel, leavers: np.ndarray) -> None:
+def replace_members(world: World, leavers: np.ndarray) -> None:
     """Newcomers take the leavers' positions; the leavers' unvoiced insights are lost."""
     if leavers.size == 0:
         return
-    state, cfg, rng = model.state, model.config, model.rng
-    state.beliefs[leavers] = model.environment.initial_beliefs(rng, leavers.size)
+    state, cfg, rng = world.state, world.config, world.rng
+    state.beliefs[leavers] = world.environment.initial_beliefs(rng, leavers.size)
     state.safety[leavers] = cfg.initial_safety
     state.learning_rate[leavers] = 1.0
-    state.joined[leavers] = model.next_step
+    state.joined[leavers] = world.next_step
     state.punitiveness[leavers] = draw_punitiveness(
         rng, leavers.size, cfg.punitiveness, cfg.punitiveness_spread
     )
-    ledger = model.ledger
+    ledger = world.ledger
     gone = np.isin(ledger.pool_holder, leavers) & (ledger.pool_stage == AWAITING_VOICE)
-    ledger.log(model.next_step, "lost", ledger.pool_id[gone], ledger.pool_holder[gone])
+    ledger.log(world.next_step, "lost", ledger.pool_id[gone], ledger.pool_holder[gone])
     ledger.keep(~gone)
-    model.counts["departures"] += int(leavers.size)
+    world.counts["departures"] += int(leavers.size)
 
 
-def turnover(model: CommunityModel) -> None:
+def turnover(world: World) -> None:
     """Each member leaves with probability turnover_rate (March's p3)."""
-    rate = model.config.turnover_rate
+    rate = world.config.turnover_rate
     if rate > 0:
-        p = np.full(model.state.n, rate)
-        replace_members(model, kernels.bernoulli_rows(p, kernels.draw_key(model.rng)))
+        p = np.full(world.state.n, rate)
+        replace_members(world, kernels.bernoulli_rows(p, kernels.draw_key(world.rng)))

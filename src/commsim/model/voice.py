@@ -19,37 +19,35 @@ from commsim.model.insights import AWAITING_VERIFICATION
 from commsim.model.state import NO_MANAGER, approach_rows
 
 if TYPE_CHECKING:
-    from commsim.model.model import CommunityModel
+    from commsim.model.world import World
 
 
-def listener(model: CommunityModel, holders: np.ndarray) -> np.ndarray:
+def listener(world: World, holders: np.ndarray) -> np.ndarray:
     """Whom each holder speaks up to: their manager, or the hero leader; the top to itself."""
-    if model.config.leadership == "hero":
-        return np.full(holders.shape[0], model.top, dtype=np.int64)
-    target = model.state.manager[holders]
+    if world.config.leadership == "hero":
+        return np.full(holders.shape[0], world.top, dtype=np.int64)
+    target = world.state.manager[holders]
     return np.where(target == NO_MANAGER, holders, target)
 
 
-def voice_probability(
-    model: CommunityModel, holders: np.ndarray, targets: np.ndarray
-) -> np.ndarray:
+def voice_probability(world: World, holders: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Psychological safety discounted by the authority gradient, per level of the gap."""
-    state = model.state
+    state = world.state
     gap = np.maximum(state.level[targets].astype(np.int64) - state.level[holders], 0)
-    p = state.safety[holders] * (1.0 - model.config.authority_gradient) ** gap
+    p = state.safety[holders] * (1.0 - world.config.authority_gradient) ** gap
     return np.where(targets == holders, 1.0, p)  # nobody fears speaking to themselves
 
 
-def speak_up(model: CommunityModel) -> None:
+def speak_up(world: World) -> None:
     """One round of voice for every insight awaiting it.
 
     ``kernels.voice`` decides every entry's fate in one pass (listener, the top's own
     insights, speaking up, punishment, suppression); this function applies the fates.
     """
-    ledger, state, cfg = model.ledger, model.state, model.config
+    ledger, state, cfg = world.ledger, world.state, world.config
     if not ledger.pool_size:
         return
-    step = model.steps
+    step = world.step
     order, counts, targets = kernels.voice(
         ledger.pool,
         state.manager,
@@ -57,11 +55,11 @@ def speak_up(model: CommunityModel) -> None:
         state.safety,
         state.punitiveness,
         state.beliefs,
-        model.top if cfg.leadership == "hero" else -1,
-        (1.0 - cfg.authority_gradient) ** np.arange(model.n_levels),  # discount by gap
+        world.top if cfg.leadership == "hero" else -1,
+        (1.0 - cfg.authority_gradient) ** np.arange(world.n_levels),  # discount by gap
         cfg.insight_ttl,
         step,
-        kernels.draw_key(model.rng),
+        kernels.draw_key(world.rng),
     )
     # the pool rows of each fate, in pool order
     bounds = np.cumsum(counts).tolist()
@@ -70,11 +68,11 @@ def speak_up(model: CommunityModel) -> None:
         for fate in (kernels.OWN, kernels.HEARD, kernels.PUNISHED, kernels.SUPPRESSED)
     )
     holders, ids = ledger.pool_holder, ledger.pool_id
-    _update_safety(model, holders[heard], holders[punished])
+    _update_safety(world, holders[heard], holders[punished])
     ledger.log(step, "voiced", ids[heard], targets[heard])
     ledger.log(step, "punished", ids[punished], targets[punished])
     ledger.log(step, "suppressed", ids[suppressed], holders[suppressed])
-    tally = model.counts
+    tally = world.counts
     tally["voice_opportunities"] += bounds[-1] - bounds[kernels.OWN]  # all waiting but the top's
     tally["insights_spoken"] += heard.size + punished.size
     tally["insights_voiced"] += heard.size
@@ -92,15 +90,15 @@ def speak_up(model: CommunityModel) -> None:
         ledger.drop(np.concatenate([moving_on, punished, suppressed]))
 
 
-def _update_safety(model: CommunityModel, appreciated: np.ndarray, punished: np.ndarray) -> None:
+def _update_safety(world: World, appreciated: np.ndarray, punished: np.ndarray) -> None:
     """Appreciation moves safety toward 1, punishment toward 0, once per response."""
-    cfg, safety = model.config, model.state.safety
+    cfg, safety = world.config, world.state.safety
     approach_rows(safety, 1.0, cfg.appreciation_gain, appreciated)
     approach_rows(safety, 0.0, cfg.punishment_penalty, punished)
 
 
-def drift_to_climate(model: CommunityModel) -> None:
+def drift_to_climate(world: World) -> None:
     """Team safety drifts toward the climate its manager sets (1 - punitiveness)."""
-    state = model.state
-    climate = 1.0 - state.punitiveness[model.climate_setter]
-    state.safety += model.config.climate_drift * (climate - state.safety)
+    state = world.state
+    climate = 1.0 - state.punitiveness[world.climate_setter]
+    state.safety += world.config.climate_drift * (climate - state.safety)

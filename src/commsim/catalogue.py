@@ -1,0 +1,216 @@
+"""What a mechanism declares: its parameters, its phase, its metrics and its levers.
+
+These are plain descriptions, declared once beside the rule they describe and read by every
+floor: the config's schema, the model's step, data collection, the sweep planner, figures,
+the CLI's summary and the workshop app all take names, ranges, units and labels from here.
+An installed package declares the same things in an ``Extension`` and registers it under the
+``commsim.extensions`` entry-point group (``commsim.extensions`` module); a scenario file
+then switches it on by name.
+
+This module imports nothing from commsim: the config (floor 1) builds its schema from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from commsim.config import Config
+    from commsim.model import World
+
+Kind = Literal["state", "event count", "head count"]
+Scalar = float | int | bool | str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number, flag or choice a user sets: in a scenario file, or as a lever's argument.
+
+    ``default`` None with ``required`` False means "optional, unset" (e.g. a lever's
+    ``level``: every level when not given). ``low``/``high`` bound numbers (``open_low``:
+    strictly above ``low``); ``choices`` list a choice's allowed values.
+    """
+
+    name: str
+    default: Scalar | None = None
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    integer: bool = False
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    label: str = ""
+    idea: str = ""
+    description: str = ""
+
+    @property
+    def kind(self) -> str:
+        if self.choices:
+            return "choice"
+        if isinstance(self.default, bool):
+            return "flag"
+        return "integer" if self.integer else "number"
+
+    def describe_range(self) -> str:
+        """The allowed values in a few characters: ``[0, 1]``, ``(0, 1]``, ``>= 1``, a | b."""
+        if self.choices:
+            return " | ".join(f'"{c}"' for c in self.choices)
+        if self.kind == "flag":
+            return "true | false"
+        opening = "(" if self.open_low else "["
+        if self.low is not None and self.high is not None:
+            return f"{opening}{self.low:g}, {self.high:g}]"
+        if self.low is not None:
+            return f"{'>' if self.open_low else '>='} {self.low:g}"
+        return f"<= {self.high:g}" if self.high is not None else "any"
+
+
+def always(config: Config) -> bool:
+    """A phase that runs every step (it may do nothing when its rates are 0)."""
+    return True
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One mechanism's part of a step: a call on the world, run when the config says so.
+
+    ``parameters`` are the config fields the mechanism owns; ``counters`` the event counts it
+    increments in ``world.counts`` (each also a metric, of kind "event count" unless the
+    catalogue says otherwise). An extension's phase is placed ``after`` (or ``before``) a
+    named phase; without either it runs after every built-in phase, before the metrics.
+    """
+
+    name: str
+    run: Callable[[World], None]
+    enabled: Callable[[Config], bool] = always
+    parameters: tuple[Parameter, ...] = ()
+    counters: tuple[str, ...] = ()
+    idea: str = ""
+    description: str = ""
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A column of the model table: what it measures, in what unit, within what domain.
+
+    ``kind``: a *state* is read at the recorded step; an *event count* counts what happened
+    since the previous recorded row (a run's total is the sum); a *head count* counts members
+    at the step. A name with ``{}`` is a family (one column per level or role): ``members``
+    gives its labels for a config. ``compute`` reads the value off the world after the step's
+    phases; an event count without it is the phases' counter of that name; the built-in
+    state metrics have none, since one pass computes them all (``model.metrics.collect``).
+    """
+
+    name: str
+    kind: Kind
+    label: str
+    unit: str
+    description: str = ""
+    low: float = -math.inf
+    high: float = math.inf
+    compute: Callable[[World], float] | None = None
+    members: Callable[[Config], Iterable[object]] | None = None
+    #: among the few numbers shown when nobody chose (run summary, results, plots)
+    headline: bool = False
+
+    def names(self, config: Config) -> list[str]:
+        """The columns this metric makes for a run of ``config``."""
+        if self.members is None:
+            return [self.name]
+        return [self.name.format(label) for label in self.members(config)]
+
+    @property
+    def domain(self) -> tuple[float, float]:
+        return (0.0, math.inf) if self.kind != "state" else (self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """An intervention: a named change to a running organisation, with its arguments.
+
+    The config schema of a scheduled intervention, the app's button and sliders, and both
+    models' dispatch are made from this. ``apply(world, **arguments)`` makes the change;
+    the built-in levers' ``apply`` functions are bound in ``commsim.model.levers``.
+    """
+
+    name: str
+    label: str
+    idea: str
+    description: str
+    parameters: tuple[Parameter, ...] = ()
+    apply: Callable[..., None] | None = None
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What an installed package adds: phases (with their parameters), metrics and levers."""
+
+    name: str
+    phases: tuple[Phase, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    levers: tuple[Lever, ...] = ()
+    description: str = ""
+    version: str = field(default="", compare=False)
+
+    @property
+    def parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for phase in self.phases for p in phase.parameters)
+
+    def with_version(self, version: str) -> Extension:
+        from dataclasses import replace
+
+        return replace(self, version=version)
+
+
+def lookup(items: Iterable[Any], what: str) -> dict[str, Any]:
+    """Items by name; a name declared twice is a programming error, named."""
+    table: dict[str, Any] = {}
+    for item in items:
+        if item.name in table:
+            raise ValueError(f"{what} '{item.name}' is declared twice")
+        table[item.name] = item
+    return table
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What one model runs with: its phases in order, its metrics, its levers, its extensions."""
+
+    phases: tuple[Phase, ...]
+    metrics: tuple[Metric, ...]
+    levers: tuple[Lever, ...]
+    extensions: tuple[Extension, ...] = ()
+
+    def metric_names(self, config: Config) -> list[str]:
+        """Every column of a run's model table but ``step``, in order."""
+        return [name for metric in self.metrics for name in metric.names(config)]
+
+    @property
+    def counters(self) -> tuple[str, ...]:
+        """What phases count in ``world.counts``: event counts and head counts."""
+        return tuple(m.name for m in self.metrics if m.kind != "state")
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The event counts: a row holds those since the previous row; totals are sums."""
+        return tuple(m.name for m in self.metrics if m.kind == "event count")
+
+    def metric(self, column: str) -> Metric | None:
+        """The metric a column belongs to (a family's member too); None if none does."""
+        for metric in self.metrics:
+            if metric.name == column:
+                return metric
+            if "{}" in metric.name:
+                head, tail = metric.name.split("{}")
+                if (
+                    column.startswith(head)
+                    and column.endswith(tail)
+                    and len(column) > len(head + tail)
+                ):
+                    return metric
+        return None

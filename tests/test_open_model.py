@@ -1,0 +1,213 @@
+"""The model is open: a phase, a metric and a lever written in a test module (never in the
+package) run through ``commsim.run``, a sweep on the process pool and on Dask, and the CLI;
+a scenario switches an extension on by name. The app's side is in test_app_browser.py."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import commsim
+from commsim import extensions
+from commsim.catalogue import Extension, Parameter, Phase
+from commsim.config import ConfigError, load_config
+from commsim.model import CommunityModel, import_model, model_path
+
+from .extension_fixture import REFLECTION, ReflectiveModel
+from .test_sweep_dask import Cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = "tests.extension_fixture:ReflectiveModel"
+COMMSIM = Path(sys.executable).with_name("commsim")
+EXPERIMENT = f"""
+name = "reflection"
+base = "{(ROOT / "configs" / "default.toml").as_posix()}"
+steps = 20
+repetitions = 1
+seed = 7
+[overrides]
+n_agents = 60
+[parameters]
+reflection_rate = [0.0, 0.3]
+"""
+
+
+def experiment(tmp_path: Path) -> Path:
+    path = tmp_path / "reflection.toml"
+    path.write_text(EXPERIMENT)
+    return path
+
+
+def env_with_tests() -> dict[str, str]:
+    """Other processes (CLI, Dask workers) import the test module as a user's module is."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+
+
+def test_the_extension_s_phase_metric_and_counter_run_through_commsim_run() -> None:
+    result = commsim.run("configs/default.toml", model=MODEL, steps=30, reflection_rate=0.2)
+    assert result.model["code_questioned"].sum() > 0
+    assert result.model["code_settled"].between(0, 1).all()
+    assert result.manifest["model"] == MODEL
+    assert result.manifest["extensions"] == {"reflection": ""}
+
+
+def test_the_phase_sits_where_it_asked_and_owns_its_parameter() -> None:
+    model = ReflectiveModel("configs/default.toml", steps=3)
+    names = [phase.name for phase in model.catalogue.phases]
+    assert names[names.index("code_learning") + 1] == "reflect"
+    assert model.config.reflection_rate == 0.0
+    assert model.catalogue.metric_names(model.config)[-2:] == ["code_questioned", "code_settled"]
+
+
+def test_with_its_rate_at_zero_the_extension_changes_no_number_of_the_model() -> None:
+    base = commsim.run("configs/default.toml", steps=25).model
+    extended = commsim.run("configs/default.toml", steps=25, model=ReflectiveModel).model
+    pd.testing.assert_frame_equal(extended[base.columns], base)
+    assert (extended["code_questioned"] == 0).all()
+
+
+def test_the_lever_is_scheduled_from_a_scenario_and_pulled_live() -> None:
+    config = {
+        "steps": 12,
+        "interventions": [{"action": "hold_retreat", "step": 4, "rate": 0.9}],
+    }
+    result = commsim.run(config, model=MODEL)
+    assert result.model.loc[result.model.step < 4, "code_questioned"].sum() == 0
+    assert result.model.loc[result.model.step >= 4, "code_questioned"].sum() > 0
+    assert result.interventions.action.tolist() == ["hold_retreat"]
+    live = ReflectiveModel(steps=5)
+    live.intervene("hold_retreat", rate=0.4)
+    assert live.world.param("reflection_rate") == 0.4 and live.config.reflection_rate == 0.0
+    with pytest.raises(ConfigError, match=r"intervention: field 'rate': .*less than or equal to 1"):
+        live.intervene("hold_retreat", rate=2.0)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"reflection_rate": 1.5}, r"field 'reflection_rate': Input should be less than or equal"),
+        (
+            {"reflection_rat": 0.1},
+            r"unknown parameter 'reflection_rat': did you mean 'reflection_rate'",
+        ),
+        (
+            {"interventions": [{"action": "hold_retreats", "step": 1}]},
+            r"unknown action; allowed: .*'reality_shock', 'hold_retreat'",
+        ),
+    ],
+)
+def test_the_extension_s_inputs_are_checked_like_the_built_in_ones(given, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, extensions=(REFLECTION,), **given)
+
+
+def test_without_the_model_its_parameter_is_unknown() -> None:
+    with pytest.raises(ConfigError, match="unknown parameter 'reflection_rate'"):
+        commsim.run(None, reflection_rate=0.1)
+
+
+def test_a_model_named_badly_is_one_line() -> None:
+    for path, message in [
+        ("tests.extension_fixture", "expected package.module:Class"),
+        ("tests.no_such_module:X", "cannot import 'tests.no_such_module'"),
+        ("tests.extension_fixture:Nope", "has no 'Nope'"),
+        ("tests.extension_fixture:REFLECTION", "is not a CommunityModel subclass"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            import_model(path)
+    assert import_model(MODEL) is ReflectiveModel
+    assert model_path(ReflectiveModel) == MODEL
+    assert model_path(CommunityModel) == "commsim.model:CommunityModel"
+
+    class Local(CommunityModel):
+        pass
+
+    with pytest.raises(ConfigError, match="defined in a function"):
+        model_path(Local)
+
+
+def test_a_pool_sweep_of_the_extension_equals_a_serial_one(tmp_path: Path) -> None:
+    path = experiment(tmp_path)
+    commsim.sweep(path, tmp_path / "pool", workers=2, model=MODEL)
+    commsim.sweep(path, tmp_path / "serial", workers=1, model=ReflectiveModel)
+    pool, serial = (commsim.load_results(tmp_path / n) for n in ("pool", "serial"))
+    key = ["run_id", "step"]
+    pd.testing.assert_frame_equal(
+        pool.sort_values(key, ignore_index=True), serial.sort_values(key, ignore_index=True)
+    )
+    questioned = pool.groupby("reflection_rate").code_questioned.sum()
+    assert questioned[0.0] == 0 and questioned[0.3] > 0
+
+
+def test_resuming_with_another_model_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plain.toml"
+    path.write_text(EXPERIMENT.replace("reflection_rate", "exploration_rate"))
+    commsim.sweep(path, tmp_path / "out", workers=1, model=MODEL)
+    with pytest.raises(ValueError, match=r'other settings .*model "tests.extension_fixture'):
+        commsim.sweep(path, tmp_path / "out", workers=1, resume=True)
+
+
+def test_the_cli_runs_and_sweeps_the_model_by_its_path(tmp_path: Path) -> None:
+    env = env_with_tests()
+    run = [COMMSIM, "run", ROOT / "configs" / "default.toml", "--model", MODEL]
+    done = subprocess.run(
+        [*run, "--steps", "5", "--set", "reflection_rate=0.5", "--out", tmp_path / "run"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = pd.read_parquet(tmp_path / "run" / "model.parquet")
+    assert "code_questioned" in written
+    wrong = subprocess.run(
+        [*run[:-1], "tests.extension_fixture:Nope"], capture_output=True, text=True, env=env
+    )
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip() == (
+        "error: --model: module 'tests.extension_fixture' has no 'Nope'"
+    )
+
+
+def test_a_dask_sweep_of_the_extension_equals_a_serial_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", env_with_tests()["PYTHONPATH"])  # the workers inherit it
+    cluster = Cluster(tmp_path, workers=2, nanny=True)
+    try:
+        path = experiment(tmp_path)
+        report = commsim.sweep(path, tmp_path / "dask", scheduler=cluster.address, model=MODEL)
+        assert (report.done, report.failed) == (2, 0)
+    finally:
+        cluster.close()
+    commsim.sweep(path, tmp_path / "serial", workers=1, model=MODEL)
+    dask, serial = (commsim.load_results(tmp_path / n) for n in ("dask", "serial"))
+    key = ["run_id", "step"]
+    pd.testing.assert_frame_equal(
+        dask.sort_values(key, ignore_index=True), serial.sort_values(key, ignore_index=True)
+    )
+
+
+def test_a_scenario_switches_an_installed_extension_on_by_name(monkeypatch) -> None:
+    monkeypatch.setitem(extensions._registered, "reflection", REFLECTION)
+    result = commsim.run({"steps": 10, "extensions": ["reflection"], "reflection_rate": 0.5})
+    assert result.model["code_questioned"].sum() > 0
+    assert result.manifest["extensions"] == {"reflection": ""}
+    with pytest.raises(
+        ConfigError,
+        match=r"field 'extensions': no extension 'reflections' \(installed: .*reflection",
+    ):
+        load_config({"extensions": ["reflections"]})
+
+
+def test_an_extension_cannot_take_a_built_in_parameter_s_name() -> None:
+    phase = Phase("x", lambda world: None, parameters=(Parameter("seed", 0, low=0),))
+    clash = Extension("clash", phases=(phase,))
+    with pytest.raises(ValueError, match="parameter 'seed' is already a parameter"):
+        load_config(None, extensions=(clash,))
+
+
+def test_configs_name_extensions_but_never_import_anything() -> None:
+    for names in ("reflection", [1], ["os:system"]):
+        with pytest.raises(ConfigError, match="field 'extensions'"):
+            load_config({"extensions": names})
