@@ -3,7 +3,7 @@ the sensitivity indices of a sampled sweep.
 
 Drawn on bare ``Figure`` objects with the Agg canvas (no pyplot, no global state), at a fixed
 size, and saved without timestamps or version strings, so the same frame always gives the
-same bytes. Labels use plain words (``socialization rate``, not ``socialization_rate``): these
+same bytes. Labels use plain words (``socialisation rate``, not ``socialisation_rate``): these
 pictures are shown in workshops. Every figure is titled with the experiment's name and says
 below its panels which settings were held fixed and how many runs each line rests on.
 

@@ -2,8 +2,8 @@
 
 * Socialisation (March's p1): where the code holds a view and a member's belief differs, the
   member moves toward the code with probability ``p1 * learning_rate``, p1 being the
-  position's rate: ``fast_socialization_rate`` for March's fast learners, else
-  ``socialization_rate``.
+  position's rate: ``fast_socialisation_rate`` for March's fast learners, else
+  ``socialisation_rate``.
   "gradual" moves one step (-1 -> 0 -> +1), as in March's original program (Christensen
   2015); "jump" adopts the code's value at once, as the paper's text reads.
 * Code learning (March's p2): the superior group are the members who do better than the code
@@ -56,13 +56,13 @@ def socialize(model: CommunityModel) -> None:
     changes, adopted, crossed = kernels.socialize(
         state.beliefs,
         state.code,
-        state.socialization_rate,
+        state.socialisation_rate,
         state.learning_rate,
         state.role,
         access,
         RESEARCHER if cfg.community else -1,
         kernels.draw_key(model.rng),
-        cfg.socialization_mode == "gradual",
+        cfg.socialisation_mode == "gradual",
         model.memory.from_insight,
     )
     model.counts["insights_adopted"] += adopted

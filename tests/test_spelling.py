@@ -1,0 +1,223 @@
+"""British spelling is canonical; the former American names are accepted, with a FutureWarning.
+
+``config.RENAMED`` lists them. Every place a user writes a parameter name goes through
+``config.respell``: a scenario file (TOML or YAML), keyword overrides (``load_config``,
+``Config.with_overrides``, ``commsim.run``), ``--set``, an experiment's ``[overrides]`` and
+``[parameters]``. Hashes are taken over the former names, so a rename changes no run id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+import commsim
+from commsim.config import FORMER, RENAMED, Config, ConfigError, load_config, renamed_message
+from commsim.experiment.designs import design_points
+from commsim.experiment.plan import ID_COLUMNS, plan_sweep, run_id
+from commsim.experiment.spec import load_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+VALUES = {
+    "socialization_rate": 0.37,
+    "fast_socialization_rate": 0.42,
+    "socialization_mode": "jump",
+    "neighbor_learning_rate": 0.61,
+}
+BASE = "n_agents = 30\nm = 12\nsteps = 6\nagent_sample_size = 0\n"
+
+
+def line(name: str, value: object) -> str:
+    return f"{name} = {json.dumps(value)}\n"
+
+
+def future(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, FutureWarning)]
+
+
+def test_every_renamed_field_is_tested_and_is_a_field_by_its_new_name_only() -> None:
+    assert set(VALUES) == set(RENAMED)
+    assert set(RENAMED.values()) <= set(Config.model_fields)
+    assert not set(RENAMED) & set(Config.model_fields)
+
+
+# --- scenario files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("old", list(RENAMED))
+def test_a_former_name_in_a_scenario_file_loads_as_its_new_name(old: str, tmp_path: Path) -> None:
+    new = RENAMED[old]
+    before, after = tmp_path / "before.toml", tmp_path / "after.toml"
+    before.write_text(line(old, VALUES[old]))
+    after.write_text(line(new, VALUES[old]))
+    with pytest.warns(FutureWarning) as caught:
+        config = load_config(before)
+    assert future(caught) == [
+        f"{before}: '{old}' is now spelled '{new}' (the old name is accepted until commsim 1.0)"
+    ]
+    assert config == load_config(after)
+    assert getattr(config, new) == VALUES[old]
+
+
+def test_a_former_name_in_a_yaml_file_too(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("neighbor_learning_rate: 0.61\nsocialization_mode: jump\n")
+    with pytest.warns(FutureWarning) as caught:
+        config = load_config(path)
+    assert future(caught) == [
+        renamed_message("socialization_mode", "socialisation_mode", str(path)),
+        renamed_message("neighbor_learning_rate", "neighbour_learning_rate", str(path)),
+    ]
+    assert (config.neighbour_learning_rate, config.socialisation_mode) == (0.61, "jump")
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".yaml"])
+def test_both_spellings_of_one_field_in_a_file_is_one_error_line(
+    suffix: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"s{suffix}"
+    sep = " =" if suffix == ".toml" else ":"
+    path.write_text(f"socialization_rate{sep} 0.2\nsocialisation_rate{sep} 0.3\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f"{path}: gives 'socialisation_rate' twice (also as 'socialization_rate', its former "
+        "spelling); keep 'socialisation_rate'"
+    )
+
+
+# --- keyword overrides and --set -----------------------------------------------------------
+
+
+def test_a_former_name_as_a_keyword_override() -> None:
+    expected = "overrides: " + renamed_message("neighbor_learning_rate", "neighbour_learning_rate")
+    with pytest.warns(FutureWarning) as caught:
+        loaded = load_config(None, neighbor_learning_rate=0.61)
+        copied = Config().with_overrides(neighbor_learning_rate=0.61)
+        ran = commsim.run(
+            None, steps=1, n_agents=20, agent_sample_size=0, neighbor_learning_rate=0.61
+        )
+    assert future(caught) == [expected] * 3
+    assert loaded == copied == Config(neighbour_learning_rate=0.61)
+    assert ran.config.neighbour_learning_rate == 0.61
+    assert ran.manifest["config"]["neighbour_learning_rate"] == 0.61
+
+
+def test_a_former_name_overrides_the_file_and_both_as_overrides_is_an_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("socialisation_rate = 0.2\n")
+    with pytest.warns(FutureWarning):
+        assert load_config(path, socialization_rate=0.3).socialisation_rate == 0.3
+    with pytest.raises(ConfigError, match=r"^overrides: gives 'socialisation_rate' twice"):
+        load_config(path, socialization_rate=0.3, socialisation_rate=0.4)
+
+
+# --- experiment files ----------------------------------------------------------------------
+
+
+def experiment(tmp_path: Path, name: str, parameters: str, overrides: str = "") -> Path:
+    (tmp_path / "base.toml").write_text(BASE)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(
+        f'name = "{name}"\nbase = "base.toml"\nrepetitions = 2\nseed = 7\n'
+        f"[overrides]\n{overrides}[parameters]\n{parameters}"
+    )
+    return path
+
+
+def test_an_experiment_sweeps_a_former_name_under_its_new_name(tmp_path: Path) -> None:
+    old = experiment(
+        tmp_path, "old", "socialization_rate = [0.1, 0.9]\n", "fast_socialization_rate = 0.8\n"
+    )
+    new = experiment(
+        tmp_path, "new", "socialisation_rate = [0.1, 0.9]\n", "fast_socialisation_rate = 0.8\n"
+    )
+    with pytest.warns(FutureWarning) as caught:
+        loaded = load_experiment(old)
+    assert sorted(future(caught)) == [
+        renamed_message("fast_socialization_rate", "fast_socialisation_rate", str(old)),
+        renamed_message("socialization_rate", "socialisation_rate", str(old)),
+    ]
+    assert loaded.parameters == ["socialisation_rate"]
+    assert loaded.base.fast_socialisation_rate == 0.8
+    plan, same = plan_sweep(loaded), plan_sweep(load_experiment(new))
+    assert list(plan.table().columns) == [*ID_COLUMNS, "socialisation_rate"]
+    assert plan.table().equals(same.table()) and plan.basis == same.basis
+    with pytest.warns(FutureWarning):
+        report = commsim.sweep(old, tmp_path / "out", workers=1)
+    assert (report.planned, report.done) == (4, 4)
+    frame = commsim.load_results(tmp_path / "out", metrics="code_knowledge")
+    assert list(frame.columns[:6]) == [*ID_COLUMNS, "socialisation_rate", "step"]
+
+
+def test_a_sampled_design_names_the_new_spelling(tmp_path: Path) -> None:
+    path = experiment(
+        tmp_path,
+        "s",
+        'neighbor_learning_rate = { distribution = "uniform", low = 0.1, high = 0.9 }\n',
+    )
+    path.write_text(path.read_text() + '[design]\nkind = "latin"\nsamples = 4\n')
+    with pytest.warns(FutureWarning):
+        loaded = load_experiment(path)
+    assert design_points(loaded).info["problem"]["names"] == ["neighbour_learning_rate"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "overrides", "message"),
+    [
+        (
+            "socialization_rate = [0.1]\nsocialisation_rate = [0.2]\n",
+            "",
+            "gives 'socialisation_rate' twice",
+        ),
+        ("", "socialization_rate = 0.1\nsocialisation_rate = 0.2\n", "gives 'socialisation_rate'"),
+        (
+            "socialization_rate = [0.1, 0.2]\n",
+            "socialisation_rate = 0.3\n",
+            r"field 'overrides.socialisation_rate': also varied in \[parameters\]",
+        ),
+    ],
+)
+def test_an_experiment_giving_a_field_in_both_spellings_is_refused(
+    parameters: str, overrides: str, message: str, tmp_path: Path
+) -> None:
+    path = experiment(tmp_path, "e", parameters, overrides)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        with pytest.raises(ConfigError, match=message) as caught:
+            load_experiment(path)
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+# --- the canonical spelling warns nothing --------------------------------------------------
+
+
+def test_the_new_names_and_every_shipped_file_warn_nothing() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for path in sorted((ROOT / "configs").glob("*.toml")):
+            load_config(path)
+        for path in sorted((ROOT / "configs" / "experiments").rglob("*.toml")):
+            load_experiment(path)
+        current = {RENAMED[old]: value for old, value in VALUES.items()}
+        load_config(None, **current)
+        Config().with_overrides(**current)
+    assert [str(w.message) for w in caught if "now spelled" in str(w.message)] == []
+    assert future(caught) == []
+
+
+# --- hashes ---------------------------------------------------------------------------------
+
+
+def test_hashes_are_taken_over_the_former_names() -> None:
+    # as the code before the rename computed it (commit f1b0f4b, {"socialization_rate": 0.5})
+    assert run_id({"socialisation_rate": 0.5}, 0) == "9cb18c1358783770"
+    former = {FORMER.get(k, k): v for k, v in Config().model_dump(mode="json").items()}
+    blob = json.dumps(former, sort_keys=True).encode()
+    assert Config().digest() == hashlib.sha256(blob).hexdigest()[:16]
