@@ -3,7 +3,8 @@
 ``config.RENAMED`` lists them. Every place a user writes a parameter name goes through
 ``config.respell``: a scenario file (TOML or YAML), keyword overrides (``load_config``,
 ``Config.with_overrides``, ``commsim.run``), ``--set``, an experiment's ``[overrides]`` and
-``[parameters]``. Hashes are taken over the former names, so a rename changes no run id.
+``[parameters]``. Hashes are taken over the former names, so a sweep begun before the rename
+keeps its run ids and basis, and resumes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import json
 import warnings
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import commsim
 from commsim.config import FORMER, RENAMED, Config, ConfigError, load_config, renamed_message
 from commsim.experiment.designs import design_points
-from commsim.experiment.plan import ID_COLUMNS, plan_sweep, run_id
+from commsim.experiment.plan import ID_COLUMNS, _digest, basis_fields, plan_sweep, run_id
 from commsim.experiment.spec import load_experiment
+from commsim.experiment.store import write_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
 VALUES = {
@@ -212,7 +216,7 @@ def test_the_new_names_and_every_shipped_file_warn_nothing() -> None:
     assert future(caught) == []
 
 
-# --- hashes ---------------------------------------------------------------------------------
+# --- hashes, and a sweep begun before the rename ---------------------------------------------
 
 
 def test_hashes_are_taken_over_the_former_names() -> None:
@@ -221,3 +225,61 @@ def test_hashes_are_taken_over_the_former_names() -> None:
     former = {FORMER.get(k, k): v for k, v in Config().model_dump(mode="json").items()}
     blob = json.dumps(former, sort_keys=True).encode()
     assert Config().digest() == hashlib.sha256(blob).hexdigest()[:16]
+
+
+def as_before_the_rename(out: Path) -> None:
+    """A sweep stored now, rewritten as commsim stored it before the rename: the former names
+    in its run table, metrics and manifest (its run ids and basis were already the same)."""
+    for path in [out / "runs.parquet", *(out / "metrics").glob("*.parquet")]:
+        stamp = json.loads(pq.read_schema(path).metadata[b"commsim"])
+        write_parquet(pd.read_parquet(path).rename(columns=FORMER), path, stamp)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["parameters"] = [FORMER.get(p, p) for p in manifest["parameters"]]
+    manifest["base_config"] = {FORMER.get(k, k): v for k, v in manifest["base_config"].items()}
+    base = manifest["basis_fields"]["base"]
+    manifest["basis_fields"]["base"] = {FORMER.get(k, k): v for k, v in base.items()}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def test_a_sweep_begun_before_the_rename_resumes_with_either_spelling(tmp_path: Path) -> None:
+    old = experiment(tmp_path, "e", "socialization_rate = [0.1, 0.9]\n")
+    new = experiment(tmp_path, "e2", "socialisation_rate = [0.1, 0.9]\n")
+    new.write_text(new.read_text().replace('name = "e2"', 'name = "e"'))
+    out = tmp_path / "sweep"
+    commsim.sweep(new, out, workers=1)
+    before = commsim.load_results(out)
+    as_before_the_rename(out)
+    loaded = load_experiment(new)
+    fields = basis_fields(loaded)
+    former = {**fields, "base": {FORMER.get(k, k): v for k, v in fields["base"].items()}}
+    assert json.loads((out / "manifest.json").read_text())["basis"] == _digest(former)[:16]
+
+    for spec in (old, new):
+        for path in sorted((out / "metrics").glob("*.parquet"))[:2]:
+            path.unlink()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            report = commsim.sweep(spec, out, workers=1, resume=True)
+        assert (report.planned, report.done, report.skipped) == (4, 4, 2)
+        # the runs added keep the sweep's names: one set of columns in every file
+        stored = {tuple(pq.read_schema(p).names[:5]) for p in (out / "metrics").glob("*.parquet")}
+        assert stored == {(*ID_COLUMNS, "socialization_rate")}
+        assert pq.read_schema(out / "runs.parquet").names == [*ID_COLUMNS, "socialization_rate"]
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["parameters"] == ["socialization_rate"]
+
+    # read back under the new name, the same numbers as before
+    after = commsim.load_results(out)
+    pd.testing.assert_frame_equal(after, before)
+    assert commsim.load_results(out, "runs")["socialisation_rate"].notna().all()
+    assert "socialisation_rate" in commsim.summarize_sweep(out, "code_knowledge")
+    assert not {"socialisation_rate", "socialization_rate"} & set(commsim.sweep_metrics(out))
+    picked = commsim.load_results(out, metrics=["code_knowledge"], steps=[6])
+    assert list(picked.columns) == [*ID_COLUMNS, "socialisation_rate", "step", "code_knowledge"]
+
+    # a real change is refused, named alone (not the renamed fields)
+    (tmp_path / "base.toml").write_text(BASE.replace("n_agents = 30", "n_agents = 31"))
+    with pytest.raises(
+        ValueError, match=r"other settings than this experiment \(n_agents 30 -> 31\)"
+    ):
+        commsim.sweep(new, out, workers=1, resume=True)

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from commsim import storage
-from commsim.config import Config, load_config
+from commsim.config import RENAMED, Config, load_config
 from commsim.model import CommunityModel
 
 if TYPE_CHECKING:
@@ -456,7 +456,7 @@ def _recorded_fields(path: str | os.PathLike[str]) -> list[Any]:
     if not stored:
         return []
     keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
-    return [f for f in read_schema(stored[0]) if f.name not in keys]
+    return [f for f in read_schema(stored[0]) if RENAMED.get(f.name, f.name) not in keys]
 
 
 def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
