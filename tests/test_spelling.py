@@ -17,8 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 import commsim
+from commsim.cli import app
 from commsim.config import FORMER, RENAMED, Config, ConfigError, load_config, renamed_message
 from commsim.experiment.designs import design_points
 from commsim.experiment.plan import ID_COLUMNS, _digest, basis_fields, plan_sweep, run_id
@@ -120,6 +122,27 @@ def test_a_former_name_overrides_the_file_and_both_as_overrides_is_an_error(
         assert load_config(path, socialization_rate=0.3).socialisation_rate == 0.3
     with pytest.raises(ConfigError, match=r"^overrides: gives 'socialisation_rate' twice"):
         load_config(path, socialization_rate=0.3, socialisation_rate=0.4)
+
+
+def test_cli_set_takes_a_former_name_with_one_warning_line(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", FutureWarning)  # as Python shows it unless told not to
+        result = CliRunner().invoke(
+            app,
+            [
+                *("run", str(ROOT / "configs" / "default.toml"), "--steps", "1"),
+                *("--set", "n_agents=20", "--set", "socialization_rate=0.3"),
+                *("--out", str(tmp_path / "r")),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "warning: --set socialization_rate=0.3: 'socialization_rate' is now spelled "
+        "'socialisation_rate' (the old name is accepted until commsim 1.0)"
+    )
+    assert "FutureWarning" not in result.output
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["config"]["socialisation_rate"] == 0.3
 
 
 # --- experiment files ----------------------------------------------------------------------

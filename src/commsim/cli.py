@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,9 +38,23 @@ _clicks = sys.modules[typer.BadParameter.__module__]
 class _Commands(typer.core.TyperGroup):
     """Click's own usage errors (a missing argument, an unknown option or command, a value of
     the wrong type) in the house style too: one ``error:`` line naming the command, exit 2,
-    instead of a usage box."""
+    instead of a usage box. A ``FutureWarning`` (a parameter under its former name) is one
+    ``warning:`` line."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            shown = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *where: Any, **more: Any) -> None:
+                if issubclass(category, FutureWarning):
+                    warn(str(message))
+                else:
+                    shown(message, category, *where, **more)
+
+            warnings.showwarning = show
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
