@@ -145,6 +145,21 @@ def test_cli_set_takes_a_former_name_with_one_warning_line(tmp_path: Path) -> No
     assert manifest["config"]["socialisation_rate"] == 0.3
 
 
+def test_cli_analyze_is_the_former_spelling_of_analyse(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", FutureWarning)
+        old = CliRunner().invoke(app, ["analyze", str(tmp_path / "nowhere")])
+        new = CliRunner().invoke(app, ["analyse", str(tmp_path / "nowhere")])
+    assert old.exit_code == new.exit_code == 2
+    assert "no such sweep directory" in new.stderr
+    assert old.stderr.splitlines() == [
+        "warning: 'analyze' is now spelled 'analyse' (the old name is accepted until commsim 1.0)",
+        *new.stderr.splitlines(),
+    ]
+    shown = CliRunner().invoke(app, ["--help"]).output
+    assert "analyse" in shown and "analyze" not in shown
+
+
 # --- experiment files ----------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from commsim._version import __version__
-from commsim.config import Config, ConfigError, load_config, parse_assignment
+from commsim.config import Config, ConfigError, load_config, parse_assignment, renamed_message
 
 USER_ERROR = 2
 # Runs whose steps x members x dimensions exceed this take a few seconds: show progress.
@@ -663,7 +663,7 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
 
 
 def _sweep_counts(directory: Path) -> str:
-    """The header of results and analyze: counts and status as the files on disk say."""
+    """The header of results and analyse: counts and status as the files on disk say."""
     from commsim import api
 
     runs = api.sweep_status(directory)
@@ -706,7 +706,8 @@ def results(
 
 
 @app.command()
-def analyze(
+def analyse(
+    ctx: typer.Context,
     directory: SweepDirArg,
     metric: Annotated[
         str, typer.Option("--metric", metavar="NAME", help="The output to attribute.")
@@ -719,6 +720,8 @@ def analyze(
     in DIR/figures (Sobol: bars with intervals; Morris: mu* against sigma)."""
     from commsim import api
 
+    if ctx.info_name != "analyse":  # the former spelling, still accepted
+        warnings.warn(renamed_message(str(ctx.info_name), "analyse"), FutureWarning, stacklevel=1)
     csv_file = csv_option(csv, overwrite)
     try:
         table = api.sensitivity(directory, metric, statistic=statistic)
@@ -730,6 +733,9 @@ def analyze(
     typer.echo(f"wrote {', '.join(str(p) for p in written)}")
     if "warning" in table.attrs:
         warn(table.attrs["warning"])
+
+
+app.command("analyze", hidden=True)(analyse)  # the former spelling, until commsim 1.0
 
 
 @app.command()
