@@ -369,7 +369,7 @@ def test_results_mean_of_a_counter_is_per_step(tmp_path: Path) -> None:
 
 
 def test_results_intervals_stay_in_the_metrics_domain() -> None:
-    table = commsim.summarize_sweep(BUILT["grid"])
+    table = commsim.summarise_sweep(BUILT["grid"])
     counts = table[table.metric.isin(["insights_suppressed", "insights_codified"])]
     assert (counts.ci_low >= 0).all()  # 2 runs: t(1) = 12.7 would reach far below zero
     shares = table[table.metric.isin(["code_knowledge", "mean_knowledge"])]

@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 import commsim
+from commsim import api
 from commsim.cli import app
 from commsim.config import FORMER, RENAMED, Config, ConfigError, load_config, renamed_message
 from commsim.experiment.designs import design_points
@@ -158,6 +159,19 @@ def test_cli_analyze_is_the_former_spelling_of_analyse(tmp_path: Path) -> None:
     ]
     shown = CliRunner().invoke(app, ["--help"]).output
     assert "analyse" in shown and "analyze" not in shown
+
+
+def test_the_former_names_of_the_summaries_still_work_with_a_warning(tmp_path: Path) -> None:
+    ran = commsim.run(None, steps=3, n_agents=20, agent_sample_size=0)
+    with pytest.warns(FutureWarning) as caught:
+        assert api.summarize(ran.model) == api.summarise(ran.model)
+    assert future(caught) == [renamed_message("summarize", "summarise")]
+    commsim.sweep(experiment(tmp_path, "e", "initial_safety = [0.2, 0.8]\n"), tmp_path / "s")
+    with pytest.warns(FutureWarning) as caught:
+        old = commsim.summarize_sweep(tmp_path / "s", "code_knowledge")
+    assert future(caught) == [renamed_message("summarize_sweep", "summarise_sweep")]
+    pd.testing.assert_frame_equal(old, commsim.summarise_sweep(tmp_path / "s", "code_knowledge"))
+    assert "summarise_sweep" in commsim.__all__ and "summarize_sweep" not in commsim.__all__
 
 
 # --- experiment files ----------------------------------------------------------------------
@@ -310,7 +324,7 @@ def test_a_sweep_begun_before_the_rename_resumes_with_either_spelling(tmp_path: 
     after = commsim.load_results(out)
     pd.testing.assert_frame_equal(after, before)
     assert commsim.load_results(out, "runs")["socialisation_rate"].notna().all()
-    assert "socialisation_rate" in commsim.summarize_sweep(out, "code_knowledge")
+    assert "socialisation_rate" in commsim.summarise_sweep(out, "code_knowledge")
     assert not {"socialisation_rate", "socialization_rate"} & set(commsim.sweep_metrics(out))
     picked = commsim.load_results(out, metrics=["code_knowledge"], steps=[6])
     assert list(picked.columns) == [*ID_COLUMNS, "socialisation_rate", "step", "code_knowledge"]

@@ -98,7 +98,7 @@ def main() -> None:
     args = arguments("validation", __doc__, quick=QUICK)
     args.out.mkdir(parents=True, exist_ok=True)
     out = run_sweep(f"validation/{NAME}", args.out / NAME, args.workers, args.repetitions)
-    table = commsim.summarize_sweep(out, "mean_knowledge")
+    table = commsim.summarise_sweep(out, "mean_knowledge")
     runs = commsim.load_results(out, metrics=["mean_knowledge", "step"])
     wide = runs.pivot(index="repetition", columns=KEY, values="mean_knowledge").dropna()
     steps = runs.pivot(index="repetition", columns=KEY, values="step")

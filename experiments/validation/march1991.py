@@ -94,7 +94,7 @@ def learning_rates(args: Any) -> list[dict[str, Any]]:
 
     name = "march1991_learning_rates"
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    table = commsim.summarize_sweep(out, "code_knowledge")
+    table = commsim.summarise_sweep(out, "code_knowledge")
     published = pd.read_csv(PUBLISHED / "march1991_fig1.csv")
     keys = ["socialisation_rate", "code_learning_rate"]
     both = table.merge(
@@ -184,11 +184,11 @@ def mixed_learners(args: Any) -> list[dict[str, Any]]:
         args.workers,
         args.repetitions,
     )
-    mixed = commsim.summarize_sweep(out, "code_knowledge")
+    mixed = commsim.summarise_sweep(out, "code_knowledge")
     mixed["fast learners"] = (mixed["fast_learner_share"] * N).round().astype(int)
     mixed["average p1"] = SLOW + (FAST - SLOW) * mixed["fast learners"] / N
-    homogeneous = commsim.summarize_sweep(same, "code_knowledge")
-    early = commsim.summarize_sweep(
+    homogeneous = commsim.summarise_sweep(same, "code_knowledge")
+    early = commsim.summarise_sweep(
         out, ["code_knowledge", "slow_knowledge", "fast_knowledge"], step=PERIOD
     )
     early["fast learners"] = (early["fast_learner_share"] * N).round().astype(int)
@@ -287,7 +287,7 @@ def turnover(args: Any) -> list[dict[str, Any]]:
     """Figure 4; claims F4-fast and F4-slow."""
     name = "march1991_turnover"
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    table = commsim.summarize_sweep(out, "code_knowledge", step=PERIOD)
+    table = commsim.summarise_sweep(out, "code_knowledge", step=PERIOD)
     table["value"] = with_ci(table)
     wide = table.pivot(index="turnover_rate", columns="socialisation_rate", values="value")
     print(f"\nFigure 4: code knowledge at period {PERIOD}, rows p3, columns p1 (mean ± 95% CI):")

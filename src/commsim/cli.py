@@ -289,7 +289,7 @@ def run(
         f"({manifest['wall_time_s']:.2f} s)",
         soft_wrap=True,
     )
-    console.print(summary_table(api.summarize(result.model)))
+    console.print(summary_table(api.summarise(result.model)))
     tables = "/".join(api.TABLES)
     console.print(
         f"wrote {written}/ ({tables}.parquet, manifest.json, {api.FIGURE})", soft_wrap=True
@@ -696,7 +696,7 @@ def results(
     csv_file = csv_option(csv, overwrite)
     try:
         wanted = metric or api.default_metrics(directory)
-        table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
+        table = api.summarise_sweep(directory, wanted, statistic=statistic, step=at)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
