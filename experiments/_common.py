@@ -114,7 +114,7 @@ def run_sweep(name: str, out: Path, workers: int | None, repetitions: int | None
 
 
 def with_ci(table: pd.DataFrame) -> pd.Series:
-    """``mean ± half-width`` strings from ``summarize_sweep`` rows ("-" where no run has one).
+    """``mean ± half-width`` strings from ``summarise_sweep`` rows ("-" where no run has one).
 
     The half-width is the t interval's own: ``ci_low``/``ci_high`` are clipped to the metric's
     domain, so near a bound they are no longer symmetric about the mean.
@@ -148,7 +148,7 @@ def figure(width: float, height: float, ncols: int = 1, nrows: int = 1) -> tuple
 
 
 def errorbar(ax: Any, x: Any, rows: pd.DataFrame, **style: Any) -> None:
-    """Means with their 95% interval (``summarize_sweep``'s mean, ci_low and ci_high)."""
+    """Means with their 95% interval (``summarise_sweep``'s mean, ci_low and ci_high)."""
     low, high = rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]
     ax.errorbar(x, rows["mean"], yerr=[low, high], capsize=3, **style)
 

@@ -42,7 +42,7 @@ def results(out: Path) -> Any:
     """Mean ± CI per combination: run totals, final values, and end-of-run code knowledge."""
     import pandas as pd
 
-    table = commsim.summarize_sweep(
+    table = commsim.summarise_sweep(
         out, ["insights_generated", "insights_suppressed", "mean_safety", "code_knowledge"]
     )
     frame = commsim.load_results(out, metrics="code_knowledge", steps=END)

@@ -99,8 +99,8 @@ def test_run_refuses_bad_overrides() -> None:
         api.run(SMALL, steps=0)
 
 
-def test_summarize_pools_rates(result: api.RunResult) -> None:
-    summary = api.summarize(result.model)
+def test_summarise_pools_rates(result: api.RunResult) -> None:
+    summary = api.summarise(result.model)
     df = result.model
     assert summary["insights_generated"] == df["insights_generated"].sum()
     assert summary["cross_role_share"] == pytest.approx(
@@ -110,7 +110,7 @@ def test_summarize_pools_rates(result: api.RunResult) -> None:
     assert summary["steps"] == 20
 
 
-def test_summarize_pools_over_steps_not_per_step_means() -> None:
+def test_summarise_pools_over_steps_not_per_step_means() -> None:
     df = pd.DataFrame(
         {
             "step": [0, 1, 2],
@@ -120,7 +120,7 @@ def test_summarize_pools_over_steps_not_per_step_means() -> None:
             "flows": [0, 0, 0],
         }
     )
-    summary = api.summarize(df)
+    summary = api.summarise(df)
     assert summary["voice_rate"] == pytest.approx(10 / 19)  # per-step mean would be 0.75
     assert summary["code_knowledge"] == 0.75
     assert pd.isna(summary["cross_role_share"]) and pd.isna(summary["mean_safety"])
@@ -298,7 +298,7 @@ def test_preview_into_a_sweep_counts_what_is_left_and_single_runs_carry_a_warnin
     left = api.preview_sweep(tiny, out, head=1)
     assert (left.rows, len(left.table), left.done, left.failed) == (0, 0, 2, 0)
     assert api.sweep_status(out)["done"] == 2
-    summary = api.summarize_sweep(out, "code_knowledge")
+    summary = api.summarise_sweep(out, "code_knowledge")
     assert "rest on 1 run(s)" in summary.attrs["warning"]
 
 

@@ -47,7 +47,7 @@ def write(tmp_path: Path, text: str, suffix: str = ".toml") -> Path:
             "fast_learner_share = 1.5",
             "field 'fast_learner_share': Input should be less than or equal to 1 (got 1.5)",
         ),
-        ("fast_socialization_rate = -0.1", "field 'fast_socialization_rate'"),
+        ("fast_socialisation_rate = -0.1", "field 'fast_socialisation_rate'"),
         ('n_agents = "many"', "field 'n_agents'"),
         ("leadership = 'tyrant'", "field 'leadership'"),
         ("researcher_share = 0.5", "must sum to 1"),
@@ -132,11 +132,11 @@ def test_probabilities_outside_zero_one_are_refused(name: str, value: float) -> 
 
 def test_fast_learner_fields_default_to_marchs_rates_with_nobody_fast() -> None:
     cfg = load_config("configs/march1991.toml", fast_learner_share=0.4)
-    assert (cfg.fast_learner_share, cfg.fast_socialization_rate) == (0.4, 0.9)
+    assert (cfg.fast_learner_share, cfg.fast_socialisation_rate) == (0.4, 0.9)
     assert Config().fast_learner_share == 0.0
     fields = list(Config.model_fields)
-    at = fields.index("socialization_rate")
-    assert fields[at + 1 : at + 3] == ["fast_learner_share", "fast_socialization_rate"]
+    at = fields.index("socialisation_rate")
+    assert fields[at + 1 : at + 3] == ["fast_learner_share", "fast_socialisation_rate"]
 
 
 # --- a wrong file, or a file of the wrong kind, is named for what it is ------------------

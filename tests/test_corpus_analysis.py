@@ -1,4 +1,4 @@
-"""The adversarial corpus for the analysis commands (`results`, `analyze`, `plot`), and what
+"""The adversarial corpus for the analysis commands (`results`, `analyse`, `plot`), and what
 the reading side of the API promises: numbers labelled as what they are, steps that exist,
 empty tables that keep their columns, figures written where they are said to be.
 
@@ -141,7 +141,7 @@ CASES = [
     # every analysis command on things that are not a sweep
     *(
         Case(f"{cmd}-missing-folder", [cmd, "nowhere"], ["nowhere", "no such sweep directory"])
-        for cmd in ("results", "analyze", "plot")
+        for cmd in ("results", "analyse", "plot")
     ),
     *(
         Case(
@@ -150,7 +150,7 @@ CASES = [
             ["notes.txt: not a directory"],
             files={"notes.txt": "hi"},
         )
-        for cmd in ("results", "analyze", "plot")
+        for cmd in ("results", "analyse", "plot")
     ),
     *(
         Case(
@@ -159,19 +159,19 @@ CASES = [
             [NOT_A_SWEEP],
             setup=lambda r: (r / "empty").mkdir(),
         )
-        for cmd in ("results", "analyze", "plot")
+        for cmd in ("results", "analyse", "plot")
     ),
     *(
         Case(f"{cmd}-a-run-folder", [cmd, "s"], ["s", NOT_A_SWEEP], setup=copy("run"))
-        for cmd in ("results", "analyze", "plot")
+        for cmd in ("results", "analyse", "plot")
     ),
     *(
         Case(f"{cmd}-unfinished-sweep", [cmd, "s"], ["no finished runs yet"], setup=emptied("grid"))
         for cmd in ("results", "plot")
     ),
     Case(
-        "analyze-unfinished-sweep",
-        ["analyze", "s"],
+        "analyse-unfinished-sweep",
+        ["analyse", "s"],
         ["no finished runs yet"],
         setup=emptied("sobol"),
     ),
@@ -189,20 +189,20 @@ CASES = [
         setup=manifest_edit(parameters=None),
     ),
     Case(
-        "analyze-manifest-without-design",
-        ["analyze", "s"],
+        "analyse-manifest-without-design",
+        ["analyse", "s"],
         ["manifest.json", "'design'"],
         setup=manifest_edit(design=None),
     ),
     Case(
-        "analyze-a-latin-sweep",
-        ["analyze", "s"],
+        "analyse-a-latin-sweep",
+        ["analyse", "s"],
         ["this sweep is latin"],
         setup=manifest_edit(design={"kind": "latin", "points": 4}),
     ),
     Case(
-        "analyze-a-design-without-its-problem",
-        ["analyze", "s"],
+        "analyse-a-design-without-its-problem",
+        ["analyse", "s"],
         ["design has no SALib problem"],
         setup=manifest_edit(design={"kind": "sobol", "samples": 2, "points": 4}),
     ),
@@ -257,14 +257,14 @@ CASES = [
         setup=copy("grid"),
     ),
     Case(
-        "analyze-misspelt-metric",
-        ["analyze", "s", "--metric", "insights_voice"],
+        "analyse-misspelt-metric",
+        ["analyse", "s", "--metric", "insights_voice"],
         ["did you mean 'insights_voiced'"],
         setup=copy("sobol"),
     ),
     Case(
-        "analyze-metric-that-never-varies",
-        ["analyze", "s", "--metric", "departures"],
+        "analyse-metric-that-never-varies",
+        ["analyse", "s", "--metric", "departures"],
         ["does not vary"],
         setup=copy("sobol"),
     ),
@@ -276,8 +276,8 @@ CASES = [
         setup=copy("grid"),
     ),
     Case(
-        "analyze-unknown-statistic",
-        ["analyze", "s", "--statistic", "max"],
+        "analyse-unknown-statistic",
+        ["analyse", "s", "--statistic", "max"],
         ["unknown statistic 'max'"],
         setup=copy("sobol"),
     ),
@@ -305,16 +305,16 @@ CASES = [
         ["recorded steps: 10"],
         setup=copy("sobol"),
     ),
-    # designs analyze cannot read
+    # designs analyse cannot read
     Case(
-        "analyze-a-factorial-sweep",
-        ["analyze", "s"],
+        "analyse-a-factorial-sweep",
+        ["analyse", "s"],
         ["this sweep is factorial"],
         setup=copy("grid"),
     ),
     Case(
-        "analyze-a-sweep-with-missing-points",
-        ["analyze", "s"],
+        "analyse-a-sweep-with-missing-points",
+        ["analyse", "s"],
         ["design points have no finished run", "finish the sweep"],
         setup=holed,
     ),
@@ -369,7 +369,7 @@ def test_results_mean_of_a_counter_is_per_step(tmp_path: Path) -> None:
 
 
 def test_results_intervals_stay_in_the_metrics_domain() -> None:
-    table = commsim.summarize_sweep(BUILT["grid"])
+    table = commsim.summarise_sweep(BUILT["grid"])
     counts = table[table.metric.isin(["insights_suppressed", "insights_codified"])]
     assert (counts.ci_low >= 0).all()  # 2 runs: t(1) = 12.7 would reach far below zero
     shares = table[table.metric.isin(["code_knowledge", "mean_knowledge"])]
@@ -381,7 +381,7 @@ def test_results_intervals_stay_in_the_metrics_domain() -> None:
 
 def test_analyze_draws_the_indices_and_warns_of_a_tiny_sample(tmp_path: Path) -> None:
     shutil.copytree(BUILT["sobol"], tmp_path / "s")
-    result = run_cli("analyze", tmp_path / "s", "--metric", "insights_voiced")
+    result = run_cli("analyse", tmp_path / "s", "--metric", "insights_voiced")
     assert result.exit_code == 0, result.output
     figures = tmp_path / "s" / "figures"
     assert sorted(p.name for p in figures.iterdir()) == [

@@ -408,7 +408,7 @@ CSV_CASES = [
         copy("sweep", "sw"),
         files=files,
     )
-    for command in ("results", "analyze")
+    for command in ("results", "analyse")
     for name, args, needles, files in [
         (
             "csv-missing-folder",

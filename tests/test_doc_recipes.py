@@ -111,7 +111,7 @@ def test_the_funnel_is_in_lifecycle_order(docs_folder: Path) -> None:
 
 def test_the_sweep_groupby_totals_each_run_then_averages(docs_folder: Path) -> None:
     namespace = run_recipe(_recipe_with("mean_total ="), docs_folder)
-    summary = commsim.summarize_sweep(docs_folder / "results" / "smoke", "insights_suppressed")
+    summary = commsim.summarise_sweep(docs_folder / "results" / "smoke", "insights_suppressed")
     expected = summary.set_index(["initial_safety", "authority_gradient"])["mean"]
     assert (summary["unit"] == "run total").all() and summary["n"].eq(2).all()
     pd.testing.assert_series_equal(

@@ -167,7 +167,7 @@ RUNS: dict[str, dict[str, Any]] = {
         "nk_k": 3,
         "network": "small_world",
         "peer_learning": "best_neighbour",
-        "neighbor_learning_rate": 0.5,
+        "neighbour_learning_rate": 0.5,
         "copy_error": 0.1,
         "turbulence_rate": 0.05,
     },
@@ -179,7 +179,7 @@ RUNS: dict[str, dict[str, Any]] = {
         "subgroups": 6,
         "cross_group_linking": 0.2,
         "peer_learning": "superior_majority",
-        "neighbor_learning_rate": 0.5,
+        "neighbour_learning_rate": 0.5,
     },
     "default, churn and interventions": {
         "n_agents": 300,
@@ -195,7 +195,7 @@ RUNS: dict[str, dict[str, Any]] = {
     "hero, jump, knowledge": {
         "n_agents": 200,
         "leadership": "hero",
-        "socialization_mode": "jump",
+        "socialisation_mode": "jump",
         "superior_basis": "knowledge",
     },
     "march, mixed": {
@@ -203,7 +203,7 @@ RUNS: dict[str, dict[str, Any]] = {
         "voice": False,
         "community": False,
         "exploration_rate": 0.0,
-        "neighbor_learning_rate": 0.0,
+        "neighbour_learning_rate": 0.0,
         "code_learning_rate": 0.9,
         "fast_learner_share": 0.4,
     },

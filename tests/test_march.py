@@ -13,7 +13,7 @@ def equilibrium_knowledge(p1: float, p2: float, seeds: range, **extra: object) -
     for seed in seeds:
         model = CommunityModel(
             "configs/march1991.toml",
-            socialization_rate=p1,
+            socialisation_rate=p1,
             code_learning_rate=p2,
             seed=seed,
             **extra,
@@ -27,7 +27,7 @@ def test_preset_is_marchs_model() -> None:
     cfg = load_config("configs/march1991.toml")
     assert (cfg.n_agents, cfg.m) == (50, 30)
     assert not (cfg.voice or cfg.community)
-    assert cfg.exploration_rate == cfg.neighbor_learning_rate == 0.0
+    assert cfg.exploration_rate == cfg.neighbour_learning_rate == 0.0
     model = CommunityModel(cfg)
     model.run()
     df = model.model_frame()
@@ -101,7 +101,7 @@ def test_in_a_mix_the_fast_learners_know_more_while_the_code_learns() -> None:
     for seed in range(20):
         model = CommunityModel(
             "configs/march1991.toml",
-            socialization_rate=0.1,
+            socialisation_rate=0.1,
             code_learning_rate=0.5,
             fast_learner_share=0.4,
             seed=seed,

@@ -166,7 +166,7 @@ def test_insight_lifecycle_is_consistent() -> None:
 
 def test_codified_insights_diffuse() -> None:
     model, df = run_model(
-        steps=80, code_learning_rate=0.0, turbulence_rate=0.03, socialization_rate=0.3
+        steps=80, code_learning_rate=0.0, turbulence_rate=0.03, socialisation_rate=0.3
     )
     assert df.insights_adopted.sum() > 0
     assert df.diffusion_reach.dropna().between(0, 1).all()
@@ -186,7 +186,7 @@ def test_gradual_socialisation_moves_one_step() -> None:
 
 
 def test_socialisation_never_touches_dimensions_where_the_code_is_silent() -> None:
-    model = CommunityModel("configs/march1991.toml", socialization_rate=1.0, code_learning_rate=0.0)
+    model = CommunityModel("configs/march1991.toml", socialisation_rate=1.0, code_learning_rate=0.0)
     model.state.code[:10] = 1
     before = model.state.beliefs.copy()
     model.step()
@@ -246,7 +246,7 @@ def test_turnover_replaces_members_but_keeps_the_code() -> None:
 
 
 def test_memory_lets_newcomers_relearn_after_turnover() -> None:
-    model, _ = run_model(steps=60, socialization_rate=0.3)
+    model, _ = run_model(steps=60, socialisation_rate=0.3)
     model.intervene("reorganisation_shock", share=1.0, min_level=0)
     model.run(30)
     df = model.model_frame()
@@ -281,11 +281,11 @@ def test_fast_learner_positions_are_a_fixed_seeded_nested_share() -> None:
     assert fast_rows(0.2) < fast_rows(0.4)  # a larger share adds fast learners, keeps the rest
     assert fast_rows(0.4, cls=ReferenceModel) == fast_rows(0.4)  # one builder for both models
     model = CommunityModel(
-        "configs/march1991.toml", fast_learner_share=0.4, fast_socialization_rate=0.7
+        "configs/march1991.toml", fast_learner_share=0.4, fast_socialisation_rate=0.7
     )
-    rates = model.state.socialization_rate
+    rates = model.state.socialisation_rate
     assert (rates[model.state.fast] == 0.7).all() and (rates[~model.state.fast] == 0.1).all()
-    assert model.member(int(np.argmax(model.state.fast))).socialization_rate == 0.7
+    assert model.member(int(np.argmax(model.state.fast))).socialisation_rate == 0.7
 
 
 @pytest.mark.parametrize("cls", [CommunityModel, ReferenceModel])
@@ -293,8 +293,8 @@ def test_only_fast_positions_socialise_and_newcomers_keep_the_positions_rate(cls
     """p1 = 1 in the fast positions and 0 elsewhere; everyone is replaced every step."""
     model = cls(
         "configs/march1991.toml",
-        socialization_rate=0.0,
-        fast_socialization_rate=1.0,
+        socialisation_rate=0.0,
+        fast_socialisation_rate=1.0,
         fast_learner_share=0.3,
         code_learning_rate=0.0,
         turnover_rate=1.0,
@@ -343,9 +343,9 @@ def test_share_zero_is_the_model_as_it_was() -> None:
     def frame(**params: object):
         return run_model(steps=30, seed=2, turnover_rate=0.05, **params)[1]
 
-    pd.testing.assert_frame_equal(frame(), frame(fast_socialization_rate=0.3))
+    pd.testing.assert_frame_equal(frame(), frame(fast_socialisation_rate=0.3))
     # 3. placing fast learners draws nothing from the model's generator: everyone fast at
     #    rate x is, column for column, everyone slow at p1 = x
-    old = frame(socialization_rate=0.3).drop(columns=["fast_knowledge", "slow_knowledge"])
-    new = frame(fast_learner_share=1.0, fast_socialization_rate=0.3)
+    old = frame(socialisation_rate=0.3).drop(columns=["fast_knowledge", "slow_knowledge"])
+    new = frame(fast_learner_share=1.0, fast_socialisation_rate=0.3)
     pd.testing.assert_frame_equal(old, new.drop(columns=["fast_knowledge", "slow_knowledge"]))

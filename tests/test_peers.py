@@ -66,7 +66,7 @@ def test_copy_error_leaves_that_share_of_the_bits_uncopied() -> None:
 
 
 def test_at_velocity_zero_members_only_search_one_bit_at_a_time() -> None:
-    model = CommunityModel(LF, network="complete", neighbor_learning_rate=0.0, seed=6)
+    model = CommunityModel(LF, network="complete", neighbour_learning_rate=0.0, seed=6)
     before, scores = model.state.beliefs.copy(), scores_of(model)
     copy_best_or_search(model.world)
     changed = (model.state.beliefs != before).sum(axis=1)
@@ -95,8 +95,8 @@ def hand_made(
         m=m,
         subgroups=1,
         cross_group_linking=0.0,
-        neighbor_learning_rate=1.0,
-        socialization_mode="jump",
+        neighbour_learning_rate=1.0,
+        socialisation_mode="jump",
         seed=0,
     )
     model.state.beliefs = beliefs_array

@@ -27,7 +27,7 @@ MARCH = {
     "community": False,
     "voice": False,
     "exploration_rate": 0.0,
-    "neighbor_learning_rate": 0.0,
+    "neighbour_learning_rate": 0.0,
     "n_agents": 50,
     "m": 30,
     "code_learning_rate": 0.9,
@@ -46,10 +46,10 @@ INTERVENTIONS = (
 
 # name -> (overrides, steps)
 SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
-    "march_p1_low": (MARCH | {"socialization_rate": 0.1}, 40),
-    "march_p1_high": (MARCH | {"socialization_rate": 0.9}, 20),
+    "march_p1_low": (MARCH | {"socialisation_rate": 0.1}, 40),
+    "march_p1_high": (MARCH | {"socialisation_rate": 0.9}, 20),
     # March's mixed population: 20 fast learners (p1 = 0.9) among 50, the rest slow
-    "march_mixed": (MARCH | {"socialization_rate": 0.1, "fast_learner_share": 0.4}, 30),
+    "march_mixed": (MARCH | {"socialisation_rate": 0.1, "fast_learner_share": 0.4}, 30),
     "default": ({"n_agents": 100}, 40),
     "punitive": ({"n_agents": 100, "punitiveness": 0.9}, 40),
     "walled": ({"n_agents": 100, "integration": 0.0}, 40),
@@ -58,7 +58,7 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         {
             "n_agents": 100,
             "fast_learner_share": 0.3,
-            "fast_socialization_rate": 0.5,
+            "fast_socialisation_rate": 0.5,
             "turnover_rate": 0.05,
         },
         30,
@@ -82,7 +82,7 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
     "variants": (
         {
             "n_agents": 80,
-            "socialization_mode": "jump",
+            "socialisation_mode": "jump",
             "superior_basis": "knowledge",
             "span_of_control": 3,
             "team_ties": False,
@@ -186,9 +186,9 @@ POWER_CASES = [
     ("default", {"integration": 0.6}, "cum_insights_walled"),
     ("default", {"mentoring_rate": 0.4}, "cum_mentorings"),
     ("hero", {"leadership": "collective"}, "cum_insights_walled"),
-    ("march_p1_low", {"socialization_mode": "jump"}, "avg_belief_diversity"),
+    ("march_p1_low", {"socialisation_mode": "jump"}, "avg_belief_diversity"),
     ("march_p1_low", {"superior_basis": "knowledge"}, "end_code_knowledge"),
-    ("march_mixed", {"fast_socialization_rate": 0.1}, "avg_fast_knowledge"),  # no fast ones
+    ("march_mixed", {"fast_socialisation_rate": 0.1}, "avg_fast_knowledge"),  # no fast ones
 ]
 
 

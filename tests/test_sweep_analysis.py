@@ -21,7 +21,7 @@ from commsim.experiment.figures import (
     sweep_figures,
 )
 from commsim.experiment.sensitivity import sensitivity
-from commsim.experiment.summary import final_rows, run_values, summarize
+from commsim.experiment.summary import final_rows, run_values, summarise
 
 ALPHAS = (0.2, 0.8)
 MODES = ("a", "b", "c")
@@ -76,7 +76,7 @@ def test_final_rows_take_each_runs_own_last_step(frame: pd.DataFrame) -> None:
 
 
 def test_summary_mean_sd_ci_match_hand_computation(frame: pd.DataFrame) -> None:
-    table = summarize(frame, ["alpha", "mode"], ["code_knowledge"])
+    table = summarise(frame, ["alpha", "mode"], ["code_knowledge"])
     assert list(table.columns) == [
         "alpha",
         "mode",
@@ -109,7 +109,7 @@ def test_summary_mean_sd_ci_match_hand_computation(frame: pd.DataFrame) -> None:
 
 
 def test_auto_totals_counters_and_takes_final_state(frame: pd.DataFrame) -> None:
-    table = summarize(frame, ["alpha", "mode"], ["code_knowledge", "insights_codified"])
+    table = summarise(frame, ["alpha", "mode"], ["code_knowledge", "insights_codified"])
     stat = dict(zip(table["metric"], table["statistic"], strict=False))
     assert stat == {"code_knowledge": "final", "insights_codified": "total"}
     totals = frame.groupby("run_id")["insights_codified"].sum()
@@ -128,7 +128,7 @@ def test_explicit_statistics_final_and_mean(frame: pd.DataFrame) -> None:
     assert final.set_index("run_id")["insights_codified"].sort_index().tolist() == (
         last.sort_index().tolist()
     )
-    table = summarize(frame, ["alpha"], ["code_knowledge"], statistic="mean")
+    table = summarise(frame, ["alpha"], ["code_knowledge"], statistic="mean")
     assert (table["statistic"] == "mean").all()
     runs = frame[frame["alpha"] == ALPHAS[1]]
     expected = runs.groupby("run_id")["code_knowledge"].mean().mean()
@@ -152,20 +152,20 @@ def test_unknown_names_and_steps_are_one_clear_line(frame: pd.DataFrame) -> None
     with pytest.raises(
         ValueError, match=r"unknown metric 'code_knowlege'; did you mean 'code_knowledge'\?"
     ):
-        summarize(frame, ["alpha"], ["code_knowlege"])
+        summarise(frame, ["alpha"], ["code_knowlege"])
     with pytest.raises(ValueError, match=r"unknown parameter 'alfa'; did you mean 'alpha'\?"):
-        summarize(frame, ["alfa"])
+        summarise(frame, ["alfa"])
     with pytest.raises(ValueError, match="step 55 was not recorded"):
-        summarize(frame, ["alpha"], step=55)
+        summarise(frame, ["alpha"], step=55)
     with pytest.raises(ValueError, match="unknown statistic 'median'"):
-        summarize(frame, ["alpha"], statistic="median")  # type: ignore[arg-type]
+        summarise(frame, ["alpha"], statistic="median")  # type: ignore[arg-type]
 
 
 def test_default_metrics_are_the_numeric_columns_and_single_runs_have_no_spread(
     frame: pd.DataFrame,
 ) -> None:
     one = frame[frame["repetition"] == 0]
-    table = summarize(one, ["alpha", "mode"])
+    table = summarise(one, ["alpha", "mode"])
     assert list(pd.unique(table["metric"])) == ["code_knowledge", "insights_codified"]
     assert (table["n"] == 1).all()
     assert table[["sd", "ci_low", "ci_high"]].isna().all().all()

@@ -29,7 +29,7 @@ def runs(spec: dict[str, object]):
 def test_factorial_is_the_full_grid_with_ranges_including_stop() -> None:
     spec = experiment(
         parameters={
-            "socialization_rate": [0.1, 0.9],
+            "socialisation_rate": [0.1, 0.9],
             "authority_gradient": {"start": 0.0, "stop": 0.6, "step": 0.2},
             "span_of_control": {"start": 2, "stop": 6, "step": 2},
         }
@@ -41,7 +41,7 @@ def test_factorial_is_the_full_grid_with_ranges_including_stop() -> None:
 
 
 def test_repetitions_multiply_runs_and_each_run_has_its_own_seed() -> None:
-    plan = runs(experiment(repetitions=3, parameters={"socialization_rate": [0.1, 0.5]}))
+    plan = runs(experiment(repetitions=3, parameters={"socialisation_rate": [0.1, 0.5]}))
     table = plan.table()
     assert len(table) == 6
     assert table.run_id.is_unique and table.seed.is_unique
@@ -98,16 +98,16 @@ def test_ids_and_seeds_do_not_depend_on_order_or_on_added_values() -> None:
     a = runs(
         experiment(
             repetitions=2,
-            parameters={"socialization_rate": [0.1, 0.5], "initial_safety": [0.3, 0.8]},
+            parameters={"socialisation_rate": [0.1, 0.5], "initial_safety": [0.3, 0.8]},
         )
     ).table()
     b = runs(
         experiment(
             repetitions=3,
-            parameters={"initial_safety": [0.8, 0.3, 0.5], "socialization_rate": [0.5, 0.1]},
+            parameters={"initial_safety": [0.8, 0.3, 0.5], "socialisation_rate": [0.5, 0.1]},
         )
     ).table()
-    key = ["run_id", "seed", "repetition", "socialization_rate", "initial_safety"]
+    key = ["run_id", "seed", "repetition", "socialisation_rate", "initial_safety"]
     old = a[key].sort_values("run_id").reset_index(drop=True)
     new = b[key].merge(old, on=key).sort_values("run_id").reset_index(drop=True)
     assert new.equals(old)  # every run of the first sweep is in the second, unchanged
@@ -148,9 +148,9 @@ def test_record_settings_reach_the_tasks() -> None:
 
 
 BAD = [
-    ({"parameters": {"socialisation_rate": [0.1]}}, "field 'parameters.socialisation_rate'"),
-    ({"parameters": {"socialization_rate": [0.1, 1.5]}}, "point 1: socialization_rate=1.5"),
-    ({"parameters": {"socialization_rate": [0.1, 0.1]}}, "listed twice"),
+    ({"parameters": {"socialisation_rat": [0.1]}}, "did you mean 'socialisation_rate'"),
+    ({"parameters": {"socialisation_rate": [0.1, 1.5]}}, "point 1: socialisation_rate=1.5"),
+    ({"parameters": {"socialisation_rate": [0.1, 0.1]}}, "listed twice"),
     ({"parameters": {"seed": [1, 2]}}, "cannot be swept"),
     ({"parameters": {"initial_safety": {"start": 0.5, "stop": 0.1, "step": 0.1}}}, "below start"),
     (

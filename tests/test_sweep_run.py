@@ -321,7 +321,7 @@ every = "end"
         ("morris", 4 * (3 + 1), ["mu", "mu_star", "mu_star_conf", "sigma"]),
     ],
 )
-def test_cli_analyze_a_sampled_sweep(
+def test_cli_analyse_a_sampled_sweep(
     tmp_path: Path, kind: str, points: int, columns: list[str]
 ) -> None:
     path = tmp_path / "sampled.toml"
@@ -329,7 +329,7 @@ def test_cli_analyze_a_sampled_sweep(
     out = tmp_path / "out"
     assert run_cli("sweep", path, "--out", out, "--workers", "1").exit_code == 0
     assert len(commsim.load_results(out)) == points
-    result = run_cli("analyze", out, "--metric", "insights_voiced", "--csv", tmp_path / "s.csv")
+    result = run_cli("analyse", out, "--metric", "insights_voiced", "--csv", tmp_path / "s.csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "s.csv")
     assert table.parameter.tolist() == ["initial_safety", "authority_gradient", "span_of_control"]
@@ -337,7 +337,7 @@ def test_cli_analyze_a_sampled_sweep(
     assert table.statistic.eq("total").all()  # voiced insights: a run total
 
 
-def test_cli_results_plot_and_analyze_of_a_grid(fast: Path, tmp_path: Path) -> None:
+def test_cli_results_plot_and_analyse_of_a_grid(fast: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     commsim.sweep(fast, out, workers=1)
     result = run_cli("results", out, "--metric", "code_knowledge", "--csv", tmp_path / "r.csv")
@@ -356,7 +356,7 @@ def test_cli_results_plot_and_analyze_of_a_grid(fast: Path, tmp_path: Path) -> N
         "heatmap_code_knowledge.png", "heatmap_code_knowledge.svg",
         "over_time_code_knowledge.png", "over_time_code_knowledge.svg",
     ]  # fmt: skip
-    refused = run_cli("analyze", out)
+    refused = run_cli("analyse", out)
     assert refused.exit_code == 2 and "this sweep is factorial" in refused.output
     nothing = run_cli("results", tmp_path)
     assert nothing.exit_code == 2 and "not a commsim sweep directory" in nothing.output

@@ -43,7 +43,7 @@ def test_figure_1_matches_the_published_values(p2: float) -> None:
     """Equilibrium knowledge within 4 SE + 0.01 of the published reproduction (10,000 runs)."""
     published = pd.read_csv(PUBLISHED).set_index(["p1", "p2"])["code_knowledge"]
     for p1 in (0.1, 0.5, 0.9):
-        ours = knowledge(range(30), socialization_rate=p1, code_learning_rate=p2)
+        ours = knowledge(range(30), socialisation_rate=p1, code_learning_rate=p2)
         se = ours.std(ddof=1) / np.sqrt(ours.size)
         assert abs(ours.mean() - published[p1, p2]) < 4 * se + 0.01, (p1, p2, ours.mean())
 
@@ -51,8 +51,8 @@ def test_figure_1_matches_the_published_values(p2: float) -> None:
 def test_figure_4_moderate_turnover_helps_fast_socialisation_only() -> None:
     """Period 20, p2 = 0.5: p3 = 0.1 raises knowledge at p1 = 0.9 (~+0.09), not at p1 = 0.1."""
     seeds = range(30)
-    fast = {"socialization_rate": 0.9, "code_learning_rate": 0.5, "steps": 20}
-    slow = fast | {"socialization_rate": 0.1}
+    fast = {"socialisation_rate": 0.9, "code_learning_rate": 0.5, "steps": 20}
+    slow = fast | {"socialisation_rate": 0.1}
     assert paired_z(knowledge(seeds, **fast), knowledge(seeds, **fast, turnover_rate=0.1)) > 3
     assert paired_z(knowledge(seeds, **slow), knowledge(seeds, **slow, turnover_rate=0.1)) < 2
 
@@ -61,7 +61,7 @@ def test_figure_5_turnover_sustains_knowledge_in_a_turbulent_world() -> None:
     """p4 = 0.02, p1 = p2 = 0.5: by period 100 knowledge has decayed near 0 without turnover
     and stays about 0.5 higher with p3 = 0.1."""
     seeds = range(20)
-    world = {"socialization_rate": 0.5, "code_learning_rate": 0.5, "turbulence_rate": 0.02}
+    world = {"socialisation_rate": 0.5, "code_learning_rate": 0.5, "turbulence_rate": 0.02}
     still = knowledge(seeds, **world, steps=100)
     moving = knowledge(seeds, **world, steps=100, turnover_rate=0.1)
     assert still.mean() < 0.2

@@ -70,7 +70,7 @@ def sensitivity(args: Any) -> None:
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
     runs = commsim.load_results(out, metrics=["mean_knowledge"])
     rows = []
-    for (m, rate), group in runs.groupby(["m", "neighbor_learning_rate"]):
+    for (m, rate), group in runs.groupby(["m", "neighbour_learning_rate"]):
         wide = group.pivot(index="repetition", columns=KEY, values="mean_knowledge").dropna()
         rise = paired_effect(wide[0.0], wide[0.1])
         fall = paired_effect(wide[1.0], wide[0.1])
@@ -98,7 +98,7 @@ def main() -> None:
     args = arguments("validation", __doc__, quick=QUICK)
     args.out.mkdir(parents=True, exist_ok=True)
     out = run_sweep(f"validation/{NAME}", args.out / NAME, args.workers, args.repetitions)
-    table = commsim.summarize_sweep(out, "mean_knowledge")
+    table = commsim.summarise_sweep(out, "mean_knowledge")
     runs = commsim.load_results(out, metrics=["mean_knowledge", "step"])
     wide = runs.pivot(index="repetition", columns=KEY, values="mean_knowledge").dropna()
     steps = runs.pivot(index="repetition", columns=KEY, values="step")

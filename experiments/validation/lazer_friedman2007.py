@@ -209,7 +209,7 @@ def velocity_error(args: Any) -> list[dict[str, Any]]:
     LF-error-*."""
     name = f"{NAME}_velocity_error"
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    keys = ["network", "neighbor_learning_rate", "copy_error"]
+    keys = ["network", "neighbour_learning_rate", "copy_error"]
     wide = trajectories(name, out, keys)
 
     import pandas as pd
@@ -220,7 +220,7 @@ def velocity_error(args: Any) -> list[dict[str, Any]]:
         for (velocity, error), style in zip(
             [(1.0, 0.0), (0.5, 0.0), (0.1, 0.0), (1.0, 0.2)], ["-", "--", ":", "-."], strict=True
         ):
-            runs = arm(wide, network=net, neighbor_learning_rate=velocity, copy_error=error)
+            runs = arm(wide, network=net, neighbour_learning_rate=velocity, copy_error=error)
             long = runs.stack().rename("score").reset_index()
             c = mean_ci(long, ["step"], "score")
             ax.plot(c["step"], c["mean"], ls=style, label=f"velocity {velocity:g}, error {error:g}")
@@ -241,7 +241,7 @@ def velocity_error(args: Any) -> list[dict[str, Any]]:
     print(pd.DataFrame(summary).round(3).to_string(index=False))
 
     def runs(net: str, velocity: float, error: float) -> pd.DataFrame:
-        return arm(wide, network=net, neighbor_learning_rate=velocity, copy_error=error)
+        return arm(wide, network=net, neighbour_learning_rate=velocity, copy_error=error)
 
     claims = []
     for net in ("complete", "line"):

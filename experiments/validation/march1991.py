@@ -94,9 +94,9 @@ def learning_rates(args: Any) -> list[dict[str, Any]]:
 
     name = "march1991_learning_rates"
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    table = commsim.summarize_sweep(out, "code_knowledge")
+    table = commsim.summarise_sweep(out, "code_knowledge")
     published = pd.read_csv(PUBLISHED / "march1991_fig1.csv")
-    keys = ["socialization_rate", "code_learning_rate"]
+    keys = ["socialisation_rate", "code_learning_rate"]
     both = table.merge(
         published.rename(columns={"p1": keys[0], "p2": keys[1], "code_knowledge": "published"}),
         on=keys,
@@ -184,18 +184,18 @@ def mixed_learners(args: Any) -> list[dict[str, Any]]:
         args.workers,
         args.repetitions,
     )
-    mixed = commsim.summarize_sweep(out, "code_knowledge")
+    mixed = commsim.summarise_sweep(out, "code_knowledge")
     mixed["fast learners"] = (mixed["fast_learner_share"] * N).round().astype(int)
     mixed["average p1"] = SLOW + (FAST - SLOW) * mixed["fast learners"] / N
-    homogeneous = commsim.summarize_sweep(same, "code_knowledge")
-    early = commsim.summarize_sweep(
+    homogeneous = commsim.summarise_sweep(same, "code_knowledge")
+    early = commsim.summarise_sweep(
         out, ["code_knowledge", "slow_knowledge", "fast_knowledge"], step=PERIOD
     )
     early["fast learners"] = (early["fast_learner_share"] * N).round().astype(int)
 
     table = mixed.assign(mixed=with_ci(mixed), key=mixed["average p1"].round(4)).merge(
         homogeneous.assign(
-            homogeneous=with_ci(homogeneous), key=homogeneous["socialization_rate"].round(4)
+            homogeneous=with_ci(homogeneous), key=homogeneous["socialisation_rate"].round(4)
         )[["key", "homogeneous"]],
         on="key",
     )[["average p1", "fast learners", "mixed", "homogeneous"]]
@@ -216,7 +216,7 @@ def mixed_learners(args: Any) -> list[dict[str, Any]]:
     )
     errorbar(
         left,
-        homogeneous["socialization_rate"],
+        homogeneous["socialisation_rate"],
         homogeneous,
         marker="s",
         color="0.45",
@@ -274,7 +274,7 @@ def mixed_learners(args: Any) -> list[dict[str, Any]]:
     return [
         claim(
             "F2-mix",
-            paired(both, k, {share: -1.0, "socialization_rate": 0.5}, {share: 0.5}),
+            paired(both, k, {share: -1.0, "socialisation_rate": 0.5}, {share: 0.5}),
             "+",
         ),
         claim("F2-fast", smallest, "+") | {"id": "F2-fast (smallest)"},
@@ -287,14 +287,14 @@ def turnover(args: Any) -> list[dict[str, Any]]:
     """Figure 4; claims F4-fast and F4-slow."""
     name = "march1991_turnover"
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    table = commsim.summarize_sweep(out, "code_knowledge", step=PERIOD)
+    table = commsim.summarise_sweep(out, "code_knowledge", step=PERIOD)
     table["value"] = with_ci(table)
-    wide = table.pivot(index="turnover_rate", columns="socialization_rate", values="value")
+    wide = table.pivot(index="turnover_rate", columns="socialisation_rate", values="value")
     print(f"\nFigure 4: code knowledge at period {PERIOD}, rows p3, columns p1 (mean ± 95% CI):")
     print(wide.rename_axis(index="p3", columns="p1").to_string())
 
     fig, (ax,) = figure(6.4, 4.6)
-    for (p1, rows), marker in zip(table.groupby("socialization_rate"), "o^s", strict=True):
+    for (p1, rows), marker in zip(table.groupby("socialisation_rate"), "o^s", strict=True):
         errorbar(ax, rows["turnover_rate"], rows, marker=marker, label=f"p1 = {p1:g}")
     ax.set(
         xlabel="turnover rate p3 (chance per period that a member is replaced)",
@@ -307,7 +307,7 @@ def turnover(args: Any) -> list[dict[str, Any]]:
     save(fig, args.out, name)
 
     runs = last(out, ["code_knowledge"], step=PERIOD)
-    p1, p3 = "socialization_rate", "turnover_rate"
+    p1, p3 = "socialisation_rate", "turnover_rate"
     return [
         claim(
             "F4-fast", paired(runs, "code_knowledge", {p1: 0.9, p3: 0.0}, {p1: 0.9, p3: 0.1}), "+"

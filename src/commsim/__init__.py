@@ -16,7 +16,8 @@ _EXPORTS = {
     "load_results": "commsim.api",
     "RunResult": "commsim.api",
     "sweep": "commsim.api",
-    "summarize_sweep": "commsim.api",
+    "summarise_sweep": "commsim.api",
+    "summarize_sweep": "commsim.api",  # the former spelling, until commsim 1.0
     "sweep_metrics": "commsim.api",
     "sensitivity": "commsim.api",
     "plot_sweep": "commsim.api",
@@ -40,7 +41,7 @@ __all__ = [
     "plot_sweep",
     "run",
     "sensitivity",
-    "summarize_sweep",
+    "summarise_sweep",
     "sweep",
     "sweep_metrics",
     "sweep_plan",
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
         plot_sweep,
         run,
         sensitivity,
-        summarize_sweep,
+        summarise_sweep,
+        summarize_sweep,  # noqa: F401 (the former spelling, not in __all__)
         sweep,
         sweep_metrics,
         sweep_plan,

@@ -7,7 +7,9 @@ tables and manifest from the same config.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from commsim import storage
-from commsim.config import Config, load_config
+from commsim.config import RENAMED, Config, load_config, renamed_message
 from commsim.model import DEFAULT_MODEL, CommunityModel, import_model, model_fields
 
 if TYPE_CHECKING:
@@ -151,12 +153,12 @@ def run(
     )
 
 
-def summarize(model_df: pd.DataFrame) -> dict[str, float | int]:
+def summarise(model_df: pd.DataFrame) -> dict[str, float | int]:
     """The headline numbers of a run: final state, insight totals, and pooled rates.
 
     Rates are pooled over the run (e.g. all insights spoken up / all chances to speak), not
     averaged per step, so quiet steps do not weigh as much as busy ones. A metric the table
-    lacks is NaN (or 0 for a total) rather than an error, so old runs still summarize.
+    lacks is NaN (or 0 for a total) rather than an error, so old runs still summarise.
     """
     last = model_df.iloc[-1]
 
@@ -474,7 +476,7 @@ def _recorded_fields(path: str | os.PathLike[str]) -> list[Any]:
     if not stored:
         return []
     keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
-    return [f for f in read_schema(stored[0]) if f.name not in keys]
+    return [f for f in read_schema(stored[0]) if RENAMED.get(f.name, f.name) not in keys]
 
 
 def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
@@ -498,7 +500,7 @@ def default_metrics(path: str | os.PathLike[str]) -> list[str]:
     return [m for m in wanted if m in recorded]
 
 
-def summarize_sweep(
+def summarise_sweep(
     path: str | os.PathLike[str],
     metrics: str | Iterable[str] | None = None,
     *,
@@ -512,11 +514,11 @@ def summarize_sweep(
     a counter is per step); the ``unit`` column says which. ``result.attrs["warning"]`` says
     when some interval rests on too few runs to mean anything.
     """
-    from commsim.experiment.summary import summarize
+    from commsim.experiment.summary import summarise
     from commsim.experiment.units import MIN_RUNS
 
     _, manifest, frame = _finished(path)
-    table = summarize(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
+    table = summarise(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
     few = int(table["n"].min()) if len(table) else MIN_RUNS
     if few < MIN_RUNS:
         table.attrs["warning"] = (
@@ -600,6 +602,26 @@ def plot_sensitivity(
     warning = indices.attrs.get("warning")
     notes = [f"warning: {warning}"] if warning else []
     return _write_figures(target, [indices_figure(indices, _about(manifest), notes)])
+
+
+# --- former spellings, accepted until commsim 1.0 ------------------------------------------
+
+
+def _former_spelling(old: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` under the name it had before British spelling became canonical: the same
+    call, with a FutureWarning saying so."""
+
+    @functools.wraps(function)
+    def former(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(renamed_message(old, function.__name__), FutureWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    former.__name__ = former.__qualname__ = old
+    return former
+
+
+summarize = _former_spelling("summarize", summarise)
+summarize_sweep = _former_spelling("summarize_sweep", summarise_sweep)
 
 
 def serve_app(

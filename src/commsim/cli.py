@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from commsim._version import __version__
-from commsim.config import Config, ConfigError, load_config, parse_assignment
+from commsim.config import Config, ConfigError, load_config, parse_assignment, renamed_message
 
 USER_ERROR = 2
 # Runs whose steps x members x dimensions exceed this take a few seconds: show progress.
@@ -37,9 +38,23 @@ _clicks = sys.modules[typer.BadParameter.__module__]
 class _Commands(typer.core.TyperGroup):
     """Click's own usage errors (a missing argument, an unknown option or command, a value of
     the wrong type) in the house style too: one ``error:`` line naming the command, exit 2,
-    instead of a usage box."""
+    instead of a usage box. A ``FutureWarning`` (a parameter under its former name) is one
+    ``warning:`` line."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            shown = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *where: Any, **more: Any) -> None:
+                if issubclass(category, FutureWarning):
+                    warn(str(message))
+                else:
+                    shown(message, category, *where, **more)
+
+            warnings.showwarning = show
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
@@ -291,7 +306,7 @@ def run(
         f"({manifest['wall_time_s']:.2f} s)",
         soft_wrap=True,
     )
-    console.print(summary_table(api.summarize(result.model)))
+    console.print(summary_table(api.summarise(result.model)))
     tables = "/".join(api.TABLES)
     console.print(
         f"wrote {written}/ ({tables}.parquet, manifest.json, {api.FIGURE})", soft_wrap=True
@@ -667,7 +682,7 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
 
 
 def _sweep_counts(directory: Path) -> str:
-    """The header of results and analyze: counts and status as the files on disk say."""
+    """The header of results and analyse: counts and status as the files on disk say."""
     from commsim import api
 
     runs = api.sweep_status(directory)
@@ -700,7 +715,7 @@ def results(
     csv_file = csv_option(csv, overwrite)
     try:
         wanted = metric or api.default_metrics(directory)
-        table = api.summarize_sweep(directory, wanted, statistic=statistic, step=at)
+        table = api.summarise_sweep(directory, wanted, statistic=statistic, step=at)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))
@@ -710,7 +725,8 @@ def results(
 
 
 @app.command()
-def analyze(
+def analyse(
+    ctx: typer.Context,
     directory: SweepDirArg,
     metric: Annotated[
         str, typer.Option("--metric", metavar="NAME", help="The output to attribute.")
@@ -723,6 +739,8 @@ def analyze(
     in DIR/figures (Sobol: bars with intervals; Morris: mu* against sigma)."""
     from commsim import api
 
+    if ctx.info_name != "analyse":  # the former spelling, still accepted
+        warnings.warn(renamed_message(str(ctx.info_name), "analyse"), FutureWarning, stacklevel=1)
     csv_file = csv_option(csv, overwrite)
     try:
         table = api.sensitivity(directory, metric, statistic=statistic)
@@ -734,6 +752,9 @@ def analyze(
     typer.echo(f"wrote {', '.join(str(p) for p in written)}")
     if "warning" in table.attrs:
         warn(table.attrs["warning"])
+
+
+app.command("analyze", hidden=True)(analyse)  # the former spelling, until commsim 1.0
 
 
 @app.command()

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
@@ -58,6 +59,61 @@ Prob = Annotated[Real, Field(ge=0.0, le=1.0)]
 
 class ConfigError(ValueError):
     """A user's config is wrong; the message is one line naming file and field."""
+
+
+# Fields renamed to the British spelling, which is canonical (docs/MODEL.md, section 8): the
+# former name -> the name now. Wherever a user writes a parameter name (a scenario file,
+# keyword overrides, --set, an experiment's [overrides] and [parameters]) ``respell`` accepts
+# the former name with a FutureWarning. Hashes are taken over the former names
+# (``first_spelling``), so a rename changes no config hash, run id or sweep basis.
+RENAMED = {
+    "socialization_rate": "socialisation_rate",
+    "fast_socialization_rate": "fast_socialisation_rate",
+    "socialization_mode": "socialisation_mode",
+    "neighbor_learning_rate": "neighbour_learning_rate",
+}
+FORMER = {new: old for old, new in RENAMED.items()}
+ACCEPTED_UNTIL = "commsim 1.0"
+
+
+def renamed_message(old: str, new: str, where: str | None = None) -> str:
+    """The one line that says a former name is still accepted, naming where it was used."""
+    text = f"'{old}' is now spelled '{new}' (the old name is accepted until {ACCEPTED_UNTIL})"
+    return f"{where}: {text}" if where else text
+
+
+def respell(
+    data: Mapping[Any, Any],
+    source: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    *,
+    quiet: bool = False,
+) -> dict[Any, Any]:
+    """``data`` with every former name of a renamed field (``RENAMED``) replaced by its name.
+
+    Each former name warns (a ``FutureWarning`` naming ``source``, or the option ``labels``
+    says gave it) unless ``quiet`` (names read back from stored files); a field given in both
+    spellings is a ``ConfigError``.
+    """
+    labels = labels or {}
+    for old, new in RENAMED.items():
+        if old not in data:
+            continue
+        where = labels.get(old, source)
+        if new in data:
+            raise ConfigError(
+                f"{where or 'config'}: gives '{new}' twice (also as '{old}', its former "
+                f"spelling); keep '{new}'"
+            )
+        if not quiet:
+            warnings.warn(renamed_message(old, new, where), FutureWarning, stacklevel=3)
+    return {RENAMED.get(key, key): value for key, value in data.items()}
+
+
+def first_spelling(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with each renamed field under its former name: what stable hashes are taken
+    over (``Config.digest``, a sweep's run ids and basis), so that no rename changes them."""
+    return {FORMER.get(key, key): value for key, value in data.items()}
 
 
 class StrictModel(BaseModel):
@@ -135,13 +191,13 @@ class Config(StrictModel):
     turbulence_rate: Prob = 0.02
 
     # March (1991): learning between members and the organisational code
-    socialization_rate: Prob = 0.1
+    socialisation_rate: Prob = 0.1
     # March's mixed populations: round(share x N) positions, fixed for the run, socialise at
-    # the fast rate instead of socialization_rate (docs/MODEL.md 7.8)
+    # the fast rate instead of socialisation_rate (docs/MODEL.md 7.8)
     fast_learner_share: Prob = 0.0
-    fast_socialization_rate: Prob = 0.9
+    fast_socialisation_rate: Prob = 0.9
     code_learning_rate: Prob = 0.1
-    socialization_mode: Literal["gradual", "jump"] = "gradual"
+    socialisation_mode: Literal["gradual", "jump"] = "gradual"
     superior_basis: Literal["performance", "knowledge"] = "performance"
     turnover_rate: Prob = 0.0
 
@@ -149,7 +205,7 @@ class Config(StrictModel):
     span_of_control: Int = Field(default=5, ge=2, le=1000)
     team_ties: Flag = True
     informal_ties: Real = Field(default=2.0, ge=0.0, le=100.0)
-    neighbor_learning_rate: Prob = 0.05
+    neighbour_learning_rate: Prob = 0.05
     # whom members learn from besides the code (docs/MODEL.md 7.2, 7.9): the org chart's ties,
     # or Lazer & Friedman's line, ring, complete, small-world and random networks, or Fang,
     # Lee & Schilling's semi-isolated subgroups with cross-group links
@@ -271,6 +327,7 @@ class Config(StrictModel):
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with some fields replaced, validated like the original."""
+        overrides = respell(overrides, "overrides")
         schema = type(self)
         unknown = sorted(set(overrides) - set(schema.model_fields))
         if unknown:
@@ -287,7 +344,7 @@ class Config(StrictModel):
 
     def digest(self) -> str:
         """A stable hash of the parameters, for manifests and run ids."""
-        blob = json.dumps(self.canonical(), sort_keys=True).encode()
+        blob = json.dumps(first_spelling(self.canonical()), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -629,8 +686,11 @@ def load_config(
                 f"run it with `commsim sweep {label}`"
             )
     labels = labels or {}
+    overrides = respell(overrides, "overrides", labels)
+    labels = respell(labels, quiet=True)
     if not isinstance(base, dict):
         raise ConfigError(f"{label}: expected a table of parameters at the top level")
+    base = respell(base, label)
     if isinstance(source, Config):
         extensions = source.extended_by + extensions
     schema = config_schema_of({**base, **overrides}, label, extensions, labels)

@@ -206,7 +206,7 @@ def figure_listing(folder: Path) -> Listing:
 def figure_folder(out: str | os.PathLike[str]) -> Iterator[Path]:
     """A staging folder for figures bound for ``out``, swapped in when the block succeeds.
 
-    What ``commsim plot`` and ``commsim analyze`` draw goes through here: ``out`` may hold only
+    What ``commsim plot`` and ``commsim analyse`` draw goes through here: ``out`` may hold only
     figures commsim drew there earlier (those of the same name are replaced, the others kept);
     anything else refuses the write before a figure is drawn, and again just before the swap.
     """

@@ -91,7 +91,7 @@ SLIDERS = (
     Slider("authority_gradient", "authority gradient", 0, 1, 0.05),
     Slider("integration", "integration", 0, 1, 0.05),
     Slider("exploration_rate", "exploration", 0, 1, 0.05),
-    Slider("socialization_rate", "socialisation p1", 0, 1, 0.05),
+    Slider("socialisation_rate", "socialisation p1", 0, 1, 0.05),
     Slider("code_learning_rate", "code learning p2", 0, 1, 0.05),
     Slider("turnover_rate", "turnover", 0, 0.2, 0.01),
     Slider("turbulence_rate", "turbulence", 0, 0.2, 0.01),

@@ -3,7 +3,7 @@ the sensitivity indices of a sampled sweep.
 
 Drawn on bare ``Figure`` objects with the Agg canvas (no pyplot, no global state), at a fixed
 size, and saved without timestamps or version strings, so the same frame always gives the
-same bytes. Labels use plain words (``socialization rate``, not ``socialization_rate``): these
+same bytes. Labels use plain words (``socialisation rate``, not ``socialisation_rate``): these
 pictures are shown in workshops. Every figure is titled with the experiment's name and says
 below its panels which settings were held fixed and how many runs each line rests on.
 
@@ -39,7 +39,7 @@ from commsim.experiment.summary import (
     resolve_metrics,
     run_values,
     statistic_for,
-    summarize,
+    summarise,
     t_half_width,
 )
 from commsim.experiment.units import (
@@ -277,7 +277,7 @@ def is_grid(frame: pd.DataFrame, parameters: Sequence[str]) -> bool:
 def _heatmap(frame: pd.DataFrame, parameters: Sequence[str], metric: str, about: About) -> Drawn:
     """Mean run statistic over a two-parameter grid, each cell annotated."""
     rows_p, cols_p = parameters
-    table = summarize(frame, parameters, [metric])
+    table = summarise(frame, parameters, [metric])
     grid = table.pivot(index=rows_p, columns=cols_p, values="mean")
     fig = Figure(figsize=HEATMAP_IN, dpi=DPI, layout="constrained")
     ax = fig.subplots()

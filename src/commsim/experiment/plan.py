@@ -4,7 +4,9 @@ A run's id is a hash of its parameter values and repetition, and its seed a hash
 seed and that id, so neither depends on where the run sits in the sweep: reordering the
 parameters or their values, or adding values and repetitions, leaves every existing run's id,
 seed and numbers unchanged. (With ``common_random_numbers`` the seed depends only on the
-repetition, so every point of a repetition meets the same random draws.)
+repetition, so every point of a repetition meets the same random draws.) Renamed parameters
+are hashed under their former names (``config.first_spelling``), so a rename changes no id
+and no basis: a sweep started before it resumes after it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from commsim.config import Config, ConfigError, load_config, parse_config
+from commsim.config import Config, ConfigError, first_spelling, load_config, parse_config
 from commsim.experiment.designs import DesignPoints, design_points
 from commsim.experiment.spec import LoadedExperiment
 from commsim.model import (
@@ -85,7 +87,7 @@ def _digest(payload: Any) -> str:
 
 def run_id(parameters: dict[str, Any], repetition: int, occurrence: int = 0) -> str:
     """Stable id of a run; ``occurrence`` tells apart a point a sample holds twice."""
-    payload: dict[str, Any] = {"parameters": parameters, "repetition": repetition}
+    payload: dict[str, Any] = {"parameters": first_spelling(parameters), "repetition": repetition}
     if occurrence:
         payload["occurrence"] = occurrence
     return _digest(payload)[:16]
@@ -143,7 +145,8 @@ class Plan:
     @cached_property
     def basis(self) -> str:
         """A hash of everything the runs share; runs with equal ids and basis are equal."""
-        return _digest(basis_fields(self.experiment))[:16]
+        fields = basis_fields(self.experiment)
+        return _digest({**fields, "base": first_spelling(fields["base"])})[:16]
 
     def table(self) -> pd.DataFrame:
         """One row per run: its id, point, repetition, seed and parameter values."""

@@ -118,7 +118,7 @@ def sensitivity(
 ) -> pd.DataFrame:
     """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices of one metric, one row per parameter.
 
-    ``statistic`` reduces each run as in ``summarize`` (``auto``: totals of counters, final
+    ``statistic`` reduces each run as in ``summarise`` (``auto``: totals of counters, final
     values otherwise). Sobol's S2 matrix, when computed, is in ``result.attrs["S2"]``; when
     the sample is too small for the intervals to mean anything, ``result.attrs["warning"]``
     says so (see ``small_sample``).

@@ -11,7 +11,7 @@ of a grid is one ``ConfigError`` line naming the file and field, not a failure a
     [overrides]                       # fixed changes to the base scenario
     n_agents = 100
     [parameters]
-    socialization_rate = [0.1, 0.9]                           # a list of values
+    socialisation_rate = [0.1, 0.9]                           # a list of values
     code_learning_rate = { start = 0.1, stop = 0.9, step = 0.4 }  # a range, stop included
     initial_safety = { distribution = "uniform", low = 0.2, high = 0.9 }  # sampled designs
 """
@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 from commsim.config import (
+    RENAMED,
     Config,
     ConfigError,
     Flag,
@@ -45,6 +46,7 @@ from commsim.config import (
     experiment_key,
     parse_config,
     read_config_file,
+    respell,
 )
 from commsim.model import CommunityModel
 
@@ -251,7 +253,7 @@ def _format_error(err: dict[str, Any], source: str) -> str:
 def _validate(data: dict[str, Any], source: str) -> Experiment:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a table of experiment settings at the top level")
-    if "base" not in data and set(data) <= set(Config.model_fields):
+    if "base" not in data and {RENAMED.get(k, k) for k in data} <= set(Config.model_fields):
         raise ConfigError(
             f"{source}: a scenario file, not an experiment: run it with `commsim run`; "
             "an experiment file names its scenario in 'base'"
@@ -259,6 +261,9 @@ def _validate(data: dict[str, Any], source: str) -> Experiment:
     raw_params = data.get("parameters", {})
     if not isinstance(raw_params, dict):
         raise ConfigError(f"{source}: field 'parameters': expected a table of parameters")
+    raw_params = respell(raw_params, source)
+    overrides = data.get("overrides", {})
+    overrides = respell(overrides, source) if isinstance(overrides, dict) else overrides
     parsed: dict[str, Any] = {}
     for name, raw in raw_params.items():
         try:
@@ -270,7 +275,7 @@ def _validate(data: dict[str, Any], source: str) -> Experiment:
         except ValueError as exc:
             raise ConfigError(f"{source}: field 'parameters.{name}': {exc}") from None
     try:
-        return Experiment.model_validate({**data, "parameters": parsed})
+        return Experiment.model_validate({**data, "parameters": parsed, "overrides": overrides})
     except ValidationError as exc:
         raise ConfigError(_format_error(exc.errors()[0], source)) from None
 
@@ -325,7 +330,7 @@ def _base_data(spec: Experiment, path: Path | None, source: str) -> tuple[Path, 
         )
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: {base_path}: expected a table of parameters at the top level")
-    data = {**data, **spec.overrides, "seed": 0}
+    data = {**respell(data, str(base_path)), **spec.overrides, "seed": 0}
     if spec.steps is not None:
         data["steps"] = spec.steps
     if spec.stop is not None:

@@ -14,6 +14,10 @@ written last, after the insights, so a kill between the two leaves a run that is
 done (``--resume`` runs it again and overwrites). One file per run id means a run can never
 be stored twice. Parquet files carry no times, so the same run gives the same bytes whatever
 ran it; times live in the manifest.
+
+A sweep begun before a parameter was renamed (``config.RENAMED``) keeps its former name in
+the columns it writes when resumed, so its files share one set of names; everything that
+reads a sweep back (``read_manifest_of``, ``read_sweep``) shows the current names.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from commsim import outputs
-from commsim.config import ConfigError, read_config_file
+from commsim.config import FORMER, RENAMED, ConfigError, read_config_file, respell
 from commsim.experiment.lock import LOCK, holder
 from commsim.experiment.units import describe_steps
 from commsim.model import InsightLedger
@@ -93,7 +97,27 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def read_manifest_of(root: str | os.PathLike[str]) -> dict[str, Any]:
-    return read_json(Path(root) / MANIFEST)
+    """A sweep's manifest, every parameter under its current name (``current_names``)."""
+    return current_names(read_json(Path(root) / MANIFEST))
+
+
+def current_names(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A manifest with the former names of renamed parameters (a sweep begun before the
+    rename) replaced by the current ones: in its parameters, base scenario, basis and design."""
+    out = dict(manifest)
+    if isinstance(out.get("parameters"), list):
+        out["parameters"] = [RENAMED.get(p, p) for p in out["parameters"]]
+    if isinstance(out.get("base_config"), dict):
+        out["base_config"] = respell(out["base_config"], quiet=True)
+    basis = out.get("basis_fields")
+    if isinstance(basis, dict) and isinstance(basis.get("base"), dict):
+        out["basis_fields"] = {**basis, "base": respell(basis["base"], quiet=True)}
+    design = out.get("design")
+    problem = design.get("problem") if isinstance(design, dict) else None
+    if isinstance(problem, dict) and isinstance(problem.get("names"), list):
+        names = [RENAMED.get(p, p) for p in problem["names"]]
+        out["design"] = {**design, "problem": {**problem, "names": names}}  # type: ignore[dict-item]
+    return out
 
 
 def is_sweep_dir(path: str | os.PathLike[str]) -> bool:
@@ -115,6 +139,16 @@ class SweepStore:
         self.insights = self.root / INSIGHTS
         self.failures = self.root / FAILURES
         self.manifest_path = self.root / MANIFEST
+        self.spelling: dict[str, str] = {}  # parameter -> the former name its columns carry
+
+    def keep_spelling(self, previous: dict[str, Any] | None) -> None:
+        """Write each renamed parameter under the former name the stored runs carry (a sweep
+        begun before the rename: ``previous`` is its manifest as stored)."""
+        stored = (previous or {}).get("parameters") or []
+        self.spelling = {RENAMED[p]: p for p in stored if isinstance(p, str) and p in RENAMED}
+
+    def _spelt(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rename(columns=self.spelling) if self.spelling else frame
 
     # --- reading ------------------------------------------------------------------------
 
@@ -157,20 +191,24 @@ class SweepStore:
         """Store a finished run: insights first, then the metrics that mark it done."""
         if insights is not None:
             write_parquet(insights, self.insights / f"{run_id}.parquet", provenance)
-        write_parquet(metrics, self.metrics / f"{run_id}.parquet", provenance)
+        write_parquet(self._spelt(metrics), self.metrics / f"{run_id}.parquet", provenance)
         (self.failures / f"{run_id}.json").unlink(missing_ok=True)
 
     def write_failure(self, identity: dict[str, Any], error: str | None, trace: str | None) -> None:
         """A failed run's record: its identity, then ``FAILURE_FIELDS``."""
         record = dict(zip(FAILURE_FIELDS, (error, trace, now()), strict=True))
+        identity = {self.spelling.get(k, k): v for k, v in identity.items()}
         write_json({**identity, **record}, self.failures / f"{identity['run_id']}.json")
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        if self.spelling and isinstance(manifest.get("parameters"), list):
+            spelt = [self.spelling.get(p, p) for p in manifest["parameters"]]
+            manifest = {**manifest, "parameters": spelt}
         write_json(manifest, self.manifest_path)
 
     def write_static(self, runs: pd.DataFrame, experiment_name: str, text: str) -> None:
         """The run table and a copy of the experiment file, as the sweep was planned."""
-        write_parquet(runs, self.root / RUNS, {"kind": KIND})
+        write_parquet(self._spelt(runs), self.root / RUNS, {"kind": KIND})
         path = self.root / experiment_name
 
         def copy(tmp: Path) -> None:
@@ -355,7 +393,7 @@ def experiment_record(root: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _empty_columns(store: SweepStore, table: str) -> list[str]:
     """The columns a table of no rows still has, so code reading it does not break."""
-    identity = list(store.run_table().columns)
+    identity = [RENAMED.get(c, c) for c in store.run_table().columns]
     if table == "failures":
         return [*identity, *FAILURE_FIELDS]
     if table == "insights":
@@ -378,8 +416,12 @@ def _dataset_table(
         return pd.DataFrame(columns=columns or _empty_columns(store, folder.name))
     try:
         dataset = ds.dataset(files, format="parquet")
-        _check_columns(store, dataset.schema.names, columns)
+        stored = dataset.schema.names
+        if columns is not None:  # a parameter asked by its name, stored under its former one
+            columns = [FORMER[c] if FORMER.get(c) in stored else c for c in columns]
+        _check_columns(store, stored, columns)
         frame = dataset.to_table(columns=columns, filter=where).to_pandas()
+        frame = frame.rename(columns=RENAMED)
     except pa.ArrowException as exc:
         raise ValueError(_unreadable(files, exc)) from None
     if steps is not None:
@@ -441,6 +483,7 @@ def read_sweep(
 
     The run table gains a ``status`` column (done, failed or pending), so what is missing
     from an interrupted or partly failed sweep is visible rather than silently absent.
+    Parameters stored under a former name (``config.RENAMED``) come back under the current one.
     """
     store = SweepStore(root)
     if table not in SWEEP_TABLES:
@@ -451,11 +494,13 @@ def read_sweep(
         status = [
             "done" if r in done else "failed" if r in failed else "pending" for r in runs.run_id
         ]
-        return runs.assign(status=status)
+        return runs.assign(status=status).rename(columns=RENAMED)
     if table == "failures":
         records = [store.failure(rid) for rid in sorted(store.failed_ids())]
         return (
-            pd.DataFrame(records) if records else pd.DataFrame(columns=_empty_columns(store, table))
+            pd.DataFrame(records).rename(columns=RENAMED)
+            if records
+            else pd.DataFrame(columns=_empty_columns(store, table))
         )
     folder = store.metrics if table == "model" else store.insights
     frame = _dataset_table(store, folder, columns, steps)

@@ -150,7 +150,7 @@ def _t_interval(agg: pd.DataFrame) -> pd.DataFrame:
     return agg.assign(ci_low=low, ci_high=high)
 
 
-def summarize(
+def summarise(
     frame: pd.DataFrame,
     parameters: Sequence[str],
     metrics: Iterable[str] | None = None,

@@ -34,6 +34,7 @@ from commsim.experiment.store import (
     already_a_sweep,
     check_sweep_dir,
     clear_sweep,
+    current_names,
     now,
     parquet_bytes,
     provenance,
@@ -169,9 +170,10 @@ def _check_basis(store: SweepStore, plan: Plan) -> dict[str, Any] | None:
         return None
     old = store.manifest()
     if old.get("basis") != plan.basis:
-        stored, new = old.get("basis_fields"), basis_fields(plan.experiment)
+        named = current_names(old)  # begun before a rename: compared by the current names
+        stored, new = named.get("basis_fields"), basis_fields(plan.experiment)
         if stored is None:  # a manifest from before they were kept: the base can be named
-            stored, new = {"base": old.get("base_config", {})}, {"base": new["base"]}
+            stored, new = {"base": named.get("base_config", {})}, {"base": new["base"]}
         changes = _basis_changes(stored, new)
         what = "; ".join(changes) or "the base scenario, seeds or record settings"
         raise ValueError(
@@ -446,6 +448,7 @@ def _write(
         backend.close()
         raise
     experiment = plan.experiment
+    store.keep_spelling(again)  # a sweep begun before a rename keeps its columns' names
     store.prepare()
     suffix = experiment.path.suffix if experiment.path else ".toml"
     store.write_static(plan.table(), f"experiment{suffix}", experiment.text)

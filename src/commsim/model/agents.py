@@ -60,9 +60,9 @@ class Member(CellAgent):
         return bool(self.model.state.fast[self.row])
 
     @property
-    def socialization_rate(self) -> float:
+    def socialisation_rate(self) -> float:
         """This position's base p1 (before the learning-rate multiplier and the walls)."""
-        return float(self.model.state.socialization_rate[self.row])
+        return float(self.model.state.socialisation_rate[self.row])
 
     @property
     def level(self) -> int:

@@ -2,8 +2,8 @@
 
 * Socialisation (March's p1): where the code holds a view and a member's belief differs, the
   member moves toward the code with probability ``p1 * learning_rate``, p1 being the
-  position's rate: ``fast_socialization_rate`` for March's fast learners, else
-  ``socialization_rate``.
+  position's rate: ``fast_socialisation_rate`` for March's fast learners, else
+  ``socialisation_rate``.
   "gradual" moves one step (-1 -> 0 -> +1), as in March's original program (Christensen
   2015); "jump" adopts the code's value at once, as the paper's text reads.
 * Code learning (March's p2): the superior group are the members who do better than the code
@@ -56,13 +56,13 @@ def socialize(world: World) -> None:
     changes, adopted, crossed = kernels.socialize(
         state.beliefs,
         state.code,
-        state.socialization_rate,
+        state.socialisation_rate,
         state.learning_rate,
         state.role,
         access,
         RESEARCHER if cfg.community else -1,
         kernels.draw_key(world.rng),
-        cfg.socialization_mode == "gradual",
+        cfg.socialisation_mode == "gradual",
         world.memory.from_insight,
     )
     world.counts["insights_adopted"] += adopted

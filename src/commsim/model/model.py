@@ -61,7 +61,7 @@ _FAST_LEARNER_STREAM = 1991
 
 
 def assign_fast_learners(config: Config) -> np.ndarray:
-    """The positions that socialise at ``fast_socialization_rate``: ``round(share * N)`` of them.
+    """The positions that socialise at ``fast_socialisation_rate``: ``round(share * N)`` of them.
 
     They are the first ones of a random order of the positions drawn from a generator of
     their own, seeded by ``(seed, _FAST_LEARNER_STREAM)``. The model's generator is never
@@ -111,7 +111,7 @@ class CommunityModel(mesa.Model):
             manager=manager,
             role=assign_roles(cfg, rng),
             fast=fast,
-            socialization_rate=np.where(fast, cfg.fast_socialization_rate, cfg.socialization_rate),
+            socialisation_rate=np.where(fast, cfg.fast_socialisation_rate, cfg.socialisation_rate),
             punitiveness=draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread),
             joined=np.zeros(n, dtype=np.int64),
             code=np.zeros(m, dtype=np.int8),

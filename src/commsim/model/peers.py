@@ -1,10 +1,10 @@
 """Learning from network neighbours, by one of three rules (config ``peer_learning``).
 
 * ``"random_neighbour"`` (commsim's own): each member, with probability
-  ``neighbor_learning_rate``, looks at one random neighbour and, if that neighbour performs
+  ``neighbour_learning_rate``, looks at one random neighbour and, if that neighbour performs
   better, copies one random belief of theirs; the walls between roles apply.
 * ``"best_neighbour"`` (Lazer & Friedman 2007): each member, with probability
-  ``neighbor_learning_rate`` (their *velocity*), looks at all its neighbours; if the best
+  ``neighbour_learning_rate`` (their *velocity*), looks at all its neighbours; if the best
   of them scores higher than the member, the member copies that neighbour's whole solution,
   each belief failing to copy with probability ``copy_error`` (L&F's *error*: the member
   keeps its own there). A member that did not look, or saw nobody better, searches locally:
@@ -14,7 +14,7 @@
   interpersonal. Each member's superior group is its neighbours who do better than it
   (``superior_basis``: performance or knowledge); on each dimension where their majority
   view differs from the member's belief, the member moves toward it with probability
-  ``neighbor_learning_rate`` (one step or a jump, ``socialization_mode``).
+  ``neighbour_learning_rate`` (one step or a jump, ``socialisation_mode``).
 
 All three are synchronous: every member decides from the beliefs at the start of the phase,
 then all changes are written. The last two leave the walls between roles aside (the
@@ -49,11 +49,11 @@ def learn_from_peers(world: World) -> None:
 
 
 def copy_a_better_neighbour(world: World, performance: np.ndarray) -> None:
-    """Each member, with probability neighbor_learning_rate, copies a better neighbour once."""
+    """Each member, with probability neighbour_learning_rate, copies a better neighbour once."""
     state, cfg, rng = world.state, world.config, world.rng
-    if cfg.neighbor_learning_rate == 0:
+    if cfg.neighbour_learning_rate == 0:
         return
-    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
+    p = np.minimum(cfg.neighbour_learning_rate * state.learning_rate, 1.0)
     learners = kernels.bernoulli_rows(p, kernels.draw_key(rng))
     peers = world.ties.random_neighbour(learners, rng)
     dims = uniform_below(rng, state.m, learners.size)
@@ -68,7 +68,7 @@ def copy_a_better_neighbour(world: World, performance: np.ndarray) -> None:
     learners, peers, dims = learners[copy], peers[copy], dims[copy]
     # all peers' beliefs are read before any is written: one synchronous round of copying
     new = step_toward(
-        state.beliefs[learners, dims], state.beliefs[peers, dims], cfg.socialization_mode
+        state.beliefs[learners, dims], state.beliefs[peers, dims], cfg.socialisation_mode
     )
     state.beliefs[learners, dims] = new
     adopted = (new == state.code[dims]) & (state.code[dims] != 0)
@@ -93,7 +93,7 @@ def copy_best_or_search(world: World) -> None:
     state, cfg, rng, environment = world.state, world.config, world.rng, world.environment
     beliefs = state.beliefs
     scores = environment.score(beliefs)
-    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate, 1.0)
+    p = np.minimum(cfg.neighbour_learning_rate * state.learning_rate, 1.0)
     looking = np.zeros(state.n, dtype=bool)
     looking[kernels.bernoulli_rows(p, kernels.draw_key(rng))] = True
     best = best_neighbours(world.ties, scores)
@@ -131,11 +131,11 @@ def follow_superior_majority(world: World, performance: np.ndarray) -> None:
     )
     majority = np.sign(superior_votes_by_member(world.ties, state.beliefs, basis))
     rows, dims = np.nonzero((majority != 0) & (majority != state.beliefs))
-    p = np.minimum(cfg.neighbor_learning_rate * state.learning_rate[rows], 1.0)
+    p = np.minimum(cfg.neighbour_learning_rate * state.learning_rate[rows], 1.0)
     take = rng.random(rows.size) < p
     rows, dims = rows[take], dims[take]
     state.beliefs[rows, dims] = step_toward(
-        state.beliefs[rows, dims], majority[rows, dims], cfg.socialization_mode
+        state.beliefs[rows, dims], majority[rows, dims], cfg.socialisation_mode
     )
     world.counts["flows"] += int(rows.size)
 
@@ -152,7 +152,7 @@ def settled(world: World) -> bool:
     cfg, state, environment = world.config, world.state, world.environment
     beliefs = state.beliefs
     if cfg.peer_learning == "random_neighbour":
-        return cfg.neighbor_learning_rate == 0 or bool((beliefs == beliefs[0]).all())
+        return cfg.neighbour_learning_rate == 0 or bool((beliefs == beliefs[0]).all())
     scores = environment.score(beliefs)
     if cfg.peer_learning == "superior_majority":
         if cfg.superior_basis == "performance":

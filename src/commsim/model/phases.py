@@ -115,10 +115,10 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         "socialise",
         socialize,
         parameters=_owns(
-            socialization_rate="learning from the organisation's code: March's p1 [M91]",
+            socialisation_rate="learning from the organisation's code: March's p1 [M91]",
             fast_learner_share="March's mix of fast and slow learners [M91]",
-            fast_socialization_rate="fast learners' p1 [M91]",
-            socialization_mode="gradual or jump adoption of the code [M91]",
+            fast_socialisation_rate="fast learners' p1 [M91]",
+            socialisation_mode="gradual or jump adoption of the code [M91]",
         ),
         counters=("insights_adopted", "flows", "cross_role_flows"),
         idea="diffusion: the code teaches its members [CSL], [M91]",
@@ -129,7 +129,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         learn_from_peers,
         parameters=_owns(
             peer_learning="whom and how members copy (commsim, Lazer & Friedman, Fang et al.)",
-            neighbor_learning_rate="informal learning between colleagues [LO]",
+            neighbour_learning_rate="informal learning between colleagues [LO]",
             copy_error="Lazer & Friedman's error in copying a solution",
         ),
         counters=("insights_adopted", "flows", "cross_role_flows"),

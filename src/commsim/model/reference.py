@@ -105,7 +105,7 @@ class ReferenceMember(mesa.Agent):
         self.role = role  # "practitioner", "researcher" or "capacity_builder"
         self.fast = fast  # a fast learner's position (March's mixed populations)
         # p1 belongs to the position: a newcomer here socialises at the same rate
-        self.socialization_rate = cfg.fast_socialization_rate if fast else cfg.socialization_rate
+        self.socialisation_rate = cfg.fast_socialisation_rate if fast else cfg.socialisation_rate
         self.neighbours: list[ReferenceMember] = []  # filled in once every member exists
         self.beliefs: list[int] = []
         self.safety = 0.0
@@ -161,13 +161,13 @@ class ReferenceMember(mesa.Agent):
         """Move toward the code where it holds a view this member does not share."""
         model, cfg = self.model, self.model.config
         access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
-        p = min(self.socialization_rate * self.learning_rate * access, 1.0)
+        p = min(self.socialisation_rate * self.learning_rate * access, 1.0)
         for dim in range(cfg.m):
             code = model.code[dim]
             if code == 0 or self.beliefs[dim] == code:
                 continue
             if self.random.random() < p:
-                self.beliefs[dim] = step_toward(self.beliefs[dim], code, cfg.socialization_mode)
+                self.beliefs[dim] = step_toward(self.beliefs[dim], code, cfg.socialisation_mode)
                 if self.beliefs[dim] == code and model.code_source[dim] >= 0:
                     model.counts["insights_adopted"] += 1
                 # from research in a community; otherwise the code counts as one's own role
@@ -485,11 +485,11 @@ class ReferenceModel(mesa.Model):
         then all are applied.
         """
         cfg = self.config
-        if cfg.neighbor_learning_rate == 0:
+        if cfg.neighbour_learning_rate == 0:
             return
         copies: list[tuple[ReferenceMember, ReferenceMember, int, int]] = []
         for learner in self.agents:
-            if self.random.random() >= min(cfg.neighbor_learning_rate * learner.learning_rate, 1):
+            if self.random.random() >= min(cfg.neighbour_learning_rate * learner.learning_rate, 1):
                 continue
             peer = self.random_neighbour(learner)
             dim = self.random.randrange(cfg.m)
@@ -502,7 +502,7 @@ class ReferenceModel(mesa.Model):
             if better and theirs != 0 and theirs != learner.beliefs[dim]:
                 copies.append((learner, peer, dim, theirs))
         for learner, peer, dim, theirs in copies:
-            new = step_toward(learner.beliefs[dim], theirs, cfg.socialization_mode)
+            new = step_toward(learner.beliefs[dim], theirs, cfg.socialisation_mode)
             learner.beliefs[dim] = new
             if new == self.code[dim] and self.code[dim] != 0 and self.code_source[dim] >= 0:
                 self.counts["insights_adopted"] += 1

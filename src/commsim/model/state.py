@@ -29,7 +29,7 @@ class OrgState:
     manager: np.ndarray  # (N,) int64 row of the manager, NO_MANAGER at the top
     role: np.ndarray  # (N,) int8: PRACTITIONER, RESEARCHER or CAPACITY_BUILDER
     fast: np.ndarray  # (N,) bool: the position socialises at the fast rate (March's mix)
-    socialization_rate: np.ndarray  # (N,) float64: the position's base p1
+    socialisation_rate: np.ndarray  # (N,) float64: the position's base p1
     punitiveness: np.ndarray  # (N,) float64: chance a manager punishes dissenting voice
     joined: np.ndarray  # (N,) int64 step the current occupant joined
     code: np.ndarray  # (m,) int8 in {-1, 0, +1}: the organisational code
