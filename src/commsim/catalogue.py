@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -162,8 +162,6 @@ class Extension:
         return tuple(p for phase in self.phases for p in phase.parameters)
 
     def with_version(self, version: str) -> Extension:
-        from dataclasses import replace
-
         return replace(self, version=version)
 
 

@@ -1,19 +1,22 @@
 """``CommunityModel``: a learning community on Mesa, its state held in NumPy arrays.
 
-One step runs these phases in order (docs/MODEL.md, "Process overview and scheduling"):
+A step runs the model's ``phases`` that its config switches on, in order, then records the
+metrics; ``phases.DEFAULT_PHASES`` is the documented order (docs/MODEL.md, section 3):
+scheduled interventions, turnover, turbulence, acting, exploration, voice, verification and
+codification, socialisation, peer learning, code learning, mentoring, climate drift. Each
+phase is a function of the ``World`` (``world.py``), the run's whole state; this class is its
+Mesa face: it builds the world, runs the phases, records the tables, and shows members as
+Mesa agents on demand.
 
-1. scheduled interventions          6. verification and codification  (community.py)
-2. turnover               (turnover.py)  7. socialisation to the code     (learning.py)
-3. turbulence          (environment.py)  8. learning from peers           (peers.py)
-4. acting, performance    (practice.py)  9. code learning, March's p2     (learning.py)
-5. exploration -> insights (practice.py) then voice (voice.py)
-10. mentoring (community.py), safety drifts to the leaders' climate (voice.py), metrics.
+With practice, voice, community and peers switched off, turnover, turbulence, acting,
+socialisation and code learning are exactly March's (1991) model (configs/march1991.toml).
+The task environment (``environment.py``: March's reality or an NK landscape), the network
+and the peer rule (``peers.py``) are chosen by the config, so Lazer & Friedman (2007) and
+Fang, Lee & Schilling (2010) are special cases of the same model too
+(configs/lazer_friedman2007.toml, configs/fang2010.toml).
 
-With practice, voice, community and peers switched off, phases 2, 3, 4, 7 and 9 are exactly
-March's (1991) model (configs/march1991.toml). The task environment (``environment.py``:
-March's reality or an NK landscape), the network and the peer rule (``peers.py``) are
-chosen by the config, so Lazer & Friedman (2007) and Fang, Lee & Schilling (2010) are
-special cases of the same model too (configs/lazer_friedman2007.toml, configs/fang2010.toml).
+A subclass, or an installed extension a scenario names, adds phases, metrics and levers
+(docs/EXTENDING.md).
 """
 
 from __future__ import annotations
