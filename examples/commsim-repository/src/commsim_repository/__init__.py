@@ -70,27 +70,6 @@ def consult_and_contribute(world: World) -> None:
         world.counts["repository_consultations"] += int(np.count_nonzero(found))
 
 
-def curate_repository(world: World, share: float) -> None:
-    """The lever: research reviews each entry with probability ``share`` and removes those it
-    finds wrong (feedback on the entry's dimension, misread with ``research_noise``)."""
-    entries = world.extra[NAME]
-    reviewed = np.flatnonzero((world.rng.random(entries.size) < share) & (entries != 0))
-    as_rows = np.repeat(entries[None, :], reviewed.size, axis=0)
-    verdict = world.environment.observe(as_rows, reviewed, world.param("research_noise"), world.rng)
-    entries[reviewed[verdict != entries[reviewed]]] = 0
-
-
-def coverage(world: World) -> float:
-    """Share of the dimensions the repository has an entry for."""
-    entries = world.extra[NAME]
-    return np.count_nonzero(entries) / entries.size
-
-
-def knowledge(world: World) -> float:
-    """The repository's knowledge, read as a member's beliefs (no entry: undecided)."""
-    return float(world.environment.knowledge(world.extra[NAME][None, :])[0])
-
-
 CONTRIBUTION = Parameter(
     "repository_contribution_rate",
     0.0,
@@ -111,65 +90,90 @@ CONSULTATION = Parameter(
     description="chance per step that a member looks one dimension up and takes its entry",
 )
 
+PHASE = Phase(
+    "repository",
+    consult_and_contribute,
+    parameters=(CONTRIBUTION, CONSULTATION),
+    counters=("repository_contributions", "repository_consultations"),
+    idea="knowledge repositories [LO]; memory that outlives turnover [CSL]",
+    description="members write beliefs into the repository and take entries from it",
+    after="peers",
+)
+
+
+def coverage(world: World) -> float:
+    """Share of the dimensions the repository has an entry for."""
+    entries = world.extra[NAME]
+    return np.count_nonzero(entries) / entries.size
+
+
+def knowledge(world: World) -> float:
+    """The repository's knowledge, read as a member's beliefs (no entry: undecided)."""
+    return float(world.environment.knowledge(world.extra[NAME][None, :])[0])
+
+
+METRICS = (
+    Metric(
+        "repository_contributions",
+        "event count",
+        "repository contributions",
+        "entries",
+        "entries written into the repository (where it had none)",
+    ),
+    Metric(
+        "repository_consultations",
+        "event count",
+        "repository consultations",
+        "look-ups",
+        "look-ups that found an entry (the member took its value)",
+    ),
+    Metric(
+        "repository_coverage",
+        "state",
+        "repository coverage",
+        "share",
+        "share of dimensions with an entry in the repository",
+        low=0.0,
+        high=1.0,
+        compute=coverage,
+    ),
+    Metric(
+        "repository_knowledge",
+        "state",
+        "repository knowledge",
+        "(right - wrong) / m",
+        "the repository's entries read as beliefs: knowledge of the task (0 counts 0)",
+        low=-1.0,
+        high=1.0,
+        compute=knowledge,
+    ),
+)
+
+
+def curate_repository(world: World, share: float) -> None:
+    """The lever: research reviews each entry with probability ``share`` and removes those it
+    finds wrong (feedback on the entry's dimension, misread with ``research_noise``)."""
+    entries = world.extra[NAME]
+    reviewed = np.flatnonzero((world.rng.random(entries.size) < share) & (entries != 0))
+    as_rows = np.repeat(entries[None, :], reviewed.size, axis=0)
+    verdict = world.environment.observe(as_rows, reviewed, world.param("research_noise"), world.rng)
+    entries[reviewed[verdict != entries[reviewed]]] = 0
+
+
+CURATE = Lever(
+    "curate_repository",
+    "Curate the repository",
+    "knowledge repositories [LO]: verified, not only collected [CSL]",
+    "each entry is reviewed with probability share; research removes the wrong ones",
+    (Parameter("share", 1.0, 0.0, 1.0, open_low=True, label="of entries reviewed"),),
+    apply=curate_repository,
+)
+
 EXTENSION = Extension(
     NAME,
-    phases=(
-        Phase(
-            "repository",
-            consult_and_contribute,
-            parameters=(CONTRIBUTION, CONSULTATION),
-            counters=("repository_contributions", "repository_consultations"),
-            idea="knowledge repositories [LO]; memory that outlives turnover [CSL]",
-            description="members write beliefs into the repository and take entries from it",
-            after="peers",
-        ),
-    ),
-    metrics=(
-        Metric(
-            "repository_contributions",
-            "event count",
-            "repository contributions",
-            "entries",
-            "entries written into the repository (where it had none)",
-        ),
-        Metric(
-            "repository_consultations",
-            "event count",
-            "repository consultations",
-            "look-ups",
-            "look-ups that found an entry (the member took its value)",
-        ),
-        Metric(
-            "repository_coverage",
-            "state",
-            "repository coverage",
-            "share",
-            "share of dimensions with an entry in the repository",
-            low=0.0,
-            high=1.0,
-            compute=coverage,
-        ),
-        Metric(
-            "repository_knowledge",
-            "state",
-            "repository knowledge",
-            "(right - wrong) / m",
-            "the repository's entries read as beliefs: knowledge of the task (0 counts 0)",
-            low=-1.0,
-            high=1.0,
-            compute=knowledge,
-        ),
-    ),
-    levers=(
-        Lever(
-            "curate_repository",
-            "Curate the repository",
-            "knowledge repositories [LO]: verified, not only collected [CSL]",
-            "each entry is reviewed with probability share; research removes the wrong ones",
-            (Parameter("share", 1.0, 0.0, 1.0, open_low=True, label="of entries reviewed"),),
-            apply=curate_repository,
-        ),
-    ),
+    phases=(PHASE,),
+    metrics=METRICS,
+    levers=(CURATE,),
     description="a knowledge repository members contribute to and consult",
     setup=empty_repository,
 )
