@@ -4,7 +4,8 @@ other processes with that folder on PYTHONPATH, find it by its entry point alone
 here imports the example: what works is what a researcher's installed package gets.
 
 Building needs setuptools in this environment (pip's --no-build-isolation uses it; the dev
-extra installs it); without it the module is skipped, with the reason.
+extra installs it); without it those tests are skipped, with the reason. docs/EXTENDING.md
+quotes the example's files: the last test checks that every excerpt is their real text.
 """
 
 from __future__ import annotations
@@ -34,15 +35,16 @@ METRICS = [
     "repository_knowledge",
 ]
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("setuptools") is None,
-    reason="building the example needs setuptools (pip install -e '.[dev]' installs it)",
-)
+GUIDE = ROOT / "docs" / "EXTENDING.md"
+# a fenced excerpt whose first line names the file it quotes: ```text or ```toml, "# <path>"
+EXCERPT = re.compile(r"^```(?:text|toml)\n# ([\w./-]+\.(?:py|toml))\n(.*?)^```", re.M | re.S)
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of a process that has the example installed (and this commsim)."""
+    if importlib.util.find_spec("setuptools") is None:
+        pytest.skip("building the example needs setuptools (pip install -e '.[dev]' installs it)")
     root = tmp_path_factory.mktemp("example")
     source = root / "commsim-repository"  # pip builds in the source folder: a copy's
     shutil.copytree(
@@ -114,3 +116,13 @@ def test_the_example_s_own_tests_pass_against_the_installed_package(env) -> None
     summary = done.stdout.strip().splitlines()[-1]
     assert done.returncode == 0, done.stdout[-3000:]
     assert "passed" in summary and "skipped" not in summary, summary
+
+
+def test_the_guide_quotes_the_real_files() -> None:
+    excerpts = EXCERPT.findall(GUIDE.read_text(encoding="utf-8"))
+    quoted = {path for path, _ in excerpts}
+    assert len(excerpts) >= 10 and "examples/commsim-repository/pyproject.toml" in quoted
+    for path, text in excerpts:
+        assert text in (ROOT / path).read_text(encoding="utf-8"), (
+            f"EXTENDING.md quotes {path}: {text[:200]}"
+        )
