@@ -14,7 +14,7 @@ import pytest
 
 import commsim
 from commsim import extensions
-from commsim.catalogue import Extension, Parameter, Phase
+from commsim.catalogue import Extension, Metric, Parameter, Phase
 from commsim.config import ConfigError, load_config
 from commsim.model import CommunityModel, import_model, model_path
 
@@ -198,6 +198,27 @@ def test_a_scenario_switches_an_installed_extension_on_by_name(monkeypatch) -> N
         match=r"field 'extensions': no extension 'reflections' \(installed: .*reflection",
     ):
         load_config({"extensions": ["reflections"]})
+
+
+def test_an_extension_s_own_state_is_made_once_per_model_and_lasts_the_run(monkeypatch) -> None:
+    """``Extension.setup`` makes ``world.extra[name]`` before step 0's row; unlike
+    ``world.scratch`` it is not cleared between steps, and each model has its own."""
+
+    def note(world) -> None:
+        world.extra["notebook"].append(world.step)
+
+    notes = Metric("notes", "state", "notes", "entries", compute=lambda w: len(w.extra["notebook"]))
+    notebook = Extension(
+        "notebook", phases=(Phase("note", note),), metrics=(notes,), setup=lambda world: []
+    )
+    monkeypatch.setitem(extensions._registered, "notebook", notebook)
+    first = CommunityModel({"steps": 4, "n_agents": 40, "extensions": ["notebook"]})
+    first.run()
+    assert first.world.extra == {"notebook": [1, 2, 3, 4]}
+    assert first.model_frame()["notes"].tolist() == [0, 1, 2, 3, 4]
+    second = CommunityModel({"steps": 2, "n_agents": 40, "extensions": ["notebook"]})
+    assert second.world.extra == {"notebook": []}
+    assert CommunityModel({"steps": 2, "n_agents": 40}).world.extra == {}
 
 
 def test_an_extension_cannot_take_a_built_in_parameter_s_name() -> None:

@@ -148,13 +148,20 @@ class Lever:
 
 @dataclass(frozen=True)
 class Extension:
-    """What an installed package adds: phases (with their parameters), metrics and levers."""
+    """What an installed package adds: phases (with their parameters), metrics and levers.
+
+    ``setup(world)``, if given, makes the extension's own state when a model is built (after
+    the built-in state, before step 0's interventions and metrics); the model keeps what it
+    returns as ``world.extra[name]`` for the whole run. It should not draw from
+    ``world.rng``: then a run with the extension's rates at 0 is the built-in model's.
+    """
 
     name: str
     phases: tuple[Phase, ...] = ()
     metrics: tuple[Metric, ...] = ()
     levers: tuple[Lever, ...] = ()
     description: str = ""
+    setup: Callable[[World], Any] | None = None
     version: str = field(default="", compare=False)
 
     @property

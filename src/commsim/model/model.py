@@ -129,6 +129,9 @@ class CommunityModel(mesa.Model):
             levers={lever.name: lever for lever in self.catalogue.levers},
         )
         self.sample_rows = np.sort(rng.choice(n, size=min(cfg.agent_sample_size, n), replace=False))
+        for extension in self.catalogue.extensions:  # their own state, after every draw above
+            if extension.setup is not None:
+                self.world.extra[extension.name] = extension.setup(self.world)
         self._rows: list[dict[str, Any]] = []
         self._agent_frames: list[dict[str, np.ndarray]] = []
         self._grid: Network | None = None

@@ -46,6 +46,9 @@ class World:
     live: dict[str, Any] = field(default_factory=dict)
     #: what a phase leaves for the later phases of the same step (``act``'s performance, ...)
     scratch: dict[str, Any] = field(default_factory=dict)
+    #: each extension's own state for the whole run, by the extension's name: what its
+    #: ``setup`` returned when the model was built (a repository, a market, ...)
+    extra: dict[str, Any] = field(default_factory=dict)
     intervention_log: list[dict[str, Any]] = field(default_factory=list)
     knowledge_history: list[float] = field(default_factory=list)
     #: the head of the hierarchy (the hero leader when ``leadership = "hero"``)
