@@ -61,10 +61,11 @@ print(json.dumps((time.perf_counter() - start) / runs))
 """
 
 
-def measure(source: Path, code: str, *args: object) -> float:
-    """Seconds, as the snippet prints them, with ``source``'s commsim on the path."""
+def measure(source: Path, code: str, scenario: str, *args: object) -> float:
+    """Seconds, as the snippet prints them, with ``source``'s commsim on the path and its own
+    copy of the scenario file (each version reads the files of its own time)."""
     done = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)],
+        [sys.executable, "-c", code, str(source / "configs" / scenario), *map(str, args)],
         capture_output=True,
         text=True,
         check=True,
@@ -106,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             trees = {f"{args.against} ({commit})": other, f"this ({head}+)": ROOT}
             rows = [
-                (label, _STEP_CODE, (ROOT / "configs" / scenario, n, steps), "ms/step")
+                (label, _STEP_CODE, (scenario, n, steps), "ms/step")
                 for label, scenario, n, steps in STEPS
             ] + [
-                (label, _RUNS_CODE, (ROOT / "configs" / scenario, n, steps, runs), "ms/run")
+                (label, _RUNS_CODE, (scenario, n, steps, runs), "ms/run")
                 for label, scenario, n, steps, runs in SMALL_RUNS
             ]
             names = list(trees)
