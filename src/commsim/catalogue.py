@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -162,7 +162,8 @@ class Extension:
     levers: tuple[Lever, ...] = ()
     description: str = ""
     setup: Callable[[World], Any] | None = None
-    version: str = field(default="", compare=False)
+    #: the installed distribution's version (set when found by its entry point)
+    version: str = ""
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
@@ -172,14 +173,15 @@ class Extension:
         return replace(self, version=version)
 
 
-def lookup(items: Iterable[Any], what: str) -> dict[str, Any]:
-    """Items by name; a name declared twice is a programming error, named."""
-    table: dict[str, Any] = {}
-    for item in items:
-        if item.name in table:
-            raise ValueError(f"{what} '{item.name}' is declared twice")
-        table[item.name] = item
-    return table
+def distinct(extensions: Iterable[Extension]) -> tuple[Extension, ...]:
+    """Each extension once, by name, in first-seen order; where one is given twice (a model
+    class's own, and the same found by its entry point), the copy that knows its version."""
+    found: dict[str, Extension] = {}
+    for extension in extensions:
+        known = found.get(extension.name)
+        if known is None or (extension.version and not known.version):
+            found[extension.name] = extension
+    return tuple(found.values())
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from commsim import extensions as registry
-from commsim.catalogue import Extension, Lever, Parameter
+from commsim.catalogue import Extension, Lever, Parameter, distinct
 from commsim.levers import LEVERS
 
 
@@ -461,7 +461,7 @@ def config_schema_of(
     """The schema a mapping is parsed with: ``always`` plus the extensions it names."""
     labels = labels or {}
     named = switched_on(data.get("extensions", ()), labels.get("extensions", source))
-    return config_schema(tuple(dict.fromkeys(always + named)))
+    return config_schema(distinct(always + named))
 
 
 def switched_on(names: Any, source: str) -> tuple[Extension, ...]:

@@ -31,10 +31,11 @@ class ExtensionError(ValueError):
 def register(extension: Extension) -> Extension:
     """Make ``extension`` known by its name in this process; returns it."""
     known = _registered.get(extension.name)
-    if known is not None and known != extension:
+    if known is not None and known.with_version("") != extension.with_version(""):
         raise ExtensionError(f"two different extensions are named '{extension.name}'")
-    _registered[extension.name] = extension
-    return extension
+    if known is None or extension.version:
+        _registered[extension.name] = extension
+    return _registered[extension.name]
 
 
 @functools.cache

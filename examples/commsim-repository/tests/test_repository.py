@@ -192,7 +192,7 @@ def test_the_lever_removes_the_wrong_entries_research_finds() -> None:
 
 def test_the_scenario_file_switches_it_on_and_schedules_its_lever() -> None:
     result = commsim.run(SCENARIO, steps=101, n_agents=60, agent_sample_size=0)
-    assert list(result.manifest["extensions"]) == ["repository"]
+    assert result.manifest["extensions"] == {"repository": "0.1.0"}  # as installed
     assert result.model["repository_consultations"].sum() > 0
     assert result.model["repository_coverage"].between(0, 1).all()
     assert result.interventions[["step", "action"]].values.tolist() == [[100, "curate_repository"]]
@@ -201,6 +201,6 @@ def test_the_scenario_file_switches_it_on_and_schedules_its_lever() -> None:
 def test_the_entry_point_names_the_extension() -> None:
     assert "repository" in extensions.installed()
     found = extensions.get("repository")
-    assert found == EXTENSION and found.version == "0.1.0"
+    assert found == EXTENSION.with_version("0.1.0")
     names = [p.name for p in found.parameters]
     assert names == ["repository_contribution_rate", "repository_consultation_rate"]

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from commsim.catalogue import Catalogue, Extension, Lever, Metric, Phase
+from commsim.catalogue import Catalogue, Extension, Lever, Metric, Phase, distinct
 from commsim.config import Config, load_config
 from commsim.model import levers
 from commsim.model.agents import Member
@@ -142,7 +142,7 @@ class CommunityModel(mesa.Model):
     @classmethod
     def catalogue_for(cls, config: Config) -> Catalogue:
         """The phases, metrics and levers a run of ``config`` has (no model is built)."""
-        extensions = tuple(dict.fromkeys(cls.extensions + type(config).extended_by))
+        extensions = distinct(cls.extensions + type(config).extended_by)
         return Catalogue(
             phases=compose(cls.phases, (p for e in extensions for p in e.phases)),
             metrics=cls.metrics + tuple(m for e in extensions for m in e.metrics),
