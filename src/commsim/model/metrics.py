@@ -25,8 +25,15 @@ if TYPE_CHECKING:
     from commsim.model.world import World
 
 
-def _counter(name: str, label: str, unit: str, description: str, headline: bool = False) -> Metric:
-    return Metric(name, "event count", label, unit, description, headline=headline)
+def _counter(
+    name: str,
+    label: str,
+    unit: str,
+    description: str,
+    headline: bool = False,
+    summary: bool = False,
+) -> Metric:
+    return Metric(name, "event count", label, unit, description, headline=headline, summary=summary)
 
 
 def _levels(config: Config) -> range:
@@ -51,6 +58,7 @@ METRICS: tuple[Metric, ...] = (
         "state",
         "code accuracy",
         **_SHARE,
+        summary=True,
         description="share of dimensions where the code equals reality (zeros count as wrong)",
     ),
     Metric(
@@ -111,6 +119,7 @@ METRICS: tuple[Metric, ...] = (
         "insights generated",
         "insights",
         "insights born (exploration contradicting a belief)",
+        summary=True,
     ),
     _counter(
         "insights_spoken", "insights spoken up", "insights", "insights spoken up, heard or punished"
@@ -120,6 +129,7 @@ METRICS: tuple[Metric, ...] = (
         "insights voiced",
         "insights",
         "insights spoken up and appreciated (the top's own, which skip voice, are not counted)",
+        summary=True,
     ),
     _counter(
         "insights_punished", "insights punished", "insights", "insights spoken up and punished"
@@ -197,6 +207,8 @@ METRICS: tuple[Metric, ...] = (
         "upward voice rate",
         **_SHARE,
         description="insights_spoken / voice_opportunities (NaN without an opportunity)",
+        summary=True,
+        pooled=("insights_spoken", "voice_opportunities"),
     ),
     Metric(
         "cross_role_share",
@@ -204,6 +216,8 @@ METRICS: tuple[Metric, ...] = (
         "cross-role share",
         **_SHARE,
         description="cross_role_flows / flows: integration as realised [SK]",
+        summary=True,
+        pooled=("cross_role_flows", "flows"),
     ),
     Metric(
         "diffusion_reach",
@@ -243,6 +257,7 @@ METRICS: tuple[Metric, ...] = (
         "safety at level {}",
         **_SHARE,
         members=_levels,
+        placeholder="k",
         description="mean safety of members at each level of the hierarchy as built",
     ),
     Metric(
