@@ -31,7 +31,9 @@ class Parameter:
 
     ``default`` None with ``required`` False means "optional, unset" (e.g. a lever's
     ``level``: every level when not given). ``low``/``high`` bound numbers (``open_low``:
-    strictly above ``low``); ``choices`` list a choice's allowed values.
+    strictly above ``low``); ``choices`` list a choice's allowed values. ``label`` is what the
+    app's slider says; ``description`` what the value means and ``idea`` the seed idea it
+    stands for (docs/MODEL.md's parameter table shows both; Markdown).
     """
 
     name: str
@@ -79,8 +81,9 @@ class Phase:
 
     ``parameters`` are the config fields the mechanism owns; ``counters`` the event counts it
     increments in ``world.counts`` (each also a metric, of kind "event count" unless the
-    catalogue says otherwise). An extension's phase is placed ``after`` (or ``before``) a
-    named phase; without either it runs after every built-in phase, before the metrics.
+    catalogue says otherwise). ``when`` says in words when ``enabled`` holds (docs/MODEL.md's
+    step table shows it). An extension's phase is placed ``after`` (or ``before``) a named
+    phase; without either it runs after every built-in phase, before the metrics.
     """
 
     name: str
@@ -92,6 +95,7 @@ class Phase:
     description: str = ""
     after: str | None = None
     before: str | None = None
+    when: str = "always"
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,9 @@ class Lever:
 
     The config schema of a scheduled intervention, the app's button and sliders, and both
     models' dispatch are made from this. ``apply(world, **arguments)`` makes the change;
-    the built-in levers' ``apply`` functions are bound in ``commsim.model.levers``.
+    the built-in levers' ``apply`` functions are bound in ``commsim.model.levers``. ``label``
+    is the app's button; ``description`` (what it does) and ``idea`` (the seed idea) are
+    docs/MODEL.md's lever table (Markdown).
     """
 
     name: str
