@@ -1,15 +1,16 @@
 """``CommunityModel``: a learning community on Mesa, its state held in NumPy arrays.
 
-One step runs these phases in order (docs/MODEL.md, "Process overview and scheduling"):
+One step runs the phases of the model's catalogue in order (``DEFAULT_PHASES`` in
+``phases.py``; docs/MODEL.md, "Process overview and scheduling"), then records the metrics:
 
-1. scheduled interventions          6. verification and codification  (community.py)
-2. turnover               (turnover.py)  7. socialisation to the code     (learning.py)
-3. turbulence          (environment.py)  8. learning from peers           (peers.py)
-4. acting, performance    (practice.py)  9. code learning, March's p2     (learning.py)
-5. exploration -> insights (practice.py) then voice (voice.py)
-10. mentoring (community.py), safety drifts to the leaders' climate (voice.py), metrics.
+1. scheduled interventions     (levers.py)   7. verification, codification  (community.py)
+2. turnover                  (turnover.py)   8. socialisation to the code    (learning.py)
+3. turbulence             (environment.py)   9. learning from peers          (peers.py)
+4. acting, performance       (practice.py)  10. code learning, March's p2    (learning.py)
+5. exploration -> insights   (practice.py)  11. mentoring                    (community.py)
+6. voice                        (voice.py)  12. drift to the leaders' climate (voice.py)
 
-With practice, voice, community and peers switched off, phases 2, 3, 4, 7 and 9 are exactly
+With practice, voice, community and peers switched off, phases 2, 3, 4, 8 and 10 are exactly
 March's (1991) model (configs/march1991.toml). The task environment (``environment.py``:
 March's reality or an NK landscape), the network and the peer rule (``peers.py``) are
 chosen by the config, so Lazer & Friedman (2007) and Fang, Lee & Schilling (2010) are
