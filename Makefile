@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CONFIG ?= configs/default.toml
 VALIDATE_WORKERS ?= 2
 
-.PHONY: run test test-slow lint format bench profile validate validate-quick clean
+.PHONY: run test test-slow lint format docs bench profile validate validate-quick clean
 
 $(BIN)/python:
 	@py=$$(PYTHON="$(PYTHON)" sh scripts/find-python) && echo "using $$py" && "$$py" -m venv $(VENV)
@@ -36,6 +36,12 @@ lint: $(VENV)/.installed-dev
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+# The tables docs/MODEL.md and docs/ARCHITECTURE.md take from the model's catalogue (phases,
+# levers, metrics, parameters), rewritten between their markers; tests/test_docs_catalogue.py
+# fails while they differ (`scripts/catalogue_docs.py --check` says which file).
+docs: $(VENV)/.installed
+	$(BIN)/python scripts/catalogue_docs.py
 
 $(VENV)/.installed-fast: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[fast]"

@@ -121,7 +121,7 @@ def test_summarise_pools_over_steps_not_per_step_means() -> None:
         }
     )
     summary = api.summarise(df)
-    assert summary["voice_rate"] == pytest.approx(10 / 19)  # per-step mean would be 0.75
+    assert summary["voice_rate_upward"] == pytest.approx(10 / 19)  # per-step mean would be 0.75
     assert summary["code_knowledge"] == 0.75
     assert pd.isna(summary["cross_role_share"]) and pd.isna(summary["mean_safety"])
     assert summary["insights_codified"] == 0

@@ -342,9 +342,9 @@ def test_results_shows_the_metrics_the_experiment_asked_for(tmp_path: Path) -> N
     # dropped (the old default list kept code_knowledge alone)
     assert list(pd.unique(table["metric"])) == ["code_knowledge", "insights_voiced", "departures"]
     assert dict(zip(table.metric, table.unit, strict=False)) == {
-        "code_knowledge": "at the last step",
-        "insights_voiced": "run total",
-        "departures": "run total",
+        "code_knowledge": "(right - wrong) / m, at the last step",
+        "insights_voiced": "insights, run total",
+        "departures": "members, run total",
     }
 
 
@@ -364,7 +364,7 @@ def test_results_mean_of_a_counter_is_per_step(tmp_path: Path) -> None:
     )  # fmt: skip
     expected = (per_run.total / per_run.steps).groupby([per_run.s, per_run.p]).mean()
     assert table["mean"].to_numpy() == pytest.approx(expected.to_numpy())
-    assert table["unit"].eq("per step").all()
+    assert table["unit"].eq("insights per step").all()
     assert "warning: some intervals rest on 2 run(s)" in result.stderr  # 2 repetitions
 
 
@@ -404,7 +404,7 @@ def test_plot_labels_counters_per_step_and_shows_the_experiment(tmp_path: Path) 
     (fig, stem), *_ = sweep_figure_set(frame, ["initial_safety"], ["insights_voiced"], about=about)
     assert stem == "over_time_insights_voiced"
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "insights voiced per step"
+    assert ax.get_ylabel() == "insights voiced [insights per step]"
     assert fig.get_suptitle().replace("\n", " ") == "grid: insights voiced per step over time"
     low = frame[frame.initial_safety == 0.2]
     rates = low.assign(rate=low.insights_voiced / 10.0).groupby("step").rate.mean()

@@ -113,7 +113,7 @@ def test_the_sweep_groupby_totals_each_run_then_averages(docs_folder: Path) -> N
     namespace = run_recipe(_recipe_with("mean_total ="), docs_folder)
     summary = commsim.summarise_sweep(docs_folder / "results" / "smoke", "insights_suppressed")
     expected = summary.set_index(["initial_safety", "authority_gradient"])["mean"]
-    assert (summary["unit"] == "run total").all() and summary["n"].eq(2).all()
+    assert (summary["unit"] == "insights, run total").all() and summary["n"].eq(2).all()
     pd.testing.assert_series_equal(
         namespace["mean_total"], expected, check_names=False, check_dtype=False
     )

@@ -4,16 +4,18 @@ a scenario switches an extension on by name. The app's side is in test_app_brows
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import commsim
-from commsim import extensions
+from commsim import api, extensions
 from commsim.catalogue import Extension, Metric, Parameter, Phase
 from commsim.config import ConfigError, load_config
 from commsim.model import CommunityModel, import_model, model_path
@@ -232,3 +234,105 @@ def test_configs_name_extensions_but_never_import_anything() -> None:
     for names in ("reflection", [1], ["os:system"]):
         with pytest.raises(ConfigError, match="field 'extensions'"):
             load_config({"extensions": names})
+
+
+# --- the extension's metrics in the analysis commands, with no change to commsim ------------
+
+
+def _cli(*args: object) -> Any:
+    from typer.testing import CliRunner
+
+    from commsim.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def reflected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished sweep of the extension model: 2 points x 3 repetitions, every step kept."""
+    folder = tmp_path_factory.mktemp("reflected")
+    path = folder / "reflection.toml"
+    path.write_text(EXPERIMENT.replace("repetitions = 1", "repetitions = 3"))
+    commsim.sweep(path, folder / "sweep", workers=1, model=MODEL)
+    return folder / "sweep"
+
+
+def test_results_reads_the_extension_s_metrics_as_it_declares_them(reflected: Path) -> None:
+    result = _cli(
+        "results", reflected, "--metric", "code_questioned", "--metric", "code_settled",
+        "--csv", reflected.parent / "results.csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(reflected.parent / "results.csv")
+    by_metric = table.groupby("metric")[["statistic", "unit"]].first()
+    # an event count is a run total in its unit; a state is read at the end, in its unit
+    assert by_metric.loc["code_questioned"].tolist() == ["total", "dimensions, run total"]
+    assert by_metric.loc["code_settled"].tolist() == ["final", "share, at the last step"]
+    settled = table[table.metric == "code_settled"]
+    assert (settled.ci_low >= 0).all() and (settled.ci_high <= 1).all()  # its domain, [0, 1]
+    questioned = table[table.metric == "code_questioned"]
+    assert (questioned.ci_low >= 0).all()  # a count's domain
+    assert "warning: the sweep's model" not in result.stderr
+
+
+def test_summarise_sweep_and_the_units_take_the_sweep_s_catalogue(reflected: Path) -> None:
+    from commsim.experiment import units
+
+    table = commsim.summarise_sweep(reflected, ["code_questioned", "code_settled"])
+    assert "warning" not in table.attrs
+    catalogue, note = units.sweep_catalogue(json.loads((reflected / "manifest.json").read_text()))
+    assert note is None
+    assert units.is_counter("code_questioned", catalogue)
+    assert not units.is_counter("code_settled", catalogue)
+    assert units.domain("code_settled", catalogue) == (0.0, 1.0)
+    assert units.domain("code_questioned", catalogue) == (0.0, float("inf"))
+    assert units.axis_label("code_questioned", catalogue) == (
+        "code questioned [dimensions per step]"
+    )
+    # the built-in catalogue knows nothing of them: a plain state without unit or bounds
+    assert not units.is_counter("code_questioned")
+    assert units.domain("code_questioned") == (float("-inf"), float("inf"))
+
+
+def test_plot_draws_the_extension_s_metrics_with_their_labels_and_units(reflected: Path) -> None:
+    from commsim.experiment.figures import sweep_figure_set
+
+    out = reflected.parent / "figures"
+    result = _cli("plot", reflected, "--metric", "code_questioned", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "over_time_code_questioned.png").is_file()
+    frame = commsim.load_results(reflected)
+    manifest = json.loads((reflected / "manifest.json").read_text())
+    about = api._about(manifest)
+    drawn = sweep_figure_set(
+        frame, ["reflection_rate"], ["code_questioned", "code_settled"], about=about
+    )
+    (questioned, _), (settled, _) = drawn
+    assert questioned.axes[0].get_ylabel() == "code questioned [dimensions per step]"
+    assert "code questioned per step over time" in questioned.get_suptitle()
+    assert settled.axes[0].get_ylabel() == "code settled [share]"
+
+
+def test_a_sweep_whose_model_is_gone_is_read_with_the_built_in_catalogue(
+    reflected: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    gone = tmp_path / "gone"
+    shutil.copytree(reflected, gone)
+    manifest = json.loads((gone / "manifest.json").read_text())
+    manifest["basis_fields"]["model"] = "tests.extension_fixture:Gone"
+    (gone / "manifest.json").write_text(json.dumps(manifest))
+    result = _cli("results", gone, "--metric", "code_questioned")
+    assert result.exit_code == 0, result.output
+    warning = [
+        line for line in result.stderr.splitlines() if "tests.extension_fixture:Gone" in line
+    ]
+    assert len(warning) == 1 and warning[0].startswith(
+        "warning: the sweep's model tests.extension_fixture:Gone cannot be loaded ("
+    )
+    # read as an unknown column: a state at the end, no unit
+    assert "at the last step" in result.stdout
+    assert _cli("plot", gone, "--metric", "code_settled").exit_code == 0
+    about = api._about(json.loads((gone / "manifest.json").read_text()))
+    assert len(about.notes) == 1 and "cannot be loaded" in about.notes[0]

@@ -353,7 +353,7 @@ def test_end_only_counters_are_run_totals_and_few_runs_get_no_band(frame: pd.Dat
     fig, stem = sweep_figure_set(last, ["alpha"], ["insights_codified"])[0]
     assert stem == "final_insights_codified"
     assert "run total" in fig.get_suptitle() and "per step" not in fig.get_suptitle()
-    assert fig.axes[0].get_ylabel() == "insights codified (run total)"
+    assert fig.axes[0].get_ylabel() == "insights codified [insights, run total]"
     assert "no 95% interval drawn" in fig.get_supxlabel()
     over, _ = sweep_figure_set(few, ["alpha"], ["code_knowledge"])[0]
     assert over.axes[0].collections  # a band per line was asked for, and none has an area

@@ -23,9 +23,10 @@ import pyarrow.parquet as pq
 
 from commsim import storage
 from commsim.config import RENAMED, Config, load_config, renamed_message
-from commsim.model import DEFAULT_MODEL, CommunityModel, import_model, model_fields
+from commsim.model import CATALOGUE, DEFAULT_MODEL, CommunityModel, import_model, model_fields
 
 if TYPE_CHECKING:
+    from commsim.catalogue import Catalogue
     from commsim.experiment.plan import SweepSize
     from commsim.experiment.spec import LoadedExperiment
     from commsim.experiment.sweep import SweepInterrupted  # noqa: F401 (module __getattr__)
@@ -42,7 +43,8 @@ ModelChoice = str | type[CommunityModel] | None
 
 @dataclass(frozen=True, eq=False)
 class RunResult:
-    """One run's tables (as the model recorded them), its config and its manifest."""
+    """One run's tables (as the model recorded them), its config and its manifest, and the
+    catalogue of the model that ran (its metrics' labels and units; None: the built-in)."""
 
     model: pd.DataFrame
     agents: pd.DataFrame
@@ -50,6 +52,7 @@ class RunResult:
     interventions: pd.DataFrame
     config: Config
     manifest: dict[str, Any]
+    catalogue: Catalogue | None = None
 
     def table(self, name: str) -> pd.DataFrame:
         """A table by name, as ``load_results`` names them."""
@@ -150,15 +153,33 @@ def run(
         interventions=_typed_interventions(model.intervention_frame()),
         config=cfg,
         manifest=manifest,
+        catalogue=model.catalogue,
     )
 
 
-def summarise(model_df: pd.DataFrame) -> dict[str, float | int]:
-    """The headline numbers of a run: final state, insight totals, and pooled rates.
+# a column older tables had in place of one a pooled share now reads: "spoken" counts every
+# insight raised (heard or punished); before it was recorded, only "voiced" was
+_FORMER_COLUMNS = {"insights_spoken": "insights_voiced"}
 
-    Rates are pooled over the run (e.g. all insights spoken up / all chances to speak), not
-    averaged per step, so quiet steps do not weigh as much as busy ones. A metric the table
-    lacks is NaN (or 0 for a total) rather than an error, so old runs still summarise.
+
+def _summarised(catalogue: Catalogue | None) -> list[Any]:
+    """The metrics a run's summary shows: the catalogue's headline and summary ones."""
+    return [
+        m
+        for m in (catalogue or CATALOGUE).metrics
+        if (m.headline or m.summary) and m.members is None
+    ]
+
+
+def summarise(model_df: pd.DataFrame, catalogue: Catalogue | None = None) -> dict[str, float | int]:
+    """The few numbers of a run (``steps``, then the metrics the model's catalogue marks
+    ``headline`` or ``summary``): a state's final value, an event count's run total, and a
+    pooled share (``Metric.pooled``) as the ratio of its two run totals.
+
+    Pooled over the run (e.g. all insights spoken up / all chances to speak), not averaged per
+    step, so quiet steps do not weigh as much as busy ones. A metric the table lacks is NaN
+    (or 0 for a total) rather than an error, so old runs still summarise. ``catalogue``: the
+    model's (``RunResult.catalogue``; default: the built-in model's).
     """
     last = model_df.iloc[-1]
 
@@ -166,26 +187,36 @@ def summarise(model_df: pd.DataFrame) -> dict[str, float | int]:
         return float(last[column]) if column in model_df else float("nan")
 
     def total(column: str) -> int:
+        if column not in model_df:
+            column = _FORMER_COLUMNS.get(column, column)
         return int(model_df[column].sum()) if column in model_df else 0
 
     def ratio(num: int, den: int) -> float:
         return num / den if den else float("nan")
 
-    # "spoken" counts every insight raised (heard or punished); older tables only had "voiced"
-    spoken = "insights_spoken" if "insights_spoken" in model_df else "insights_voiced"
-    return {
-        "steps": int(last["step"]),
-        "code_knowledge": final("code_knowledge"),
-        "code_accuracy": final("code_accuracy"),
-        "mean_knowledge": final("mean_knowledge"),
-        "mean_safety": final("mean_safety"),
-        "insights_generated": total("insights_generated"),
-        "insights_voiced": total("insights_voiced"),
-        "insights_suppressed": total("insights_suppressed"),
-        "insights_codified": total("insights_codified"),
-        "voice_rate": ratio(total(spoken), total("voice_opportunities")),
-        "cross_role_share": ratio(total("cross_role_flows"), total("flows")),
-    }
+    summary: dict[str, float | int] = {"steps": int(last["step"])}
+    for metric in _summarised(catalogue):
+        if metric.pooled is not None:
+            numerator, denominator = metric.pooled
+            summary[metric.name] = ratio(total(numerator), total(denominator))
+        elif metric.kind == "event count":
+            summary[metric.name] = total(metric.name)
+        else:
+            summary[metric.name] = final(metric.name)
+    return summary
+
+
+def summary_labels(catalogue: Catalogue | None = None) -> dict[str, tuple[str, str]]:
+    """What to call each number of ``summarise`` (but ``steps``): the metric's label with how
+    the run was reduced to it (final, total, over the run), and its unit."""
+    labels = {}
+    for metric in _summarised(catalogue):
+        if metric.pooled is not None:
+            how = "over the run"
+        else:
+            how = "total" if metric.kind == "event count" else "final"
+        labels[metric.name] = (f"{metric.label} ({how})", metric.unit)
+    return labels
 
 
 # --- reading a saved run ----------------------------------------------------------------
@@ -484,20 +515,30 @@ def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:
     return [f.name for f in _recorded_fields(path)]
 
 
+def _catalogue(manifest: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The catalogue of the model that made a sweep, and a note when it cannot be loaded
+    here (then the built-in one is used: a figure or table, never a crash)."""
+    from commsim.experiment.units import sweep_catalogue
+
+    catalogue, note = sweep_catalogue(manifest)
+    return catalogue, [note] if note else []
+
+
 def default_metrics(path: str | os.PathLike[str]) -> list[str]:
     """What `commsim results` and `commsim plot` show unasked: the numeric metrics the
     experiment named in ``record.metrics``, or, when it recorded every metric, the headline
-    ones."""
+    ones of its model's catalogue."""
     import pyarrow as pa
 
     from commsim.experiment.store import experiment_record
-    from commsim.experiment.units import HEADLINE_METRICS
+    from commsim.experiment.units import headline
 
     numbers = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
     recorded = {f.name for f in _recorded_fields(path) if any(t(f.type) for t in numbers)}
     asked = experiment_record(path).get("metrics")
-    wanted = asked if isinstance(asked, list) else HEADLINE_METRICS
-    return [m for m in wanted if m in recorded]
+    if not isinstance(asked, list):
+        asked = headline(_catalogue(_sweep(path)[1])[0])
+    return [m for m in asked if m in recorded]
 
 
 def summarise_sweep(
@@ -511,20 +552,27 @@ def summarise_sweep(
 
     Each run contributes one number per metric: the total of an event counter, the final
     value of anything else (``statistic`` chooses otherwise: final, total or mean, which for
-    a counter is per step); the ``unit`` column says which. ``result.attrs["warning"]`` says
-    when some interval rests on too few runs to mean anything.
+    a counter is per step); the ``unit`` column says which, in the metric's unit. Whether a
+    metric counts events, its unit and its domain come from the catalogue of the model the
+    sweep's manifest names (the built-in one, with a warning, when that model cannot be
+    imported). ``result.attrs["warning"]`` says so, and when some interval rests on too few
+    runs to mean anything (one line each).
     """
     from commsim.experiment.summary import summarise
     from commsim.experiment.units import MIN_RUNS
 
     _, manifest, frame = _finished(path)
-    table = summarise(frame, manifest["parameters"], _wanted(metrics), step, statistic)  # type: ignore[arg-type]
+    catalogue, warnings_ = _catalogue(manifest)
+    parameters = manifest["parameters"]
+    table = summarise(frame, parameters, _wanted(metrics), step, statistic, catalogue)  # type: ignore[arg-type]
     few = int(table["n"].min()) if len(table) else MIN_RUNS
     if few < MIN_RUNS:
-        table.attrs["warning"] = (
+        warnings_.append(
             f"some intervals rest on {few} run(s); with fewer than {MIN_RUNS} runs a 95% "
             "interval is not meaningful (raise repetitions)"
         )
+    if warnings_:
+        table.attrs["warning"] = "\n".join(warnings_)
     return table
 
 
@@ -533,22 +581,35 @@ def sensitivity(
 ) -> pd.DataFrame:
     """Sobol (S1, ST with confidence intervals) or Morris (mu*, sigma) indices of a sweep.
 
-    ``result.attrs["warning"]`` says when the sample is too small for them to mean anything.
+    ``result.attrs["warning"]`` says when the sample is too small for them to mean anything
+    (and when the sweep's model cannot be imported: one line each).
     """
     from commsim.experiment.sensitivity import sensitivity as indices
 
     _, manifest, frame = _finished(path)
-    return indices(frame, manifest["design"], metric, statistic=statistic)  # type: ignore[arg-type]
+    catalogue, notes = _catalogue(manifest)
+    table = indices(frame, manifest["design"], metric, statistic=statistic, catalogue=catalogue)  # type: ignore[arg-type]
+    notes += [table.attrs["warning"]] if "warning" in table.attrs else []
+    if notes:
+        table.attrs["warning"] = "\n".join(notes)
+    return table
 
 
-def _about(manifest: dict[str, Any]) -> Any:
-    """What a sweep's figures say about it: its name and the settings it held fixed."""
+def _about(manifest: dict[str, Any], notes: bool = True) -> Any:
+    """What a sweep's figures say about it: its name, the settings it held fixed, and the
+    catalogue its metrics are read with (with a note when its model cannot be imported)."""
     from commsim.experiment.figures import About, fixed_settings
 
     defaults = Config().model_dump(mode="json")
     fixed = fixed_settings(manifest.get("base_config", {}), defaults, manifest["parameters"])
     runs = f"{manifest.get('repetitions', '?')} repetition(s) per point"
-    return About(name=str(manifest.get("experiment", "sweep")), fixed=(*fixed, runs))
+    catalogue, warned = _catalogue(manifest)
+    return About(
+        name=str(manifest.get("experiment", "sweep")),
+        fixed=(*fixed, runs),
+        notes=tuple(warned) if notes else (),
+        catalogue=catalogue,
+    )
 
 
 def _figures_target(path: str | os.PathLike[str], out: str | os.PathLike[str] | None) -> Path:
@@ -600,8 +661,10 @@ def plot_sensitivity(
     target = _figures_target(path, out)
     _, manifest = _sweep(path)
     warning = indices.attrs.get("warning")
-    notes = [f"warning: {warning}"] if warning else []
-    return _write_figures(target, [indices_figure(indices, _about(manifest), notes)])
+    notes = [f"warning: {line}" for line in warning.splitlines()] if warning else []
+    # the table's warning already holds the model's note, if any: not said twice
+    about = _about(manifest, notes=False)
+    return _write_figures(target, [indices_figure(indices, about, notes)])
 
 
 # --- former spellings, accepted until commsim 1.0 ------------------------------------------

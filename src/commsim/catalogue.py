@@ -31,7 +31,9 @@ class Parameter:
 
     ``default`` None with ``required`` False means "optional, unset" (e.g. a lever's
     ``level``: every level when not given). ``low``/``high`` bound numbers (``open_low``:
-    strictly above ``low``); ``choices`` list a choice's allowed values.
+    strictly above ``low``); ``choices`` list a choice's allowed values. ``label`` is what the
+    app's slider says; ``description`` what the value means and ``idea`` the seed idea it
+    stands for (docs/MODEL.md's parameter table shows both; Markdown).
     """
 
     name: str
@@ -79,8 +81,9 @@ class Phase:
 
     ``parameters`` are the config fields the mechanism owns; ``counters`` the event counts it
     increments in ``world.counts`` (each also a metric, of kind "event count" unless the
-    catalogue says otherwise). An extension's phase is placed ``after`` (or ``before``) a
-    named phase; without either it runs after every built-in phase, before the metrics.
+    catalogue says otherwise). ``when`` says in words when ``enabled`` holds (docs/MODEL.md's
+    step table shows it). An extension's phase is placed ``after`` (or ``before``) a named
+    phase; without either it runs after every built-in phase, before the metrics.
     """
 
     name: str
@@ -92,6 +95,7 @@ class Phase:
     description: str = ""
     after: str | None = None
     before: str | None = None
+    when: str = "always"
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,15 @@ class Metric:
     ``kind``: a *state* is read at the recorded step; an *event count* counts what happened
     since the previous recorded row (a run's total is the sum); a *head count* counts members
     at the step. A name with ``{}`` is a family (one column per level or role): ``members``
-    gives its labels for a config. ``compute`` reads the value off the world after the step's
-    phases; an event count without it is the phases' counter of that name; the built-in
-    state metrics have none, since one pass computes them all (``model.metrics.collect``).
+    gives its labels for a config, and ``label`` has a ``{}`` for the member too. ``compute``
+    reads the value off the world after the step's phases; an event count without it is the
+    phases' counter of that name; the built-in state metrics have none, since one pass
+    computes them all (``model.metrics.collect``).
+
+    ``pooled`` makes a state that is a share of two event counts (numerator, denominator)
+    pool over a run as ``sum(numerator) / sum(denominator)``, so quiet steps weigh less than
+    busy ones. ``label`` and ``unit`` are what figures, tables and the app print;
+    ``description`` is the definition docs/MODEL.md shows (Markdown).
     """
 
     name: str
@@ -117,12 +127,34 @@ class Metric:
     members: Callable[[Config], Iterable[object]] | None = None
     #: among the few numbers shown when nobody chose (run summary, results, plots)
     headline: bool = False
+    #: in a run's summary (``commsim run``) too, beside the headline metrics
+    summary: bool = False
+    pooled: tuple[str, str] | None = None
+    #: what a family's ``{}`` stands for when its members depend on the scenario (the ``k``
+    #: of ``safety_level_<k>``); a family with fixed members leaves it empty
+    placeholder: str = ""
 
     def names(self, config: Config) -> list[str]:
         """The columns this metric makes for a run of ``config``."""
         if self.members is None:
             return [self.name]
         return [self.name.format(label) for label in self.members(config)]
+
+    def member(self, column: str) -> str | None:
+        """The family member ``column`` is (``"2"`` of ``safety_level_2``); None if it is not
+        one of this metric's columns, or this metric is no family."""
+        if "{}" not in self.name:
+            return None
+        head, tail = self.name.split("{}")
+        inner = column[len(head) : len(column) - len(tail)]
+        if inner and column.startswith(head) and column.endswith(tail):
+            return inner
+        return None
+
+    def label_of(self, column: str) -> str:
+        """What to call one of this metric's columns: its label, a family's member filled in."""
+        member = self.member(column)
+        return self.label.format(member.replace("_", " ")) if member is not None else self.label
 
     @property
     def domain(self) -> tuple[float, float]:
@@ -135,7 +167,9 @@ class Lever:
 
     The config schema of a scheduled intervention, the app's button and sliders, and both
     models' dispatch are made from this. ``apply(world, **arguments)`` makes the change;
-    the built-in levers' ``apply`` functions are bound in ``commsim.model.levers``.
+    the built-in levers' ``apply`` functions are bound in ``commsim.model.levers``. ``label``
+    is the app's button; ``description`` (what it does) and ``idea`` (the seed idea) are
+    docs/MODEL.md's lever table (Markdown).
     """
 
     name: str
@@ -207,17 +241,17 @@ class Catalogue:
         """The event counts: a row holds those since the previous row; totals are sums."""
         return tuple(m.name for m in self.metrics if m.kind == "event count")
 
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The few columns shown when nobody chose (``commsim results``, ``plot``)."""
+        return tuple(m.name for m in self.metrics if m.headline and m.members is None)
+
     def metric(self, column: str) -> Metric | None:
         """The metric a column belongs to (a family's member too); None if none does."""
         for metric in self.metrics:
             if metric.name == column:
                 return metric
-            if "{}" in metric.name:
-                head, tail = metric.name.split("{}")
-                if (
-                    column.startswith(head)
-                    and column.endswith(tail)
-                    and len(column) > len(head + tail)
-                ):
-                    return metric
+        for metric in self.metrics:
+            if metric.member(column) is not None:
+                return metric
         return None

@@ -128,8 +128,10 @@ def fail(message: str) -> NoReturn:
 
 
 def warn(message: str) -> None:
-    """One line on stderr that does not stop the command: the numbers need care."""
-    typer.echo(f"warning: {message}", err=True)
+    """A line on stderr that does not stop the command: the numbers need care (one line per
+    line of ``message``, each saying it is a warning)."""
+    for line in message.splitlines():
+        typer.echo(f"warning: {line}", err=True)
 
 
 def describe(exc: BaseException) -> str:
@@ -216,25 +218,20 @@ def _fmt(value: float | int) -> str:
     return "n/a" if math.isnan(value) else f"{value:.3f}"
 
 
-def summary_table(summary: dict[str, float | int]) -> Table:
-    """The few numbers worth reading in a terminal after a run."""
+def summary_table(
+    summary: dict[str, float | int], labels: dict[str, tuple[str, str]] | None = None
+) -> Table:
+    """The few numbers worth reading in a terminal after a run, each with its label and unit
+    (``api.summary_labels``: from the model's catalogue)."""
+    from commsim import api
+
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    rows = (
-        ("code knowledge (final)", "code_knowledge"),
-        ("code accuracy (final)", "code_accuracy"),
-        ("mean knowledge (final)", "mean_knowledge"),
-        ("mean safety (final)", "mean_safety"),
-        ("insights generated", "insights_generated"),
-        ("insights voiced", "insights_voiced"),
-        ("insights suppressed", "insights_suppressed"),
-        ("insights codified", "insights_codified"),
-        ("voice rate", "voice_rate"),
-        ("cross-role share", "cross_role_share"),
-    )
-    for label, key in rows:
-        table.add_row(label, _fmt(summary[key]))
+    table.add_column("unit")
+    for key, (label, unit) in (labels or api.summary_labels()).items():
+        if key in summary:
+            table.add_row(label, _fmt(summary[key]), unit)
     return table
 
 
@@ -306,7 +303,8 @@ def run(
         f"({manifest['wall_time_s']:.2f} s)",
         soft_wrap=True,
     )
-    console.print(summary_table(api.summarise(result.model)))
+    summary = api.summarise(result.model, result.catalogue)
+    console.print(summary_table(summary, api.summary_labels(result.catalogue)))
     tables = "/".join(api.TABLES)
     console.print(
         f"wrote {written}/ ({tables}.parquet, manifest.json, {api.FIGURE})", soft_wrap=True

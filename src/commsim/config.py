@@ -348,8 +348,9 @@ class Config(StrictModel):
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def config_parameter(name: str, idea: str) -> Parameter:
-    """A built-in config field as a declared parameter: its default and range from the schema."""
+def config_parameter(name: str, idea: str = "", description: str = "") -> Parameter:
+    """A built-in config field as a declared parameter: its default and range from the schema,
+    the seed idea it stands for and what its value means from the caller."""
     field = Config.model_fields[name]
     bounds = {
         type(m).__name__: getattr(m, type(m).__name__.lower())
@@ -366,6 +367,7 @@ def config_parameter(name: str, idea: str) -> Parameter:
         integer=field.annotation is int,
         choices=tuple(choices),
         idea=idea,
+        description=description,
     )
 
 

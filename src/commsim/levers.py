@@ -25,16 +25,16 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "raise_safety",
         "Invite voice",
-        "leaders modelling vulnerability, inviting voice [LO]; AutoCo: everybody says what's "
-        "really on their mind [SK]",
-        "safety <- min(safety + amount, 1) for everyone, or only the members at `level`",
+        "leaders modelling vulnerability, inviting voice [LO]; AutoCo: \"everybody says what's "
+        'really on their mind" [SK]',
+        "`safety ← min(safety + amount, 1)` for everyone, or only the members at `level`",
         (Parameter("amount", 0.2, 0.0, 1.0, label="safety +"), _level("at level")),
     ),
     Lever(
         "set_punitiveness",
         "Set leaders' response",
         'working on the "culture of punishment for bad news" [CQC]',
-        "every member who has reports (at `level`, or at any level) gets punitiveness = value",
+        "every member who has reports (at `level`, or at any level) gets `punitiveness = value`",
         (
             Parameter("value", 0.0, 0.0, 1.0, required=True, label="punitiveness"),
             _level("of leaders at level"),
@@ -44,21 +44,21 @@ LEVERS: tuple[Lever, ...] = (
         "flatten_hierarchy",
         "Flatten the hierarchy",
         "collective vs hierarchical leadership [CQC]",
-        "level <- ceil(level / 2) for everyone (managers unchanged): shorter authority gaps",
+        "`level ← ceil(level / 2)` for everyone (managers unchanged): shorter authority gaps",
     ),
     Lever(
         "add_capacity_builders",
         "Add coaches",
         "building capacity throughout the organisation, the fundamental solution [CQC]; "
         "coaches and mentors [SK]",
-        "round(share x #practitioners) practitioners, drawn at random, become capacity builders",
+        "`round(share × #practitioners)` practitioners, drawn at random, become capacity builders",
         (Parameter("share", 0.1, 0.0, 1.0, open_low=True, label="of practitioners"),),
     ),
     Lever(
         "set_integration",
         "Open the walls",
         'get rid of the "imaginary boxes" between the three activities [SK]',
-        "integration <- value",
+        "`integration ← value`",
         (Parameter("value", 1.0, 0.0, 1.0, required=True, label="integration"),),
     ),
     Lever(
@@ -66,7 +66,8 @@ LEVERS: tuple[Lever, ...] = (
         "Reorganise",
         "AutoCo: senior team members left after a global reorganisation [SK]; memory across "
         "turnover [CSL]",
-        "each member with level >= min_level leaves with probability share (the turnover rule)",
+        "each member with `level ≥ min_level` leaves with probability `share` (the turnover "
+        "rule, 7.13)",
         (
             Parameter("share", 0.5, 0.0, 1.0, label="seniors who leave"),
             Parameter("min_level", 1, low=0, integer=True, label="from level"),
@@ -76,7 +77,8 @@ LEVERS: tuple[Lever, ...] = (
         "reality_shock",
         "Reality shock",
         "a world of change [KS]; discontinuous change, T5 [CSL]",
-        "max(1, round(share x m)) random dimensions of reality flip",
+        "`max(1, round(share × m))` random dimensions of reality flip (on a landscape, that "
+        "many contribution tables are redrawn)",
         (Parameter("share", 0.3, 0.0, 1.0, open_low=True, label="of reality that flips"),),
     ),
 )

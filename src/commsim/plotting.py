@@ -1,7 +1,9 @@
 """The one-page picture of a run: knowledge, insights, safety and integration over time.
 
 Drawn on a bare ``matplotlib.figure.Figure`` with the Agg canvas, never through pyplot, so
-it needs no display, keeps no global state and is safe to call from any thread.
+it needs no display, keeps no global state and is safe to call from any thread. Which columns
+go on which panel is this module's choice; what each line and axis is called (label, unit)
+is the model's catalogue's.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,11 +20,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from commsim.model import CATALOGUE
+
+if TYPE_CHECKING:
+    from commsim.catalogue import Catalogue
+
 INSIGHT_SERIES = (
-    ("insights_generated", "generated"),
-    ("insights_voiced", "voiced"),
-    ("insights_suppressed", "suppressed"),
-    ("insights_codified", "codified"),
+    "insights_generated",
+    "insights_voiced",
+    "insights_suppressed",
+    "insights_codified",
 )
 _SIZE_IN, _DPI = (12.0, 8.0), 100  # 1200 x 800 px
 
@@ -66,14 +74,30 @@ def _plot(ax: Axes, x: pd.Series, df: pd.DataFrame, column: str, **kwargs: objec
         ax.plot(x, df[column], **kwargs)  # type: ignore[arg-type]
 
 
+def _label(catalogue: Catalogue, column: str, unit: bool = False) -> str:
+    """A column's label in the catalogue (its unit after it, with ``unit``), else its name."""
+    metric = catalogue.metric(column)
+    if metric is None:
+        return column.replace("_", " ")
+    return f"{metric.label_of(column)} [{metric.unit}]" if unit else metric.label_of(column)
+
+
+def _unit(catalogue: Catalogue, column: str) -> str:
+    metric = catalogue.metric(column)
+    return metric.unit if metric is not None else ""
+
+
 def summary_figure(
     model_df: pd.DataFrame,
     interventions_df: pd.DataFrame | None,
     path: str | os.PathLike[str],
     *,
     title: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Path:
-    """Save a 2x2 PNG summary of one run's step table, interventions marked on every panel."""
+    """Save a 2x2 PNG summary of one run's step table, interventions marked on every panel;
+    lines and axes named from ``catalogue`` (the model's; default: the built-in model's)."""
+    catalogue = catalogue or CATALOGUE
     df = model_df.sort_values("step").reset_index(drop=True)
     x = df["step"]
     marks = _interventions(interventions_df)
@@ -83,18 +107,19 @@ def summary_figure(
     FigureCanvasAgg(fig)
     (ax_k, ax_i), (ax_s, ax_c) = fig.subplots(2, 2, sharex=True)
 
-    _plot(ax_k, x, df, "code_knowledge", label="code (organisational memory)", linewidth=2)
-    _plot(ax_k, x, df, "mean_knowledge", label="members (mean)", linewidth=1.5)
-    ax_k.set_title("Knowledge: (right - wrong) / m")
-    ax_k.set_ylabel("knowledge")
+    for column, width in (("code_knowledge", 2.0), ("mean_knowledge", 1.5)):
+        _plot(ax_k, x, df, column, label=_label(catalogue, column), linewidth=width)
+    ax_k.set_title("Knowledge")
+    ax_k.set_ylabel(_unit(catalogue, "code_knowledge"))
     ax_k.set_ylim(-1.05, 1.05)
 
-    for column, label in INSIGHT_SERIES:
+    for column in INSIGHT_SERIES:
         if column in df:
-            ax_i.plot(x, df[column].rolling(window, min_periods=1).mean(), label=label)
+            smooth = df[column].rolling(window, min_periods=1).mean()
+            ax_i.plot(x, smooth, label=_label(catalogue, column))
     smoothed = f", rolling mean over {window} steps" if window > 1 else ""
     ax_i.set_title(f"Insights per step{smoothed}")
-    ax_i.set_ylabel("insights")
+    ax_i.set_ylabel(f"{_unit(catalogue, INSIGHT_SERIES[0])} per step")
     ax_i.set_ylim(bottom=0)
 
     levels = sorted(
@@ -104,24 +129,25 @@ def summary_figure(
     )
     colours = _level_colours(len(levels))
     for (level, column), colour in zip(levels, colours, strict=True):
-        label = f"level {level}"
+        label = _label(catalogue, column)
         if level == 0:
             label += " (front line)"
         elif level == levels[-1][0]:
             label += " (top)"
         ax_s.plot(x, df[column], label=label, color=colour)
-    _plot(ax_s, x, df, "mean_safety", label="all members", color="black", linewidth=2, ls=":")
+    mean = _label(catalogue, "mean_safety")
+    _plot(ax_s, x, df, "mean_safety", label=mean, color="black", linewidth=2, ls=":")
     ax_s.set_title("Psychological safety by level")
-    ax_s.set_ylabel("safety")
+    ax_s.set_ylabel(_unit(catalogue, "mean_safety"))
     ax_s.set_ylim(-0.02, 1.02)
 
     if "cross_role_share" in df:
         ax_c.plot(
             x,
             df["cross_role_share"].rolling(window, min_periods=1).mean(),
-            label="cross-role share of flows",
+            label=_label(catalogue, "cross_role_share", unit=True),
         )
-    _plot(ax_c, x, df, "advancement", label="advancement (net / travelled)")
+    _plot(ax_c, x, df, "advancement", label=_label(catalogue, "advancement", unit=True))
     ax_c.axhline(0.0, color="0.6", linewidth=0.8, zorder=0)
     ax_c.set_title("Integration and advancement")
     ax_c.set_ylim(-1.05, 1.05)

@@ -201,6 +201,7 @@ def write_run(
             result.interventions,
             tmp / FIGURE,
             title=f"{config.name} (seed {config.seed})",
+            catalogue=getattr(result, "catalogue", None),
         )
         files[FIGURE] = outputs.file_entry(tmp / FIGURE)
         manifest = {**result.manifest, "kind": outputs.RUN_KIND, "format": MANIFEST_FORMAT}

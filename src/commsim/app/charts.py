@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from commsim.app.session import STEERED, Flash, LiveRun, Mark
-from commsim.model import ROLE_NAMES
+from commsim.catalogue import Catalogue
+from commsim.model import CATALOGUE, ROLE_NAMES
 
 REBASE = 50
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
@@ -36,35 +37,38 @@ class Plot:
     y_range: tuple[float, float] | None = None
 
 
-def plots(n_levels: int) -> tuple[Plot, ...]:
-    """The four live charts of the page."""
-    levels = tuple(
-        (f"safety_level_{lvl}", f"level {lvl}" + (" (top)" if lvl == n_levels - 1 else ""))
-        for lvl in range(n_levels)
-    )
-    return (
-        Plot(
-            "knowledge",
-            "Knowledge",
-            (("code_knowledge", "code (organisational memory)"), ("mean_knowledge", "members")),
-            (-1.0, 1.0),
-        ),
-        Plot(
-            "insights",
-            "Insights per step",
-            (
-                ("insights_voiced", "voiced"),
-                ("insights_suppressed", "suppressed"),
-                ("insights_punished", "punished"),
-            ),
-        ),
-        Plot("safety", "Psychological safety by level", levels, (0.0, 1.0)),
-        Plot(
-            "flow",
-            "Knowledge flows per step",
-            (("cross_role_flows", "across roles"), ("flows", "all")),
-        ),
-    )
+# which metrics each live chart draws: the page's choice; what they are called: the catalogue's
+CHARTS: tuple[tuple[str, str, tuple[str, ...], tuple[float, float] | None], ...] = (
+    ("knowledge", "Knowledge", ("code_knowledge", "mean_knowledge"), (-1.0, 1.0)),
+    (
+        "insights",
+        "Insights per step",
+        ("insights_voiced", "insights_suppressed", "insights_punished"),
+        None,
+    ),
+    ("safety", "Psychological safety by level", (), (0.0, 1.0)),  # one series per level
+    ("flow", "Knowledge flows per step", ("cross_role_flows", "flows"), None),
+)
+
+
+def _series(catalogue: Catalogue, column: str) -> tuple[str, str]:
+    metric = catalogue.metric(column)
+    return column, metric.label_of(column) if metric is not None else column.replace("_", " ")
+
+
+def plots(n_levels: int, catalogue: Catalogue | None = None) -> tuple[Plot, ...]:
+    """The four live charts of the page, their series named by the model's catalogue
+    (``model.catalogue``; default: the built-in model's)."""
+    catalogue = catalogue or CATALOGUE
+    levels = tuple(_series(catalogue, f"safety_level_{lvl}") for lvl in range(n_levels))
+    if levels:
+        column, top = levels[-1]
+        levels = (*levels[:-1], (column, f"{top} (top)"))
+    charts = []
+    for key, title, columns, y_range in CHARTS:
+        series = levels if key == "safety" else tuple(_series(catalogue, c) for c in columns)
+        charts.append(Plot(key, title, series, y_range))
+    return tuple(charts)
 
 
 def as_json(option: Any) -> str:

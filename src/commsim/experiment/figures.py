@@ -4,7 +4,8 @@ the sensitivity indices of a sampled sweep.
 Drawn on bare ``Figure`` objects with the Agg canvas (no pyplot, no global state), at a fixed
 size, and saved without timestamps or version strings, so the same frame always gives the
 same bytes. Labels use plain words (``socialisation rate``, not ``socialisation_rate``): these
-pictures are shown in workshops. Every figure is titled with the experiment's name and says
+pictures are shown in workshops. A metric is called by its label and unit in the model's
+catalogue (``About.catalogue``). Every figure is titled with the experiment's name and says
 below its panels which settings were held fixed and how many runs each line rests on.
 
 Every number is labelled as what it is (see ``commsim.experiment.units``): over time, an event
@@ -34,6 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from commsim.catalogue import Catalogue
 from commsim.experiment.summary import (
     final_rows,
     resolve_metrics,
@@ -43,13 +45,16 @@ from commsim.experiment.summary import (
     t_half_width,
 )
 from commsim.experiment.units import (
-    HEADLINE_METRICS,
     MIN_RUNS,
+    axis_label,
     clip,
+    headline,
+    how,
     is_counter,
     per_step,
-    unit,
+    statistic_label,
 )
+from commsim.experiment.units import label as metric_label
 
 PANEL_IN = (5.0, 3.8)  # inches per panel
 HEATMAP_IN = (6.5, 5.0)
@@ -63,17 +68,21 @@ _TITLE_PT, _NOTE_PT = 11, 8
 
 @dataclass(frozen=True)
 class About:
-    """What every figure says about its sweep: the experiment's name, the settings held fixed."""
+    """What every figure says about its sweep: the experiment's name, the settings held fixed,
+    any notes (a model that could not be loaded), and the catalogue its metrics are read with
+    (None: the built-in model's)."""
 
     name: str = "sweep"
     fixed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    catalogue: Catalogue | None = None
 
 
 Drawn = tuple[Figure, str]  # a figure and the file stem it is saved under
 
 
 def label(name: str) -> str:
-    """A column name as words."""
+    """A parameter's name as words."""
     return name.replace("_", " ")
 
 
@@ -104,7 +113,8 @@ def _titled(fig: Figure, about: About, title: str, notes: Sequence[str]) -> None
     width = fig.get_figwidth()
     fig.suptitle(_wrap(f"{about.name}: {title}", width, _TITLE_PT), fontsize=_TITLE_PT)
     fixed = ["fixed: " + ", ".join(about.fixed)] if about.fixed else []
-    lines = [_wrap(line, width, _NOTE_PT) for line in [*fixed, *notes]]
+    warned = [f"warning: {note}" for note in about.notes]
+    lines = [_wrap(line, width, _NOTE_PT) for line in [*fixed, *notes, *warned]]
     fig.supxlabel("\n".join(lines), fontsize=_NOTE_PT, color="0.25")
 
 
@@ -150,23 +160,25 @@ def levels(values: pd.Series) -> pd.Series:
     return binned.cat.rename_categories(names)
 
 
-def _mean_band(wide: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mean_band(
+    wide: pd.DataFrame, metric: str, catalogue: Catalogue | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and 95% t band across columns (runs), per row (step), inside the domain."""
     n = wide.notna().sum(axis=1).to_numpy(dtype=float)
     mean = wide.mean(axis=1).to_numpy()
     half = t_half_width(wide.std(axis=1).to_numpy(), n)
     half = np.where(n >= MIN_RUNS, half, np.nan)
-    return mean, clip(metric, mean - half), clip(metric, mean + half)
+    return mean, clip(metric, mean - half, catalogue), clip(metric, mean + half, catalogue)
 
 
-def _steps_by_run(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+def _steps_by_run(frame: pd.DataFrame, metric: str, catalogue: Catalogue | None) -> pd.DataFrame:
     """Steps × runs of the metric per step; after a run's last step it holds its state
     (counters: zero events)."""
-    values = frame.assign(value=per_step(frame, metric))
+    values = frame.assign(value=per_step(frame, metric, catalogue))
     wide = values.pivot(index="step", columns="run_id", values="value").astype(float)
     last = frame.groupby("run_id")["step"].max()[wide.columns].to_numpy()
     done = wide.index.to_numpy()[:, None] > last
-    filler = 0.0 if is_counter(metric) else wide.ffill()
+    filler = 0.0 if is_counter(metric, catalogue) else wide.ffill()
     return wide.mask(done, filler)
 
 
@@ -175,7 +187,12 @@ def _colors(n: int) -> list[Any]:
 
 
 def _over_time_panel(
-    ax: Axes, frame: pd.DataFrame, wide: pd.DataFrame, parameter: str, metric: str
+    ax: Axes,
+    frame: pd.DataFrame,
+    wide: pd.DataFrame,
+    parameter: str,
+    metric: str,
+    catalogue: Catalogue | None,
 ) -> list[int]:
     """One line per parameter value; returns how many runs each line rests on."""
     runs = final_rows(frame).set_index("run_id")
@@ -185,7 +202,7 @@ def _over_time_panel(
     for color, group in zip(_colors(len(order)), order, strict=True):
         members = groups.index[groups == group]
         counts.append(len(members))
-        mean, low, high = _mean_band(wide[members], metric)
+        mean, low, high = _mean_band(wide[members], metric, catalogue)
         ax.plot(wide.index, mean, color=color, label=_fmt(group), linewidth=1.6)
         ax.fill_between(wide.index, low, high, color=color, alpha=0.2, linewidth=0)
     ax.set_title(f"by {label(parameter)}", fontsize=10)
@@ -194,9 +211,11 @@ def _over_time_panel(
     return counts
 
 
-def _final_panel(ax: Axes, frame: pd.DataFrame, metric: str, parameter: str) -> list[int]:
+def _final_panel(
+    ax: Axes, frame: pd.DataFrame, metric: str, parameter: str, catalogue: Catalogue | None
+) -> list[int]:
     """Each run's number (run total or last state) by parameter value; runs per point."""
-    runs = run_values(frame, [parameter], [metric])
+    runs = run_values(frame, [parameter], [metric], catalogue=catalogue)
     groups = levels(runs[parameter])
     numeric = pd.api.types.is_numeric_dtype(runs[parameter])
     x = runs[parameter].groupby(groups, observed=True).median() if numeric else None
@@ -204,7 +223,7 @@ def _final_panel(ax: Axes, frame: pd.DataFrame, metric: str, parameter: str) -> 
     half = t_half_width(table["std"].to_numpy(), table["count"].to_numpy())
     half = np.where(table["count"].to_numpy() >= MIN_RUNS, half, np.nan)
     mean = table["mean"].to_numpy(dtype=float)
-    low, high = clip(metric, mean - half), clip(metric, mean + half)
+    low, high = clip(metric, mean - half, catalogue), clip(metric, mean + half, catalogue)
     yerr = np.clip(np.nan_to_num(np.vstack([mean - low, high - mean])), 0.0, None)
     xs = x.to_numpy() if x is not None else np.arange(len(table))
     ax.errorbar(xs, mean, yerr=yerr, fmt="o-", capsize=3, color=_colors(1)[0])
@@ -236,18 +255,23 @@ def _metric_figure(
 ) -> Drawn:
     """Metric over time, one panel per parameter (or each run's number, if that is all)."""
     fig, axes = _grid(max(len(parameters), 1), PANEL_IN)
-    counter = is_counter(metric)
+    catalogue = about.catalogue
+    counter = is_counter(metric, catalogue)
+    name = metric_label(metric, catalogue)
     if final_only(frame):
-        how = unit(metric, statistic_for(metric, "auto"))
+        used = statistic_for(metric, "auto", catalogue)
         panels = zip(axes, parameters, strict=False)
-        counts = [c for ax, p in panels for c in _final_panel(ax, frame, metric, p)]
-        axes[0].set_ylabel(f"{label(metric)} ({how})")
-        _titled(fig, about, f"{label(metric)} ({how}) by parameter", [_runs_note(counts, "points")])
+        counts = [c for ax, p in panels for c in _final_panel(ax, frame, metric, p, catalogue)]
+        axes[0].set_ylabel(statistic_label(metric, used, catalogue=catalogue))
+        words = how(metric, used, catalogue=catalogue)
+        _titled(fig, about, f"{name} ({words}) by parameter", [_runs_note(counts, "points")])
         return fig, f"final_{metric}"
-    wide = _steps_by_run(frame, metric)
+    wide = _steps_by_run(frame, metric, catalogue)
     panels = zip(axes, parameters, strict=False)
-    counts = [c for ax, p in panels for c in _over_time_panel(ax, frame, wide, p, metric)]
-    axes[0].set_ylabel(label(metric) + (" per step" if counter else ""))
+    counts = [
+        c for ax, p in panels for c in _over_time_panel(ax, frame, wide, p, metric, catalogue)
+    ]
+    axes[0].set_ylabel(axis_label(metric, catalogue))
     notes = [_runs_note(counts, "lines")]
     every = _recorded_every(frame)
     if counter and every > 1:
@@ -255,7 +279,7 @@ def _metric_figure(
             f"recorded every {every} steps: each point is the events per step over the "
             f"{every} steps before it"
         )
-    title = f"{label(metric)}{' per step' if counter else ''} over time"
+    title = f"{name}{' per step' if counter else ''} over time"
     _titled(fig, about, title, notes)
     return fig, f"over_time_{metric}"
 
@@ -277,7 +301,8 @@ def is_grid(frame: pd.DataFrame, parameters: Sequence[str]) -> bool:
 def _heatmap(frame: pd.DataFrame, parameters: Sequence[str], metric: str, about: About) -> Drawn:
     """Mean run statistic over a two-parameter grid, each cell annotated."""
     rows_p, cols_p = parameters
-    table = summarise(frame, parameters, [metric])
+    catalogue = about.catalogue
+    table = summarise(frame, parameters, [metric], catalogue=catalogue)
     grid = table.pivot(index=rows_p, columns=cols_p, values="mean")
     fig = Figure(figsize=HEATMAP_IN, dpi=DPI, layout="constrained")
     ax = fig.subplots()
@@ -291,11 +316,13 @@ def _heatmap(frame: pd.DataFrame, parameters: Sequence[str], metric: str, about:
         dark = np.isfinite(value) and norm(value) < 0.6
         color = "white" if dark else "black"
         ax.text(j, i, _fmt(value), ha="center", va="center", fontsize=9, color=color)
-    how = table["unit"].iloc[0]
-    fig.colorbar(image, ax=ax, label=f"{label(metric)} ({how})")
+    used = table["statistic"].iloc[0]
+    fig.colorbar(image, ax=ax, label=statistic_label(metric, used, catalogue=catalogue))
     runs = table["n"].astype(int).tolist()
     spread = f"{min(runs)}" if min(runs) == max(runs) else f"{min(runs)}–{max(runs)}"
-    _titled(fig, about, f"{label(metric)} ({how}), mean by cell", [f"cells: mean of {spread} runs"])
+    words = how(metric, used, catalogue=catalogue)
+    title = f"{metric_label(metric, catalogue)} ({words}), mean by cell"
+    _titled(fig, about, title, [f"cells: mean of {spread} runs"])
     return fig, f"heatmap_{metric}"
 
 
@@ -310,7 +337,7 @@ def sweep_figure_set(
     about = about or About()
     if metrics is None:
         resolve_metrics(frame, parameters, None)
-        metrics = [m for m in HEADLINE_METRICS if m in frame.columns]
+        metrics = [m for m in headline(about.catalogue) if m in frame.columns]
     metrics = resolve_metrics(frame, parameters, metrics)
     drawn = [_metric_figure(frame, parameters, metric, about) for metric in metrics]
     if design is None:
@@ -374,6 +401,7 @@ def indices_figure(table: pd.DataFrame, about: About, notes: Sequence[str] = ())
     ax = fig.subplots()
     (_sobol_axes if sobol else _morris_axes)(ax, table)
     kind = "Sobol indices" if sobol else "Morris screening"
-    what = f"{label(metric)} ({unit(metric, statistic)})"
+    catalogue = about.catalogue
+    what = statistic_label(metric, statistic, catalogue=catalogue)
     _titled(fig, about, f"{kind} of {what}", [*notes])
     return fig, f"{'sobol' if sobol else 'morris'}_{metric}"

@@ -27,7 +27,6 @@ from commsim.config import Config, ConfigError, first_spelling, load_config, par
 from commsim.experiment.designs import DesignPoints, design_points
 from commsim.experiment.spec import LoadedExperiment
 from commsim.model import (
-    COUNTERS,
     DEFAULT_MODEL,
     CommunityModel,
     import_model,
@@ -36,8 +35,6 @@ from commsim.model import (
 )
 
 ID_COLUMNS = ("run_id", "point", "repetition", "seed")
-# counts of events in a step (a run's total is their sum); superior_group is a head count
-EVENT_COUNTERS = tuple(c for c in COUNTERS if c != "superior_group")
 _PER_LEVEL = re.compile(r"safety_level_\d+$")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commsim.catalogue import Catalogue
 from commsim.experiment.summary import Statistic, run_values, statistic_for
 
 # Indices live in [0, 1]: a 95% interval of more than ± a quarter of that range cannot rank them.
@@ -115,13 +116,15 @@ def sensitivity(
     metric: str,
     statistic: Statistic = "auto",
     seed: int = 0,
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices of one metric, one row per parameter.
 
     ``statistic`` reduces each run as in ``summarise`` (``auto``: totals of counters, final
     values otherwise). Sobol's S2 matrix, when computed, is in ``result.attrs["S2"]``; when
     the sample is too small for the intervals to mean anything, ``result.attrs["warning"]``
-    says so (see ``small_sample``).
+    says so (see ``small_sample``). ``catalogue``: the model's (default: built-in), which says
+    whether the metric is an event count.
     """
     kind = design.get("kind", "unknown")
     if kind not in ("sobol", "morris"):
@@ -132,9 +135,9 @@ def sensitivity(
     problem = dict(problem)
     names = list(problem["names"])
     n_points = expected_points(design)
-    values = run_values(frame, names, [metric], statistic)
+    values = run_values(frame, names, [metric], statistic, catalogue=catalogue)
     y = _point_values(values, metric, n_points).to_numpy(dtype=float)
-    used = statistic_for(metric, statistic)
+    used = statistic_for(metric, statistic, catalogue)
     if kind == "sobol":
         si = _sobol(problem, y, design, seed)
         table = pd.DataFrame({c: si[c] for c in SOBOL_COLUMNS[3:]})

@@ -9,10 +9,12 @@ repetitions of each parameter combination. Three run statistics exist:
 - ``mean``: per step. For an event counter, the run total over the steps run (its events
   per step); for a state, the mean over the run's recorded steps.
 
-The default, ``auto``, takes the ``total`` of event counters (``units.COUNTER_METRICS``: insights
-generated, suppressed, codified … counted per step, where the last step's count says little)
-and the ``final`` value of every other metric (states such as knowledge or safety). The
-statistic applied to each metric is always named in the output's ``statistic`` column.
+The default, ``auto``, takes the ``total`` of event counts (insights generated, suppressed,
+codified … counted per step, where the last step's count says little) and the ``final`` value
+of every other metric (states such as knowledge or safety). Which is which, and each metric's
+unit and domain, the model's catalogue says (``commsim.experiment.units``; every function here
+takes the catalogue, default the built-in model's). The statistic applied to each metric is
+always named in the output's ``statistic`` column.
 
 A total is the run's total however sparsely it was recorded: a sweep that keeps every N-th
 step stores on each kept row the events since the previous one.
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from commsim.catalogue import Catalogue
 from commsim.experiment.plan import ID_COLUMNS
 from commsim.experiment.store import check_steps
 from commsim.experiment.units import domain, is_counter, unit
@@ -77,13 +80,13 @@ def resolve_metrics(
     return chosen
 
 
-def statistic_for(metric: str, statistic: Statistic) -> str:
+def statistic_for(metric: str, statistic: Statistic, catalogue: Catalogue | None = None) -> str:
     """The run statistic actually applied to ``metric`` (resolves ``auto``)."""
     if statistic not in STATISTICS:
         raise ValueError(f"unknown statistic '{statistic}'; use one of {', '.join(STATISTICS)}")
     if statistic != "auto":
         return statistic
-    return "total" if is_counter(metric) else "final"
+    return "total" if is_counter(metric, catalogue) else "final"
 
 
 def final_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,24 +112,25 @@ def run_values(
     metrics: Iterable[str] | None = None,
     statistic: Statistic = "auto",
     step: int | None = None,
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """One row per run: its identifiers, its parameters and each metric's run statistic."""
     metrics = resolve_metrics(frame, parameters, metrics)
     rows = _up_to(frame, step)
     by_stat: dict[str, list[str]] = {"final": [], "total": [], "mean": []}
     for metric in metrics:
-        by_stat[statistic_for(metric, statistic)].append(metric)
+        by_stat[statistic_for(metric, statistic, catalogue)].append(metric)
     last = final_rows(rows)
     keys = [c for c in ID_COLUMNS if c in rows.columns] + list(parameters)
     out = last[list(dict.fromkeys(keys + by_stat["final"]))].set_index("run_id")
     grouped = rows.groupby("run_id")
     if by_stat["total"]:
         out = out.join(grouped[by_stat["total"]].sum(min_count=1))
-    counts = [m for m in by_stat["mean"] if is_counter(m)]
+    counts = [m for m in by_stat["mean"] if is_counter(m, catalogue)]
     if counts:  # events per step: the total over the steps run (step 0 is the start)
         steps_run = grouped["step"].max().astype(float).where(lambda s: s > 0)
         out = out.join(grouped[counts].sum(min_count=1).div(steps_run, axis=0))
-    states = [m for m in by_stat["mean"] if not is_counter(m)]
+    states = [m for m in by_stat["mean"] if not is_counter(m, catalogue)]
     if states:
         out = out.join(grouped[states].mean())
     return out.reset_index()[list(dict.fromkeys(keys + metrics))]
@@ -140,10 +144,10 @@ def t_half_width(sd: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.where(n >= 2, half, np.nan)
 
 
-def _t_interval(agg: pd.DataFrame) -> pd.DataFrame:
+def _t_interval(agg: pd.DataFrame, catalogue: Catalogue | None) -> pd.DataFrame:
     """95% t interval of each mean, held inside its metric's domain."""
     half = t_half_width(agg["sd"].to_numpy(), agg["n"].to_numpy())
-    bounds = np.array([domain(m) for m in agg["metric"]], dtype=float).reshape(-1, 2)
+    bounds = np.array([domain(m, catalogue) for m in agg["metric"]], dtype=float).reshape(-1, 2)
     mean = agg["mean"].to_numpy(dtype=float)
     low = np.clip(mean - half, bounds[:, 0], bounds[:, 1])
     high = np.clip(mean + half, bounds[:, 0], bounds[:, 1])
@@ -156,16 +160,18 @@ def summarise(
     metrics: Iterable[str] | None = None,
     step: int | None = None,
     statistic: Statistic = "auto",
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """Mean, sd and 95% CI across repetitions of each run statistic, per parameter combination.
 
-    One row per (parameter combination, metric). ``unit`` says what the numbers are (run
-    total, per step, at the last step …). ``n`` counts the runs with a defined value (a metric
-    can be NaN, e.g. a voice rate with no opportunity to speak); the interval is clipped to
-    the metric's domain (``commsim.experiment.units.domain``).
+    One row per (parameter combination, metric). ``unit`` says what the numbers are, in the
+    metric's unit (insights, run total; insights per step; share, at the last step …). ``n``
+    counts the runs with a defined value (a metric can be NaN, e.g. a voice rate with no
+    opportunity to speak); the interval is clipped to the metric's domain
+    (``commsim.experiment.units.domain``). ``catalogue``: the model's (default: built-in).
     """
     metrics = resolve_metrics(frame, parameters, metrics)
-    values = run_values(frame, parameters, metrics, statistic, step)
+    values = run_values(frame, parameters, metrics, statistic, step, catalogue)
     long = values.melt(id_vars=list(parameters), value_vars=metrics, var_name="metric")
     long["metric"] = pd.Categorical(long["metric"], categories=metrics, ordered=True)
     keys = [*parameters, "metric"]
@@ -175,8 +181,8 @@ def summarise(
         .reset_index()
     )
     agg["metric"] = agg["metric"].astype(str)
-    used = agg["metric"].map(lambda m: statistic_for(m, statistic))
+    used = agg["metric"].map(lambda m: statistic_for(m, statistic, catalogue))
     agg.insert(len(parameters) + 1, "statistic", used)
-    units = [unit(m, s, step) for m, s in zip(agg["metric"], used, strict=True)]
+    units = [unit(m, s, step, catalogue) for m, s in zip(agg["metric"], used, strict=True)]
     agg.insert(len(parameters) + 2, "unit", units)
-    return _t_interval(agg)[[*parameters, *SUMMARY_COLUMNS]]
+    return _t_interval(agg, catalogue)[[*parameters, *SUMMARY_COLUMNS]]

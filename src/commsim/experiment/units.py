@@ -1,11 +1,15 @@
 """What a sweep's numbers are: an event count or a state, the range it lives in, its unit.
 
-An *event counter* (``EVENT_COUNTERS``: insights generated, suppressed, codified …) on a
-recorded row counts the events since the previous recorded row, so with ``every = 10`` a row
-holds ten steps' worth and with ``every = "end"`` the whole run's. Everything else is a
-*state* read at the recorded step (knowledge, safety, shares, head counts). Figures and tables
-say which one they show: a per-step rate (a counter divided by the steps its row covers), a
-run total, or a state at a step.
+Every answer comes from the catalogue of the model that made the sweep (``Metric.kind``,
+``low``/``high``, ``label``, ``unit``): ``sweep_catalogue`` finds it from the sweep's manifest,
+so an extension's metric is read as its declaration says, with no change here. Each function
+takes that catalogue (default: the built-in model's).
+
+An *event count* (insights generated, suppressed, codified …) on a recorded row counts the
+events since the previous recorded row, so with ``every = 10`` a row holds ten steps' worth and
+with ``every = "end"`` the whole run's. Everything else is a *state* read at the recorded step
+(knowledge, safety, shares, head counts). Figures and tables say which one they show: a
+per-step rate (a count divided by the steps its row covers), a run total, or a state at a step.
 
 Each metric has a domain (``domain``), the values it can take, so a confidence interval is
 never drawn where no value can be (a code knowledge of 2.43, a negative count).
@@ -14,62 +18,63 @@ never drawn where no value can be (a code knowledge of 2.43, a negative count).
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from commsim.experiment.plan import EVENT_COUNTERS
+from commsim.catalogue import Catalogue, Metric
+from commsim.config import config_schema_of
+from commsim.model import CATALOGUE, import_model
 
-COUNTER_METRICS = frozenset(EVENT_COUNTERS)
-# what `commsim results` and `commsim plot` show when the experiment did not name its metrics
-HEADLINE_METRICS = (
-    "code_knowledge",
-    "mean_knowledge",
-    "mean_safety",
-    "insights_suppressed",
-    "insights_codified",
-)
 MIN_RUNS = 3  # fewer runs than this: a 95% interval of their mean says nothing useful
-
 _INF = math.inf
-# (pattern, domain), first match wins; see model/metrics.py for each definition
-_DOMAINS: tuple[tuple[str, tuple[float, float]], ...] = (
-    (r"(code|mean|slow|fast)_knowledge|advancement", (-1.0, 1.0)),  # (right - wrong) / m
-    (
-        r"code_accuracy|knowledge_sd|belief_diversity|mean_safety"
-        r"|integration|voice_rate_upward|cross_role_share|diffusion_reach|safety_\w+",
-        (0.0, 1.0),
-    ),
-    (r"mean_learning_rate", (1.0, _INF)),  # a multiplier, raised by mentoring
-    (r"diffusion_time|insights_in_flight|superior_group", (0.0, _INF)),
-)
+_NOW = "_now"  # a metric stored as <name>_now shares a swept parameter's name
 
 
-def _base(metric: str) -> str:
-    """A metric stored as ``<name>_now`` (it shares a swept parameter's name) is ``name``."""
-    return metric.removesuffix("_now")
+def metric_of(column: str, catalogue: Catalogue | None = None) -> Metric | None:
+    """The metric a column holds (a family's member, a ``<name>_now`` too); None if unknown."""
+    catalogue = catalogue or CATALOGUE
+    base = column.removesuffix(_NOW)
+    if base != column:
+        return catalogue.metric(base) or catalogue.metric(column)
+    return catalogue.metric(column)
 
 
-def is_counter(metric: str) -> bool:
+def is_counter(metric: str, catalogue: Catalogue | None = None) -> bool:
     """Whether ``metric`` counts events (per recorded interval) rather than reading a state."""
-    return _base(metric) in COUNTER_METRICS
+    found = metric_of(metric, catalogue)
+    return found is not None and found.kind == "event count"
 
 
-def domain(metric: str) -> tuple[float, float]:
+def domain(metric: str, catalogue: Catalogue | None = None) -> tuple[float, float]:
     """The lowest and highest value ``metric`` can take (unbounded when unknown)."""
-    name = _base(metric)
-    if name in COUNTER_METRICS:
-        return 0.0, _INF
-    for pattern, bounds in _DOMAINS:
-        if re.fullmatch(pattern, name):
-            return bounds
-    return -_INF, _INF
+    found = metric_of(metric, catalogue)
+    return found.domain if found is not None else (-_INF, _INF)
 
 
-def clip(metric: str, values: np.ndarray | pd.Series) -> np.ndarray:
+def headline(catalogue: Catalogue | None = None) -> tuple[str, ...]:
+    """What ``commsim results`` and ``commsim plot`` show when the experiment named no metrics:
+    the metrics the catalogue marks ``headline``."""
+    return (catalogue or CATALOGUE).headline
+
+
+def label(metric: str, catalogue: Catalogue | None = None) -> str:
+    """A column as words: its metric's label (a family's member filled in), else its name."""
+    catalogue = catalogue or CATALOGUE
+    base = metric.removesuffix(_NOW)
+    if base != metric and (found := catalogue.metric(base)) is not None:
+        return f"{found.label_of(base)} now"
+    found = catalogue.metric(metric)
+    return found.label_of(metric) if found is not None else metric.replace("_", " ")
+
+
+def clip(
+    metric: str, values: np.ndarray | pd.Series, catalogue: Catalogue | None = None
+) -> np.ndarray:
     """``values`` (an interval's ends) held inside the metric's domain; NaN stays NaN."""
-    low, high = domain(metric)
+    low, high = domain(metric, catalogue)
     return np.clip(np.asarray(values, dtype=float), low, high)
 
 
@@ -83,20 +88,22 @@ def interval_steps(step: pd.Series, run_id: pd.Series) -> pd.Series:
     return steps.where(steps > 0)
 
 
-def per_step(frame: pd.DataFrame, metric: str) -> pd.Series:
-    """A counter as events per step over each row's recorded interval (a state: as is)."""
+def per_step(frame: pd.DataFrame, metric: str, catalogue: Catalogue | None = None) -> pd.Series:
+    """An event count as events per step over each row's recorded interval (a state: as is)."""
     values = frame[metric].astype(float)
-    if not is_counter(metric):
+    if not is_counter(metric, catalogue):
         return values
     order = frame.sort_values(["run_id", "step"], kind="stable")
     steps = interval_steps(order["step"], order["run_id"]).reindex(frame.index)
     return values / steps
 
 
-def unit(metric: str, statistic: str, step: int | None = None) -> str:
+def how(
+    metric: str, statistic: str, step: int | None = None, catalogue: Catalogue | None = None
+) -> str:
     """What one run's number is, in words: per step, run total, or a state at a step."""
     to = f" to step {step}" if step is not None else ""
-    if is_counter(metric):
+    if is_counter(metric, catalogue):
         return {
             "total": f"run total{to}",
             "mean": f"per step{to}",
@@ -109,6 +116,63 @@ def unit(metric: str, statistic: str, step: int | None = None) -> str:
         "mean": f"mean over recorded steps{to}",
         "total": f"sum over recorded steps{to}",
     }[statistic]
+
+
+def unit(
+    metric: str, statistic: str, step: int | None = None, catalogue: Catalogue | None = None
+) -> str:
+    """One run's number with its unit: 'insights, run total', 'insights per step', 'share, at
+    the last step' (the words alone for a column no catalogue declares)."""
+    words = how(metric, statistic, step, catalogue)
+    found = metric_of(metric, catalogue)
+    if found is None or not found.unit:
+        return words
+    if words.startswith("per step"):
+        return f"{found.unit} {words}"
+    return f"{found.unit}, {words}"
+
+
+def axis_label(metric: str, catalogue: Catalogue | None = None) -> str:
+    """An axis over time: the metric's label and unit, an event count per step
+    ('insights voiced [insights per step]', 'code knowledge [(right - wrong) / m]')."""
+    found = metric_of(metric, catalogue)
+    if found is None or not found.unit:
+        return label(metric, catalogue)
+    rate = " per step" if found.kind == "event count" else ""
+    return f"{label(metric, catalogue)} [{found.unit}{rate}]"
+
+
+def statistic_label(
+    metric: str, statistic: str, step: int | None = None, catalogue: Catalogue | None = None
+) -> str:
+    """An axis of one number per run: 'insights codified [insights, run total]'."""
+    return f"{label(metric, catalogue)} [{unit(metric, statistic, step, catalogue)}]"
+
+
+def sweep_catalogue(manifest: Mapping[str, Any]) -> tuple[Catalogue, str | None]:
+    """The catalogue of the model a sweep's manifest names (with its extensions), and None;
+    or, when that model or an extension cannot be loaded here, the built-in catalogue and a
+    one-line note saying so (its other metrics are then read as plain states)."""
+    basis = manifest.get("basis_fields")
+    basis = basis if isinstance(basis, Mapping) else {}
+    path, named = basis.get("model"), basis.get("extensions") or {}
+    if path is None and not named:
+        return CATALOGUE, None
+    base = basis.get("base")
+    base = dict(base) if isinstance(base, Mapping) else {}
+    try:
+        model = import_model(path, "the sweep's model")
+        schema = config_schema_of(
+            {"extensions": base.get("extensions", [])}, "the sweep's scenario", model.extensions
+        )
+        return model.catalogue_for(schema.model_construct(**base)), None
+    except Exception as exc:  # a model that no longer imports: read the sweep all the same
+        what = f"model {path}" if path else "extension(s) " + ", ".join(map(str, named))
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return CATALOGUE, (
+            f"the sweep's {what} cannot be loaded ({reason}); its metrics are read as the "
+            "built-in model's, any other as a state without unit or bounds"
+        )
 
 
 def describe_steps(steps: np.ndarray | list[int]) -> str:

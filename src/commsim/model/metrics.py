@@ -25,8 +25,15 @@ if TYPE_CHECKING:
     from commsim.model.world import World
 
 
-def _counter(name: str, label: str, unit: str, description: str, headline: bool = False) -> Metric:
-    return Metric(name, "event count", label, unit, description, headline=headline)
+def _counter(
+    name: str,
+    label: str,
+    unit: str,
+    description: str,
+    headline: bool = False,
+    summary: bool = False,
+) -> Metric:
+    return Metric(name, "event count", label, unit, description, headline=headline, summary=summary)
 
 
 def _levels(config: Config) -> range:
@@ -44,14 +51,16 @@ METRICS: tuple[Metric, ...] = (
         "code knowledge",
         **_KNOWLEDGE,
         headline=True,
-        description="code . reality / m: March's knowledge of the code (right - wrong; 0 counts 0)",
+        description="`code · reality / m` in [−1, 1]: March's knowledge of the code (right − "
+        "wrong, zeros count 0)",
     ),
     Metric(
         "code_accuracy",
         "state",
         "code accuracy",
         **_SHARE,
-        description="share of dimensions where the code equals reality (zeros count as wrong)",
+        summary=True,
+        description="share of dimensions with `code[d] = reality[d]` (zeros count as wrong)",
     ),
     Metric(
         "mean_knowledge",
@@ -59,21 +68,23 @@ METRICS: tuple[Metric, ...] = (
         "mean knowledge",
         **_KNOWLEDGE,
         headline=True,
-        description="mean over members of beliefs . reality / m",
+        description="mean over members of `beliefs[i] · reality / m`",
     ),
     Metric(
         "knowledge_sd",
         "state",
         "knowledge s.d.",
         **_SHARE,
-        description="standard deviation (population) of members' knowledge",
+        description="standard deviation (population, ddof 0) of members' knowledge",
     ),
     Metric(
         "belief_diversity",
         "state",
         "belief diversity",
         **_SHARE,
-        description="mean Gini-Simpson index of +1, -1, 0 holders (0 = all agree, 2/3 = most)",
+        description="mean over dimensions of the Gini–Simpson index `1 − s₊² − s₋² − s₀²`, s "
+        "being the shares of members holding +1, −1, 0 (0 = everyone agrees, 2/3 = maximal "
+        "variety)",
     ),
     Metric(
         "{}_knowledge",
@@ -81,7 +92,9 @@ METRICS: tuple[Metric, ...] = (
         "{} learners' knowledge",
         **_KNOWLEDGE,
         members=lambda c: _SPEEDS,
-        description="mean knowledge of the members in slow and in fast positions (NaN if none)",
+        description="mean of `beliefs[i] · reality / m` over the members in slow (not `fast`) "
+        "and in fast positions (7.8); NaN for an empty group (`fast_knowledge` is NaN whenever "
+        "`fast_learner_share` rounds to no one)",
     ),
     Metric(
         "mean_safety",
@@ -97,29 +110,36 @@ METRICS: tuple[Metric, ...] = (
         "mean learning rate",
         "multiplier",
         low=1.0,
-        description="mean learning-rate multiplier (raised by mentoring)",
+        description="mean learning-rate multiplier (raised by mentoring, 7.11)",
     ),
     Metric(
         "integration",
         "state",
         "integration",
         **_SHARE,
-        description="the walls' current permeability (changed only by set_integration)",
+        description="current integration, the walls' permeability (changes only by "
+        "`set_integration`)",
     ),
     _counter(
         "insights_generated",
         "insights generated",
         "insights",
-        "insights born (exploration contradicting a belief)",
+        "insights born: exploration contradicting a belief (7.4)",
+        summary=True,
     ),
     _counter(
-        "insights_spoken", "insights spoken up", "insights", "insights spoken up, heard or punished"
+        "insights_spoken",
+        "insights spoken up",
+        "insights",
+        "insights spoken up, heard or punished (`insights_voiced + insights_punished`)",
     ),
     _counter(
         "insights_voiced",
         "insights voiced",
         "insights",
-        "insights spoken up and appreciated (the top's own, which skip voice, are not counted)",
+        "insights spoken up and appreciated (heard); the top's own insights, which skip voice "
+        "(7.5), are not counted",
+        summary=True,
     ),
     _counter(
         "insights_punished", "insights punished", "insights", "insights spoken up and punished"
@@ -128,14 +148,15 @@ METRICS: tuple[Metric, ...] = (
         "insights_suppressed",
         "insights suppressed",
         "insights",
-        "insights suppressed after insight_ttl silent attempts",
+        "insights suppressed after `insight_ttl` silent attempts",
         headline=True,
     ),
     _counter(
         "insights_walled",
         "insights walled",
         "insights",
-        "insights stopped at the wall to research (or with no researcher to receive them)",
+        "insights stopped at the wall to research when first assigned a verifier (or with no "
+        "researcher to receive them) (7.7)",
     ),
     _counter(
         "insights_verified", "insights verified", "insights", "insights checked and confirmed"
@@ -154,19 +175,24 @@ METRICS: tuple[Metric, ...] = (
         "insights_adopted",
         "insights adopted",
         "beliefs",
-        "beliefs made equal to a code value an insight wrote, by socialisation or peers",
+        "(member, dimension) changes by socialisation or peer learning that made a belief "
+        "equal the code on a dimension currently written by an insight",
     ),
     _counter(
         "voice_opportunities",
         "voice opportunities",
         "insight-steps",
-        "insights awaiting voice at the voice phase, other than the top's own",
+        "insights awaiting voice at the voice phase, other than the top's own (one per insight "
+        "per step it waits)",
     ),
     _counter(
         "flows",
         "knowledge flows",
         "transfers",
-        "knowledge transfers: checked insights, peer copies and socialisation changes",
+        "knowledge transfers: checked insights (holder → verifier), peer copies (peer → "
+        "learner) and socialisation changes (code → member; the source role is researcher "
+        "when `community` is true, else the member's own role, so with `community` false "
+        "socialisation never crosses roles)",
     ),
     _counter(
         "cross_role_flows",
@@ -176,41 +202,53 @@ METRICS: tuple[Metric, ...] = (
     ),
     _counter("mentorings", "mentorings", "coachings", "coachings that got through the wall"),
     _counter(
-        "code_changes", "code changes", "dimensions", "code dimensions changed by code learning"
+        "code_changes",
+        "code changes",
+        "dimensions",
+        "code dimensions changed by code learning (7.10); codification is counted in "
+        "`insights_codified`",
     ),
     Metric(
         "superior_group",
         "head count",
         "superior group",
         "members",
-        description="members of the superior group whose view reached the code",
+        description="members of the superior group whose view reached the code (after voice "
+        "and wall gating)",
     ),
     _counter(
         "departures",
         "departures",
         "members",
-        "members replaced, by turnover or a reorganisation shock",
+        "members replaced, by turnover in this step or by a reorganisation shock logged at "
+        "this step (scheduled for it, or applied live since row t − 1)",
     ),
     Metric(
         "voice_rate_upward",
         "state",
         "upward voice rate",
         **_SHARE,
-        description="insights_spoken / voice_opportunities (NaN without an opportunity)",
+        description="`insights_spoken / voice_opportunities` (NaN if no opportunity): the share "
+        "of waiting insights spoken up, heard or punished",
+        summary=True,
+        pooled=("insights_spoken", "voice_opportunities"),
     ),
     Metric(
         "cross_role_share",
         "state",
         "cross-role share",
         **_SHARE,
-        description="cross_role_flows / flows: integration as realised [SK]",
+        description="`cross_role_flows / flows`: integration as realised [SK]",
+        summary=True,
+        pooled=("cross_role_flows", "flows"),
     ),
     Metric(
         "diffusion_reach",
         "state",
         "diffusion reach",
         **_SHARE,
-        description="mean share of members holding the code's insight-written values (NaN if none)",
+        description="mean `reach[d]` over the code dimensions currently written by an insight "
+        "(NaN if none) (7.14)",
     ),
     Metric(
         "diffusion_time",
@@ -218,7 +256,7 @@ METRICS: tuple[Metric, ...] = (
         "diffusion time",
         "steps",
         low=0.0,
-        description="mean steps from codification to diffusion, over the run so far (NaN if none)",
+        description="mean diffusion time over all diffusion events so far in the run (NaN if none)",
     ),
     Metric(
         "insights_in_flight",
@@ -226,7 +264,7 @@ METRICS: tuple[Metric, ...] = (
         "insights in flight",
         "insights",
         low=0.0,
-        description="insights awaiting voice or verification at the end of the step",
+        description="insights in the pool (awaiting voice or verification) at the end of the step",
     ),
     Metric(
         "advancement",
@@ -235,7 +273,11 @@ METRICS: tuple[Metric, ...] = (
         "net / total change",
         low=-1.0,
         high=1.0,
-        description="net over total change of code knowledge, last advancement_window steps [FR]",
+        description="Fritz's oscillation-vs-advancement indicator [FR] on code knowledge over "
+        "the last `advancement_window` steps: with x = the last `advancement_window + 1` values "
+        "of `code_knowledge` (fewer early in the run), `advancement = (x_last − x_first) / "
+        "Σ abs(x_(s+1) − x_s)`; +1 = steady advance, −1 = steady decline, near 0 = "
+        "oscillation; 0 when it did not move at all; NaN at step 0",
     ),
     Metric(
         "safety_level_{}",
@@ -243,7 +285,9 @@ METRICS: tuple[Metric, ...] = (
         "safety at level {}",
         **_SHARE,
         members=_levels,
-        description="mean safety of members at each level of the hierarchy as built",
+        placeholder="k",
+        description="mean safety of members at level k, for each level k of the hierarchy as "
+        "built (NaN for a level emptied by `flatten_hierarchy`)",
     ),
     Metric(
         "safety_{}",
@@ -258,7 +302,8 @@ METRICS: tuple[Metric, ...] = (
         "state",
         "interventions",
         "action names",
-        description="the levers logged with this step, in the order applied, joined with ';'",
+        description="the actions logged with this step (7.15: scheduled for it, or applied "
+        "live since row t − 1), in the order applied, joined with `;` (empty if none)",
     ),
 )
 

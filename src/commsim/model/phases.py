@@ -23,8 +23,9 @@ from commsim.model.turnover import turnover
 from commsim.model.voice import drift_to_climate, speak_up
 
 
-def _owns(**ideas: str) -> tuple:
-    return tuple(config_parameter(name, idea) for name, idea in ideas.items())
+def _owns(**given: tuple[str, str]) -> tuple:
+    """The parameters a phase owns: name = (the seed idea it stands for, what it means)."""
+    return tuple(config_parameter(name, idea, meaning) for name, (idea, meaning) in given.items())
 
 
 def _research(config: Config) -> bool:
@@ -36,49 +37,86 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         "interventions",
         apply_scheduled,
         idea="interventions as disturbances of a living system [WH]",
-        description="the scenario's interventions scheduled for this step",
+        description="the scenario's interventions whose `step` is t are applied, in order (7.15)",
     ),
     Phase(
         "turnover",
         turnover,
-        parameters=_owns(turnover_rate="memory that outlives turnover [CSL]; March's p3 [M91]"),
+        parameters=_owns(
+            turnover_rate=(
+                "p3 [M91]; memory that persists across turnover [CSL]; AutoCo [SK]",
+                "p3: per-step chance a member is replaced",
+            )
+        ),
         counters=("departures",),
         idea="people leave, the code stays [CSL]",
-        description="each member leaves with probability turnover_rate; a newcomer takes the seat",
+        description="each member leaves with probability `turnover_rate`; a newcomer takes the "
+        "seat (7.13)",
+        when="always (no-op if `turnover_rate` = 0)",
     ),
     Phase(
         "turbulence",
         turbulence,
-        parameters=_owns(turbulence_rate="a world of change [KS]; March's p4 [M91]"),
+        parameters=_owns(
+            turbulence_rate=(
+                "p4 [M91]; slow, gradual threats and continuous change [KS]; adapting to "
+                "environmental change [CSL]",
+                "per-step flip chance of each dimension of reality",
+            )
+        ),
         idea="a world of change [KS]",
-        description="the task environment drifts",
+        description="the task environment drifts: dimensions of reality flip, or contribution "
+        "tables of the landscape are redrawn (7.1)",
     ),
     Phase(
         "act",
         act,
         idea="practice: acting on one's mental model and meeting reality [SK]",
-        description="every member acts on its beliefs (coins where undecided) and performs",
+        description="every member acts on its beliefs (coins where undecided) and performs (7.3)",
     ),
     Phase(
         "explore",
         explore,
         parameters=_owns(
-            exploration_rate="wonder: testing one's beliefs against reality [KS]",
-            practice_noise="what practice sees of reality, noisily [SK]",
+            exploration_rate=(
+                "learning through performance and practice; practice fields [CQC]; "
+                "experimentation, wonder [KS]",
+                "per-step chance a practitioner or researcher tests one belief",
+            ),
+            practice_noise=(
+                "noisy feedback loops [LO]; T2 speed vs rigour [CSL]",
+                "chance practice feedback is wrong",
+            ),
         ),
         counters=("insights_generated",),
         idea="wonder: insights are born in practice [KS]",
-        description="practitioners and researchers test a belief; a contradiction is an insight",
+        description="practitioners and researchers test a belief against reality; a "
+        "contradiction is an insight (7.4)",
     ),
     Phase(
         "voice",
         speak_up,
         enabled=lambda config: config.voice,
         parameters=_owns(
-            authority_gradient="the hierarchy's distance to the top [CQC]",
-            punishment_penalty="the culture of punishment for bad news [CQC]",
-            appreciation_gain="leaders who welcome bad news [LO]",
-            insight_ttl="an unvoiced insight is lost in silence [KS]",
+            authority_gradient=(
+                "hierarchical value system [CQC]; executives vs front lines [SK]",
+                "voice discount per level of gap",
+            ),
+            punishment_penalty=(
+                "fear of not looking good [KS]; blame culture, T4 [CSL]; the culture of "
+                "punishment for bad news [CQC]",
+                "share of safety lost per punishment",
+            ),
+            appreciation_gain=(
+                "wonder: surprises as opportunities to grow, not blame [CQC]; leaders who "
+                "welcome bad news [LO]",
+                "share of the distance to full safety gained per appreciation",
+            ),
+            insight_ttl=(
+                'toughest issues "remain submerged" [SK]; an unvoiced insight is lost in '
+                "silence [KS]",
+                "attempts to voice, and steps in the verification queue, before an insight is lost",
+            ),
         ),
         counters=(
             "voice_opportunities",
@@ -88,17 +126,32 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
             "insights_suppressed",
         ),
         idea="fear vs wonder: voice up the hierarchy, welcomed or punished [KS], [CQC]",
-        description="every insight awaiting voice is spoken up, punished or kept silent",
+        description="every insight awaiting voice is spoken up (appreciated or punished) or "
+        "kept silent (7.5)",
+        when="`voice` is true",
     ),
     Phase(
         "verify",
         verify_and_codify,
         enabled=_research,
         parameters=_owns(
-            research_noise="research checks insights against reality carefully [SK]",
-            verification_capacity="hero leadership as a bottleneck [CQC]",
-            integration="walls between practice, research and capacity building [SK]",
-            bridging="capacity builders bridge the walls [SK]",
+            research_noise=(
+                "rigour of research; T2 [CSL]",
+                "chance a researcher's observation is wrong",
+            ),
+            verification_capacity=(
+                "pattern detection and verification capacity [CSL]; the hero as bottleneck [CQC]",
+                "insights a verifier checks per step",
+            ),
+            integration=(
+                "walls around the three activities; fragmentation [SK], [KS]; integration [CSL]",
+                "chance knowledge crosses between roles",
+            ),
+            bridging=(
+                "communities of practice connecting silos [CSL]; capacity building meeting "
+                "practice in AutoCo [SK]",
+                "capacity builders' boost to crossing: `integration × (1 + bridging)`",
+            ),
         ),
         counters=(
             "insights_walled",
@@ -109,64 +162,121 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
             "cross_role_flows",
         ),
         idea="capture, verification and codification into memory [CSL]",
-        description="researchers (or the hero) check voiced insights; verified ones are codified",
+        description="researchers (or the hero) check voiced insights across the walls; "
+        "verified ones are codified (7.6, 7.7)",
+        when='`community` is true or `leadership = "hero"`',
     ),
     Phase(
         "socialise",
         socialize,
         parameters=_owns(
-            socialisation_rate="learning from the organisation's code: March's p1 [M91]",
-            fast_learner_share="March's mix of fast and slow learners [M91]",
-            fast_socialisation_rate="fast learners' p1 [M91]",
-            socialisation_mode="gradual or jump adoption of the code [M91]",
+            socialisation_rate=(
+                "p1 [M91]; fitting in, being accepted [KS]; diffusion [CSL]",
+                "p1: learning from the code (of every position not fast)",
+            ),
+            fast_learner_share=(
+                "March's mixed populations of fast and slow learners [M91]: slow learning "
+                "keeps the diversity the code learns from (exploration), fast learning "
+                "exploits what the code knows",
+                "share of positions whose occupants socialise at the fast rate: "
+                "`round(share × N)` positions, fixed for the run, chosen by the seed (7.8)",
+            ),
+            fast_socialisation_rate=(
+                "March's fast learners, p1 = 0.9 [M91]; quick socialisation, fitting in fast [KS]",
+                "p1 of the fast positions (unused when `fast_learner_share` rounds to no one)",
+            ),
+            socialisation_mode=(
+                "March's program or his paper's text [M91] (section 9)",
+                "one step at a time (March's program) or straight to the code (paper's text)",
+            ),
         ),
         counters=("insights_adopted", "flows", "cross_role_flows"),
         idea="diffusion: the code teaches its members [CSL], [M91]",
-        description="members move their beliefs toward the code",
+        description="members move their beliefs toward the code (7.8)",
     ),
     Phase(
         "peers",
         learn_from_peers,
         parameters=_owns(
-            peer_learning="whom and how members copy (commsim, Lazer & Friedman, Fang et al.)",
-            neighbour_learning_rate="informal learning between colleagues [LO]",
-            copy_error="Lazer & Friedman's error in copying a solution",
+            peer_learning=(
+                "imitation of the best [LF07]; learning from superior colleagues [FLS10]",
+                "how members learn from neighbours (7.9)",
+            ),
+            neighbour_learning_rate=(
+                "peer-to-peer mentorship and peer review [LO]",
+                'chance a member tries to copy a better neighbour; with `"best_neighbour"` '
+                'the velocity (chance to look); with `"superior_majority"` the per-belief '
+                "chance to follow (7.9)",
+            ),
+            copy_error=(
+                "Lazer & Friedman's error in copying a solution [LF07]",
+                '`"best_neighbour"`: chance each bit is not copied',
+            ),
         ),
         counters=("insights_adopted", "flows", "cross_role_flows"),
         idea="learning through informal ties [LO]",
-        description="members learn from network neighbours by the configured rule",
+        description="members learn from network neighbours by the configured rule (7.9)",
+        when='always (`"random_neighbour"`: no-op if `neighbour_learning_rate` = 0)',
     ),
     Phase(
         "code_learning",
         learn_code,
         parameters=_owns(
-            code_learning_rate="the code learns from those who do better: March's p2 [M91]",
-            superior_basis="who counts as superior: performance or knowledge [M91]",
+            code_learning_rate=(
+                "p2 [M91]; process update and codification [CSL]",
+                "p2: the code learning from the superior group",
+            ),
+            superior_basis=(
+                "March's program or his paper's text [M91] (section 9)",
+                "who is superior: by acted performance (program) or by belief knowledge "
+                "(paper's text)",
+            ),
         ),
         counters=("superior_group", "code_changes"),
         idea="single-loop learning of the organisational code [M91]",
-        description="the code adopts the superior group's majority view",
+        description="the code adopts the majority view of the superior group (7.10)",
     ),
     Phase(
         "mentoring",
         mentor,
         enabled=lambda config: config.community,
         parameters=_owns(
-            mentoring_rate="capacity building: coaches and mentors [SK]",
-            mentoring_safety_gain="coaching builds psychological safety [CQC]",
-            mentoring_learning_gain="coaching speeds learning [SK]",
-            max_learning_rate="how far coaching can raise learning",
+            mentoring_rate=(
+                "capacity building: coaches and mentors [SK]",
+                "chance a capacity builder coaches this step",
+            ),
+            mentoring_safety_gain=(
+                "the support of a community to face the dangers of learning [KS]; coaching "
+                "builds psychological safety [CQC]",
+                "share of the distance to full safety gained per coaching",
+            ),
+            mentoring_learning_gain=(
+                "capacity to do what one couldn't do before [SK]",
+                "share of the distance to `max_learning_rate` gained per coaching",
+            ),
+            max_learning_rate=(
+                "limit of capacity building: how far coaching can raise learning",
+                "ceiling of the learning-rate multiplier",
+            ),
         ),
         counters=("mentorings",),
         idea="capacity building [SK]",
-        description="capacity builders coach a neighbour: more safety, faster learning",
+        description="capacity builders coach a neighbour across the walls: more safety, "
+        "faster learning (7.11)",
+        when="`community` is true",
     ),
     Phase(
         "climate",
         drift_to_climate,
-        parameters=_owns(climate_drift="teams take on their leader's climate [CQC]"),
+        parameters=_owns(
+            climate_drift=(
+                'agreements of belonging: "never making the boss look bad" [WH]; teams take '
+                "on their leader's climate [CQC]",
+                "per-step pull of safety toward the manager's climate",
+            )
+        ),
         idea="leaders set the climate of fear or wonder [KS], [CQC]",
-        description="safety drifts toward the climate the manager sets",
+        description="safety drifts toward the climate the manager sets (7.12)",
     ),
 )
 

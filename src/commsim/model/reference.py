@@ -24,12 +24,14 @@ the majority of the superior neighbours; ``tests/test_environment.py``,
 results they come from (``tests/test_validation_lazer_friedman.py``,
 ``tests/test_validation_fang.py``, docs/VALIDATION.md).
 
-One step, in the order of ``CommunityModel.step`` (numbered as in docs/MODEL.md, section 3):
+One step, in the order of ``CommunityModel.step`` (``DEFAULT_PHASES``, numbered as in
+docs/MODEL.md, section 3):
 
-1. scheduled interventions         5a. exploration -> insights   5b. voice
-2. turnover                        6. verification and codification
-3. turbulence                      7. socialisation  8. peers  9. code learning
-4. acting, performance             10. mentoring, drift to the leaders' climate, metrics
+1. scheduled interventions    5. exploration -> insights   9. peers
+2. turnover                   6. voice                     10. code learning
+3. turbulence                 7. verification and codification   11. mentoring
+4. acting, performance        8. socialisation             12. drift to the leaders' climate
+then the metrics row.
 """
 
 from __future__ import annotations
@@ -360,7 +362,7 @@ class ReferenceModel(mesa.Model):
             if self.random.random() < self.config.turbulence_rate:
                 self.reality[dim] = -self.reality[dim]
 
-    # --- phase 5: voice ----------------------------------------------------------------
+    # --- phase 6: voice ----------------------------------------------------------------
 
     def speak_up(self) -> None:
         """One round of voice for every insight awaiting it.
@@ -408,7 +410,7 @@ class ReferenceModel(mesa.Model):
                 member.safety *= 1.0 - cfg.punishment_penalty
         self._drop_closed()
 
-    # --- phase 6: verification and codification ----------------------------------------
+    # --- phase 7: verification and codification ----------------------------------------
 
     def verify_and_codify(self) -> None:
         """Researchers (or the hero leader) check queued insights; verified ones enter the code."""
@@ -476,7 +478,7 @@ class ReferenceModel(mesa.Model):
                 self.code_source[dim] = insight.id
                 self.counts["insights_codified"] += 1
 
-    # --- phases 8 and 9: peers, code learning ------------------------------------------
+    # --- phases 9 and 10: peers, code learning -----------------------------------------
 
     def learn_from_peers(self) -> None:
         """Members may copy one belief from a better-performing neighbour.
@@ -542,7 +544,7 @@ class ReferenceModel(mesa.Model):
                 self.code_source[dim] = -1  # whatever insight stood here is superseded
                 self.counts["code_changes"] += 1
 
-    # --- phase 10: mentoring -----------------------------------------------------------
+    # --- phase 11: mentoring ----------------------------------------------------------
 
     def mentor(self) -> None:
         """Each capacity builder may coach one neighbour: more safety, faster learning."""
