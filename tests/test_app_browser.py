@@ -113,6 +113,9 @@ def test_a_model_from_outside_the_package_is_served_with_its_lever_s_button(
             s.page.get_by_text("applied: hold retreat 0.5 @ 2").wait_for()
             s.step()
             assert s.step_text() == "step 2"
+            added = "[data-testid='plot-extensions']"  # the extension's metrics, charted
+            s.wait_until(added, "points", 3)
+            assert s.number(added, "points") == 3  # steps 0, 1, 2
             assert s.failed == [] and s.errors == []
         finally:
             s.close()

@@ -58,7 +58,8 @@ def _series(catalogue: Catalogue, column: str) -> tuple[str, str]:
 
 def plots(n_levels: int, catalogue: Catalogue | None = None) -> tuple[Plot, ...]:
     """The four live charts of the page, their series named by the model's catalogue
-    (``model.catalogue``; default: the built-in model's)."""
+    (``model.catalogue``; default: the built-in model's), and a fifth with the metrics an
+    extension or a subclass added, when it has any."""
     catalogue = catalogue or CATALOGUE
     levels = tuple(_series(catalogue, f"safety_level_{lvl}") for lvl in range(n_levels))
     if levels:
@@ -68,6 +69,10 @@ def plots(n_levels: int, catalogue: Catalogue | None = None) -> tuple[Plot, ...]
     for key, title, columns, y_range in CHARTS:
         series = levels if key == "safety" else tuple(_series(catalogue, c) for c in columns)
         charts.append(Plot(key, title, series, y_range))
+    added = [m for m in catalogue.metrics if m not in CATALOGUE.metrics and m.members is None]
+    if added:
+        series = tuple(_series(catalogue, m.name) for m in added)
+        charts.append(Plot("extensions", "Added by extensions", series))
     return tuple(charts)
 
 
