@@ -126,3 +126,25 @@ def test_the_guide_quotes_the_real_files() -> None:
         assert text in (ROOT / path).read_text(encoding="utf-8"), (
             f"EXTENDING.md quotes {path}: {text[:200]}"
         )
+
+
+def test_the_installed_example_is_served_with_its_lever_and_metrics(env) -> None:
+    """``commsim app scenarios/repository.toml``, as EXTENDING.md says: its lever is a button
+    and its metrics a chart, with no app code naming either."""
+    from .browser import Session, app_server, chromium
+
+    with (
+        app_server(EXAMPLE, "scenarios/repository.toml", env=env) as url,
+        chromium() as browser,
+    ):
+        s = Session(browser, url)
+        try:
+            s.step()
+            s.click("Curate the repository")
+            s.page.get_by_text("applied: curate repository 1 @ 2").wait_for()
+            s.step()
+            added = "[data-testid='plot-extensions']"
+            s.wait_until(added, "points", 3)
+            assert s.failed == [] and s.errors == []
+        finally:
+            s.close()
