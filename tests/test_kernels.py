@@ -4,6 +4,7 @@ same run for a seed whether numba is installed or not (``COMMSIM_NO_NUMBA=1``)."
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import pickle
 import subprocess
@@ -65,9 +66,9 @@ def test_act_and_tally_loops_equal_their_twins(n: int, m: int) -> None:
     reality = (2 * rng.integers(0, 2, size=m) - 1).astype(np.int8)
     key = kernels.draw_key(rng)
     compiled = kernels.act.compiled()(b, reality, key)
-    assert same(compiled, kernels.act_numpy(b, reality, key))
+    assert same(compiled, kernels.act.twin(b, reality, key))
     assert compiled[0].flags.f_contiguous
-    assert same(kernels.tally.compiled()(b, reality), kernels.tally_numpy(b, reality))
+    assert same(kernels.tally.compiled()(b, reality), kernels.tally.twin(b, reality))
 
 
 @needs_numba
@@ -86,7 +87,7 @@ def test_socialize_loops_equal_their_twin(n: int, m: int, gradual: bool, source_
     key = kernels.draw_key(rng)
     args = (code, rate, learning_rate, role, access, source_role, key, gradual, from_insight)
     a, b = start.copy(order="F"), start.copy(order="F")
-    assert same(kernels.socialize.compiled()(a, *args), kernels.socialize_numpy(b, *args))
+    assert same(kernels.socialize.compiled()(a, *args), kernels.socialize.twin(b, *args))
     assert same(a, b)
     moved = a != start
     assert not moved[:, code == 0].any()  # no view, no move
@@ -100,7 +101,7 @@ def test_bernoulli_member_sums_and_approach_loops_equal_their_twins(n: int) -> N
     rng = np.random.default_rng(n)
     p = rng.choice([0.0, 0.05, 0.5, 1.0, 1.5], size=n)
     key = kernels.draw_key(rng)
-    assert same(kernels.bernoulli_rows.compiled()(p, key), kernels.bernoulli_rows_numpy(p, key))
+    assert same(kernels.bernoulli_rows.compiled()(p, key), kernels.bernoulli_rows.twin(p, key))
 
     scores = rng.integers(-30, 31, size=n)
     safety = rng.random(n)
@@ -108,13 +109,13 @@ def test_bernoulli_member_sums_and_approach_loops_equal_their_twins(n: int) -> N
     level = np.sort(rng.integers(0, 5, size=n))[::-1].astype(np.int16)
     role = rng.integers(0, 3, size=n).astype(np.int8)
     args = (scores, 30, safety, fast, level, 6, role)
-    assert same(kernels.member_sums.compiled()(*args), kernels.member_sums_numpy(*args))
+    assert same(kernels.member_sums.compiled()(*args), kernels.member_sums.twin(*args))
 
     rows = rng.integers(0, n, size=3 * n)
     powers = 0.9 ** np.arange(rows.size + 1)
     a, b = safety.copy(), safety.copy()
     kernels.approach_rows.compiled()(a, 1.0, powers, rows)
-    kernels.approach_rows_numpy(b, 1.0, powers, rows)
+    kernels.approach_rows.twin(b, 1.0, powers, rows)
     assert same(a, b)
 
 
@@ -139,8 +140,32 @@ def test_voice_loops_equal_their_twin(hero: int) -> None:
         np.uint64(12345),
     )
     order, counts, targets = kernels.voice.compiled()(*args)
-    assert same((order, counts, targets), kernels.voice_numpy(*args))
+    assert same((order, counts, targets), kernels.voice.twin(*args))
     assert counts.sum() == ledger.pool_size and counts[kernels.HEARD] > 0
+
+
+KERNELS = [
+    kernels.act,
+    kernels.socialize,
+    kernels.tally,
+    kernels.member_sums,
+    kernels.bernoulli_rows,
+    kernels.voice,
+    kernels.approach_rows,
+]
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=lambda k: k.__name__)
+def test_a_kernel_shows_its_twins_name_signature_and_docstring(kernel: kernels.Kernel) -> None:
+    """What a reader, ``help`` or an IDE sees of a call: the twin's ``def``."""
+    twin = kernel.twin
+    assert (kernel.__name__, kernel.__module__, kernel.__doc__) == (
+        twin.__name__,
+        twin.__module__,
+        twin.__doc__,
+    )
+    assert kernel.__doc__ and inspect.signature(kernel) == inspect.signature(twin)
+    assert "return" in kernel.__annotations__ and kernel.__wrapped__ is twin
 
 
 def test_the_streams_are_fair() -> None:

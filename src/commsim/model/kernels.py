@@ -12,11 +12,12 @@ Which loops, and why (docs/PERFORMANCE.md has the profiles):
   ``member_sums`` does the metrics' three group-by sums in one pass.
 
 **Same results with or without numba.** Every kernel is a pure function of its arguments,
-random numbers included, and its NumPy twin (``*_numpy``) computes the same thing: where a
-floating-point result is kept, with the same operations in the same order; where numbers
-are compared, with comparisons that are exactly equivalent (``below``). So the compiled
-loops and the twins give bit-identical runs for a seed (``tests/test_kernels.py`` checks
-each kernel and whole runs).
+random numbers included, and its NumPy twin (the ``def`` that ``@kernel(loops)`` decorates,
+whose signature and docstring a call shows) computes the same thing: where a floating-point
+result is kept, with the same operations in the same order; where numbers are compared,
+with comparisons that are exactly equivalent (``below``). So the compiled loops and the
+twins give bit-identical runs for a seed (``tests/test_kernels.py`` checks each kernel and
+whole runs).
 
 **Random numbers: counter-based streams.** A uniform from NumPy's generator costs about
 2 ns, more than the rest of a belief's work, and it must be drawn in order. So each kernel
@@ -44,6 +45,7 @@ call, so importing the model costs nothing extra.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from collections.abc import Callable
@@ -107,20 +109,52 @@ def score_numpy(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
     return (beliefs.astype(np.float32) @ reality.astype(np.float32)).astype(np.int64)
 
 
+# --- the wrapper: numba's loops or the NumPy twin, behind the twin's signature ---------
+
+
+class Kernel[**P, R]:
+    """One kernel: its numba-compiled loops when ``HAVE_NUMBA``, its NumPy twin otherwise.
+
+    Made by ``@kernel(loops)`` on the twin, whose name, signature, annotations and docstring
+    it takes (``functools.update_wrapper``): a call to the kernel reads, type-checks and
+    jumps (in an IDE) as a call to the twin's ``def``. The loops are compiled on the first
+    call; ``compiled()`` and ``twin`` stay reachable so that tests run both on one input.
+    """
+
+    def __init__(self, loops: Callable[..., Any], twin: Callable[P, R]) -> None:
+        self.loops = loops
+        self.twin = twin
+        self._compiled: Callable[P, R] | None = None
+        self._run: Callable[P, R] | None = None
+        functools.update_wrapper(self, twin)
+
+    def compiled(self) -> Callable[P, R]:
+        """The loops compiled by numba (cached on disk next to their module)."""
+        if self._compiled is None:
+            import numba
+
+            self._compiled = numba.njit(cache=True, nogil=True)(self.loops)
+        return self._compiled
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self._run is None:
+            self._run = self.compiled() if HAVE_NUMBA else self.twin
+        return self._run(*args, **kwargs)
+
+
+def kernel[**P, R](loops: Callable[..., Any]) -> Callable[[Callable[P, R]], Kernel[P, R]]:
+    """Decorate a NumPy twin: the kernel runs ``loops`` compiled by numba, else the twin.
+
+    ``loops`` must compute exactly what the twin does (``tests/test_kernels.py``).
+    """
+
+    def wrap(twin: Callable[P, R]) -> Kernel[P, R]:
+        return Kernel(loops, twin)
+
+    return wrap
+
+
 # --- act: a coin where a belief is undecided, performance = actions . reality -----------
-
-
-def act_numpy(
-    beliefs: np.ndarray, reality: np.ndarray, key: np.uint64
-) -> tuple[np.ndarray, np.ndarray]:
-    """Actions (the belief, a coin where it is 0; Fortran order) and performance."""
-    n, m = beliefs.shape
-    words = coin_words(n)
-    numbers = splitmix64(key, np.arange(m * words)).astype("<u8", copy=False)
-    bits = np.unpackbits(numbers.view(np.uint8).reshape(m, 8 * words), axis=1, bitorder="little")
-    heads = bits[:, :n].view(np.int8).T  # (n, m): the coin of member i on dimension d
-    actions = np.where(beliefs == 0, heads * np.int8(2) - np.int8(1), beliefs)
-    return np.asfortranarray(actions), score_numpy(actions, reality)
 
 
 def _act_loops(
@@ -148,51 +182,19 @@ def _act_loops(
     return actions, performance
 
 
-# --- socialize: a trial on every belief that differs from a code holding a view ---------
-
-
-def socialize_numpy(
-    beliefs: np.ndarray,
-    code: np.ndarray,
-    rate: np.ndarray,
-    learning_rate: np.ndarray,
-    role: np.ndarray,
-    access: np.ndarray,
-    source_role: int,
-    key: np.uint64,
-    gradual: bool,
-    from_insight: np.ndarray,
-) -> tuple[int, int, int]:
-    """Move tried beliefs toward the code, in place.
-
-    Member i tries, with ``p_i = min(rate[i] * learning_rate[i] * access[role[i]], 1)``,
-    on every dimension d where the code holds a view it does not share, with number
-    k = d * n + i. Returns (changes, adopted, crossed): beliefs moved; moves that made a
-    belief equal the code on a dimension written by an insight (``from_insight``); moves
-    whose member's role is not ``source_role`` (-1: the code is everyone's own role).
-    """
+@kernel(_act_loops)
+def act(beliefs: np.ndarray, reality: np.ndarray, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+    """Actions (the belief, a coin where it is 0; Fortran order) and performance."""
     n, m = beliefs.shape
-    cut = below(np.minimum(rate * learning_rate * access[role], 1.0))
-    columns = beliefs.T  # (m, n): element k = d * n + i
-    tried_rows, tried_dims = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-    width = max(1, _BLOCK // n)  # dimensions at a time: temporaries stay in cache
-    for first in range(0, m, width):
-        view = code[first : first + width, None]
-        eligible = (view != columns[first : first + width]) & (view != 0)
-        flat = np.flatnonzero(eligible)  # within the block
-        dims = np.repeat(np.arange(first, first + view.shape[0]), eligible.sum(axis=1))
-        rows = flat - (dims - first) * n  # no integer division
-        tried = np.flatnonzero((splitmix64(key, flat + first * n) >> _S32) < cut[rows])
-        tried_rows.append(rows[tried])
-        tried_dims.append(dims[tried])
-    rows, dims = np.concatenate(tried_rows), np.concatenate(tried_dims)
-    target = code[dims]
-    old = beliefs[rows, dims]
-    new = old + np.sign(target - old) if gradual else target
-    beliefs[rows, dims] = new
-    adopted = int(np.count_nonzero((new == target) & from_insight[dims]))
-    crossed = int(np.count_nonzero(role[rows] != source_role)) if source_role >= 0 else 0
-    return int(rows.size), adopted, crossed
+    words = coin_words(n)
+    numbers = splitmix64(key, np.arange(m * words)).astype("<u8", copy=False)
+    bits = np.unpackbits(numbers.view(np.uint8).reshape(m, 8 * words), axis=1, bitorder="little")
+    heads = bits[:, :n].view(np.int8).T  # (n, m): the coin of member i on dimension d
+    actions = np.where(beliefs == 0, heads * np.int8(2) - np.int8(1), beliefs)
+    return np.asfortranarray(actions), score_numpy(actions, reality)
+
+
+# --- socialize: a trial on every belief that differs from a code holding a view ---------
 
 
 def _socialize_loops(
@@ -237,16 +239,52 @@ def _socialize_loops(
     return changes, adopted, crossed
 
 
+@kernel(_socialize_loops)
+def socialize(
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    rate: np.ndarray,
+    learning_rate: np.ndarray,
+    role: np.ndarray,
+    access: np.ndarray,
+    source_role: int,
+    key: np.uint64,
+    gradual: bool,
+    from_insight: np.ndarray,
+) -> tuple[int, int, int]:
+    """Move tried beliefs toward the code, in place.
+
+    Member i tries, with ``p_i = min(rate[i] * learning_rate[i] * access[role[i]], 1)``,
+    on every dimension d where the code holds a view it does not share, with number
+    k = d * n + i. Returns (changes, adopted, crossed): beliefs moved; moves that made a
+    belief equal the code on a dimension written by an insight (``from_insight``); moves
+    whose member's role is not ``source_role`` (-1: the code is everyone's own role).
+    """
+    n, m = beliefs.shape
+    cut = below(np.minimum(rate * learning_rate * access[role], 1.0))
+    columns = beliefs.T  # (m, n): element k = d * n + i
+    tried_rows, tried_dims = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    width = max(1, _BLOCK // n)  # dimensions at a time: temporaries stay in cache
+    for first in range(0, m, width):
+        view = code[first : first + width, None]
+        eligible = (view != columns[first : first + width]) & (view != 0)
+        flat = np.flatnonzero(eligible)  # within the block
+        dims = np.repeat(np.arange(first, first + view.shape[0]), eligible.sum(axis=1))
+        rows = flat - (dims - first) * n  # no integer division
+        tried = np.flatnonzero((splitmix64(key, flat + first * n) >> _S32) < cut[rows])
+        tried_rows.append(rows[tried])
+        tried_dims.append(dims[tried])
+    rows, dims = np.concatenate(tried_rows), np.concatenate(tried_dims)
+    target = code[dims]
+    old = beliefs[rows, dims]
+    new = old + np.sign(target - old) if gradual else target
+    beliefs[rows, dims] = new
+    adopted = int(np.count_nonzero((new == target) & from_insight[dims]))
+    crossed = int(np.count_nonzero(role[rows] != source_role)) if source_role >= 0 else 0
+    return int(rows.size), adopted, crossed
+
+
 # --- tally: each member's score, each dimension's +1 and -1 holders ---------------------
-
-
-def tally_numpy(
-    beliefs: np.ndarray, reality: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's score against reality, and per dimension the number of +1 and of -1."""
-    net = beliefs.sum(axis=0, dtype=np.int64)  # (#+1) - (#-1)
-    held = np.count_nonzero(beliefs, axis=0).astype(np.int64)  # (#+1) + (#-1)
-    return score_numpy(beliefs, reality), (held + net) // 2, (held - net) // 2
 
 
 def _tally_loops(
@@ -268,29 +306,15 @@ def _tally_loops(
     return scores, plus, minus
 
 
+@kernel(_tally_loops)
+def tally(beliefs: np.ndarray, reality: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's score against reality, and per dimension the number of +1 and of -1."""
+    net = beliefs.sum(axis=0, dtype=np.int64)  # (#+1) - (#-1)
+    held = np.count_nonzero(beliefs, axis=0).astype(np.int64)  # (#+1) + (#-1)
+    return score_numpy(beliefs, reality), (held + net) // 2, (held - net) // 2
+
+
 # --- member_sums: the metrics' group-by sums --------------------------------------------
-
-
-def member_sums_numpy(
-    scores: np.ndarray,
-    m: int,
-    safety: np.ndarray,
-    fast: np.ndarray,
-    level: np.ndarray,
-    n_levels: int,
-    role: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """Group sums and counts, added in member order (as ``np.bincount`` adds).
-
-    Returns knowledge (``scores / m``) summed by ``fast`` (False, True) and the counts,
-    safety by level (0 .. n_levels - 1) and the counts, safety by role (0 .. 2) and the
-    counts.
-    """
-    out: list[np.ndarray] = []
-    for values, groups, k in ((scores / m, fast, 2), (safety, level, n_levels), (safety, role, 3)):
-        out.append(np.bincount(groups, weights=values, minlength=k)[:k])
-        out.append(np.bincount(groups, minlength=k)[:k])
-    return tuple(out)
 
 
 def _member_sums_loops(
@@ -319,12 +343,30 @@ def _member_sums_loops(
     return by_speed, speeds, by_level, levels, by_role, roles
 
 
+@kernel(_member_sums_loops)
+def member_sums(
+    scores: np.ndarray,
+    m: int,
+    safety: np.ndarray,
+    fast: np.ndarray,
+    level: np.ndarray,
+    n_levels: int,
+    role: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Group sums and counts, added in member order (as ``np.bincount`` adds).
+
+    Returns knowledge (``scores / m``) summed by ``fast`` (False, True) and the counts,
+    safety by level (0 .. n_levels - 1) and the counts, safety by role (0 .. 2) and the
+    counts.
+    """
+    out: list[np.ndarray] = []
+    for values, groups, k in ((scores / m, fast, 2), (safety, level, n_levels), (safety, role, 3)):
+        out.append(np.bincount(groups, weights=values, minlength=k)[:k])
+        out.append(np.bincount(groups, minlength=k)[:k])
+    return tuple(out)
+
+
 # --- bernoulli_rows: one trial per member -----------------------------------------------
-
-
-def bernoulli_rows_numpy(p: np.ndarray, key: np.uint64) -> np.ndarray:
-    """The rows whose trial succeeds: row i with probability p[i], with number i."""
-    return np.flatnonzero((splitmix64(key, np.arange(p.shape[0])) >> _S32) < below(p))
 
 
 def _bernoulli_rows_loops(p: np.ndarray, key: np.uint64) -> np.ndarray:
@@ -339,55 +381,16 @@ def _bernoulli_rows_loops(p: np.ndarray, key: np.uint64) -> np.ndarray:
     return np.flatnonzero(hit)
 
 
+@kernel(_bernoulli_rows_loops)
+def bernoulli_rows(p: np.ndarray, key: np.uint64) -> np.ndarray:
+    """The rows whose trial succeeds: row i with probability p[i], with number i."""
+    return np.flatnonzero((splitmix64(key, np.arange(p.shape[0])) >> _S32) < below(p))
+
+
 # --- voice: one attempt for every insight awaiting it -----------------------------------
 
 # an insight's fate at the voice phase (voice.speak_up applies them)
 NOT_WAITING, OWN, WAITS, HEARD, PUNISHED, SUPPRESSED = range(6)
-
-
-def voice_numpy(
-    pool: np.ndarray,
-    manager: np.ndarray,
-    level: np.ndarray,
-    safety: np.ndarray,
-    punitiveness: np.ndarray,
-    beliefs: np.ndarray,
-    hero: int,
-    discount: np.ndarray,
-    ttl: int,
-    step: int,
-    key: np.uint64,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pool entry's fate at the voice phase (``NOT_WAITING`` ... ``SUPPRESSED``).
-
-    ``pool`` is ``InsightLedger.pool`` (rows as ``insights.POOL_COLUMNS``). An entry awaiting
-    voice speaks to its holder's manager, or to ``hero`` when that is >= 0; an entry whose
-    listener is its holder is the top's own (``OWN``). Entry j uses number j: it speaks up
-    when the top 32 bits are below ``safety[holder] * discount[gap]`` and, if it dissents
-    from the listener's belief, is punished when the low 32 bits are below the listener's
-    punitiveness (both on the 2**32 scale); one not spoken is suppressed on its ``ttl``-th
-    attempt.
-
-    Returns the pool rows grouped by fate (pool order within a fate), how many have each
-    fate, and each entry's listener (-1 where not awaiting voice).
-    """
-    holder, dim, value, stage, since = pool[1], pool[2], pool[3], pool[4], pool[5]
-    fate = np.zeros(holder.size, np.int8)
-    target = np.full(holder.size, -1, np.int64)
-    j = np.flatnonzero(stage == AWAITING_VOICE)
-    h = holder[j]
-    t = np.full(j.size, hero) if hero >= 0 else manager[h]
-    t = np.where(t < 0, h, t)
-    target[j] = t
-    gap = np.maximum(level[t].astype(np.int64) - level[h], 0)
-    z = splitmix64(key, j)
-    speaks = (z >> _S32) < below(safety[h] * discount[gap])
-    dissent = value[j] != beliefs[t, dim[j]]
-    punished = speaks & dissent & ((z & _LOW32) < below(punitiveness[t]))
-    silent = np.where(step - since[j] + 1 >= ttl, SUPPRESSED, WAITS)
-    spoke = np.where(punished, PUNISHED, HEARD)
-    fate[j] = np.where(t == h, OWN, np.where(speaks, spoke, silent))
-    return np.argsort(fate, kind="stable"), np.bincount(fate, minlength=6), target
 
 
 def _voice_loops(
@@ -442,16 +445,53 @@ def _voice_loops(
     return order, counts, target
 
 
+@kernel(_voice_loops)
+def voice(
+    pool: np.ndarray,
+    manager: np.ndarray,
+    level: np.ndarray,
+    safety: np.ndarray,
+    punitiveness: np.ndarray,
+    beliefs: np.ndarray,
+    hero: int,
+    discount: np.ndarray,
+    ttl: int,
+    step: int,
+    key: np.uint64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pool entry's fate at the voice phase (``NOT_WAITING`` ... ``SUPPRESSED``).
+
+    ``pool`` is ``InsightLedger.pool`` (rows as ``insights.POOL_COLUMNS``). An entry awaiting
+    voice speaks to its holder's manager, or to ``hero`` when that is >= 0; an entry whose
+    listener is its holder is the top's own (``OWN``). Entry j uses number j: it speaks up
+    when the top 32 bits are below ``safety[holder] * discount[gap]`` and, if it dissents
+    from the listener's belief, is punished when the low 32 bits are below the listener's
+    punitiveness (both on the 2**32 scale); one not spoken is suppressed on its ``ttl``-th
+    attempt.
+
+    Returns the pool rows grouped by fate (pool order within a fate), how many have each
+    fate, and each entry's listener (-1 where not awaiting voice).
+    """
+    holder, dim, value, stage, since = pool[1], pool[2], pool[3], pool[4], pool[5]
+    fate = np.zeros(holder.size, np.int8)
+    target = np.full(holder.size, -1, np.int64)
+    j = np.flatnonzero(stage == AWAITING_VOICE)
+    h = holder[j]
+    t = np.full(j.size, hero) if hero >= 0 else manager[h]
+    t = np.where(t < 0, h, t)
+    target[j] = t
+    gap = np.maximum(level[t].astype(np.int64) - level[h], 0)
+    z = splitmix64(key, j)
+    speaks = (z >> _S32) < below(safety[h] * discount[gap])
+    dissent = value[j] != beliefs[t, dim[j]]
+    punished = speaks & dissent & ((z & _LOW32) < below(punitiveness[t]))
+    silent = np.where(step - since[j] + 1 >= ttl, SUPPRESSED, WAITS)
+    spoke = np.where(punished, PUNISHED, HEARD)
+    fate[j] = np.where(t == h, OWN, np.where(speaks, spoke, silent))
+    return np.argsort(fate, kind="stable"), np.bincount(fate, minlength=6), target
+
+
 # --- approach_rows: events pull members' values toward a target -------------------------
-
-
-def approach_rows_numpy(
-    values: np.ndarray, target: float, powers: np.ndarray, rows: np.ndarray
-) -> None:
-    """In place, once per distinct row r of ``rows``, occurring c times:
-    ``values[r] = target - (target - values[r]) * powers[c]``."""
-    touched, times = np.unique(rows, return_counts=True)
-    values[touched] = target - (target - values[touched]) * powers[times]
 
 
 def _approach_rows_loops(
@@ -468,40 +508,9 @@ def _approach_rows_loops(
         first = last
 
 
-# --- dispatch ----------------------------------------------------------------------------
-
-
-class Kernel:
-    """One kernel: its numba-compiled loops when ``HAVE_NUMBA``, its NumPy twin otherwise.
-
-    The loops are compiled on first use; ``compiled()`` and ``fallback`` stay reachable so
-    that tests can run both on the same input.
-    """
-
-    def __init__(self, loops: Callable[..., Any], fallback: Callable[..., Any]) -> None:
-        self.loops = loops
-        self.fallback = fallback
-        self._compiled: Callable[..., Any] | None = None
-        self._run: Callable[..., Any] | None = None
-
-    def compiled(self) -> Callable[..., Any]:
-        """The loops compiled by numba (cached on disk next to this module)."""
-        if self._compiled is None:
-            import numba
-
-            self._compiled = numba.njit(cache=True, nogil=True)(self.loops)
-        return self._compiled
-
-    def __call__(self, *args: Any) -> Any:
-        if self._run is None:
-            self._run = self.compiled() if HAVE_NUMBA else self.fallback
-        return self._run(*args)
-
-
-act = Kernel(_act_loops, act_numpy)
-socialize = Kernel(_socialize_loops, socialize_numpy)
-tally = Kernel(_tally_loops, tally_numpy)
-member_sums = Kernel(_member_sums_loops, member_sums_numpy)
-bernoulli_rows = Kernel(_bernoulli_rows_loops, bernoulli_rows_numpy)
-voice = Kernel(_voice_loops, voice_numpy)
-approach_rows = Kernel(_approach_rows_loops, approach_rows_numpy)
+@kernel(_approach_rows_loops)
+def approach_rows(values: np.ndarray, target: float, powers: np.ndarray, rows: np.ndarray) -> None:
+    """In place, once per distinct row r of ``rows``, occurring c times:
+    ``values[r] = target - (target - values[r]) * powers[c]``."""
+    touched, times = np.unique(rows, return_counts=True)
+    values[touched] = target - (target - values[touched]) * powers[times]
