@@ -75,7 +75,7 @@ def test_act_and_tally_loops_equal_their_twins(n: int, m: int) -> None:
 @pytest.mark.parametrize(("n", "m"), SHAPES)
 @pytest.mark.parametrize("gradual", [True, False])
 @pytest.mark.parametrize("source_role", [1, -1])
-def test_socialize_loops_equal_their_twin(n: int, m: int, gradual: bool, source_role: int) -> None:
+def test_socialise_loops_equal_their_twin(n: int, m: int, gradual: bool, source_role: int) -> None:
     rng = np.random.default_rng(n + m)
     start = beliefs(rng, n, m)
     code = rng.integers(-1, 2, size=m).astype(np.int8)
@@ -87,7 +87,7 @@ def test_socialize_loops_equal_their_twin(n: int, m: int, gradual: bool, source_
     key = kernels.draw_key(rng)
     args = (code, rate, learning_rate, role, access, source_role, key, gradual, from_insight)
     a, b = start.copy(order="F"), start.copy(order="F")
-    assert same(kernels.socialize.compiled()(a, *args), kernels.socialize.twin(b, *args))
+    assert same(kernels.socialise.compiled()(a, *args), kernels.socialise.twin(b, *args))
     assert same(a, b)
     moved = a != start
     assert not moved[:, code == 0].any()  # no view, no move
@@ -146,7 +146,7 @@ def test_voice_loops_equal_their_twin(hero: int) -> None:
 
 KERNELS = [
     kernels.act,
-    kernels.socialize,
+    kernels.socialise,
     kernels.tally,
     kernels.member_sums,
     kernels.bernoulli_rows,

@@ -2,7 +2,7 @@
 
 Which loops, and why (docs/PERFORMANCE.md has the profiles):
 
-* ``act``, ``socialize`` and ``tally`` sweep the whole N x m belief matrix every step
+* ``act``, ``socialise`` and ``tally`` sweep the whole N x m belief matrix every step
   (coins and performance; a trial on every belief that differs from the code; each
   member's knowledge and each dimension's +1/-1 counts for the metrics). In NumPy each is
   a chain of whole-matrix temporaries; compiled, each is one vectorised pass.
@@ -194,10 +194,10 @@ def act(beliefs: np.ndarray, reality: np.ndarray, key: np.uint64) -> tuple[np.nd
     return np.asfortranarray(actions), score_numpy(actions, reality)
 
 
-# --- socialize: a trial on every belief that differs from a code holding a view ---------
+# --- socialise: a trial on every belief that differs from a code holding a view ---------
 
 
-def _socialize_loops(
+def _socialise_loops(
     beliefs: np.ndarray,
     code: np.ndarray,
     rate: np.ndarray,
@@ -239,8 +239,8 @@ def _socialize_loops(
     return changes, adopted, crossed
 
 
-@kernel(_socialize_loops)
-def socialize(
+@kernel(_socialise_loops)
+def socialise(
     beliefs: np.ndarray,
     code: np.ndarray,
     rate: np.ndarray,

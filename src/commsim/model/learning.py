@@ -39,10 +39,10 @@ def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarra
     return (current + np.sign(target - current.astype(np.int16))).astype(np.int8)
 
 
-def socialize(world: World) -> None:
+def socialise(world: World) -> None:
     """Members learn from the code (research's product, so walls between roles apply).
 
-    One pass over the belief matrix (``kernels.socialize``): a trial on every belief that
+    One pass over the belief matrix (``kernels.socialise``): a trial on every belief that
     differs from a code holding a view, with each position's p1 times the learning rate
     and the chance of crossing from research to the member's role, from a stream keyed by
     one draw from the model's generator.
@@ -53,7 +53,7 @@ def socialize(world: World) -> None:
     access = crossing_chance(world, np.arange(3), np.int8(RESEARCHER))  # by the member's role
     # the code is research's product: with community on, a move crosses unless one is a
     # researcher; with it off the code counts as one's own role, so nothing crosses
-    changes, adopted, crossed = kernels.socialize(
+    changes, adopted, crossed = kernels.socialise(
         state.beliefs,
         state.code,
         state.socialisation_rate,
