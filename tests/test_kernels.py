@@ -3,10 +3,12 @@ same run for a seed whether numba is installed or not (``COMMSIM_NO_NUMBA=1``)."
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import inspect
 import os
 import pickle
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import commsim.model
 from commsim.model import kernels
+from commsim.model.learning import socialise_beliefs
+from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
+from commsim.model.reality import act
+from commsim.model.state import approach_by_powers
+from commsim.model.voice import HEARD, voice_fates
 
 needs_numba = pytest.mark.skipif(
     importlib.util.find_spec("numba") is None, reason="numba is not installed"
@@ -65,10 +73,10 @@ def test_act_and_tally_loops_equal_their_twins(n: int, m: int) -> None:
     b = beliefs(rng, n, m)
     reality = (2 * rng.integers(0, 2, size=m) - 1).astype(np.int8)
     key = kernels.draw_key(rng)
-    compiled = kernels.act.compiled()(b, reality, key)
-    assert same(compiled, kernels.act.twin(b, reality, key))
+    compiled = act.compiled()(b, reality, key)
+    assert same(compiled, act.twin(b, reality, key))
     assert compiled[0].flags.f_contiguous
-    assert same(kernels.tally.compiled()(b, reality), kernels.tally.twin(b, reality))
+    assert same(tally.compiled()(b, reality), tally.twin(b, reality))
 
 
 @needs_numba
@@ -87,7 +95,7 @@ def test_socialise_loops_equal_their_twin(n: int, m: int, gradual: bool, source_
     key = kernels.draw_key(rng)
     args = (code, rate, learning_rate, role, access, source_role, key, gradual, from_insight)
     a, b = start.copy(order="F"), start.copy(order="F")
-    assert same(kernels.socialise.compiled()(a, *args), kernels.socialise.twin(b, *args))
+    assert same(socialise_beliefs.compiled()(a, *args), socialise_beliefs.twin(b, *args))
     assert same(a, b)
     moved = a != start
     assert not moved[:, code == 0].any()  # no view, no move
@@ -109,13 +117,13 @@ def test_bernoulli_member_sums_and_approach_loops_equal_their_twins(n: int) -> N
     level = np.sort(rng.integers(0, 5, size=n))[::-1].astype(np.int16)
     role = rng.integers(0, 3, size=n).astype(np.int8)
     args = (scores, 30, safety, fast, level, 6, role)
-    assert same(kernels.member_sums.compiled()(*args), kernels.member_sums.twin(*args))
+    assert same(member_sums.compiled()(*args), member_sums.twin(*args))
 
     rows = rng.integers(0, n, size=3 * n)
     powers = 0.9 ** np.arange(rows.size + 1)
     a, b = safety.copy(), safety.copy()
-    kernels.approach_rows.compiled()(a, 1.0, powers, rows)
-    kernels.approach_rows.twin(b, 1.0, powers, rows)
+    approach_by_powers.compiled()(a, 1.0, powers, rows)
+    approach_by_powers.twin(b, 1.0, powers, rows)
     assert same(a, b)
 
 
@@ -139,20 +147,32 @@ def test_voice_loops_equal_their_twin(hero: int) -> None:
         model.steps,
         np.uint64(12345),
     )
-    order, counts, targets = kernels.voice.compiled()(*args)
-    assert same((order, counts, targets), kernels.voice.twin(*args))
-    assert counts.sum() == ledger.pool_size and counts[kernels.HEARD] > 0
+    order, counts, targets = voice_fates.compiled()(*args)
+    assert same((order, counts, targets), voice_fates.twin(*args))
+    assert counts.sum() == ledger.pool_size and counts[HEARD] > 0
 
 
 KERNELS = [
-    kernels.act,
-    kernels.socialise,
-    kernels.tally,
-    kernels.member_sums,
+    act,
+    socialise_beliefs,
+    tally,
+    member_sums,
     kernels.bernoulli_rows,
-    kernels.voice,
-    kernels.approach_rows,
+    voice_fates,
+    approach_by_powers,
 ]
+
+
+def test_every_kernel_is_tested_here_and_lives_where_it_says() -> None:
+    """A kernel found in any module of the model is one this file runs both ways, and it
+    names the module that defines it (where an IDE's jump lands)."""
+    found: dict[int, kernels.Kernel] = {}
+    for info in pkgutil.iter_modules(commsim.model.__path__, "commsim.model."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, kernels.Kernel) and value.__module__ == info.name:
+                found[id(value)] = value
+    assert set(found) == {id(k) for k in KERNELS}
 
 
 @pytest.mark.parametrize("kernel", KERNELS, ids=lambda k: k.__name__)
@@ -175,7 +195,7 @@ def test_the_streams_are_fair() -> None:
     for p in (0.02, 0.3, 0.5):
         share = kernels.bernoulli_rows(np.full(n, p), key).size / n
         assert abs(share - p) < 5 * np.sqrt(p * (1 - p) / n)
-    actions, _ = kernels.act(np.zeros((n // 20, 20), np.int8, order="F"), np.ones(20, np.int8), key)
+    actions, _ = act(np.zeros((n // 20, 20), np.int8, order="F"), np.ones(20, np.int8), key)
     assert abs(actions.mean()) < 5 / np.sqrt(actions.size)
     # neighbouring members' and dimensions' coins are uncorrelated
     assert abs(np.mean(actions[1:] * actions[:-1])) < 5 / np.sqrt(actions.size)
