@@ -3,9 +3,12 @@ same run for a seed whether numba is installed or not (``COMMSIM_NO_NUMBA=1``)."
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import inspect
 import os
 import pickle
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import commsim.model
 from commsim.model import kernels
+from commsim.model.learning import socialise_beliefs
+from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
+from commsim.model.reality import act
+from commsim.model.state import approach_by_powers
+from commsim.model.voice import HEARD, voice_fates
 
 needs_numba = pytest.mark.skipif(
     importlib.util.find_spec("numba") is None, reason="numba is not installed"
@@ -64,17 +73,17 @@ def test_act_and_tally_loops_equal_their_twins(n: int, m: int) -> None:
     b = beliefs(rng, n, m)
     reality = (2 * rng.integers(0, 2, size=m) - 1).astype(np.int8)
     key = kernels.draw_key(rng)
-    compiled = kernels.act.compiled()(b, reality, key)
-    assert same(compiled, kernels.act_numpy(b, reality, key))
+    compiled = act.compiled()(b, reality, key)
+    assert same(compiled, act.twin(b, reality, key))
     assert compiled[0].flags.f_contiguous
-    assert same(kernels.tally.compiled()(b, reality), kernels.tally_numpy(b, reality))
+    assert same(tally.compiled()(b, reality), tally.twin(b, reality))
 
 
 @needs_numba
 @pytest.mark.parametrize(("n", "m"), SHAPES)
 @pytest.mark.parametrize("gradual", [True, False])
 @pytest.mark.parametrize("source_role", [1, -1])
-def test_socialize_loops_equal_their_twin(n: int, m: int, gradual: bool, source_role: int) -> None:
+def test_socialise_loops_equal_their_twin(n: int, m: int, gradual: bool, source_role: int) -> None:
     rng = np.random.default_rng(n + m)
     start = beliefs(rng, n, m)
     code = rng.integers(-1, 2, size=m).astype(np.int8)
@@ -86,7 +95,7 @@ def test_socialize_loops_equal_their_twin(n: int, m: int, gradual: bool, source_
     key = kernels.draw_key(rng)
     args = (code, rate, learning_rate, role, access, source_role, key, gradual, from_insight)
     a, b = start.copy(order="F"), start.copy(order="F")
-    assert same(kernels.socialize.compiled()(a, *args), kernels.socialize_numpy(b, *args))
+    assert same(socialise_beliefs.compiled()(a, *args), socialise_beliefs.twin(b, *args))
     assert same(a, b)
     moved = a != start
     assert not moved[:, code == 0].any()  # no view, no move
@@ -100,7 +109,7 @@ def test_bernoulli_member_sums_and_approach_loops_equal_their_twins(n: int) -> N
     rng = np.random.default_rng(n)
     p = rng.choice([0.0, 0.05, 0.5, 1.0, 1.5], size=n)
     key = kernels.draw_key(rng)
-    assert same(kernels.bernoulli_rows.compiled()(p, key), kernels.bernoulli_rows_numpy(p, key))
+    assert same(kernels.bernoulli_rows.compiled()(p, key), kernels.bernoulli_rows.twin(p, key))
 
     scores = rng.integers(-30, 31, size=n)
     safety = rng.random(n)
@@ -108,13 +117,13 @@ def test_bernoulli_member_sums_and_approach_loops_equal_their_twins(n: int) -> N
     level = np.sort(rng.integers(0, 5, size=n))[::-1].astype(np.int16)
     role = rng.integers(0, 3, size=n).astype(np.int8)
     args = (scores, 30, safety, fast, level, 6, role)
-    assert same(kernels.member_sums.compiled()(*args), kernels.member_sums_numpy(*args))
+    assert same(member_sums.compiled()(*args), member_sums.twin(*args))
 
     rows = rng.integers(0, n, size=3 * n)
     powers = 0.9 ** np.arange(rows.size + 1)
     a, b = safety.copy(), safety.copy()
-    kernels.approach_rows.compiled()(a, 1.0, powers, rows)
-    kernels.approach_rows_numpy(b, 1.0, powers, rows)
+    approach_by_powers.compiled()(a, 1.0, powers, rows)
+    approach_by_powers.twin(b, 1.0, powers, rows)
     assert same(a, b)
 
 
@@ -138,9 +147,45 @@ def test_voice_loops_equal_their_twin(hero: int) -> None:
         model.steps,
         np.uint64(12345),
     )
-    order, counts, targets = kernels.voice.compiled()(*args)
-    assert same((order, counts, targets), kernels.voice_numpy(*args))
-    assert counts.sum() == ledger.pool_size and counts[kernels.HEARD] > 0
+    order, counts, targets = voice_fates.compiled()(*args)
+    assert same((order, counts, targets), voice_fates.twin(*args))
+    assert counts.sum() == ledger.pool_size and counts[HEARD] > 0
+
+
+KERNELS = [
+    act,
+    socialise_beliefs,
+    tally,
+    member_sums,
+    kernels.bernoulli_rows,
+    voice_fates,
+    approach_by_powers,
+]
+
+
+def test_every_kernel_is_tested_here_and_lives_where_it_says() -> None:
+    """A kernel found in any module of the model is one this file runs both ways, and it
+    names the module that defines it (where an IDE's jump lands)."""
+    found: dict[int, kernels.Kernel] = {}
+    for info in pkgutil.iter_modules(commsim.model.__path__, "commsim.model."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, kernels.Kernel) and value.__module__ == info.name:
+                found[id(value)] = value
+    assert set(found) == {id(k) for k in KERNELS}
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=lambda k: k.__name__)
+def test_a_kernel_shows_its_twins_name_signature_and_docstring(kernel: kernels.Kernel) -> None:
+    """What a reader, ``help`` or an IDE sees of a call: the twin's ``def``."""
+    twin = kernel.twin
+    assert (kernel.__name__, kernel.__module__, kernel.__doc__) == (
+        twin.__name__,
+        twin.__module__,
+        twin.__doc__,
+    )
+    assert kernel.__doc__ and inspect.signature(kernel) == inspect.signature(twin)
+    assert "return" in kernel.__annotations__ and kernel.__wrapped__ is twin
 
 
 def test_the_streams_are_fair() -> None:
@@ -150,7 +195,7 @@ def test_the_streams_are_fair() -> None:
     for p in (0.02, 0.3, 0.5):
         share = kernels.bernoulli_rows(np.full(n, p), key).size / n
         assert abs(share - p) < 5 * np.sqrt(p * (1 - p) / n)
-    actions, _ = kernels.act(np.zeros((n // 20, 20), np.int8, order="F"), np.ones(20, np.int8), key)
+    actions, _ = act(np.zeros((n // 20, 20), np.int8, order="F"), np.ones(20, np.int8), key)
     assert abs(actions.mean()) < 5 / np.sqrt(actions.size)
     # neighbouring members' and dimensions' coins are uncorrelated
     assert abs(np.mean(actions[1:] * actions[:-1])) < 5 / np.sqrt(actions.size)

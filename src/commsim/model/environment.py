@@ -55,7 +55,7 @@ class TaskEnvironment(ABC):
 
     @abstractmethod
     def graded(self, beliefs: np.ndarray, tallied: np.ndarray) -> tuple[np.ndarray, int]:
-        """Knowledge as numerators over one denominator, given ``kernels.tally``'s scores
+        """Knowledge as numerators over one denominator, given ``metrics.tally``'s scores
         against the target (exact integers where the environment allows it)."""
 
     @abstractmethod

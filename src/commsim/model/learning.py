@@ -25,6 +25,19 @@ import numpy as np
 
 from commsim.model import kernels
 from commsim.model.community import crossing_chance
+from commsim.model.kernels import (
+    GAMMA,
+    MIX1,
+    MIX2,
+    S27,
+    S30,
+    S31,
+    S32,
+    TWO32,
+    below,
+    kernel,
+    splitmix64,
+)
 from commsim.model.state import RESEARCHER
 from commsim.model.voice import listener, voice_probability
 
@@ -39,10 +52,10 @@ def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarra
     return (current + np.sign(target - current.astype(np.int16))).astype(np.int8)
 
 
-def socialize(world: World) -> None:
+def socialise(world: World) -> None:
     """Members learn from the code (research's product, so walls between roles apply).
 
-    One pass over the belief matrix (``kernels.socialize``): a trial on every belief that
+    One pass over the belief matrix (``socialise_beliefs``): a trial on every belief that
     differs from a code holding a view, with each position's p1 times the learning rate
     and the chance of crossing from research to the member's role, from a stream keyed by
     one draw from the model's generator.
@@ -53,7 +66,7 @@ def socialize(world: World) -> None:
     access = crossing_chance(world, np.arange(3), np.int8(RESEARCHER))  # by the member's role
     # the code is research's product: with community on, a move crosses unless one is a
     # researcher; with it off the code counts as one's own role, so nothing crosses
-    changes, adopted, crossed = kernels.socialize(
+    changes, adopted, crossed = socialise_beliefs(
         state.beliefs,
         state.code,
         state.socialisation_rate,
@@ -68,6 +81,101 @@ def socialize(world: World) -> None:
     world.counts["insights_adopted"] += adopted
     world.counts["flows"] += changes
     world.counts["cross_role_flows"] += crossed
+
+
+# --- socialise_beliefs: a trial on every belief that differs from a code holding a view --
+
+_BLOCK = 1 << 17  # beliefs the NumPy twin handles at once
+
+
+def _socialise_beliefs_loops(
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    rate: np.ndarray,
+    learning_rate: np.ndarray,
+    role: np.ndarray,
+    access: np.ndarray,
+    source_role: int,
+    key: np.uint64,
+    gradual: bool,
+    from_insight: np.ndarray,
+) -> tuple[int, int, int]:
+    n, m = beliefs.shape
+    cut = np.empty(n, np.float64)  # p_i * 2**32
+    for i in range(n):
+        cut[i] = min(rate[i] * learning_rate[i] * access[role[i]], 1.0) * TWO32
+    moved = np.zeros(n, np.int64)
+    adopted = 0
+    for d in range(m):
+        c = code[d]
+        if c == 0:
+            continue  # no view on d: no trial
+        column = beliefs[:, d]
+        for i in range(n):  # branch-free, so that it vectorises
+            z = np.uint64(d * n + i + 1) * GAMMA + key  # splitmix64, inline
+            z = (z ^ (z >> S30)) * MIX1
+            z = (z ^ (z >> S27)) * MIX2
+            z = z ^ (z >> S31)
+            b = column[i]
+            hit = (b != c) & (np.float64(z >> S32) < cut[i])
+            new = (b + np.int8(1) if c > b else b - np.int8(1)) if gradual else c
+            column[i] = new if hit else b
+            moved[i] += hit
+            adopted += hit & (new == c) & from_insight[d]
+    changes = crossed = 0
+    for i in range(n):
+        changes += moved[i]
+        if source_role >= 0 and role[i] != source_role:
+            crossed += moved[i]
+    return changes, adopted, crossed
+
+
+@kernel(_socialise_beliefs_loops)
+def socialise_beliefs(
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    rate: np.ndarray,
+    learning_rate: np.ndarray,
+    role: np.ndarray,
+    access: np.ndarray,
+    source_role: int,
+    key: np.uint64,
+    gradual: bool,
+    from_insight: np.ndarray,
+) -> tuple[int, int, int]:
+    """Move tried beliefs toward the code, in place.
+
+    Member i tries, with ``p_i = min(rate[i] * learning_rate[i] * access[role[i]], 1)``,
+    on every dimension d where the code holds a view it does not share, with number
+    k = d * n + i. Returns (changes, adopted, crossed): beliefs moved; moves that made a
+    belief equal the code on a dimension written by an insight (``from_insight``); moves
+    whose member's role is not ``source_role`` (-1: the code is everyone's own role).
+
+    Compiled because it sweeps the whole N x m belief matrix every step: in NumPy a chain
+    of whole-matrix temporaries, compiled one vectorised pass.
+    """
+    n, m = beliefs.shape
+    cut = below(np.minimum(rate * learning_rate * access[role], 1.0))
+    columns = beliefs.T  # (m, n): element k = d * n + i
+    tried_rows, tried_dims = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    width = max(1, _BLOCK // n)  # dimensions at a time: temporaries stay in cache
+    for first in range(0, m, width):
+        view = code[first : first + width, None]
+        eligible = (view != columns[first : first + width]) & (view != 0)
+        flat = np.flatnonzero(eligible)  # within the block
+        dims = np.repeat(np.arange(first, first + view.shape[0]), eligible.sum(axis=1))
+        rows = flat - (dims - first) * n  # no integer division
+        tried = np.flatnonzero((splitmix64(key, flat + first * n) >> S32) < cut[rows])
+        tried_rows.append(rows[tried])
+        tried_dims.append(dims[tried])
+    rows, dims = np.concatenate(tried_rows), np.concatenate(tried_dims)
+    target = code[dims]
+    old = beliefs[rows, dims]
+    new = old + np.sign(target - old) if gradual else target
+    beliefs[rows, dims] = new
+    adopted = int(np.count_nonzero((new == target) & from_insight[dims]))
+    crossed = int(np.count_nonzero(role[rows] != source_role)) if source_role >= 0 else 0
+    return int(rows.size), adopted, crossed
 
 
 def superior_votes(world: World, actions: np.ndarray, performance: np.ndarray) -> np.ndarray:

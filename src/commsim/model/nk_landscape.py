@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from commsim.config import NK_MAX_M
-from commsim.model import kernels
 from commsim.model.environment import TaskEnvironment
+from commsim.model.reality import act
 
 #: Lazer & Friedman's monotone transformation of normalised fitness
 EXPONENT = 8
@@ -128,7 +128,7 @@ class NKLandscape(TaskEnvironment):
     def perform(self, beliefs: np.ndarray, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
         """Actions (a coin where a belief is undecided, as on March's reality) and their
         scores on the landscape."""
-        actions, _ = kernels.act(beliefs, self.target, key)
+        actions, _ = act(beliefs, self.target, key)
         return actions, self.score(actions)
 
     def better(self, beliefs: np.ndarray, dims: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from commsim.catalogue import Phase
 from commsim.config import Config, config_parameter
 from commsim.model.community import mentor, verify_and_codify
 from commsim.model.environment import turbulence
-from commsim.model.learning import learn_code, socialize
+from commsim.model.learning import learn_code, socialise
 from commsim.model.levers import apply_scheduled
 from commsim.model.peers import learn_from_peers
 from commsim.model.practice import act, explore
@@ -168,7 +168,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
     ),
     Phase(
         "socialise",
-        socialize,
+        socialise,
         parameters=_owns(
             socialisation_rate=(
                 "p1 [M91]; fitting in, being accepted [KS]; diffusion [CSL]",

@@ -24,8 +24,8 @@ def act(world: World) -> None:
     """Each member's actions (beliefs, coin flips where undecided) and their performance,
     left in ``world.scratch`` for the learning phases of this step.
 
-    One pass over the belief matrix (``kernels.act``); the coins come from a stream keyed
-    by one draw from the model's generator.
+    One pass over the belief matrix (the environment's ``perform``: ``reality.act``); the
+    coins come from a stream keyed by one draw from the model's generator.
     """
     key = kernels.draw_key(world.rng)
     actions, performance = world.environment.perform(world.state.beliefs, key)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from commsim.model import kernels
 from commsim.model.environment import TaskEnvironment
+from commsim.model.kernels import GAMMA, MIX1, MIX2, S27, S30, S31, coin_words, kernel, splitmix64
 from commsim.model.state import random_beliefs
 
 
@@ -46,17 +46,71 @@ class RealityVector(TaskEnvironment):
 
     def score(self, beliefs: np.ndarray) -> np.ndarray:
         """Number of dimensions right minus wrong, per row (zeros count for nothing)."""
-        return kernels.score_numpy(beliefs, self.target)
+        return right_minus_wrong(beliefs, self.target)
 
     def knowledge(self, beliefs: np.ndarray) -> np.ndarray:
         """March's knowledge, score / m, in [-1, 1]."""
         return self.score(beliefs) / self.m
 
     def graded(self, beliefs: np.ndarray, tallied: np.ndarray) -> tuple[np.ndarray, int]:
-        """Per-row knowledge as exact integers over a denominator: ``kernels.tally``'s
+        """Per-row knowledge as exact integers over a denominator: ``metrics.tally``'s
         scores against the target already are March's scores, so nothing is recomputed."""
         return tallied, self.m
 
     def perform(self, beliefs: np.ndarray, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
         """Actions (a coin where a belief is undecided) and their scores, in one pass."""
-        return kernels.act(beliefs, self.target, key)
+        return act(beliefs, self.target, key)
+
+
+def right_minus_wrong(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
+    """Dimensions right minus wrong, per row (zeros count for nothing): March's score."""
+    # a float32 BLAS product is exact here: every partial sum is an integer below 2**24
+    return (beliefs.astype(np.float32) @ reality.astype(np.float32)).astype(np.int64)
+
+
+# --- acting on the beliefs: a coin where one is undecided, a score against reality -----
+
+
+def _act_loops(
+    beliefs: np.ndarray, reality: np.ndarray, key: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    n, m = beliefs.shape
+    words = -(-n // 64)  # coin_words(n)
+    actions = np.empty((m, n), np.int8).T  # Fortran order, as the beliefs
+    performance = np.zeros(n, np.int64)
+    one = np.uint64(1)
+    for d in range(m):
+        column, out, r = beliefs[:, d], actions[:, d], np.int64(reality[d])
+        for word in range(words):
+            z = np.uint64(d * words + word + 1) * GAMMA + key  # splitmix64, inline
+            z = (z ^ (z >> S30)) * MIX1
+            z = (z ^ (z >> S27)) * MIX2
+            z = z ^ (z >> S31)
+            start = word * 64
+            for bit in range(min(64, n - start)):
+                b = column[start + bit]
+                coin = np.int8((z >> np.uint64(bit)) & one) * np.int8(2) - np.int8(1)
+                a = b if b != 0 else coin
+                out[start + bit] = a
+                performance[start + bit] += np.int64(a) * r
+    return actions, performance
+
+
+@kernel(_act_loops)
+def act(beliefs: np.ndarray, reality: np.ndarray, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+    """Actions (each belief, a coin where it is 0; Fortran order) and their scores
+    against ``reality`` (``right_minus_wrong``), in one pass.
+
+    The coins come from the stream ``key`` (``kernels``), one number per 64 members and
+    dimension: the coin of member i on dimension d is bit i % 64 of number
+    ``d * coin_words(n) + i // 64`` (1: +1, 0: -1). Compiled because it sweeps the whole
+    N x m belief matrix every step: in NumPy a chain of whole-matrix temporaries, compiled
+    one vectorised pass. The NK landscape takes the actions and scores them itself.
+    """
+    n, m = beliefs.shape
+    words = coin_words(n)
+    numbers = splitmix64(key, np.arange(m * words)).astype("<u8", copy=False)
+    bits = np.unpackbits(numbers.view(np.uint8).reshape(m, 8 * words), axis=1, bitorder="little")
+    heads = bits[:, :n].view(np.int8).T  # (n, m): the coin of member i on dimension d
+    actions = np.where(beliefs == 0, heads * np.int8(2) - np.int8(1), beliefs)
+    return np.asfortranarray(actions), right_minus_wrong(actions, reality)

@@ -159,7 +159,7 @@ class ReferenceMember(mesa.Agent):
             self.beliefs[dim] = seen
             self.model.new_insight(self, dim, seen)
 
-    def socialize(self) -> None:
+    def socialise(self) -> None:
         """Move toward the code where it holds a view this member does not share."""
         model, cfg = self.model, self.model.config
         access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
@@ -259,7 +259,7 @@ class ReferenceModel(mesa.Model):
         if cfg.community or cfg.leadership == "hero":
             self.verify_and_codify()
         for agent in self.agents:
-            agent.socialize()
+            agent.socialise()
         self.learn_from_peers()
         self.learn_code()
         if cfg.community:
