@@ -56,19 +56,6 @@ class Parameter:
             return "flag"
         return "integer" if self.integer else "number"
 
-    def describe_range(self) -> str:
-        """The allowed values in a few characters: ``[0, 1]``, ``(0, 1]``, ``>= 1``, a | b."""
-        if self.choices:
-            return " | ".join(f'"{c}"' for c in self.choices)
-        if self.kind == "flag":
-            return "true | false"
-        opening = "(" if self.open_low else "["
-        if self.low is not None and self.high is not None:
-            return f"{opening}{self.low:g}, {self.high:g}]"
-        if self.low is not None:
-            return f"{'>' if self.open_low else '>='} {self.low:g}"
-        return f"<= {self.high:g}" if self.high is not None else "any"
-
 
 def always(config: Config) -> bool:
     """A phase that runs every step (it may do nothing when its rates are 0)."""

@@ -14,10 +14,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from commsim.catalogue import Lever
-from commsim.config import ConfigError, format_validation_error, intervention_type
+from commsim.config import ConfigError, format_validation_error, intervention_adapter
 from commsim.levers import LEVERS as DECLARED
 from commsim.model.state import CAPACITY_BUILDER, NO_MANAGER, PRACTITIONER
 from commsim.model.turnover import replace_members
@@ -88,7 +88,7 @@ def apply(world: World, action: str, **params: Any) -> None:
     """Validate, apply and record one intervention now; ConfigError names what is wrong."""
     schema = type(world.config)
     try:
-        spec = TypeAdapter(intervention_type(schema.levers)).validate_python(
+        spec = intervention_adapter(schema.levers).validate_python(
             {"action": action, "step": world.next_step, **params}
         )
     except ValidationError as exc:

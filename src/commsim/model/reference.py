@@ -45,9 +45,16 @@ from typing import Any
 
 import mesa
 import pandas as pd
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from commsim.config import Config, ConfigError, Intervention, format_validation_error, load_config
+from commsim.config import (
+    Config,
+    ConfigError,
+    format_validation_error,
+    intervention_adapter,
+    load_config,
+)
+from commsim.levers import LEVERS
 from commsim.model.metrics import COUNTERS
 from commsim.model.model import assign_fast_learners, assign_roles
 from commsim.model.organisation import build_hierarchy, build_ties
@@ -57,7 +64,7 @@ from commsim.model.state import NO_MANAGER, ROLE_NAMES
 PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = ROLE_NAMES
 AWAITING_VOICE, AWAITING_VERIFICATION = "awaiting voice", "awaiting verification"
 
-_SCHEMA: TypeAdapter[Any] = TypeAdapter(Intervention)
+_SCHEMA = intervention_adapter(LEVERS)
 
 # the validation studies' additions, which this oracle does not re-implement (module docstring)
 _VERIFIED_ELSEWHERE = {
