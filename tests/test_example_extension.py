@@ -4,7 +4,7 @@ other processes with that folder on PYTHONPATH, find it by its entry point alone
 here imports the example: what works is what a researcher's installed package gets.
 
 Building needs setuptools in this environment (pip's --no-build-isolation uses it; the dev
-extra installs it); without it those tests are skipped, with the reason. docs/EXTENDING.md
+extra installs it); without it these tests fail and say so, never skip. docs/EXTENDING.md
 quotes the example's files: the last test checks that every excerpt is their real text.
 """
 
@@ -43,8 +43,9 @@ EXCERPT = re.compile(r"^```(?:text|toml)\n# ([\w./-]+\.(?:py|toml))\n(.*?)^```",
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of a process that has the example installed (and this commsim)."""
-    if importlib.util.find_spec("setuptools") is None:
-        pytest.skip("building the example needs setuptools (pip install -e '.[dev]' installs it)")
+    assert importlib.util.find_spec("setuptools") is not None, (
+        "building the example needs setuptools: pip install -e '.[dev]' installs it"
+    )
     root = tmp_path_factory.mktemp("example")
     source = root / "commsim-repository"  # pip builds in the source folder: a copy's
     shutil.copytree(
