@@ -43,8 +43,9 @@ punitiveness = [0.1, 0.7]
 [record]
 every = 10
 """
-# runs of about half a second, so a kill lands mid-sweep
-SLOW = FAST.replace("steps = 30", "steps = 150").replace("n_agents = 60", "n_agents = 500")
+# runs of about a second (12 of them), so a kill or a second writer lands mid-sweep even on a
+# busy machine
+SLOW = FAST.replace("steps = 30", "steps = 300").replace("n_agents = 60", "n_agents = 500")
 SLOW = SLOW.replace("punitiveness = [0.1, 0.7]", "punitiveness = [0.1, 0.4, 0.7]")
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from commsim.cli import app
 from commsim.experiment import sweep as sweep_module
 from commsim.experiment.lock import LOCK, SweepLock, SweepLockedError, holder
 from commsim.experiment.plan import plan_sweep
+from commsim.experiment.runner import PoolBackend
 from commsim.experiment.spec import load_experiment
 from commsim.experiment.sweep import SweepInterrupted
 
@@ -116,6 +118,60 @@ def test_the_lock_is_held_for_the_whole_write_and_released_on_every_exit(
         commsim.sweep(fast, out, workers=1, resume=True)
     report = commsim.sweep(fast, out, workers=1, resume=True)
     assert report.done == 8 and not (out / LOCK).exists()
+
+
+class DropsCtrlC:
+    """Ctrl-C arriving while Python finalises an object: the KeyboardInterrupt raised in
+    ``__del__`` is printed ("Exception ignored in ...") and dropped, as in a weakref callback."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_a_ctrl_c_python_drops_still_stops_the_sweep(
+    fast: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, calls, dropped = tmp_path / "out", [], []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: dropped.append(u.exc_type))
+
+    def progress(state: object) -> None:
+        calls.append(state)
+        if len(calls) == 3:
+            DropsCtrlC()
+
+    with pytest.raises(SweepInterrupted) as stop:
+        commsim.sweep(fast, out, workers=1, progress=progress)
+    assert dropped == [KeyboardInterrupt]  # Python did drop it
+    assert stop.value.report.status == "interrupted"
+    assert stop.value.report.done == 2  # the run stored as it was pressed, and no other
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def half_a_result() -> None:
+    """In a pool worker: begin sending a 1,000-byte result, send 10 bytes and stop, as a
+    worker terminated mid-send does."""
+    import gc
+    from multiprocessing.queues import SimpleQueue
+
+    results = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))
+    results._writer._send(struct.pack("!i", 1000) + b"x" * 10)
+    time.sleep(60)
+
+
+def test_a_worker_stopped_mid_result_does_not_hang_the_sweep_at_exit() -> None:
+    """Python joins the pool's manager thread at exit: it must not wait for the rest of a
+    result forever (a Ctrl-C'd sweep hung so, after saying it was interrupted)."""
+    backend = PoolBackend(1)
+    manager = backend._pool._executor_manager_thread
+    future = backend._pool.submit(half_a_result)
+    deadline = time.monotonic() + 10
+    while not future.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.5)  # the manager has read the length and waits for the rest
+    backend.close()
+    manager.join(timeout=10)
+    assert not manager.is_alive()
 
 
 SCRIPTED = """\

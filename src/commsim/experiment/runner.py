@@ -215,17 +215,26 @@ class PoolBackend:
                 yield _result(future, task)
 
     def close(self) -> None:
-        """Stop at once: queued runs are dropped and runs in flight are abandoned."""
+        """Stop at once: queued runs are dropped and runs in flight are abandoned.
+
+        A worker stopped while sending a result leaves the pool's manager thread waiting for
+        the rest of it, and Python joins that thread at exit: the sweep would hang there. Once
+        the workers are gone, closing our end of the result pipe ends that wait (end of file),
+        and the pool winds down as it does when a worker dies.
+        """
         if self._closed:
             return
         self._closed = True
         processes = list(getattr(self._pool, "_processes", {}).values())
+        results = getattr(self._pool, "_result_queue", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
                 process.terminate()
         for process in processes:
             process.join(timeout=5)
+        if results is not None and not any(p.is_alive() for p in processes):
+            results._writer.close()
 
 
 def _result(future: Any, task: RunTask) -> RunOutcome:

@@ -13,9 +13,12 @@ is written, and a sweep too big for a person to have meant it is refused unless 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,6 +357,43 @@ def _calibrate(
     return kept, estimate
 
 
+@contextlib.contextmanager
+def _ctrl_c_remembered() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C raises KeyboardInterrupt as always, and is remembered as well.
+
+    Python drops an exception raised while a weakref callback or ``__del__`` runs (it prints
+    "Exception ignored in ..."): a Ctrl-C landing there would be lost and the sweep would run
+    to its end. The sweep asks after it between runs too. A caller's own SIGINT handler, or a
+    sweep started off the main thread, is left as it is.
+    """
+    pressed = threading.Event()
+    mine = threading.current_thread() is threading.main_thread()
+    if not mine or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield pressed.is_set
+        return
+
+    def remember(signum: int, frame: Any) -> None:
+        pressed.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, remember)
+    try:
+        yield pressed.is_set
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _until_pressed(
+    pressed: Callable[[], bool], outcomes: Iterator[RunOutcome]
+) -> Iterator[RunOutcome]:
+    """The outcomes, stopping with KeyboardInterrupt after the first one to come back
+    once Ctrl-C was pressed (that one is still stored)."""
+    for outcome in outcomes:
+        yield outcome
+        if pressed():
+            raise KeyboardInterrupt
+
+
 def run_sweep(
     plan: Plan,
     out: str | os.PathLike[str],
@@ -387,38 +427,43 @@ def run_sweep(
     todo = balanced([t for t in plan.tasks if t.run_id not in done_before])
     backend = make_backend(workers, scheduler)  # fails before anything is written
     stamp = provenance(experiment.sha256, experiment.spec.name, plan.basis)
-    outcomes = backend.outcomes(todo)
-    try:
-        n_workers = backend.description["workers"]
-        first, estimate = _calibrate(outcomes, size, len(todo), n_workers, stamp)
-        if announce is not None:
-            announce(estimate)
-        if estimate.seconds > CONFIRM_SECONDS and not yes:
-            raise BigSweepError(
-                f"{experiment.spec.name}: {estimate.summary()}, more than a day; pass --yes "
-                "to run it"
+    with _ctrl_c_remembered() as pressed:
+        outcomes = _until_pressed(pressed, backend.outcomes(todo))
+        try:
+            n_workers = backend.description["workers"]
+            first, estimate = _calibrate(outcomes, size, len(todo), n_workers, stamp)
+            if pressed():
+                raise KeyboardInterrupt
+            if announce is not None:
+                announce(estimate)
+            if estimate.seconds > CONFIRM_SECONDS and not yes:
+                raise BigSweepError(
+                    f"{experiment.spec.name}: {estimate.summary()}, more than a day; pass --yes "
+                    "to run it"
+                )
+            root.mkdir(parents=True, exist_ok=True)
+            lock = SweepLock(root, command)
+            lock.acquire()
+        except KeyboardInterrupt:  # while timing the first runs: nothing was written
+            backend.close()
+            planned = {t.run_id for t in plan.tasks}
+            state = SweepProgress(total=len(todo), skipped=len(plan.tasks) - len(todo))
+            counts = _counts(store, planned)
+            raise SweepInterrupted(
+                _report(store, counts, state, "interrupted", backend, ())
+            ) from None
+        except BaseException:
+            backend.close()
+            raise
+        try:
+            stale = lock.stale
+            notes = (f"took over the lock of {_who(stale)}, no longer running",) if stale else ()
+            every = itertools.chain(first, outcomes)
+            return _write(
+                plan, store, backend, todo, every, progress, previous, resume, overwrite, notes
             )
-        root.mkdir(parents=True, exist_ok=True)
-        lock = SweepLock(root, command)
-        lock.acquire()
-    except KeyboardInterrupt:  # while timing the first runs: nothing was written
-        backend.close()
-        planned = {t.run_id for t in plan.tasks}
-        state = SweepProgress(total=len(todo), skipped=len(plan.tasks) - len(todo))
-        counts = _counts(store, planned)
-        raise SweepInterrupted(_report(store, counts, state, "interrupted", backend, ())) from None
-    except BaseException:
-        backend.close()
-        raise
-    try:
-        stale = lock.stale
-        notes = (f"took over the lock of {_who(stale)}, no longer running",) if stale else ()
-        every = itertools.chain(first, outcomes)
-        return _write(
-            plan, store, backend, todo, every, progress, previous, resume, overwrite, notes
-        )
-    finally:
-        lock.release()
+        finally:
+            lock.release()
 
 
 def _who(holder: dict[str, Any]) -> str:
