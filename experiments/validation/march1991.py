@@ -30,8 +30,8 @@ docs/VALIDATION.md section 1.
     .venv/bin/python experiments/validation/march1991.py [--quick | --repetitions R]
         [--figure 1 2-3 4 5] [--out DIR] [--workers N]
 
-Full: 1,000 repetitions, 91,000 sweep runs (about 40 minutes on 2 cores) and 4,000 short runs
-for the tenure claim; running it again resumes. --quick: 20 repetitions, under a minute.
+Full: 1,000 repetitions, 75,000 sweep runs (about 35 minutes on 2 cores) and 4,000 short runs
+for the tenure claim; running it again resumes. --quick: 20 repetitions, about a minute.
 """
 
 from __future__ import annotations
