@@ -13,7 +13,8 @@ repetition meets the same reality and the same first beliefs), 95% CIs:
   with a small set of runs of its own (tenure_runs) for March's claim about individual
   knowledge, which needs each member's tenure.
 - Figure 5 (march1991_turbulence): code knowledge over 100 periods with turbulence
-  p4 = 0.02, with and without turnover p3 = 0.1, p1 = p2 = 0.5.
+  p4 = 0.02, with and without turnover p3 = 0.1, p1 = p2 = 0.5; and, from runs of its own
+  (flip_first), the same read after the next period's flip of reality.
 
 March's "period p" is the state at the start of period p, before its learning (Fig. 5 p. 80:
 code knowledge is 0 at period 1), so period p is our step p - 1: period 20 is step 19.
@@ -30,8 +31,9 @@ docs/VALIDATION.md section 1.
     .venv/bin/python experiments/validation/march1991.py [--quick | --repetitions R]
         [--figure 1 2-3 4 5] [--out DIR] [--workers N]
 
-Full: 1,000 repetitions, 75,000 sweep runs (about 35 minutes on 2 cores) and 4,000 short runs
-for the tenure claim; running it again resumes. --quick: 20 repetitions, about a minute.
+Full: 1,000 repetitions, 75,000 sweep runs (about 35 minutes on 2 cores) and 6,000 runs of
+its own (tenure_runs, flip_first); running it again resumes. --quick: 20 repetitions, about
+a minute.
 """
 
 from __future__ import annotations
@@ -536,6 +538,58 @@ def turnover(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     ], summary
 
 
+def flip_first(repetitions: int, out: Path) -> pd.DataFrame:
+    """Figure 5 read the other way: the code after step s against reality after step s + 1.
+
+    Our step flips reality first and measures after learning; were March's program to measure
+    after a flip the code has not yet learned from, his period p would be this reading at step
+    p - 1. The sweeps keep no code or reality, so these runs are made here (seeds 0 ...
+    repetitions - 1) and kept in ``out/march1991_flip_first.csv``: mean per period and p3.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from commsim.model.model import CommunityModel
+
+    path = out / "march1991_flip_first.csv"
+    if path.is_file():
+        kept = pd.read_csv(path)
+        if int(kept["n"].min()) == repetitions:
+            return kept
+    periods = 100
+    frames = []
+    for p3 in (0.0, 0.1):
+        readings = np.empty((repetitions, periods))
+        for seed in range(repetitions):
+            model = CommunityModel(
+                ROOT / "configs" / "march1991.toml",
+                seed=seed,
+                socialisation_rate=0.5,
+                code_learning_rate=0.5,
+                turbulence_rate=0.02,
+                turnover_rate=p3,
+                steps=periods,
+                stop_at_equilibrium=False,
+            )
+            for step in range(periods):
+                code = model.state.code.astype(float)
+                model.step()
+                readings[seed, step] = code @ model.environment.target / code.size
+        frames.append(
+            pd.DataFrame(
+                {
+                    "turnover_rate": p3,
+                    "period": np.arange(1, periods + 1),
+                    "n": repetitions,
+                    "mean": readings.mean(axis=0),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame.to_csv(path, index=False)
+    return frame
+
+
 def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Figure 5 beside the paper (period p = step p - 1); claims F5-decay and F5-sustain."""
     name = "march1991_turbulence"
@@ -576,9 +630,21 @@ def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             alpha=0.15 if style["lw"] > 1 else 0.08,
             lw=0,
         )
+    other = flip_first(args.repetitions or 1000, args.out)
+    gap = other.merge(paper_points, on=[keys[1], "period"])
+    print(
+        "read after the next flip instead (flip_first): mean |difference| from the paper "
+        f"{(gap['mean'] - gap['published']).abs().mean():.3f} (as we read it: "
+        f"{both['difference'].abs().mean():.3f}), periods 2-12: "
+        f"{(gap['mean'] - gap['published'])[gap['period'] <= 12].mean():+.3f} (as we read it: "
+        f"{both['difference'][both['period'] <= 12].mean():+.3f})"
+    )
     for rate, marker, colour in ((0.0, "o", "C3"), (0.1, "s", "C0")):
         points = paper_points[paper_points[keys[1]] == rate]
         ax.plot(points["period"], points["published"], marker, mfc="none", mec=colour, ms=5)
+        rows = other[other[keys[1]] == rate]
+        ax.plot(rows["period"], rows["mean"], color=colour, lw=0.8, ls="--")
+    ax.plot([], [], "k--", lw=0.8, label="read after the next flip (flip_first)")
     ax.plot([], [], "ko", mfc="none", label="March 1991, Fig. 5 (p. 80): p3 = 0 ○, 0.1 □")
     n = int(frame.groupby(keys)["run_id"].nunique().min())
     ax.set(
