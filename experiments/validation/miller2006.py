@@ -21,7 +21,7 @@ results/validation/miller2006.png. docs/VALIDATION.md section 4.
     .venv/bin/python experiments/validation/miller2006.py [--quick] [--out DIR] [--workers N]
 
 Full: 1,800 runs, about 9 minutes on one core; running it again resumes. --quick: 20
-repetitions (360 runs), about 2 minutes on one core.
+repetitions (360 runs), about a minute on one core.
 """
 
 from __future__ import annotations
