@@ -349,3 +349,22 @@ def test_share_zero_is_the_model_as_it_was() -> None:
     old = frame(socialisation_rate=0.3).drop(columns=["fast_knowledge", "slow_knowledge"])
     new = frame(fast_learner_share=1.0, fast_socialisation_rate=0.3)
     pd.testing.assert_frame_equal(old, new.drop(columns=["fast_knowledge", "slow_knowledge"]))
+
+
+@pytest.mark.parametrize("model_class", [CommunityModel, ReferenceModel])
+@pytest.mark.parametrize("community", [False, True])  # code learning; codified insights too
+def test_the_code_never_learns_a_tacit_dimension(model_class: type, community: bool) -> None:
+    """Miller, Zhao & Calantone's tacit knowledge: the first round(share x m) dimensions."""
+    model = model_class(
+        None,
+        n_agents=60,
+        m=20,
+        tacit_share=0.25,
+        community=community,
+        code_learning_rate=0.9,
+        seed=4,
+    )
+    model.run(40)
+    code = np.asarray(model.state.code if model_class is CommunityModel else model.code)
+    assert not code[:5].any()  # 5 tacit dimensions: never a view
+    assert np.count_nonzero(code[5:]) >= 10  # the rest is learned as before

@@ -1,4 +1,5 @@
-"""The study networks: Lazer & Friedman's four kinds and Fang et al.'s subgroups."""
+"""The study networks: Lazer & Friedman's four kinds, Fang et al.'s subgroups and Miller et
+al.'s grid."""
 
 from __future__ import annotations
 
@@ -6,8 +7,14 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from commsim.config import ConfigError, load_config
-from commsim.model.organisation import build_hierarchy, build_network, subgroup_of
+from commsim.config import ConfigError, grid_shape, load_config
+from commsim.model.organisation import (
+    build_hierarchy,
+    build_network,
+    grid_edges,
+    subgroup_of,
+    ties_from_edges,
+)
 
 
 def network(seed: int = 0, **overrides: object):
@@ -74,6 +81,18 @@ def test_uneven_subgroups_differ_by_at_most_one() -> None:
     assert sizes.sum() == 103 and sizes.max() - sizes.min() <= 1
 
 
+@pytest.mark.parametrize(("n", "shape"), [(50, (5, 10)), (49, (7, 7)), (12, (3, 4))])
+def test_a_grid_is_a_torus_where_everyone_has_four_neighbours(n: int, shape: tuple) -> None:
+    rows, cols = grid_shape(n)
+    assert (rows, cols) == shape
+    ties = ties_from_edges(grid_edges(n), n)
+    assert (ties.degree == 4).all() and ties.edges.shape[0] == 2 * n
+    # position 0 (row 0, column 0) wraps around both ways: east, west, south, north
+    assert sorted(ties.indices[ties.indptr[0] : ties.indptr[1]].tolist()) == sorted(
+        [1, cols - 1, cols, (rows - 1) * cols]
+    )
+
+
 def test_the_model_learns_over_the_configured_network() -> None:
     from commsim.model.model import CommunityModel
 
@@ -93,6 +112,8 @@ def test_the_model_learns_over_the_configured_network() -> None:
             "cross_group_linking",
         ),
         ({"network": "star"}, "network"),
+        ({"network": "grid", "n_agents": 14}, "network"),  # 2 x 7: too few rows
+        ({"tacit_share": 1.2}, "tacit_share"),
         ({"peer_learning": "gossip"}, "peer_learning"),
         ({"copy_error": 1.5}, "copy_error"),
     ],

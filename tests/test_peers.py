@@ -1,5 +1,5 @@
 """The network learning rules: Lazer & Friedman's copy-the-best-or-search, Fang et al.'s
-superior majority, and when a network has settled."""
+superior majority, Miller et al.'s best neighbour's views, and when a network has settled."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from commsim.model.organisation import ties_from_edges
 from commsim.model.peers import (
     best_neighbours,
     copy_best_or_search,
+    follow_best_neighbour,
     follow_superior_majority,
     settled,
 )
 
 LF = "configs/lazer_friedman2007.toml"
 FANG = "configs/fang2010.toml"
+MILLER = "configs/miller2006.toml"
 
 
 def scores_of(model: CommunityModel) -> np.ndarray:
@@ -84,20 +86,14 @@ def test_a_lazer_friedman_run_stops_when_everyone_sits_on_one_peak() -> None:
 
 
 def hand_made(
-    beliefs: list[list[int]], reality: list[int], edges: list[list[int]]
+    beliefs: list[list[int]], reality: list[int], edges: list[list[int]], **overrides: object
 ) -> CommunityModel:
     """A Fang-model organisation with the given beliefs, reality and ties."""
     beliefs_array = np.asfortranarray(np.array(beliefs, dtype=np.int8))
     n, m = beliefs_array.shape
+    settings = {"neighbour_learning_rate": 1.0, "socialisation_mode": "jump"} | overrides
     model = CommunityModel(
-        FANG,
-        n_agents=n,
-        m=m,
-        subgroups=1,
-        cross_group_linking=0.0,
-        neighbour_learning_rate=1.0,
-        socialisation_mode="jump",
-        seed=0,
+        FANG, n_agents=n, m=m, subgroups=1, cross_group_linking=0.0, seed=0, **settings
     )
     model.state.beliefs = beliefs_array
     model.environment.target = np.array(reality, dtype=np.int8)
@@ -133,4 +129,47 @@ def test_a_tied_majority_or_no_superior_changes_nothing() -> None:
 def test_a_fang_run_ends_settled() -> None:
     model = CommunityModel(FANG, n_agents=40, m=20, subgroups=4, cross_group_linking=0.2, seed=2)
     model.run()
+    assert not model.running and settled(model.world)
+
+
+def test_members_take_the_views_of_their_best_neighbour_only_if_it_does_better() -> None:
+    reality = [1, 1, 1, 1]
+    model = hand_made(
+        [
+            [-1, -1, 0, 1],  # knows least; its best neighbour is member 2
+            [1, 1, -1, -1],
+            [1, 1, 0, 1],  # the best: no neighbour does better, so it keeps its views
+            [-1, -1, -1, -1],
+        ],
+        reality,
+        [[0, 1], [0, 2], [0, 3], [1, 2]],
+        superior_basis="knowledge",
+    )
+    follow_best_neighbour(model.world, np.zeros(4))
+    beliefs = model.state.beliefs.tolist()
+    assert beliefs[0] == [1, 1, 0, 1]  # every differing view of member 2; its 0 is not taught
+    assert beliefs[1] == [1, 1, -1, 1]  # from member 2, not from member 0 (worse)
+    assert beliefs[2] == [1, 1, 0, 1]
+    assert beliefs[3] == [-1, -1, -1, 1]  # from member 0 as it was before the phase wrote
+
+
+def test_the_best_neighbours_views_spread_at_the_per_belief_rate() -> None:
+    n, m = 400, 50
+    model = hand_made(
+        [[1] * m] + [[-1] * m] * (n - 1),
+        [1] * m,
+        [[0, i] for i in range(1, n)],
+        superior_basis="knowledge",
+        neighbour_learning_rate=0.3,
+    )
+    follow_best_neighbour(model.world, np.zeros(n))
+    moved = (model.state.beliefs[1:] == 1).mean()
+    assert abs(moved - 0.3) < 0.01  # 19,950 trials: a standard error of 0.003
+
+
+def test_a_miller_run_on_knowledge_ends_settled() -> None:
+    model = CommunityModel(
+        MILLER, superior_basis="knowledge", tacit_share=0.0, stop_at_equilibrium=True, seed=3
+    )
+    model.run(2000)
     assert not model.running and settled(model.world)

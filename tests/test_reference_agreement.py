@@ -94,6 +94,13 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         30,
     ),
     "interventions": ({"n_agents": 100, "interventions": INTERVENTIONS}, 40),
+    # Miller, Zhao & Calantone's tacit dimensions: a third the code never learns, which only
+    # peers pass on; in March's model, and in a community (codification skips them too)
+    "march_tacit": (
+        MARCH | {"socialisation_rate": 0.5, "neighbour_learning_rate": 0.3, "tacit_share": 0.3},
+        30,
+    ),
+    "tacit_community": ({"n_agents": 100, "tacit_share": 0.3}, 30),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -189,6 +196,7 @@ POWER_CASES = [
     ("march_p1_low", {"socialisation_mode": "jump"}, "avg_belief_diversity"),
     ("march_p1_low", {"superior_basis": "knowledge"}, "end_code_knowledge"),
     ("march_mixed", {"fast_socialisation_rate": 0.1}, "avg_fast_knowledge"),  # no fast ones
+    ("march_tacit", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
 ]
 
 

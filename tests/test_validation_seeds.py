@@ -1,4 +1,4 @@
-"""The seeds' hypotheses, small form: the signs the model shows (docs/VALIDATION.md section 4).
+"""The seeds' hypotheses, small form: the signs the model shows (docs/VALIDATION.md section 5).
 
 The full tests (200-400 paired repetitions, effect sizes with CIs) are
 ``experiments/validation/seed_hypotheses.py``. Here a few fixed seeds on a smaller

@@ -2,8 +2,8 @@
 
     .venv/bin/python experiments/validation/run_all.py [--quick] [--workers N]
 
-runs march1991.py, lazer_friedman2007.py, fang2010.py and seed_hypotheses.py (this folder),
-each in its own process, with the same options; results and figures go to
+runs march1991.py, lazer_friedman2007.py, fang2010.py, miller2006.py and seed_hypotheses.py
+(this folder), each in its own process, with the same options; results and figures go to
 results/validation/ (--quick: results/validation/quick/). Each study resumes what is already
 there, so after an interruption the same command carries on. A study whose script is missing
 is reported and skipped; the exit status is 1 if any study failed. `make validate` and
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-STUDIES = ["march1991", "lazer_friedman2007", "fang2010", "seed_hypotheses"]
+STUDIES = ["march1991", "lazer_friedman2007", "fang2010", "miller2006", "seed_hypotheses"]
 
 
 def main(argv: list[str] | None = None) -> int:

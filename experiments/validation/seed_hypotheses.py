@@ -1,4 +1,4 @@
-"""The seed documents' claims as hypotheses, tested with paired sweeps (docs/VALIDATION.md §4).
+"""The seed documents' claims as hypotheses, tested with paired sweeps (docs/VALIDATION.md §5).
 
 - H1 [LO]: higher psychological safety raises voiced insights and code knowledge.
 - H2 [KS], [CQC]: punitive hierarchies suppress insights: more suppressed, fewer codified.

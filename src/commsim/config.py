@@ -11,6 +11,7 @@ import ast
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import tomllib
@@ -182,6 +183,12 @@ _BYTES_PER_MEMBER = 400
 _BYTES_PER_BELIEF = 4
 
 
+def grid_shape(n: int) -> tuple[int, int]:
+    """(rows, columns) of Miller et al.'s grid of n members: the squarest rectangle."""
+    rows = max(r for r in range(1, math.isqrt(n) + 1) if n % r == 0)
+    return rows, n // rows
+
+
 class Config(StrictModel):
     """Every parameter of a scenario. docs/MODEL.md ties each to the seed idea it stands for."""
 
@@ -206,6 +213,9 @@ class Config(StrictModel):
     fast_learner_share: Prob = 0.0
     fast_socialisation_rate: Prob = 0.9
     code_learning_rate: Prob = 0.1
+    # Miller, Zhao & Calantone (2006): the share of reality's dimensions that are tacit, which
+    # the code can never learn (the first round(share x m)); only peers pass them on
+    tacit_share: Prob = 0.0
     socialisation_mode: Literal["gradual", "jump"] = "gradual"
     superior_basis: Literal["performance", "knowledge"] = "performance"
     turnover_rate: Prob = 0.0
@@ -217,19 +227,21 @@ class Config(StrictModel):
     neighbour_learning_rate: Prob = 0.05
     # whom members learn from besides the code (docs/MODEL.md 7.2, 7.9): the org chart's ties,
     # or Lazer & Friedman's line, ring, complete, small-world and random networks, or Fang,
-    # Lee & Schilling's semi-isolated subgroups with cross-group links
+    # Lee & Schilling's semi-isolated subgroups with cross-group links, or Miller, Zhao &
+    # Calantone's grid without edges (a torus: four neighbours each)
     network: Literal[
-        "hierarchy", "line", "ring", "complete", "small_world", "random", "subgroups"
+        "hierarchy", "line", "ring", "complete", "small_world", "random", "subgroups", "grid"
     ] = "hierarchy"
     network_degree: Int = Field(default=4, ge=1)  # small_world: ties each; random: mean
     rewiring: Prob = 0.1  # small_world: chance each lattice tie is rewired
     subgroups: Int = Field(default=10, ge=1)
     cross_group_linking: Prob = 0.0  # subgroups: chance each tie is rewired across groups
     # how: one belief from a random better neighbour; Lazer & Friedman's copy-the-best-or-
-    # search-locally; or Fang et al.'s majority view of the superior neighbours
-    peer_learning: Literal["random_neighbour", "best_neighbour", "superior_majority"] = (
-        "random_neighbour"
-    )
+    # search-locally; Fang et al.'s majority view of the superior neighbours; or Miller et
+    # al.'s each belief of the best neighbour, if it does better
+    peer_learning: Literal[
+        "random_neighbour", "best_neighbour", "superior_majority", "best_neighbour_beliefs"
+    ] = "random_neighbour"
     copy_error: Prob = 0.0  # best_neighbour: chance each bit is not copied (L&F's error)
 
     # leadership and psychological safety
@@ -308,6 +320,17 @@ class Config(StrictModel):
                 "use an even degree"
             )
         return degree
+
+    @field_validator("network")
+    @classmethod
+    def _grid_fits(cls, kind: str, info: ValidationInfo) -> str:
+        n = info.data.get("n_agents")
+        if kind == "grid" and n is not None and grid_shape(n)[0] < 3:
+            raise ValueError(
+                f"a grid of {n} members has fewer than 3 rows (rows: the largest divisor of "
+                "N up to its square root): use an N such as 9, 12, 50 or 100"
+            )
+        return kind
 
     @field_validator("subgroups")
     @classmethod

@@ -16,6 +16,7 @@ import numpy as np
 
 from commsim.model import kernels
 from commsim.model.insights import AWAITING_VERIFICATION
+from commsim.model.memory import tacit_count
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, approach_rows, uniform_below
 
 if TYPE_CHECKING:
@@ -118,12 +119,13 @@ def verify_and_codify(world: World) -> None:
 def codify(
     world: World, ids: np.ndarray, dims: np.ndarray, values: np.ndarray, by: np.ndarray
 ) -> None:
-    """Write verified insights into the code; on a dimension verified twice the last one wins."""
+    """Write verified insights into the code; on a dimension verified twice the last one wins;
+    a tacit dimension (``memory.tacit_count``) is never written."""
     code = world.state.code
     last = np.full(code.size, -1, dtype=np.int64)
     np.maximum.at(last, dims, np.arange(dims.size))  # per dimension, the latest in pool order
     pick = last[last >= 0]
-    changes = values[pick] != code[dims[pick]]
+    changes = (values[pick] != code[dims[pick]]) & (dims[pick] >= tacit_count(world.config))
     pick = pick[changes]
     world.memory.record(world, ids[pick], dims[pick])
     code[dims[pick]] = values[pick]

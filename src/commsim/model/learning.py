@@ -12,7 +12,8 @@
   they speak up this step (same chance as voicing an insight) and it crosses the walls.
   On each dimension where the group's majority differs from the code by a margin of k
   people, the code adopts the majority with probability
-  ``1 - (1 - code_learning_rate) ** k``.
+  ``1 - (1 - code_learning_rate) ** k``. The first ``memory.tacit_count`` dimensions are tacit
+  (Miller, Zhao & Calantone 2006): the code never learns them, so only peers pass them on.
 Learning from network neighbours is in ``peers.py``. Knowledge crossing a role boundary gets
 through with the community's crossing chance.
 """
@@ -38,6 +39,7 @@ from commsim.model.kernels import (
     kernel,
     splitmix64,
 )
+from commsim.model.memory import tacit_count
 from commsim.model.state import RESEARCHER
 from commsim.model.voice import listener, voice_probability
 
@@ -205,6 +207,7 @@ def learn_code(world: World) -> None:
     k = np.abs(votes)
     p = 1.0 - (1.0 - world.config.code_learning_rate) ** k
     change = (majority != 0) & (majority != code) & (rng.random(code.size) < p)
+    change[: tacit_count(world.config)] = False  # tacit: beyond codification
     dims = np.flatnonzero(change)
     if dims.size:
         world.memory.overwrite(world, dims)

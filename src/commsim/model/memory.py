@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from commsim.config import Config
     from commsim.model.world import World
+
+
+def tacit_count(config: Config) -> int:
+    """How many dimensions, the first ones, are tacit (Miller, Zhao & Calantone 2006): the
+    code can never hold them, so only peers pass them on. ``round(tacit_share * m)``."""
+    return round(config.tacit_share * config.m)
 
 
 class OrgMemory:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from commsim.config import Config
+from commsim.config import Config, grid_shape
 from commsim.model.state import NO_MANAGER
 
 
@@ -183,6 +183,16 @@ def subgroup_edges(n: int, groups: int, linking: float, rng: np.random.Generator
     return edges
 
 
+def grid_edges(n: int) -> np.ndarray:
+    """Miller, Zhao & Calantone's grid without edges: members on a torus of ``grid_shape(n)``
+    (row-major), each tied to its north, east, south and west neighbours."""
+    rows, cols = grid_shape(n)
+    cell = np.arange(n).reshape(rows, cols)
+    east = np.stack([cell.ravel(), np.roll(cell, -1, axis=1).ravel()], axis=1)
+    south = np.stack([cell.ravel(), np.roll(cell, -1, axis=0).ravel()], axis=1)
+    return np.concatenate([east, south])
+
+
 def build_network(config: Config, manager: np.ndarray, rng: np.random.Generator) -> Ties:
     """The ties members learn from: the org chart's (``build_ties``) or a study's network.
 
@@ -196,6 +206,8 @@ def build_network(config: Config, manager: np.ndarray, rng: np.random.Generator)
         edges = line_edges(n, closed=kind == "ring")
     elif kind == "complete":
         edges = complete_edges(n)
+    elif kind == "grid":
+        edges = grid_edges(n)
     elif kind == "subgroups":
         edges = subgroup_edges(n, config.subgroups, config.cross_group_linking, rng)
     else:

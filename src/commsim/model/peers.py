@@ -1,4 +1,4 @@
-"""Learning from network neighbours, by one of three rules (config ``peer_learning``).
+"""Learning from network neighbours, by one of four rules (config ``peer_learning``).
 
 * ``"random_neighbour"`` (commsim's own): each member, with probability
   ``neighbour_learning_rate``, looks at one random neighbour and, if that neighbour performs
@@ -15,9 +15,14 @@
   (``superior_basis``: performance or knowledge); on each dimension where their majority
   view differs from the member's belief, the member moves toward it with probability
   ``neighbour_learning_rate`` (one step or a jump, ``socialisation_mode``).
+* ``"best_neighbour_beliefs"`` (Miller, Zhao & Calantone 2006, local search): each member
+  finds its best neighbour (``superior_basis``: performance or knowledge; the first in row
+  order among equals); if that neighbour does better, the member moves each belief where
+  the neighbour holds a different view toward it with probability
+  ``neighbour_learning_rate`` (one step or a jump, ``socialisation_mode``).
 
-All three are synchronous: every member decides from the beliefs at the start of the phase,
-then all changes are written. The last two leave the walls between roles aside (the
+All four are synchronous: every member decides from the beliefs at the start of the phase,
+then all changes are written. The last three leave the walls between roles aside (the
 studies they come from have no roles).
 """
 
@@ -44,6 +49,8 @@ def learn_from_peers(world: World) -> None:
         copy_best_or_search(world)
     elif rule == "superior_majority":
         follow_superior_majority(world, performance)
+    elif rule == "best_neighbour_beliefs":
+        follow_best_neighbour(world, performance)
     else:
         copy_a_better_neighbour(world, performance)
 
@@ -124,11 +131,7 @@ def superior_votes_by_member(ties: Ties, beliefs: np.ndarray, basis: np.ndarray)
 def follow_superior_majority(world: World, performance: np.ndarray) -> None:
     """Fang et al.'s round: move toward the majority view of the neighbours doing better."""
     state, cfg, rng = world.state, world.config, world.rng
-    basis = (
-        performance
-        if cfg.superior_basis == "performance"
-        else world.environment.score(state.beliefs)
-    )
+    basis = superiority(world, performance)
     majority = np.sign(superior_votes_by_member(world.ties, state.beliefs, basis))
     rows, dims = np.nonzero((majority != 0) & (majority != state.beliefs))
     p = np.minimum(cfg.neighbour_learning_rate * state.learning_rate[rows], 1.0)
@@ -140,23 +143,57 @@ def follow_superior_majority(world: World, performance: np.ndarray) -> None:
     world.counts["flows"] += int(rows.size)
 
 
+def superiority(world: World, performance: np.ndarray) -> np.ndarray:
+    """What makes a member superior (``superior_basis``): acted performance or knowledge."""
+    if world.config.superior_basis == "performance":
+        return performance
+    return world.environment.score(world.state.beliefs)
+
+
+def superior_best(ties: Ties, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(learners, models): the members whose best neighbour does better, and that neighbour."""
+    best = best_neighbours(ties, basis)
+    learners = np.flatnonzero((best >= 0) & (basis[np.maximum(best, 0)] > basis))
+    return learners, best[learners]
+
+
+def follow_best_neighbour(world: World, performance: np.ndarray) -> None:
+    """Miller et al.'s local search: move toward the best neighbour's views, belief by belief."""
+    state, cfg, rng = world.state, world.config, world.rng
+    learners, models = superior_best(world.ties, superiority(world, performance))
+    theirs, own = state.beliefs[models], state.beliefs[learners]  # copies: read, then write
+    p = np.minimum(cfg.neighbour_learning_rate * state.learning_rate[learners], 1.0)
+    take = (theirs != 0) & (theirs != own) & (rng.random(own.shape) < p[:, None])
+    rows, dims = np.nonzero(take)
+    state.beliefs[learners[rows], dims] = step_toward(
+        own[rows, dims], theirs[rows, dims], cfg.socialisation_mode
+    )
+    world.counts["flows"] += int(rows.size)
+
+
 def settled(world: World) -> bool:
     """No neighbour can change any member's beliefs any more (part of ``at_equilibrium``).
 
     random_neighbour: the rule is off, or every member believes the same. best_neighbour:
     nobody has a better neighbour and everyone sits on a local peak (no single change
     scores better). superior_majority: no superior group's majority differs from a member's
-    belief (judged on knowledge: on performance, a lucky coin may always change something,
-    so such a run never settles).
+    belief; best_neighbour_beliefs: no member's better best neighbour holds a view it does not
+    share (both judged on knowledge: on performance, a lucky coin may always change
+    something, so such a run never settles).
     """
     cfg, state, environment = world.config, world.state, world.environment
     beliefs = state.beliefs
     if cfg.peer_learning == "random_neighbour":
         return cfg.neighbour_learning_rate == 0 or bool((beliefs == beliefs[0]).all())
     scores = environment.score(beliefs)
+    by_performance = cfg.superior_basis == "performance"
+    if cfg.peer_learning in ("superior_majority", "best_neighbour_beliefs") and by_performance:
+        return False
+    if cfg.peer_learning == "best_neighbour_beliefs":
+        learners, models = superior_best(world.ties, scores)
+        theirs = beliefs[models]
+        return not ((theirs != 0) & (theirs != beliefs[learners])).any()
     if cfg.peer_learning == "superior_majority":
-        if cfg.superior_basis == "performance":
-            return False
         majority = np.sign(superior_votes_by_member(world.ties, beliefs, scores))
         return not ((majority != 0) & (majority != beliefs)).any()
     best = best_neighbours(world.ties, scores)

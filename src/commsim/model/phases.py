@@ -199,14 +199,15 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         learn_from_peers,
         parameters=_owns(
             peer_learning=(
-                "imitation of the best [LF07]; learning from superior colleagues [FLS10]",
+                "imitation of the best [LF07]; learning from superior colleagues [FLS10]; "
+                "interpersonal learning from the best neighbour [MZC06]",
                 "how members learn from neighbours (7.9)",
             ),
             neighbour_learning_rate=(
                 "peer-to-peer mentorship and peer review [LO]",
                 'chance a member tries to copy a better neighbour; with `"best_neighbour"` '
-                'the velocity (chance to look); with `"superior_majority"` the per-belief '
-                "chance to follow (7.9)",
+                'the velocity (chance to look); with `"superior_majority"` and '
+                '`"best_neighbour_beliefs"` the per-belief chance to follow (7.9)',
             ),
             copy_error=(
                 "Lazer & Friedman's error in copying a solution [LF07]",
@@ -230,6 +231,12 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
                 "March's program or his paper's text [M91] (section 9)",
                 "who is superior: by acted performance (program) or by belief knowledge "
                 "(paper's text)",
+            ),
+            tacit_share=(
+                "tacit knowledge that cannot be transmitted through codification [MZC06]; "
+                "know-how passed on face to face [LO]",
+                "share of the dimensions (the first `round(share × m)`) the code can never "
+                "learn; only peers pass them on (7.10)",
             ),
         ),
         counters=("superior_group", "code_changes"),

@@ -14,15 +14,18 @@ loops -- "decide" then "apply" -- and says so. Random draws are scalar calls on
 distribution, not run by run (tests/test_reference_agreement.py checks that they do).
 
 **Not here: the validation studies' additions.** The NK landscape (``task = "nk"``), the
-study networks (``network`` other than the org chart's ties) and the two network rules
-(``peer_learning = "best_neighbour"`` or ``"superior_majority"``) are not re-implemented;
+study networks (``network`` other than the org chart's ties) and the three network rules
+(``peer_learning = "best_neighbour"``, ``"superior_majority"`` or
+``"best_neighbour_beliefs"``) are not re-implemented;
 this model refuses such configs. They are verified another way: unit tests against brute
 force and hand-worked cases (the landscape's maximum over every solution, K = 0 additivity,
 degrees and cross-group shares, copy-the-best copies, local search never lowers a score,
-the majority of the superior neighbours; ``tests/test_environment.py``,
+the majority of the superior neighbours, the grid's four neighbours, the best neighbour's
+views; ``tests/test_environment.py``,
 ``tests/test_networks.py``, ``tests/test_peers.py``), and by reproducing the published
 results they come from (``tests/test_validation_lazer_friedman.py``,
-``tests/test_validation_fang.py``, docs/VALIDATION.md).
+``tests/test_validation_fang.py``, ``tests/test_validation_miller.py``, docs/VALIDATION.md).
+Miller et al.'s tacit dimensions (``tacit_share``) are here: the code never learns them.
 
 One step, in the order of ``CommunityModel.step`` (``DEFAULT_PHASES``, numbered as in
 docs/MODEL.md, section 3):
@@ -239,6 +242,7 @@ class ReferenceModel(mesa.Model):
         self.top = self.members[0]
 
         self.code: list[int] = [0] * m  # the organisational code, March's memory
+        self.tacit = round(cfg.tacit_share * m)  # the first dimensions, never codified
         self.code_source: list[int] = [-1] * m  # the insight behind each dimension, or -1
         self.integration = cfg.integration
         self.pool: list[Insight] = []  # insights in flight, oldest first
@@ -475,12 +479,13 @@ class ReferenceModel(mesa.Model):
         self._drop_closed()
 
     def codify(self, verified: list[Insight]) -> None:
-        """Verified insights rewrite the code; on a dimension verified twice the later wins."""
+        """Verified insights rewrite the code; on a dimension verified twice the later wins.
+        A tacit dimension (one of the first ``self.tacit``) is never written."""
         latest: dict[int, Insight] = {}
         for insight in verified:
             latest[insight.dim] = insight
         for dim, insight in latest.items():
-            if self.code[dim] != insight.value:
+            if dim >= self.tacit and self.code[dim] != insight.value:
                 self.code[dim] = insight.value
                 self.code_source[dim] = insight.id
                 self.counts["insights_codified"] += 1
@@ -522,6 +527,8 @@ class ReferenceModel(mesa.Model):
 
         With voice on, a superior member's view counts only if they speak up (same chance
         as voicing an insight); in a community it must also cross the wall to research.
+        The first ``self.tacit`` dimensions are tacit (Miller, Zhao & Calantone 2006): the
+        code never learns them.
         """
         cfg = self.config
         code_score = self.score(self.code)
@@ -541,7 +548,7 @@ class ReferenceModel(mesa.Model):
                     continue
             group.append(view)
         self.counts["superior_group"] = len(group)
-        for dim in range(cfg.m):
+        for dim in range(self.tacit, cfg.m):  # the tacit dimensions are beyond codification
             votes = sum(view[dim] for view in group)
             majority, margin = sign(votes), abs(votes)
             if majority == 0 or majority == self.code[dim]:
