@@ -197,6 +197,10 @@ class Config(StrictModel):
     # landscape of m bits, each interacting with nk_k others (Lazer & Friedman 2007)
     task: Literal["reality", "nk"] = "reality"
     nk_k: Int = Field(default=5, ge=0)
+    # which K bits each bit depends on: K distinct others; K draws from all m bits, repeats and
+    # the bit itself allowed (the reading that reproduces Lazer & Friedman's figures,
+    # docs/VALIDATION.md 2); or the K bits that follow it on a ring
+    nk_interactions: Literal["distinct", "with_replacement", "adjacent"] = "distinct"
     turbulence_rate: Prob = 0.02
 
     # March (1991): learning between members and the organisational code
