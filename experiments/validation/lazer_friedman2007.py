@@ -29,7 +29,8 @@ section 2.
         [--out DIR] [--workers N]
 
 Full: 4,000 + 4,800 + 1,800 runs, a few hours on 2 busy cores; running it again resumes.
---quick: 30 repetitions, about a minute; --landscapes N: N repetitions of every sweep.
+--quick: 30 repetitions (780 runs), about 4 minutes on 2 busy cores; --landscapes N: N
+repetitions of every sweep (N = 60: 1,560 runs, about 25 minutes).
 """
 
 from __future__ import annotations
