@@ -14,11 +14,12 @@ every condition), runs stopping once nothing can change (the score is then carri
   networks.
 - lazer_friedman2007_interactions: the three readings of the landscape's K interactions
   (distinct, with replacement, adjacent) on the linear and fully connected networks.
+- lazer_friedman2007_fig7: a ring lattice with exactly k ties rewired (Fig. 7).
 
-The paper's digitised points (published/lazer_friedman2007_fig{4,10,11}_digitised.csv) are
+The paper's digitised points (published/lazer_friedman2007_fig{4,7,10,11}_digitised.csv) are
 drawn beside our curves and tabulated point by point (ours with its 95% interval, the
 difference, whether the published point lies in our interval, whether within 0.02):
-results/validation/lazer_friedman2007_fig{4,10,11}.png and _fig{N}_vs_published.csv.
+results/validation/lazer_friedman2007_fig{4,7,10,11}.png and _fig{N}_vs_published.csv.
 
 Each of the paper's claims (published/lazer_friedman2007_claims.csv) is measured as a paired
 difference with its 95% CI and a verdict: results/validation/lazer_friedman2007_claims.csv;
@@ -28,9 +29,9 @@ section 2.
     .venv/bin/python experiments/validation/lazer_friedman2007.py [--quick | --landscapes N]
         [--out DIR] [--workers N]
 
-Full: 4,000 + 4,800 + 1,800 runs, a few hours on 2 busy cores; running it again resumes.
---quick: 30 repetitions (780 runs), about 4 minutes on 2 busy cores; --landscapes N: N
-repetitions of every sweep (N = 60: 1,560 runs, about 25 minutes).
+Full: 4,000 + 4,800 + 1,800 + 5,100 runs, a few hours on 2 busy cores; running it again resumes.
+--quick: 30 repetitions (1,290 runs), several minutes on 2 busy cores; --landscapes N: N
+repetitions of every sweep.
 """
 
 from __future__ import annotations
@@ -376,6 +377,65 @@ def velocity_error(args: Any) -> list[dict[str, Any]]:
     return claims
 
 
+def average_path_length(rewirings: int, draws: int = 30) -> float:
+    """Mean path length of ``draws`` rewired lattices of 100 (the construction the runs use,
+    its own seeds: Fig. 7's right axis)."""
+    import networkx as nx
+    import numpy as np
+
+    from commsim.model.organisation import rewired_lattice_edges
+
+    lengths = [
+        nx.average_shortest_path_length(
+            nx.Graph(rewired_lattice_edges(100, 4, rewirings, np.random.default_rng(seed)).tolist())
+        )
+        for seed in range(draws)
+    ]
+    return float(np.mean(lengths))
+
+
+def fig7(args: Any) -> pd.DataFrame:
+    """Fig. 7: long-run score of a ring lattice by the number of rewired ties, beside the
+    paper's points, with the mean path length of such lattices."""
+    name = f"{NAME}_fig7"
+    out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+    wide = trajectories(name, out, ["rewirings"])
+    finals = wide.iloc[:, -1].rename("score").reset_index()
+    ours = mean_ci(finals, ["rewirings"], "score").set_index("rewirings")
+    paper = published(7)
+    score = paper[paper["series"] == "long_run_score"].set_index("rewirings")["value"]
+    paths = paper[paper["series"] == "average_path_length"].set_index("rewirings")["value"]
+    table = ours.loc[score.index, ["mean", "ci_low", "ci_high"]].assign(published=score)
+    table["difference"] = table["mean"] - table["published"]
+    table["in_our_ci"] = table["published"].between(table["ci_low"], table["ci_high"])
+    table[f"within_{CLOSE}"] = table["difference"].abs() <= CLOSE
+    table["path_length"] = [average_path_length(k) for k in table.index]
+    table["published_path_length"] = paths.reindex(table.index)
+    table = table.reset_index()
+    table.to_csv(args.out / f"{name}_vs_published.csv", index=False)
+
+    fig, (ax,) = figure(6.5, 4.2)
+    ax.plot(ours.index, ours["mean"], color="C0", label="commsim: long-run score")
+    ax.fill_between(ours.index, ours["ci_low"], ours["ci_high"], color="C0", alpha=0.25)
+    ax.plot(score.index, score, "o", mfc="none", color="C0", ms=4, label=f"{PAPER}, Fig. 7")
+    ax.set(xlabel="number of rewirings", ylabel="long-run average score")
+    paths_ax = ax.twinx()
+    paths_ax.plot(table["rewirings"], table["path_length"], color="C1", label="path length")
+    paths_ax.plot(paths.index, paths, "s", mfc="none", color="C1", ms=4)
+    paths_ax.set_ylabel("average path length (line: ours; squares: the paper)")
+    tidy(ax)
+    fig.suptitle(f"{PAPER}, Fig. 7, beside commsim ({int(ours['n'].min())} landscapes)")
+    save(fig, args.out, name)
+    gaps = table["difference"].abs()
+    print(
+        f"Fig. 7: {len(table)} points; largest |difference| {gaps.max():.3f}, mean "
+        f"{gaps.mean():.3f}; in our 95% interval {table['in_our_ci'].sum()}, within {CLOSE} "
+        f"{table[f'within_{CLOSE}'].sum()}"
+    )
+    print(table.round(3).to_string(index=False))
+    return table
+
+
 def interactions(args: Any) -> pd.DataFrame:
     """The long-run level under each reading of the landscape's K interactions, paired with
     the distinct reading on the same seeds, beside the paper's long-run levels."""
@@ -426,6 +486,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     claims = pd.DataFrame(networks(args) + velocity_error(args))
     interactions(args)
+    fig7(args)
     paper = pd.read_csv(PUBLISHED / "lazer_friedman2007_claims.csv")
     claims["key"] = claims["id"].str.replace(r" \(.*\)$", "", regex=True)
     table = claims.merge(
