@@ -70,6 +70,27 @@ def test_each_bit_depends_on_itself_and_k_distinct_others() -> None:
         assert len(set(row.tolist())) == 6 and i not in row[1:]
 
 
+def test_drawn_with_replacement_a_bit_may_depend_on_fewer_others() -> None:
+    deps = dependencies(20, 5, np.random.default_rng(0), "with_replacement")
+    assert deps.shape == (20, 6) and (deps[:, 0] == np.arange(20)).all()
+    others = [len(set(row[1:].tolist()) - {i}) for i, row in enumerate(deps)]
+    # 5 draws from 20 bits: on average 20 * (1 - 0.95**5) = 4.5 distinct bits, some the bit
+    # itself; over 20 bits some must fall short of 5 distinct others
+    assert min(others) < 5 and max(others) <= 5
+
+
+def test_adjacent_interactions_are_the_next_k_bits_on_a_ring() -> None:
+    deps = dependencies(6, 2, np.random.default_rng(0), "adjacent")
+    assert deps.tolist() == [[i, (i + 1) % 6, (i + 2) % 6] for i in range(6)]
+
+
+@pytest.mark.parametrize("interactions", ["with_replacement", "adjacent"])
+def test_the_maximum_is_exact_whatever_the_interactions(interactions: str) -> None:
+    landscape = NKLandscape(10, 4, np.random.default_rng(7), interactions)
+    raw = landscape.raw(landscape.bits(every_solution(10)))
+    assert landscape.maximum == pytest.approx(raw.max(), rel=1e-12)
+
+
 def test_a_seed_fixes_the_landscape() -> None:
     a, b = (NKLandscape(12, 4, np.random.default_rng(9)) for _ in range(2))
     assert (a.tables == b.tables).all() and (a.deps == b.deps).all()

@@ -12,6 +12,7 @@ from commsim.model.organisation import (
     build_hierarchy,
     build_network,
     grid_edges,
+    rewired_lattice_edges,
     subgroup_of,
     ties_from_edges,
 )
@@ -123,3 +124,16 @@ def test_network_mistakes_are_one_line_naming_the_field(overrides: dict, field: 
         load_config(**overrides)
     message = str(err.value)
     assert "\n" not in message and f"field '{field}'" in message
+
+
+@pytest.mark.parametrize("rewirings", [0, 1, 20, 45])
+def test_a_rewired_lattice_moves_exactly_that_many_ties_and_stays_one_piece(
+    rewirings: int,
+) -> None:
+    edges = rewired_lattice_edges(100, 4, rewirings, np.random.default_rng(rewirings))
+    graph = nx.Graph([tuple(e) for e in edges.tolist()])
+    lattice = nx.watts_strogatz_graph(100, 4, 0.0)
+    assert graph.number_of_edges() == 200 and nx.is_connected(graph)
+    assert len(set(map(frozenset, lattice.edges())) - set(map(frozenset, graph.edges()))) == (
+        rewirings
+    )

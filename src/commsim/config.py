@@ -204,6 +204,10 @@ class Config(StrictModel):
     # landscape of m bits, each interacting with nk_k others (Lazer & Friedman 2007)
     task: Literal["reality", "nk"] = "reality"
     nk_k: Int = Field(default=5, ge=0)
+    # which K bits each bit depends on: K distinct others; K draws from all m bits, repeats and
+    # the bit itself allowed (the reading that reproduces Lazer & Friedman's figures,
+    # docs/VALIDATION.md 2); or the K bits that follow it on a ring
+    nk_interactions: Literal["distinct", "with_replacement", "adjacent"] = "distinct"
     turbulence_rate: Prob = 0.02
 
     # March (1991): learning between members and the organisational code
@@ -230,10 +234,20 @@ class Config(StrictModel):
     # Lee & Schilling's semi-isolated subgroups with cross-group links, or Miller, Zhao &
     # Calantone's grid without edges (a torus: four neighbours each)
     network: Literal[
-        "hierarchy", "line", "ring", "complete", "small_world", "random", "subgroups", "grid"
+        "hierarchy",
+        "line",
+        "ring",
+        "complete",
+        "small_world",
+        "rewired_lattice",
+        "random",
+        "subgroups",
+        "grid",
     ] = "hierarchy"
-    network_degree: Int = Field(default=4, ge=1)  # small_world: ties each; random: mean
+    # small_world and rewired_lattice: ties each; random: mean
+    network_degree: Int = Field(default=4, ge=1)
     rewiring: Prob = 0.1  # small_world: chance each lattice tie is rewired
+    rewirings: Int = Field(default=0, ge=0)  # rewired_lattice: how many ties are rewired
     subgroups: Int = Field(default=10, ge=1)
     cross_group_linking: Prob = 0.0  # subgroups: chance each tie is rewired across groups
     # how: one belief from a random better neighbour; Lazer & Friedman's copy-the-best-or-
@@ -312,9 +326,9 @@ class Config(StrictModel):
     @classmethod
     def _degree_fits(cls, degree: int, info: ValidationInfo) -> int:
         n, kind = info.data.get("n_agents"), info.data.get("network")
-        if kind in ("small_world", "random") and n is not None and degree >= n:
+        if kind in ("small_world", "rewired_lattice", "random") and n is not None and degree >= n:
             raise ValueError(f"a {kind} network of {n} members needs a degree below {n}")
-        if kind == "small_world" and degree % 2:
+        if kind in ("small_world", "rewired_lattice") and degree % 2:
             raise ValueError(
                 "a small-world lattice ties each member to degree / 2 on each side: "
                 "use an even degree"
@@ -331,6 +345,15 @@ class Config(StrictModel):
                 "N up to its square root): use an N such as 9, 12, 50 or 100"
             )
         return kind
+
+    @field_validator("rewirings")
+    @classmethod
+    def _rewirings_fit(cls, rewirings: int, info: ValidationInfo) -> int:
+        n, degree = info.data.get("n_agents"), info.data.get("network_degree")
+        lattice = n * degree // 2 if n and degree else None
+        if info.data.get("network") == "rewired_lattice" and lattice and rewirings > lattice:
+            raise ValueError(f"the lattice has only {lattice} ties to rewire")
+        return rewirings
 
     @field_validator("subgroups")
     @classmethod

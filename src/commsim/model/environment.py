@@ -96,5 +96,5 @@ def make_environment(config: Config, rng: np.random.Generator) -> TaskEnvironmen
     from commsim.model.reality import RealityVector
 
     if config.task == "nk":
-        return NKLandscape(config.m, config.nk_k, rng)
+        return NKLandscape(config.m, config.nk_k, rng, config.nk_interactions)
     return RealityVector(config.m, rng)

@@ -2,9 +2,9 @@
 
 A solution is m bits (a member's beliefs: +1 is bit 1, -1 and an undecided 0 are bit 0).
 Each bit i contributes a value drawn uniformly from [0, 1) that depends on its own state and
-on the states of ``k`` other bits chosen at random; a solution's raw fitness is the mean of
-the m contributions. With k = 0 every bit counts on its own (one peak); as k grows the
-landscape turns rugged, full of local peaks.
+on the states of ``k`` other bits (``dependencies``: chosen at random, by default distinct);
+a solution's raw fitness is the mean of the m contributions. With k = 0 every bit counts on
+its own (one peak); as k grows the landscape turns rugged, full of local peaks.
 
 As in Lazer & Friedman (2007, p. 677), a score is the raw fitness divided by the landscape's
 global maximum and raised to the 8th power: most solutions become mediocre and only a few
@@ -26,11 +26,25 @@ _CHUNK = 1 << 18  # solutions enumerated at once
 _ROWS = 1 << 14  # members scored at once
 
 
-def dependencies(m: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    """(m, k + 1) loci: bit i itself first, then k distinct other bits drawn at random."""
-    others = rng.random((m, m))
-    others[np.arange(m), np.arange(m)] = np.inf  # never a bit's own second dependency
-    chosen = np.argsort(others, axis=1, kind="stable")[:, :k]
+def dependencies(
+    m: int, k: int, rng: np.random.Generator, interactions: str = "distinct"
+) -> np.ndarray:
+    """(m, k + 1) loci: bit i itself first, then the k bits its value depends on.
+
+    ``"distinct"``: k distinct other bits drawn at random. ``"with_replacement"``: k draws
+    from all m bits, so a bit may depend on fewer than k others (repeats, or itself) -- the
+    reading of Lazer & Friedman's Appendix A ("the set ... is selected randomly", p. 692)
+    that reproduces their figures (docs/VALIDATION.md, section 2). ``"adjacent"``: the k bits
+    that follow i on a ring (Kauffman's neighbouring interactions).
+    """
+    if interactions == "with_replacement":
+        chosen = rng.integers(0, m, size=(m, k))
+    elif interactions == "adjacent":
+        chosen = (np.arange(m)[:, None] + np.arange(1, k + 1)) % m
+    else:
+        others = rng.random((m, m))
+        others[np.arange(m), np.arange(m)] = np.inf  # never a bit's own second dependency
+        chosen = np.argsort(others, axis=1, kind="stable")[:, :k]
     return np.concatenate([np.arange(m)[:, None], chosen], axis=1).astype(np.int64)
 
 
@@ -39,11 +53,13 @@ class NKLandscape(TaskEnvironment):
 
     kind = "nk"
 
-    def __init__(self, m: int, k: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self, m: int, k: int, rng: np.random.Generator, interactions: str = "distinct"
+    ) -> None:
         if not 0 <= k < m <= NK_MAX_M:
             raise ValueError(f"an NK landscape needs 0 <= k < m <= {NK_MAX_M} (got m={m}, k={k})")
         self.k = k
-        self.deps = dependencies(m, k, rng)
+        self.deps = dependencies(m, k, rng, interactions)
         self.weights = np.left_shift(1, np.arange(k + 1), dtype=np.int64)  # bit j of an index
         self.tables = rng.random((m, 1 << (k + 1)))
         self._find_maximum()

@@ -154,6 +154,37 @@ def complete_edges(n: int) -> np.ndarray:
     return np.stack(np.triu_indices(n, k=1), axis=1)
 
 
+def rewired_lattice_edges(
+    n: int, degree: int, rewirings: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Lazer & Friedman's Fig. 7 network (p. 681): a ring lattice, each member tied to
+    degree / 2 on each side, then exactly ``rewirings`` of its ties moved, one at a time,
+    each lattice tie at most once: one end (either, at random) keeps it and the other end
+    becomes a random member not yet tied to it. A move that would split the network in two
+    is undone and another tie tried ("a single component enforced")."""
+    graph = nx.watts_strogatz_graph(n, degree, 0.0)
+    lattice = list(graph.edges())
+    moved = 0
+    for index in rng.permutation(len(lattice)):
+        if moved == rewirings:
+            break
+        u, v = lattice[index] if rng.random() < 0.5 else lattice[index][::-1]
+        others = np.setdiff1d(np.arange(n), [u, *graph[u]])
+        if others.size == 0:
+            continue
+        w = int(rng.choice(others))
+        graph.remove_edge(u, v)
+        graph.add_edge(u, w)
+        if nx.is_connected(graph):
+            moved += 1
+        else:
+            graph.remove_edge(u, w)
+            graph.add_edge(u, v)
+    if moved < rewirings:
+        raise ValueError(f"only {moved} of {rewirings} ties could be rewired")
+    return np.array(graph.edges(), dtype=np.int64)
+
+
 def subgroup_of(n: int, groups: int) -> np.ndarray:
     """Each member's subgroup: consecutive blocks of n // groups (the first n % groups one
     larger)."""
@@ -210,6 +241,8 @@ def build_network(config: Config, manager: np.ndarray, rng: np.random.Generator)
         edges = grid_edges(n)
     elif kind == "subgroups":
         edges = subgroup_edges(n, config.subgroups, config.cross_group_linking, rng)
+    elif kind == "rewired_lattice":
+        edges = rewired_lattice_edges(n, config.network_degree, config.rewirings, rng)
     else:
         seed = int(rng.integers(2**32))
         if kind == "small_world":

@@ -7,7 +7,10 @@
   ``neighbour_learning_rate`` (their *velocity*), looks at all its neighbours; if the best
   of them scores higher than the member, the member copies that neighbour's whole solution,
   each belief failing to copy with probability ``copy_error`` (L&F's *error*: the member
-  keeps its own there). A member that did not look, or saw nobody better, searches locally:
+  keeps its own there); a copy that scores lower than the member's own solution is dropped
+  and the member keeps its status quo (L&F p. 684: "actors revert to their status quo
+  solution if an error-induced state is inferior"). A member that did not look, or saw
+  nobody better, searches locally:
   it tries the other value of one random dimension and keeps it only if it scores strictly
   better (the environment's noiseless feedback, ``better``).
 * ``"superior_majority"`` (Fang, Lee & Schilling 2010): March's code learning turned
@@ -95,6 +98,15 @@ def best_neighbours(ties: Ties, scores: np.ndarray) -> np.ndarray:
     return best
 
 
+def imperfect_copies(
+    own: np.ndarray, models: np.ndarray, error: float, rng: np.random.Generator
+) -> np.ndarray:
+    """The models' solutions, each bit left at the copier's own with probability ``error``
+    (Lazer & Friedman 2007, p. 684: the mix of two solutions that explores between them)."""
+    keep_own = rng.random(models.shape) < error
+    return np.where(keep_own, own, models)
+
+
 def copy_best_or_search(world: World) -> None:
     """Lazer & Friedman's round: imitate the best neighbour if better, else search locally."""
     state, cfg, rng, environment = world.state, world.config, world.rng, world.environment
@@ -107,9 +119,11 @@ def copy_best_or_search(world: World) -> None:
     copies = looking & (best >= 0) & (scores[np.maximum(best, 0)] > scores)
     copiers, searchers = np.flatnonzero(copies), np.flatnonzero(~copies)
 
-    models = beliefs[best[copiers]]  # every read before any write: one synchronous round
-    keep_own = rng.random(models.shape) < cfg.copy_error
-    copied = np.where(keep_own, beliefs[copiers], models)
+    # every read before any write: one synchronous round
+    copied = imperfect_copies(beliefs[copiers], beliefs[best[copiers]], cfg.copy_error, rng)
+    if cfg.copy_error > 0:  # a worse mix is dropped; without error the copy is the better model
+        kept = environment.score(copied) >= scores[copiers]
+        copiers, copied = copiers[kept], copied[kept]
     dims = uniform_below(rng, state.m, searchers.size)
     found = environment.better(beliefs[searchers], dims)
 

@@ -211,7 +211,8 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
             ),
             copy_error=(
                 "Lazer & Friedman's error in copying a solution [LF07]",
-                '`"best_neighbour"`: chance each bit is not copied',
+                '`"best_neighbour"`: chance each bit is not copied (a copy worse than '
+                "one's own is dropped)",
             ),
         ),
         counters=("insights_adopted", "flows", "cross_role_flows"),
