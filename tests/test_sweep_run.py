@@ -185,12 +185,19 @@ def test_resume_extends_a_sweep_with_new_values(fast: Path, tmp_path: Path) -> N
     assert {k: after[k] for k in before} == before
 
 
+def _hears_ctrl_c() -> None:
+    """In the child: Ctrl-C as a terminal's foreground job has it. A suite started in the
+    background of a script ignores SIGINT, and a child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(experiment: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [COMMSIM, "sweep", experiment, "--out", out, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, pool workers included
+        preexec_fn=_hears_ctrl_c,
     )
 
 

@@ -211,11 +211,16 @@ def against_published(
     table = pd.concat(tables, ignore_index=True)
     table.insert(0, "figure", figure_no)
     table.to_csv(args.out / f"{NAME}_fig{figure_no}_vs_published.csv", index=False)
+    return printed(table, f"Fig. {figure_no}")
+
+
+def printed(table: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """Print a figure's points beside the paper's, under a line of how close they come."""
     gaps = table["difference"].abs()
     print(
-        f"Fig. {figure_no}: {len(table)} points; largest |difference| {gaps.max():.3f}, "
-        f"mean {gaps.mean():.3f}; in our 95% interval {table['in_our_ci'].sum()}, "
-        f"within {CLOSE} {table[f'within_{CLOSE}'].sum()}"
+        f"{figure}: {len(table)} points; largest |difference| {gaps.max():.3f}, mean "
+        f"{gaps.mean():.3f}; in our 95% interval {table['in_our_ci'].sum()}, within {CLOSE} "
+        f"{table[f'within_{CLOSE}'].sum()}"
     )
     print(table.round(3).to_string(index=False))
     return table
@@ -426,14 +431,7 @@ def fig7(args: Any) -> pd.DataFrame:
     tidy(ax)
     fig.suptitle(f"{PAPER}, Fig. 7, beside commsim ({int(ours['n'].min())} landscapes)")
     save(fig, args.out, name)
-    gaps = table["difference"].abs()
-    print(
-        f"Fig. 7: {len(table)} points; largest |difference| {gaps.max():.3f}, mean "
-        f"{gaps.mean():.3f}; in our 95% interval {table['in_our_ci'].sum()}, within {CLOSE} "
-        f"{table[f'within_{CLOSE}'].sum()}"
-    )
-    print(table.round(3).to_string(index=False))
-    return table
+    return printed(table, "Fig. 7")
 
 
 def interactions(args: Any) -> pd.DataFrame:
