@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "configs" / "experiments"
+PUBLISHED = ROOT / "experiments" / "validation" / "published"
 
 
 def arguments(
@@ -145,6 +146,17 @@ def figure(width: float, height: float, ncols: int = 1, nrows: int = 1) -> tuple
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, list(axes.flat)
+
+
+def read_published(name: str) -> pd.DataFrame:
+    """A table of published values, ``published/<name>.csv``, read past its ``# SOURCE:``
+    first line (the paper, figure and page it cites) where it has one."""
+    import pandas as pd
+
+    path = PUBLISHED / f"{name}.csv"
+    with path.open(encoding="utf-8") as handle:
+        cited = handle.readline().startswith("# SOURCE:")
+    return pd.read_csv(path, skiprows=1 if cited else 0)
 
 
 def errorbar(ax: Any, x: Any, rows: pd.DataFrame, **style: Any) -> None:

@@ -35,6 +35,7 @@ from _common import (
     errorbar,
     figure,
     paired_effect,
+    read_published,
     run_sweep,
     save,
     verdict,
@@ -46,7 +47,6 @@ import commsim
 
 NAME = "fang2010"
 QUICK = 30
-PUBLISHED = Path(__file__).resolve().parent / "published"
 KEY = "cross_group_linking"
 
 
@@ -128,7 +128,7 @@ def main() -> None:
             "verdict": "holds" if lowest < low and high < highest else "does not hold",
         },
     ]
-    published = pd.read_csv(PUBLISHED / f"{NAME}_claims.csv")
+    published = read_published(f"{NAME}_claims")
     result = pd.DataFrame(claims).merge(published, on="id", how="left")
     result.to_csv(args.out / f"{NAME}_claims.csv", index=False)
     columns = ["id", "before", "after", "diff", "diff_low", "diff_high", "d", "verdict"]

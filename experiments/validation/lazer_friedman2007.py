@@ -43,7 +43,17 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/_common.py
 
-from _common import EXPERIMENTS, arguments, figure, mean_ci, paired_effect, run_sweep, save, with_ci
+from _common import (
+    EXPERIMENTS,
+    arguments,
+    figure,
+    mean_ci,
+    paired_effect,
+    read_published,
+    run_sweep,
+    save,
+    with_ci,
+)
 from march1991 import claim  # the verdict rule every validation script shares
 
 import commsim
@@ -53,7 +63,6 @@ if TYPE_CHECKING:
 
 NAME = "lazer_friedman2007"
 QUICK = 30
-PUBLISHED = Path(__file__).resolve().parent / "published"
 NETWORKS = ("line", "small_world", "random", "complete")
 LABELS = {
     "line": "linear",
@@ -152,10 +161,8 @@ def curve(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def published(figure_no: int) -> pd.DataFrame:
-    """A digitised figure (its first line, the ``# SOURCE:``, skipped)."""
-    import pandas as pd
-
-    return pd.read_csv(PUBLISHED / f"{NAME}_fig{figure_no}_digitised.csv", skiprows=1)
+    """A digitised figure of the paper."""
+    return read_published(f"{NAME}_fig{figure_no}_digitised")
 
 
 def beside(ours: pd.DataFrame, points: pd.DataFrame, series: str) -> pd.DataFrame:
@@ -169,10 +176,16 @@ def beside(ours: pd.DataFrame, points: pd.DataFrame, series: str) -> pd.DataFram
         ci_low=at_round["ci_low"].to_numpy(),
         ci_high=at_round["ci_high"].to_numpy(),
     )
-    rows["difference"] = rows["ours"] - rows["published"]
-    rows["in_our_ci"] = rows["published"].between(rows["ci_low"], rows["ci_high"])
-    rows[f"within_{CLOSE}"] = rows["difference"].abs() <= CLOSE
-    return rows
+    return closeness(rows, "ours")
+
+
+def closeness(table: pd.DataFrame, ours: str) -> pd.DataFrame:
+    """``table`` with how near each published point comes to our ``ours`` column: the
+    difference, whether it lies in our 95% interval, whether within ``CLOSE``."""
+    table["difference"] = table[ours] - table["published"]
+    table["in_our_ci"] = table["published"].between(table["ci_low"], table["ci_high"])
+    table[f"within_{CLOSE}"] = table["difference"].abs() <= CLOSE
+    return table
 
 
 def against_published(
@@ -411,9 +424,7 @@ def fig7(args: Any) -> pd.DataFrame:
     score = paper[paper["series"] == "long_run_score"].set_index("rewirings")["value"]
     paths = paper[paper["series"] == "average_path_length"].set_index("rewirings")["value"]
     table = ours.loc[score.index, ["mean", "ci_low", "ci_high"]].assign(published=score)
-    table["difference"] = table["mean"] - table["published"]
-    table["in_our_ci"] = table["published"].between(table["ci_low"], table["ci_high"])
-    table[f"within_{CLOSE}"] = table["difference"].abs() <= CLOSE
+    table = closeness(table, "mean")
     table["path_length"] = [average_path_length(k) for k in table.index]
     table["published_path_length"] = paths.reindex(table.index)
     table = table.reset_index()
@@ -485,7 +496,7 @@ def main() -> None:
     claims = pd.DataFrame(networks(args) + velocity_error(args))
     interactions(args)
     fig7(args)
-    paper = pd.read_csv(PUBLISHED / "lazer_friedman2007_claims.csv")
+    paper = read_published(f"{NAME}_claims")
     claims["key"] = claims["id"].str.replace(r" \(.*\)$", "", regex=True)
     table = claims.merge(
         paper, left_on="key", right_on="id", how="left", suffixes=("", "_published")

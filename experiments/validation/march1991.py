@@ -51,6 +51,7 @@ from _common import (
     figure,
     mean_ci,
     paired_effect,
+    read_published,
     run_sweep,
     save,
     verdict,
@@ -67,22 +68,10 @@ if TYPE_CHECKING:
 NAME = "march1991"
 QUICK = 20
 ROOT = Path(__file__).resolve().parents[2]
-PUBLISHED = Path(__file__).resolve().parent / "published"
 N = 50  # members (configs/march1991.toml)
 SLOW, FAST = 0.1, 0.9
 PERIOD = 19  # March's period 20 (Figures 3 and 4), the state after 19 steps
 CLOSE = 0.02  # the issue's bar: a published point within 0.02 of ours
-
-
-def read_published(name: str) -> tuple[pd.DataFrame, str]:
-    """A published CSV and its source: the ``# SOURCE:`` first line, if it has one."""
-    import pandas as pd
-
-    path = PUBLISHED / f"{name}.csv"
-    with path.open(encoding="utf-8") as handle:
-        first = handle.readline()
-    source = first.removeprefix("# SOURCE:").strip() if first.startswith("# SOURCE:") else ""
-    return pd.read_csv(path, skiprows=1 if source else 0), source
 
 
 def compare(
@@ -177,8 +166,8 @@ def learning_rates(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     keys = ["socialisation_rate", "code_learning_rate"]
     table = keyed(commsim.summarise_sweep(out, "code_knowledge"), keys)
     rename = {"p1": keys[0], "p2": keys[1], "code_knowledge": "published"}
-    digitised = keyed(read_published("march1991_fig1_digitised")[0].rename(columns=rename), keys)
-    reproduced = keyed(read_published("march1991_fig1")[0].rename(columns=rename), keys)
+    digitised = keyed(read_published("march1991_fig1_digitised").rename(columns=rename), keys)
+    reproduced = keyed(read_published("march1991_fig1").rename(columns=rename), keys)
     both = compare(table.merge(digitised[[*keys, "published"]], on=keys), keys, 0.004)
     again = compare(table.merge(reproduced[[*keys, "published"]], on=keys), keys, 0.0, 10_000)
     summary = [
@@ -293,7 +282,7 @@ def mixed_learners(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
 
     # Fig. 2: the mix is read between our grid's points (k = 5, 10, ... fast: average p1 0.18,
     # 0.26, ...) at the paper's vertices 0.2 ... 0.8; the homogeneous line at those exact rates
-    published = keyed(read_published("march1991_fig2_digitised")[0], [avg])
+    published = keyed(read_published("march1991_fig2_digitised"), [avg])
     mix_paper = published[published["population"].str.startswith("heterogeneous")]
     flat_paper = published[published["population"] == "homogeneous"]
     flat = commsim.summarise_sweep(grid, "code_knowledge")
@@ -309,7 +298,7 @@ def mixed_learners(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
         ],
         ignore_index=True,
     )
-    fig3_paper = read_published("march1991_fig3_digitised")[0]
+    fig3_paper = read_published("march1991_fig3_digitised")
     fig3_paper["metric"] = fig3_paper["series"].map(FIG3_SERIES)
     fig3_paper[share] = fig3_paper["fraction_fast"].round(4)
     fig3 = keyed(early, [share]).merge(
@@ -476,7 +465,7 @@ def turnover(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
     table = keyed(commsim.summarise_sweep(out, "code_knowledge", step=PERIOD), keys)
     paper_points = keyed(
-        read_published("march1991_fig4_digitised")[0].rename(
+        read_published("march1991_fig4_digitised").rename(
             columns={"p3": keys[0], "p1": keys[1], "period20_code_knowledge": "published"}
         ),
         keys,
@@ -598,7 +587,7 @@ def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     frame = commsim.load_results(out, metrics="code_knowledge")
     frame["period"] = frame["step"] + 1
     course = mean_ci(frame, [*keys, "period"], "code_knowledge")
-    paper_points = read_published("march1991_fig5_digitised")[0].rename(
+    paper_points = read_published("march1991_fig5_digitised").rename(
         columns={"p3": keys[1], "code_knowledge": "published"}
     )
     turbulent = course[course[keys[0]] == 0.02]
@@ -720,7 +709,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("\nAgainst the paper's digitised points, per figure:")
     print(table.round(3).to_string(index=False))
-    claims = read_published("march1991_claims")[0]
+    claims = read_published("march1991_claims")
     result = pd.DataFrame(rows)
     result["claim_id"] = result["id"].str.split(" ").str[0]
     result = result.merge(

@@ -32,14 +32,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/_common.py
 
-from _common import arguments, errorbar, figure, paired_effect, run_sweep, save, with_ci
+from _common import (
+    arguments,
+    errorbar,
+    figure,
+    paired_effect,
+    read_published,
+    run_sweep,
+    save,
+    with_ci,
+)
 from march1991 import claim  # the verdict rule every validation script shares
 
 import commsim
 
 NAME = "miller2006"
 QUICK = 20
-PUBLISHED = Path(__file__).resolve().parent / "published"
 TACIT, P5, P1 = "tacit_share", "neighbour_learning_rate", "socialisation_rate"
 SLOW, FAST = 0.1, 0.9  # March's slow and fast socialisation
 
@@ -144,7 +152,7 @@ def main() -> None:
         ),
         claim("MZC-tacit-gain", paired_effect(gain0, gain4), "+"),
     ]
-    published = pd.read_csv(PUBLISHED / f"{NAME}_claims.csv")
+    published = read_published(f"{NAME}_claims")
     result = pd.DataFrame(claims).merge(published, on="id", how="left")
     result.to_csv(args.out / f"{NAME}_claims.csv", index=False)
     columns = ["id", "n", "before", "after", "diff", "diff_low", "diff_high", "d", "verdict"]
