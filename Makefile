@@ -43,22 +43,18 @@ format: $(VENV)/.installed-dev
 docs: $(VENV)/.installed
 	$(BIN)/python scripts/catalogue_docs.py
 
-$(VENV)/.installed-fast: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[fast]"
-	@touch $@
-
-bench: $(VENV)/.installed-fast
+bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_model.py
 
-profile: $(VENV)/.installed-fast
+profile: $(VENV)/.installed
 	$(BIN)/python benchmarks/profile_phases.py
 
 # The validation studies (docs/VALIDATION.md): every study in full (hours; resumable, run it
 # again after an interruption), or each study's quick form (a few minutes). Not part of CI.
-validate: $(VENV)/.installed-fast
+validate: $(VENV)/.installed
 	nice -n 10 $(BIN)/python experiments/validation/run_all.py --workers $(VALIDATE_WORKERS)
 
-validate-quick: $(VENV)/.installed-fast
+validate-quick: $(VENV)/.installed
 	nice -n 10 $(BIN)/python experiments/validation/run_all.py --quick --workers $(VALIDATE_WORKERS)
 
 clean:

@@ -59,18 +59,23 @@ def run_fingerprints(config: Path, seed: int, scratch: Path) -> dict[str, dict[s
 
 
 def sweep_fingerprints(scratch: Path) -> dict[str, dict[str, str]]:
-    """The smoke sweep in this process: its run table and every run's stored files.
+    """The smoke sweep in this process: its run table's file, and every run's tables.
 
-    A sweep's files carry the commit and package versions that wrote them; those are pinned
-    here, so that the bytes speak of the numbers and the layout alone.
+    Runs are stored in chunks of many runs, in the order they finish; each run's rows are
+    fingerprinted as ``load_results`` gives them. The run table carries the commit and
+    package versions that wrote it; those are pinned here, so that its bytes speak of the
+    numbers and the layout alone.
     """
     out = scratch / "smoke"
     pinned = {"git_commit": lambda: "golden", "versions": lambda: {"commsim": "golden"}}
     with patch.multiple("commsim.experiment.store", **pinned):
         run_sweep(plan_sweep(load_experiment(SMOKE)), out, workers=1)
-    files = [out / "runs.parquet", *sorted(out.glob("metrics/*.parquet"))]
-    files += sorted(out.glob("insights/*.parquet"))
-    return {str(p.relative_to(out)): _file(p) for p in files}
+    found = {"runs.parquet": _file(out / "runs.parquet")}
+    for table, folder in (("model", "metrics"), ("insights", "insights")):
+        frame = api.load_results(out, table)
+        for run_id, rows in frame.groupby("run_id", sort=True):
+            found[f"{folder}/{run_id}"] = {"content": content(rows.reset_index(drop=True))}
+    return found
 
 
 def record() -> dict[str, Any]:

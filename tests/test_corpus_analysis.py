@@ -20,6 +20,7 @@ from commsim.cli import app
 
 from .conftest import CONFIGS
 from .corpus import Case, refuse, snapshot
+from .test_sweep_run import forget_runs
 
 GRID = f"""\
 name = "grid"
@@ -99,10 +100,9 @@ def emptied(name: str) -> object:
 
 
 def holed(root: Path) -> None:
-    """The Sobol sweep with two design points' runs missing."""
+    """The Sobol sweep with two design points' runs missing (its one repetition of each)."""
     shutil.copytree(BUILT["sobol"], root / "s")
-    for file in sorted((root / "s" / "metrics").iterdir())[:2]:
-        file.unlink()
+    forget_runs(root / "s", 2)
 
 
 def manifest_edit(**changes: object) -> object:

@@ -21,11 +21,13 @@ SAME_WRITERS = all(
 
 
 def assert_same(found: dict[str, dict[str, str]], recorded: dict[str, dict[str, str]]) -> None:
-    """Same files, same content; same bytes too when the same pandas and pyarrow wrote them."""
+    """Same tables, same content; same bytes too for a file the same pandas and pyarrow
+    wrote (a sweep's runs are fingerprinted by content alone: chunks hold them in the order
+    they finished)."""
     assert sorted(found) == sorted(recorded)
     for name, fingerprint in recorded.items():
         assert found[name]["content"] == fingerprint["content"], f"{name}: other numbers"
-        if SAME_WRITERS:
+        if SAME_WRITERS and "bytes" in fingerprint:
             assert found[name]["bytes"] == fingerprint["bytes"], f"{name}: other bytes"
 
 

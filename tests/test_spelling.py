@@ -28,6 +28,8 @@ from commsim.experiment.plan import ID_COLUMNS, _digest, basis_fields, plan_swee
 from commsim.experiment.spec import load_experiment
 from commsim.experiment.store import write_parquet
 
+from .test_sweep_run import forget_runs
+
 ROOT = Path(__file__).resolve().parents[1]
 VALUES = {
     "socialization_rate": 0.37,
@@ -307,8 +309,7 @@ def test_a_sweep_begun_before_the_rename_resumes_with_either_spelling(tmp_path: 
     assert json.loads((out / "manifest.json").read_text())["basis"] == _digest(former)[:16]
 
     for spec in (old, new):
-        for path in sorted((out / "metrics").glob("*.parquet"))[:2]:
-            path.unlink()
+        forget_runs(out, 2)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             report = commsim.sweep(spec, out, workers=1, resume=True)

@@ -15,7 +15,7 @@ import pytest
 
 import commsim
 
-from .test_sweep_run import FAST, SLOW, data_files, planned_ids
+from .test_sweep_run import FAST, SLOW, data_files, done_runs, planned_ids
 
 DASK = Path(sys.executable).with_name("dask")
 COMMSIM = Path(sys.executable).with_name("commsim")
@@ -91,7 +91,7 @@ def experiment(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_dask_writes_the_same_bytes_as_serial(cluster: Cluster, tmp_path: Path) -> None:
+def test_dask_stores_the_same_runs_as_serial(cluster: Cluster, tmp_path: Path) -> None:
     fast = experiment(tmp_path, FAST)
     commsim.sweep(fast, tmp_path / "serial", workers=1)
     report = commsim.sweep(fast, tmp_path / "dask", scheduler=cluster.address)
@@ -125,7 +125,7 @@ def test_a_lost_worker_s_runs_are_retried(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 120
-        while not list(out.glob("metrics/*.parquet")):
+        while not done_runs(out):
             assert sweep.poll() is None and time.monotonic() < deadline, sweep.communicate()
             time.sleep(0.05)
         cluster.kill("worker1")  # mid-run: it holds a run in flight

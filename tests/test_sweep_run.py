@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -21,9 +22,11 @@ from commsim.cli import app
 from commsim.experiment.plan import plan_sweep
 from commsim.experiment.runner import execute
 from commsim.experiment.spec import load_experiment
+from commsim.experiment.store import SweepStore
 from commsim.model.model import CommunityModel
 
 from .conftest import CONFIGS
+from .golden import content
 
 COMMSIM = Path(sys.executable).with_name("commsim")
 cli = CliRunner()
@@ -56,9 +59,27 @@ def fast(tmp_path: Path) -> Path:
     return path
 
 
-def data_files(root: Path) -> dict[str, bytes]:
-    files = sorted([*root.glob("metrics/*.parquet"), *root.glob("insights/*.parquet")])
-    return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in files}
+def data_files(root: Path) -> dict[str, str]:
+    """Every stored run's rows, model and insights, fingerprinted (names, dtypes, exact bits)."""
+    found = {}
+    for table in ("model", "insights"):
+        frame = commsim.load_results(root, table)
+        for run_id, rows in frame.groupby("run_id"):
+            found[f"{table}/{run_id}"] = content(rows.reset_index(drop=True))
+    return found
+
+
+def done_runs(root: Path) -> set[str]:
+    return SweepStore(root).done_ids() if (root / "metrics").is_dir() else set()
+
+
+def forget_runs(root: Path, count: int) -> list[str]:
+    """Remove the first ``count`` done runs (by id) from a sweep's stored metrics."""
+    gone = sorted(done_runs(root))[:count]
+    for chunk in (root / "metrics").glob("chunk-*.parquet"):
+        table = pq.read_table(chunk)
+        pq.write_table(table.filter(~pc.field("run_id").isin(gone)), chunk)
+    return gone
 
 
 def planned_ids(experiment: Path) -> set[str]:
@@ -105,7 +126,9 @@ def test_sweep_tables_and_selection(fast: Path, tmp_path: Path) -> None:
     assert len(runs) == 8 and runs.status.eq("done").all()
     with pytest.raises(ValueError, match="did you mean 'code_knowledge'"):
         commsim.load_results(out, metrics="code_knowlege")
-    meta = json.loads(pq.read_schema(next(out.glob("metrics/*.parquet"))).metadata[b"commsim"])
+    meta = json.loads(
+        pq.read_schema(next(out.glob("metrics/chunk-*.parquet"))).metadata[b"commsim"]
+    )
     assert meta["experiment"] == "fast" and meta["versions"]["commsim"] == commsim.__version__
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs"] == {"planned": 8, "done": 8, "failed": 0, "pending": 0}
@@ -127,7 +150,7 @@ def test_record_only_the_end_and_some_metrics(fast: Path, tmp_path: Path) -> Non
     assert not list((tmp_path / "out" / "insights").iterdir())
 
 
-def test_serial_and_process_pool_write_identical_bytes(fast: Path, tmp_path: Path) -> None:
+def test_serial_and_process_pool_store_identical_runs(fast: Path, tmp_path: Path) -> None:
     commsim.sweep(fast, tmp_path / "serial", workers=1)
     commsim.sweep(fast, tmp_path / "pool", workers=2)
     serial = data_files(tmp_path / "serial")
@@ -203,7 +226,7 @@ def _start(experiment: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
 
 def _wait_for_runs(out: Path, count: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
-    while len(list(out.glob("metrics/*.parquet"))) < count:
+    while len(done_runs(out)) < count:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the sweep made no progress"
         time.sleep(0.05)
@@ -217,10 +240,11 @@ def test_kill_9_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pat
     _wait_for_runs(out, 3, process)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    stored = {p.stem for p in out.glob("metrics/*.parquet")}
+    stored = done_runs(out)
     assert 3 <= len(stored) < len(planned)
     for path in out.glob("*/*.parquet"):  # nothing visible is half-written
         pq.read_table(path)
+    assert set(commsim.load_results(out).run_id) == stored  # open chunks' whole runs read too
 
     done = subprocess.run(
         [COMMSIM, "sweep", experiment, "--out", out, "--resume", "--workers", "2"],
@@ -231,7 +255,8 @@ def test_kill_9_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pat
     frame = commsim.load_results(out)
     assert set(frame.run_id) == planned
     assert not frame.duplicated(["run_id", "step"]).any()
-    assert sorted(p.stem for p in out.glob("metrics/*")) == sorted(planned)  # no leftovers
+    leftovers = [p.name for p in out.glob("*/*") if p.suffix not in (".parquet", ".json")]
+    assert not leftovers  # every chunk closed, no temporaries
     # a run stored before the kill holds what a clean run of it would
     task = next(t for t in plan_sweep(load_experiment(experiment)).tasks if t.run_id in stored)
     clean = execute(task).metrics
@@ -250,7 +275,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     assert b"Traceback" not in stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
-    assert manifest["runs"]["done"] == len(list(out.glob("metrics/*.parquet")))
+    assert manifest["runs"]["done"] == len(done_runs(out))
 
 
 def run_cli(*args: object) -> object:
@@ -393,3 +418,30 @@ def test_resume_notes_when_the_code_changed(fast: Path, tmp_path: Path) -> None:
     notes = commsim.sweep(fast, out, workers=1, resume=True).notes
     assert notes[0].startswith("earlier runs came from commit 0123abc, new ones from ")
     assert notes[1].startswith("earlier runs used numpy 1.0, new ones ")
+
+
+def _as_if_begun_before(out: Path, field: str) -> None:
+    """Edit a sweep's manifest as a commsim without ``field`` would have written it."""
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["basis_fields"]["base"][field]
+    manifest["basis"] = "0123456789abcdef"
+    path.write_text(json.dumps(manifest))
+
+
+def test_a_setting_added_to_commsim_at_its_default_does_not_block_a_resume(
+    fast: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    commsim.sweep(fast, out, workers=1)
+    forget_runs(out, 2)
+    _as_if_begun_before(out, "tacit_share")
+    report = commsim.sweep(fast, out, workers=1, resume=True)
+    assert (report.done, report.skipped) == (8, 6)
+    assert any("since the earlier runs, at their defaults" in n and "tacit_share" in n
+               for n in report.notes)  # fmt: skip
+    # a value other than the default would have changed the numbers: refused, named
+    _as_if_begun_before(out, "tacit_share")
+    fast.write_text(fast.read_text().replace("[overrides]", "[overrides]\ntacit_share = 0.2"))
+    with pytest.raises(ValueError, match=r"\(tacit_share null -> 0.2\)"):
+        commsim.sweep(fast, out, workers=1, resume=True)

@@ -29,7 +29,15 @@ from commsim.experiment.runner import PoolBackend
 from commsim.experiment.spec import load_experiment
 from commsim.experiment.sweep import SweepInterrupted
 
-from .test_sweep_run import FAST, SLOW, _start, _wait_for_runs, planned_ids
+from .test_sweep_run import (
+    FAST,
+    SLOW,
+    _start,
+    _wait_for_runs,
+    done_runs,
+    forget_runs,
+    planned_ids,
+)
 
 cli = CliRunner()
 
@@ -76,7 +84,7 @@ def test_a_second_writer_is_refused_and_a_killed_ones_lock_is_taken_over(tmp_pat
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     # the manifest still says running, with the counts of the sweep's start; the disk knows
-    on_disk = len(list(out.glob("metrics/*.parquet")))
+    on_disk = len(done_runs(out))
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
     assert (out / LOCK).exists() and holder(out) is None  # left behind, and stale
     header = run_cli("results", out).stdout.splitlines()[0]
@@ -246,9 +254,7 @@ def test_an_interrupted_sweep_covers_every_point_before_any_twice(tmp_path: Path
 def test_a_resume_dry_run_lists_only_the_pending_runs(fast: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     commsim.sweep(fast, out, workers=1)
-    gone = sorted(out.glob("metrics/*.parquet"))[:3]
-    for path in gone:
-        path.unlink()
+    gone = forget_runs(out, 3)
     before = sorted(p.name for p in out.rglob("*"))
     result = run_cli(
         "sweep", fast, "--out", out, "--resume", "--dry-run", "--plan-file", tmp_path / "p.csv"
@@ -259,7 +265,7 @@ def test_a_resume_dry_run_lists_only_the_pending_runs(fast: Path, tmp_path: Path
         f"in {out} (5 done, 0 failed to retry); nothing run (--dry-run)\n"
     )
     table = pd.read_csv(tmp_path / "p.csv")
-    assert sorted(table.run_id) == sorted(p.stem for p in gone)
+    assert sorted(table.run_id) == gone
     assert sorted(commsim.sweep_plan(fast, out).run_id) == sorted(table.run_id)
     assert sorted(p.name for p in out.rglob("*")) == before
 

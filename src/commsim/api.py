@@ -500,14 +500,14 @@ def _finished(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], pd.Da
 def _recorded_fields(path: str | os.PathLike[str]) -> list[Any]:
     """The metric columns (Arrow fields) a sweep recorded, from one stored file's schema."""
     from commsim.experiment.plan import ID_COLUMNS
-    from commsim.experiment.store import read_schema
+    from commsim.experiment.store import metrics_schema
 
     root, manifest = _sweep(path)
-    stored = sorted((root / "metrics").glob("[!._]*.parquet"))
-    if not stored:
+    schema = metrics_schema(root)
+    if schema is None:
         return []
     keys = {*ID_COLUMNS, *manifest["parameters"], "step"}
-    return [f for f in read_schema(stored[0]) if RENAMED.get(f.name, f.name) not in keys]
+    return [f for f in schema if RENAMED.get(f.name, f.name) not in keys]
 
 
 def sweep_metrics(path: str | os.PathLike[str]) -> list[str]:

@@ -1,19 +1,21 @@
-"""A sweep on disk: a Parquet dataset partitioned by run, written one finished run at a time.
+"""A sweep on disk: its runs in chunks of many runs, each run stored the moment it finishes.
 
     DIR/manifest.json          provenance, design, run counts, one entry per session
     DIR/experiment.toml        the experiment file as it was given (its own suffix)
     DIR/runs.parquet           the run table: id, point, repetition, seed, parameters
-    DIR/metrics/<run_id>.parquet    one row per recorded step, with the run's parameters
-    DIR/insights/<run_id>.parquet   the run's insight event log
+    DIR/metrics/chunk-<session>-<k>.parquet   one row per run and recorded step, with the
+                                              run's parameters (_chunk-….arrows while open)
+    DIR/insights/chunk-<session>-<k>.parquet  the runs' insight event logs
     DIR/failures/<run_id>.json      the error of a run that raised
     DIR/figures/                    what ``commsim plot`` drew (see ``commsim.outputs``)
 
+``chunks.py`` says how a chunk is appended to and closed; a kill leaves every stored run
+readable and loses only the runs in flight. A run is *done* when its metrics are stored; its
+insights are stored just before, so rows of a run killed between the two belong to no done
+run: readers ignore them and the next session's recovery drops them. A sweep begun before
+chunks (one ``metrics/<run_id>.parquet`` per run) is still read, and resumed in chunks.
 Every file is written under a hidden temporary name and renamed into place, so a reader or a
-killed sweep never sees half a file. A run is *done* when its metrics file exists; it is
-written last, after the insights, so a kill between the two leaves a run that is simply not
-done (``--resume`` runs it again and overwrites). One file per run id means a run can never
-be stored twice. Parquet files carry no times, so the same run gives the same bytes whatever
-ran it; times live in the manifest.
+killed sweep never sees half a file. Parquet files carry no times; times live in the manifest.
 
 A sweep begun before a parameter was renamed (``config.RENAMED``) keeps its former name in
 the columns it writes when resumed, so its files share one set of names; everything that
@@ -34,10 +36,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from commsim import outputs
 from commsim.config import FORMER, RENAMED, ConfigError, read_config_file, respell
+from commsim.experiment.chunks import (
+    STREAM,
+    ChunkWriter,
+    chunks,
+    close_stream,
+    closed_twin,
+    is_chunk,
+    read_stream,
+)
 from commsim.experiment.lock import LOCK, holder
 from commsim.experiment.units import describe_steps
 from commsim.model import InsightLedger
@@ -49,7 +61,7 @@ FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # a failure record, after
 RUNS = "runs.parquet"
 METRICS, INSIGHTS, FAILURES, FIGURES = "metrics", "insights", "failures", "figures"
 KIND = outputs.SWEEP_KIND
-FORMAT = 1
+FORMAT = 2  # 2: runs in chunks; 1: a file per run (still read and resumed)
 EXPERIMENT_COPIES = frozenset(f"experiment{suffix}" for suffix in (".toml", ".yaml", ".yml"))
 _RUN_FOLDERS = {METRICS: ".parquet", INSIGHTS: ".parquet", FAILURES: ".json"}
 _RUN_ID = re.compile(r"[0-9a-f]{16}")
@@ -72,11 +84,10 @@ def write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any]) -
     outputs.write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
-def parquet_bytes(frame: pd.DataFrame, provenance: dict[str, Any]) -> int:
-    """The size ``write_parquet`` would give ``frame`` on disk, without writing it."""
-    sink = pa.BufferOutputStream()
-    pq.write_table(_arrow(frame, provenance), sink, compression="zstd")
-    return int(sink.getvalue().size)
+def stored_bytes(frame: pd.DataFrame) -> int:
+    """About what ``frame`` adds to a sweep's chunks: its size in Arrow (compression in a
+    closed chunk makes the real figure smaller)."""
+    return int(pa.Table.from_pandas(frame, preserve_index=False).nbytes)
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
@@ -156,7 +167,8 @@ class SweepStore:
         return read_json(self.manifest_path)
 
     def done_ids(self) -> set[str]:
-        return _ids(self.metrics, ".parquet")
+        """Every run whose metrics are stored: in a chunk, or in a file of its own."""
+        return _ids(self.metrics, ".parquet") | chunk_run_ids(self.metrics)
 
     def failed_ids(self) -> set[str]:
         return _ids(self.failures, ".json") - self.done_ids()
@@ -170,28 +182,49 @@ class SweepStore:
     # --- writing ------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Create the layout and remove temporaries a killed sweep left behind."""
+        """Create the layout; remove temporaries a killed sweep left, close its open chunks
+        (keeping their whole runs) and drop insights of runs that were never done."""
         for folder in (self.root, self.metrics, self.insights, self.failures):
             folder.mkdir(parents=True, exist_ok=True)
         for folder in (self.root, self.metrics, self.insights, self.failures):
             for leftover in folder.glob(".*.tmp-*"):
                 leftover.unlink(missing_ok=True)
+        for folder in (self.metrics, self.insights):
+            for stream in folder.glob(f"_chunk-*{STREAM}"):  # closed, killed before removal
+                if closed_twin(stream).is_file():
+                    stream.unlink()
+        for stream in chunks(self.metrics)[1]:
+            close_stream(stream)
         done = self.done_ids()
-        for orphan in self.insights.glob("*.parquet"):  # insights of a run killed mid-write
-            if orphan.stem not in done:
+        for stream in chunks(self.insights)[1]:
+            close_stream(stream, keep=pc.field("run_id").isin(sorted(done)))
+        for orphan in self.insights.glob("*.parquet"):  # a run's own file, killed mid-write
+            if not is_chunk(orphan.name) and orphan.stem not in done:
                 orphan.unlink(missing_ok=True)
 
-    def write_run(
-        self,
-        run_id: str,
-        metrics: pd.DataFrame,
-        insights: pd.DataFrame | None,
-        provenance: dict[str, Any],
-    ) -> None:
-        """Store a finished run: insights first, then the metrics that mark it done."""
+    def open_session(self, session: int, provenance: dict[str, Any]) -> None:
+        """Start appending this session's runs to chunks of its own."""
+        metadata = {b"commsim": json.dumps(provenance, sort_keys=True).encode()}
+        self._writers = (
+            ChunkWriter(self.insights, session, metadata),
+            ChunkWriter(self.metrics, session, metadata),
+        )
+
+    def close_session(self) -> None:
+        """Close the session's open chunks into Parquet."""
+        for writer in getattr(self, "_writers", ()):
+            writer.close()
+
+    def write_run(self, run_id: str, metrics: pd.DataFrame, insights: pd.DataFrame | None) -> None:
+        """Store a finished run (``open_session`` first): insights, then the metrics that
+        mark it done."""
+        insights_writer, metrics_writer = self._writers
         if insights is not None:
-            write_parquet(insights, self.insights / f"{run_id}.parquet", provenance)
-        write_parquet(self._spelt(metrics), self.metrics / f"{run_id}.parquet", provenance)
+            insights_writer.append(pa.Table.from_pandas(insights, preserve_index=False))
+        frame = self._spelt(metrics)
+        metrics_writer.append(pa.Table.from_pandas(frame, preserve_index=False))
+        for writer in self._writers:  # only now: a closed chunk holds done runs alone
+            writer.close_if_full()
         (self.failures / f"{run_id}.json").unlink(missing_ok=True)
 
     def write_failure(self, identity: dict[str, Any], error: str | None, trace: str | None) -> None:
@@ -217,14 +250,28 @@ class SweepStore:
         outputs.write_atomically(path, copy)
 
 
+def chunk_run_ids(folder: Path) -> set[str]:
+    """The run ids a folder's chunks hold, closed and open."""
+    closed, streams = chunks(folder)
+    ids: set[str] = set()
+    for path in closed:
+        try:
+            ids.update(pq.read_table(path, columns=["run_id"]).column(0).to_pylist())
+        except pa.ArrowException as exc:
+            raise ValueError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
+    for path in streams:
+        table = read_stream(path)
+        if table is not None:
+            ids.update(table.column("run_id").to_pylist())
+    return ids
+
+
 def _ids(folder: Path, suffix: str) -> set[str]:
+    """The run ids of a folder's files of one run each (``<run_id><suffix>``)."""
     if not folder.is_dir():
         return set()
-    return {p.name[: -len(suffix)] for p in folder.iterdir() if _visible(p, suffix)}
-
-
-def _visible(path: Path, suffix: str) -> bool:
-    return path.name.endswith(suffix) and not path.name.startswith((".", "_"))
+    stems = (p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
+    return {stem for stem in stems if _RUN_ID.fullmatch(stem)}
 
 
 def _own_file(entry: Path, names: frozenset[str] | set[str]) -> bool:
@@ -238,7 +285,8 @@ def _run_folder(folder: Path, suffix: str) -> tuple[list[Path], list[str]]:
     for entry in sorted(folder.iterdir()):
         name = entry.name
         by_run = name.endswith(suffix) and _RUN_ID.fullmatch(name[: -len(suffix)]) is not None
-        if _own_file(entry, {name} if by_run else set()):
+        chunk = folder.name != FAILURES and is_chunk(name)
+        if _own_file(entry, {name} if by_run or chunk else set()):
             own.append(entry)
         else:
             strays.append(outputs.stray(entry, f"{folder.name}/"))
@@ -401,32 +449,56 @@ def _empty_columns(store: SweepStore, table: str) -> list[str]:
     return [*identity, "step"]
 
 
+def _sources(store: SweepStore, folder: Path) -> tuple[list[Any], list[str]]:
+    """The datasets that hold a table's rows of done runs: the Parquet files (a sweep's
+    closed chunks, and the files of a run each of a sweep begun before chunks) and each open
+    chunk's whole batches; and the files, to name one that cannot be read."""
+    import pyarrow.dataset as ds
+
+    done = store.done_ids()
+    closed, streams = chunks(folder)
+    files = [str(folder / f"{rid}.parquet") for rid in sorted(_ids(folder, ".parquet") & done)]
+    files += [str(path) for path in closed]
+    sources = [ds.dataset(files, format="parquet")] if files else []
+    for table in filter(None, map(read_stream, streams)):
+        if folder.name == INSIGHTS:  # the run in hand may have its insights but no metrics yet
+            table = table.filter(pc.field("run_id").isin(sorted(done)))
+        sources.append(ds.dataset(table))
+    return sources, files
+
+
 def _dataset_table(
     store: SweepStore, folder: Path, columns: list[str] | None, steps: list[int] | None
 ) -> pd.DataFrame:
-    """Every done run's file in ``folder`` as one frame (columns and steps pushed down)."""
+    """Every done run's rows in ``folder`` as one frame (columns and steps pushed down)."""
     import pyarrow.dataset as ds
 
     where = ds.field("step").isin(steps) if steps is not None else None
-    done = sorted(store.done_ids())
-    files = [
-        str(folder / f"{rid}.parquet") for rid in done if (folder / f"{rid}.parquet").is_file()
-    ]
-    if not files:
+    sources, files = _sources(store, folder)
+    if not sources:
         return pd.DataFrame(columns=columns or _empty_columns(store, folder.name))
+
+    def read(columns: list[str] | None, where: Any = None) -> pa.Table:
+        tables = [source.to_table(columns=columns, filter=where) for source in sources]
+        return pa.concat_tables(tables, promote_options="permissive")
+
     try:
-        dataset = ds.dataset(files, format="parquet")
-        stored = dataset.schema.names
+        stored = list(dict.fromkeys(n for source in sources for n in source.schema.names))
         if columns is not None:  # a parameter asked by its name, stored under its former one
             columns = [FORMER[c] if FORMER.get(c) in stored else c for c in columns]
         _check_columns(store, stored, columns)
-        frame = dataset.to_table(columns=columns, filter=where).to_pandas()
-        frame = frame.rename(columns=RENAMED)
+        frame = read(columns, where).to_pandas().rename(columns=RENAMED)
     except pa.ArrowException as exc:
-        raise ValueError(_unreadable(files, exc)) from None
+        raise ValueError(_unreadable(folder, files, exc)) from None
     if steps is not None:
-        check_steps(steps, frame["step"], lambda: dataset.to_table(columns=["step"])["step"])
+        check_steps(steps, frame["step"], lambda: read(["step"])["step"])
     return frame
+
+
+def metrics_schema(root: str | os.PathLike[str]) -> pa.Schema | None:
+    """The schema of a sweep's stored metrics (None before any run is done)."""
+    sources = _sources(SweepStore(root), Path(root) / METRICS)[0]
+    return sources[0].schema if sources else None
 
 
 def _check_columns(store: SweepStore, names: list[str], columns: list[str] | None) -> None:
@@ -445,14 +517,14 @@ def read_schema(file: str | os.PathLike[str]) -> pa.Schema:
         raise ValueError(f"{file}: not a readable Parquet file ({_first_line(exc)})") from None
 
 
-def _unreadable(files: list[str], exc: Exception) -> str:
+def _unreadable(folder: Path, files: list[str], exc: Exception) -> str:
     """Which stored file Arrow could not read (looked for only once reading failed)."""
     for file in files:
         try:
             read_schema(file)
         except ValueError as bad:
             return str(bad)
-    return f"{Path(files[0]).parent}: unreadable ({_first_line(exc)})"
+    return f"{folder}: unreadable ({_first_line(exc)})"
 
 
 def _first_line(exc: Exception) -> str:

@@ -39,8 +39,8 @@ from commsim.experiment.store import (
     clear_sweep,
     current_names,
     now,
-    parquet_bytes,
     provenance,
+    stored_bytes,
 )
 
 # Above either, a sweep runs only when asked for explicitly (``yes``, ``--yes``)
@@ -168,11 +168,25 @@ def _flatten(basis: dict[str, Any]) -> dict[str, Any]:
     return {**base, **record, **rest}
 
 
+def added_at_default(old: dict[str, Any], plan: Plan) -> list[str] | None:
+    """The settings a sweep's basis lacks only because they were added to commsim after its
+    runs, at their defaults, which leave a run's numbers as they were; None if anything else
+    differs (or the manifest is too old to tell)."""
+    stored, new = current_names(old).get("basis_fields"), basis_fields(plan.experiment)
+    if not isinstance(stored, dict) or not isinstance(stored.get("base"), dict):
+        return None
+    added = sorted(new["base"].keys() - stored["base"].keys())
+    fields = type(plan.experiment.base).model_fields
+    unchanged = {**stored, "base": {**stored["base"], **{k: new["base"][k] for k in added}}}
+    at_default = all(k in fields and new["base"][k] == fields[k].default for k in added)
+    return added if at_default and unchanged == new else None
+
+
 def _check_basis(store: SweepStore, plan: Plan) -> dict[str, Any] | None:
     if not store.manifest_path.is_file():
         return None
     old = store.manifest()
-    if old.get("basis") != plan.basis:
+    if old.get("basis") != plan.basis and added_at_default(old, plan) is None:
         named = current_names(old)  # begun before a rename: compared by the current names
         stored, new = named.get("basis_fields"), basis_fields(plan.experiment)
         if stored is None:  # a manifest from before they were kept: the base can be named
@@ -187,11 +201,19 @@ def _check_basis(store: SweepStore, plan: Plan) -> dict[str, Any] | None:
     return old
 
 
-def _code_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> tuple[str, ...]:
+def _code_changes(
+    previous: dict[str, Any] | None, current: dict[str, Any], plan: Plan
+) -> tuple[str, ...]:
     """Say so when a resumed sweep's new runs come from other code than its old ones."""
     if previous is None:
         return ()
     notes = []
+    added = added_at_default(previous, plan) if previous.get("basis") != plan.basis else None
+    if added:
+        notes.append(
+            f"settings added to commsim since the earlier runs, at their defaults (the same "
+            f"numbers): {', '.join(added)}"
+        )
     if previous.get("git_commit") != current["git_commit"]:
         notes.append(
             f"earlier runs came from commit {previous.get('git_commit')}, new ones from "
@@ -323,7 +345,6 @@ def _calibrate(
     size: SweepSize,
     to_run: int,
     workers: int,
-    stamp: dict[str, Any],
 ) -> tuple[list[RunOutcome], Estimate]:
     """The first outcomes (all to be kept) and the estimate they give.
 
@@ -341,11 +362,7 @@ def _calibrate(
         if len(timed) >= min(workers, to_run):
             break
     timed = timed or kept
-    sizes = [
-        sum(parquet_bytes(f, stamp) for f in (o.metrics, o.insights) if f is not None)
-        for o in kept
-        if o.ok
-    ]
+    sizes = [sum(stored_bytes(f) for f in (o.metrics, o.insights) if f is not None) for o in kept]
     estimate = Estimate(
         size=size,
         to_run=to_run,
@@ -426,12 +443,11 @@ def run_sweep(
     done_before = set() if overwrite else store.done_ids()
     todo = balanced([t for t in plan.tasks if t.run_id not in done_before])
     backend = make_backend(workers, scheduler)  # fails before anything is written
-    stamp = provenance(experiment.sha256, experiment.spec.name, plan.basis)
     with _ctrl_c_remembered() as pressed:
         outcomes = _until_pressed(pressed, backend.outcomes(todo))
         try:
             n_workers = backend.description["workers"]
-            first, estimate = _calibrate(outcomes, size, len(todo), n_workers, stamp)
+            first, estimate = _calibrate(outcomes, size, len(todo), n_workers)
             if pressed():
                 raise KeyboardInterrupt
             if announce is not None:
@@ -498,19 +514,21 @@ def _write(
     suffix = experiment.path.suffix if experiment.path else ".toml"
     store.write_static(plan.table(), f"experiment{suffix}", experiment.text)
     manifest = _manifest(plan, store, again)
-    notes = lock_notes + _code_changes(again, manifest)
+    notes = lock_notes + _code_changes(again, manifest, plan)
     session: dict[str, Any] = {"started_utc": now(), "backend": backend.description}
     manifest["sessions"].append(session)
+    stamp = provenance(experiment.sha256, experiment.spec.name, plan.basis)
+    store.open_session(len(manifest["sessions"]), stamp)
     planned = {t.run_id for t in plan.tasks}
     manifest.update(status="running", runs=_counts(store, planned))
     store.write_manifest(manifest)
 
-    stamp = provenance(experiment.sha256, experiment.spec.name, plan.basis)
     state = SweepProgress(total=len(todo), skipped=len(plan.tasks) - len(todo))
     tasks = {t.run_id: t for t in todo}
 
     def finish(status: str) -> SweepReport:
         backend.close()
+        store.close_session()
         counts = _counts(store, planned)
         if status == "complete" and counts["failed"]:
             status = "complete with failures"
@@ -525,7 +543,7 @@ def _write(
         for outcome in outcomes:
             task = tasks[outcome.run_id]
             if outcome.ok and outcome.metrics is not None:
-                store.write_run(task.run_id, outcome.metrics, outcome.insights, stamp)
+                store.write_run(task.run_id, outcome.metrics, outcome.insights)
                 state.done += 1
             else:
                 store.write_failure(task.identity(), outcome.error, outcome.traceback)
