@@ -31,7 +31,7 @@ from mesa.discrete_space import Network
 
 from commsim.catalogue import Catalogue, Extension, Lever, Metric, Phase, distinct
 from commsim.config import Config, load_config
-from commsim.model import levers
+from commsim.model import kernels, levers
 from commsim.model.agents import Member
 from commsim.model.environment import TaskEnvironment, make_environment
 from commsim.model.insights import InsightLedger
@@ -93,6 +93,8 @@ class CommunityModel(mesa.Model):
     metrics: ClassVar[tuple[Metric, ...]] = METRICS
     levers: ClassVar[tuple[Lever, ...]] = LEVERS
     extensions: ClassVar[tuple[Extension, ...]] = ()
+    #: run March's block of phases as one compiled call where a run allows it (``fused.py``)
+    fuse_phases: ClassVar[bool] = True
 
     def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):
         cfg = load_config(config, extensions=type(self).extensions, **overrides)
@@ -128,6 +130,10 @@ class CommunityModel(mesa.Model):
             counters=self.catalogue.counters,
             levers={lever.name: lever for lever in self.catalogue.levers},
         )
+        if type(self).fuse_phases and kernels.HAVE_NUMBA:
+            from commsim.model.fused import fuse  # imports numba: only when it runs
+
+            self._active = fuse(self._active, self.world)
         self.sample_rows = np.sort(rng.choice(n, size=min(cfg.agent_sample_size, n), replace=False))
         for extension in self.catalogue.extensions:  # their own state, after every draw above
             if extension.setup is not None:

@@ -1,0 +1,216 @@
+"""March's block of a step compiled whole: turbulence, acting, socialisation, code learning.
+
+A step of a small organisation is almost all fixed cost: at N = 50 each phase's Python and
+NumPy calls cost far more than its 1,500 beliefs of work. Where a run's step is March's
+model (March's reality; exploration, voice, research, peers and mentoring off), the phases
+from turbulence to code learning run as one compiled call instead (``fuse``). It does what
+those phases do, in their order, with the same random numbers from the model's own generator:
+numba advances NumPy's PCG64 state in place (``_next_raw`` is PCG64's step and output,
+``_next_double`` NumPy's ``random()``), and the kernels it calls are the phases' own compiled
+loops. So a fused run gives exactly the numbers of the phases it replaces
+(``tests/test_fused.py`` runs both); the phases stay the reference, and run wherever numba
+is off or a run is not March's block (a subclass's or an extension's phase among them, an
+NK landscape, a mechanism on).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import TYPE_CHECKING
+
+import numba
+import numpy as np
+
+from commsim.catalogue import Phase
+from commsim.model.environment import turbulence
+from commsim.model.learning import learn_code, socialise, socialise_beliefs
+from commsim.model.memory import tacit_count
+from commsim.model.peers import learn_from_peers
+from commsim.model.practice import act, explore
+from commsim.model.reality import RealityVector
+from commsim.model.reality import act as act_kernel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from commsim.model.world import World
+
+#: the phases the block replaces, in the order they run
+BLOCK = (turbulence, act, explore, socialise, learn_from_peers, learn_code)
+
+_act = act_kernel.compiled()
+_socialise = socialise_beliefs.compiled()
+
+# PCG64 (O'Neill 2014; NumPy's default bit generator): a 128-bit LCG and its XSL-RR output
+_MUL_HI = np.uint64(2549297995355413924)
+_MUL_LO = np.uint64(4865540595714422341)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32, _S58, _S11 = np.uint64(32), np.uint64(58), np.uint64(11)
+_SIXTY_THREE, _SIXTY_FOUR = np.uint64(63), np.uint64(64)
+_TWO_TO_MINUS_53 = 1.0 / 9007199254740992.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _mul_high(a: np.uint64, b: np.uint64) -> np.uint64:
+    """The high 64 bits of the 128-bit product a * b."""
+    a_lo, a_hi, b_lo, b_hi = a & _LOW32, a >> _S32, b & _LOW32, b >> _S32
+    low, cross1, cross2 = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo
+    middle = (low >> _S32) + (cross1 & _LOW32) + (cross2 & _LOW32)
+    return a_hi * b_hi + (cross1 >> _S32) + (cross2 >> _S32) + (middle >> _S32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _next_raw(state: np.ndarray) -> np.uint64:
+    """PCG64's next 64-bit output (``bit_generator.random_raw()``), advancing ``state`` in
+    place: [state low, state high, increment low, increment high], as NumPy holds it."""
+    lo, hi = state[0], state[1]
+    product_lo = lo * _MUL_LO
+    product_hi = _mul_high(lo, _MUL_LO) + lo * _MUL_HI + hi * _MUL_LO
+    new_lo = product_lo + state[2]
+    carry = np.uint64(1) if new_lo < product_lo else np.uint64(0)
+    new_hi = product_hi + state[3] + carry
+    state[0], state[1] = new_lo, new_hi
+    x, rotation = new_hi ^ new_lo, new_hi >> _S58
+    return (x >> rotation) | (x << ((_SIXTY_FOUR - rotation) & _SIXTY_THREE))
+
+
+@numba.njit(cache=True, nogil=True)
+def _next_double(state: np.ndarray) -> float:
+    """NumPy's ``Generator.random()`` on PCG64: the top 53 bits of the next output."""
+    return np.float64(_next_raw(state) >> _S11) * _TWO_TO_MINUS_53
+
+
+@numba.njit(cache=True, nogil=True)
+def _block(
+    rng: np.ndarray,
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    reality: np.ndarray,
+    rate: np.ndarray,
+    learning_rate: np.ndarray,
+    role: np.ndarray,
+    from_insight: np.ndarray,
+    turbulence_rate: float,
+    code_learning_rate: float,
+    gradual: bool,
+    by_performance: bool,
+    tacit: int,
+    counts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the block, in place; ``counts`` gets flows, adopted, cross-role flows
+    (added), the superior group (set) and code changes (added). Returns the actions and
+    performance, which ``act`` leaves for later phases."""
+    n, m = beliefs.shape
+    for d in range(m):  # turbulence: one draw per dimension, whatever the rate
+        if _next_double(rng) < turbulence_rate:
+            reality[d] = -reality[d]
+    actions, performance = _act(beliefs, reality, _next_raw(rng))
+    held = False
+    for d in range(m):
+        held |= code[d] != 0
+    if held:  # socialisation draws nothing while the code holds no view
+        access = np.ones(3)  # community off: nothing is walled
+        changes, adopted, crossed = _socialise(
+            beliefs, code, rate, learning_rate, role, access, -1, _next_raw(rng), gradual,
+            from_insight,
+        )  # fmt: skip
+        counts[0] += changes
+        counts[1] += adopted
+        counts[2] += crossed
+    code_score = np.int64(0)
+    for d in range(m):
+        code_score += np.int64(code[d]) * np.int64(reality[d])
+    votes = np.zeros(m, np.int64)
+    superior = 0
+    for i in range(n):
+        score = performance[i]
+        if not by_performance:
+            score = 0
+            for d in range(m):
+                score += np.int64(beliefs[i, d]) * np.int64(reality[d])
+        if score > code_score:
+            superior += 1
+            for d in range(m):
+                votes[d] += actions[i, d] if by_performance else beliefs[i, d]
+    counts[3] = superior
+    changed = 0
+    for d in range(m):  # one draw per dimension, tacit ones included
+        u = _next_double(rng)
+        majority = np.int8(np.sign(votes[d]))
+        chance = 1.0 - (1.0 - code_learning_rate) ** np.float64(abs(votes[d]))
+        if d >= tacit and majority != 0 and majority != code[d] and u < chance:
+            code[d] = majority
+            changed += 1
+    counts[4] += changed
+    return actions, performance
+
+
+_COUNTED = ("flows", "insights_adopted", "cross_role_flows", "superior_group", "code_changes")
+
+
+def _generator_state(rng: np.random.Generator) -> np.ndarray | None:
+    """NumPy's own PCG64 state as four uint64 words (a view: writing it advances ``rng``), or
+    None when the generator is not PCG64 or its memory is not laid out as expected."""
+    bit_generator = rng.bit_generator
+    if type(bit_generator) is not np.random.PCG64:
+        return None
+    pointer = ctypes.c_void_p.from_address(bit_generator.ctypes.state_address).value
+    if not pointer:
+        return None
+    words = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(pointer))
+    held = bit_generator.state["state"]
+    mask = (1 << 64) - 1
+    expected = [held["state"] & mask, held["state"] >> 64, held["inc"] & mask, held["inc"] >> 64]
+    return words if [int(w) for w in words] == expected else None
+
+
+def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
+    """``phases`` with March's block replaced by one compiled phase, where the run allows it
+    (else ``phases`` unchanged)."""
+    runs = [phase.run for phase in phases]
+    start = runs.index(BLOCK[0]) if BLOCK[0] in runs else -1
+    cfg = world.config
+    off = (
+        cfg.exploration_rate == 0
+        and cfg.peer_learning == "random_neighbour"
+        and cfg.neighbour_learning_rate == 0
+        and not cfg.community
+        and not cfg.voice
+    )
+    state = _generator_state(world.rng)
+    if (
+        start < 0
+        or tuple(runs[start : start + len(BLOCK)]) != BLOCK
+        or not off
+        or type(world.environment) is not RealityVector
+        or state is None
+    ):
+        return tuple(phases)
+    block = Phase("march_block", _runner(state, phases[start : start + len(BLOCK)]))
+    return (*phases[:start], block, *phases[start + len(BLOCK) :])
+
+
+def _runner(rng_state: np.ndarray, phases: Sequence[Phase]) -> Callable[[World], None]:
+    """The block's run: compiled, or the phases themselves while an insight stands behind a
+    dimension of the code (whose supersession the ledger logs)."""
+    counts = np.zeros(len(_COUNTED), np.int64)
+
+    def run(world: World) -> None:
+        state, cfg = world.state, world.config
+        if world.memory.source.max(initial=-1) >= 0:
+            for phase in phases:
+                phase.run(world)
+            return
+        counts[:] = 0
+        world.scratch["actions"], world.scratch["performance"] = _block(
+            rng_state, state.beliefs, state.code, world.environment.target,
+            state.socialisation_rate, state.learning_rate, state.role,
+            world.memory.from_insight, cfg.turbulence_rate, cfg.code_learning_rate,
+            cfg.socialisation_mode == "gradual", cfg.superior_basis == "performance",
+            tacit_count(cfg), counts,
+        )  # fmt: skip
+        tally = world.counts
+        for name, value in zip(_COUNTED, counts.tolist(), strict=True):
+            tally[name] = value if name == "superior_group" else tally[name] + value
+
+    return run

@@ -1,0 +1,99 @@
+"""March's block compiled whole gives exactly the numbers of the phases it replaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from commsim.catalogue import Extension, Phase
+from commsim.model import CommunityModel, kernels
+
+from .conftest import CONFIGS
+
+MARCH = CONFIGS / "march1991.toml"
+
+
+class Unfused(CommunityModel):
+    fuse_phases = False
+
+
+def names(model: CommunityModel) -> list[str]:
+    return [phase.name for phase in model._active]
+
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "equilibrium": {},
+    "fast learners": {"fast_learner_share": 0.4, "code_learning_rate": 0.5},
+    "turbulence": {"turbulence_rate": 0.05, "stop_at_equilibrium": False, "steps": 60},
+    "turnover, tacit": {"turnover_rate": 0.1, "tacit_share": 0.2, "steps": 60},
+    "paper's text": {"superior_basis": "knowledge", "socialisation_mode": "jump"},
+    "climate, shock": {
+        "climate_drift": 0.2,
+        "steps": 40,
+        "interventions": [{"step": 10, "action": "reality_shock", "share": 0.3}],
+    },
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+@pytest.mark.parametrize("seed", [0, 7])
+def test_a_fused_run_gives_the_phases_numbers(variant: str, seed: int) -> None:
+    fused = CommunityModel(MARCH, seed=seed, **VARIANTS[variant])
+    assert ("march_block" in names(fused)) == kernels.HAVE_NUMBA  # COMMSIM_NO_NUMBA: phases
+    reference = Unfused(MARCH, seed=seed, **VARIANTS[variant])
+    for model in (fused, reference):
+        model.run()
+    pd.testing.assert_frame_equal(fused.model_frame(), reference.model_frame())
+    pd.testing.assert_frame_equal(fused.intervention_frame(), reference.intervention_frame())
+    assert fused.rng.bit_generator.state == reference.rng.bit_generator.state
+    assert fused.steps > 5 and fused.model_frame().code_changes.sum() > 0
+
+
+def test_numba_draws_what_numpy_draws() -> None:
+    from commsim.model.fused import _generator_state, _next_double, _next_raw
+
+    for seed in (0, 1, 2**40 + 3):
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        state = _generator_state(ours)
+        assert state is not None
+        raw = [_next_raw(state) for _ in range(100)]
+        assert raw == theirs.bit_generator.random_raw(100).tolist()
+        doubles = [_next_double(state) for _ in range(100)]
+        assert doubles == theirs.random(100).tolist()
+        assert ours.bit_generator.state == theirs.bit_generator.state  # advanced in place
+
+
+def _noop(world: object) -> None:
+    pass
+
+
+@pytest.mark.parametrize(
+    "why",
+    [
+        {"exploration_rate": 0.1},
+        {"voice": True},
+        {"neighbour_learning_rate": 0.2},
+        {"task": "nk", "m": 10, "nk_k": 2},
+    ],
+    ids=str,
+)
+def test_a_run_that_is_not_march_s_block_keeps_its_phases(why: dict[str, Any]) -> None:
+    assert "march_block" not in names(CommunityModel(MARCH, **why))
+
+
+def test_a_phase_placed_inside_the_block_keeps_the_phases() -> None:
+    inside = Extension("inside", phases=(Phase("watch", _noop, after="act"),))
+    after = Extension("after", phases=(Phase("watch", _noop, after="climate"),))
+
+    class Inside(CommunityModel):
+        extensions = (inside,)
+
+    class After(CommunityModel):
+        extensions = (after,)
+
+    assert "march_block" not in names(Inside(MARCH))
+    assert names(After(MARCH))[-2:] == ["climate", "watch"]
+    assert ("march_block" in names(After(MARCH))) == kernels.HAVE_NUMBA
