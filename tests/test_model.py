@@ -13,7 +13,7 @@ from commsim.levers import LEVERS
 from commsim.model.model import CommunityModel
 from commsim.model.state import CAPACITY_BUILDER
 
-from .conftest import run_model
+from .conftest import CONFIGS, run_model
 
 ACTIONS = [lever.name for lever in LEVERS]
 
@@ -159,3 +159,84 @@ class TestInterventions:
         assert df.integration.tolist()[:4] == [0.8, 0.8, 0.8, 0.0]
         assert df.mean_safety.iloc[0] == pytest.approx(0.5)
         assert df.cross_role_flows.iloc[3:].sum() == 0
+
+
+@pytest.mark.parametrize("every", [None, 4])
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [
+        ("default", {"n_agents": 80, "steps": 30}),
+        ("march1991", {}),
+        ("autoco", {"n_agents": 100, "steps": 105}),
+    ],
+)
+def test_a_thinned_run_records_the_rows_a_sweep_keeps_of_the_full_run(
+    preset: str, overrides: dict, every: int | None
+) -> None:
+    """``run(record_every=...)`` skips rows, not work: each kept row is the full run's row,
+    its event counters summed since the previous kept row; insights and agents unchanged."""
+    full = CommunityModel(CONFIGS / f"{preset}.toml", **overrides)
+    full.run()
+    thin = CommunityModel(CONFIGS / f"{preset}.toml", **overrides)
+    thin.run(record_every=every)
+    rows = full.model_frame()
+    last = rows.step.iloc[-1]
+    kept = (rows.step == 0) | (rows.step == last)
+    if every is not None:
+        kept |= rows.step % every == 0
+    events = list(full.catalogue.events)
+    totals = rows[events].cumsum().to_numpy()[kept.to_numpy()]
+    expected = rows[kept].reset_index(drop=True)
+    expected[events] = np.diff(totals, axis=0, prepend=np.zeros((1, len(events)), totals.dtype))
+    assert len(expected) < len(rows) and expected[events].to_numpy().sum() > 0
+    pd.testing.assert_frame_equal(thin.model_frame(), expected)
+    pd.testing.assert_frame_equal(thin.insight_frame(), full.insight_frame())
+    pd.testing.assert_frame_equal(thin.agent_frame(), full.agent_frame())
+    # stepping on afterwards records every step again
+    thin.step()
+    assert (
+        thin.model_frame().step.iloc[-1] == last + 1
+        and len(thin.model_frame()) == len(expected) + 1
+    )
+
+
+def test_record_every_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="record_every must be at least 1 or None"):
+        CommunityModel(CONFIGS / "march1991.toml").run(record_every=0)
+
+
+def test_run_keeps_mesa_s_clock_where_mesa_s_own_stepping_would() -> None:
+    quick = CommunityModel(CONFIGS / "march1991.toml", steps=12, stop_at_equilibrium=False)
+    quick.run()
+    assert (quick.steps, quick.time) == (12, 12.0)
+    quick.step()  # Mesa's next step: exactly one
+    assert (quick.steps, quick.time, len(quick.model_frame())) == (13, 13.0, 14)
+    # an event of a user's own: Mesa steps, and runs it at its time
+    seen: list[float] = []
+    mesa_steps = CommunityModel(CONFIGS / "march1991.toml", steps=12, stop_at_equilibrium=False)
+
+    def note() -> None:  # Mesa holds it weakly: a name keeps it alive
+        seen.append(mesa_steps.time)
+
+    mesa_steps.schedule_event(note, at=5.5)
+    mesa_steps.run()
+    assert seen == [5.5] and (mesa_steps.steps, mesa_steps.time) == (12, 12.0)
+    pd.testing.assert_frame_equal(mesa_steps.model_frame(), quick.model_frame().iloc[:13])
+
+
+def test_an_event_scheduled_mid_run_hands_the_stepping_back_to_mesa() -> None:
+    seen: list[float] = []
+
+    class Scheduling(CommunityModel):
+        def note(self) -> None:
+            seen.append(self.time)
+
+        def step(self) -> None:
+            super().step()
+            if self.steps == 3:
+                self.schedule_event(self.note, after=2.5)
+
+    model = Scheduling(CONFIGS / "march1991.toml", steps=10, stop_at_equilibrium=False)
+    model.run()
+    assert seen == [5.5] and (model.steps, model.time) == (10, 10.0)
+    assert model.model_frame().step.tolist() == list(range(11))

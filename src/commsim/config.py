@@ -729,7 +729,11 @@ def load_config(
     ``labels`` name where an override came from (``--set seed=-1``), for its errors;
     ``extensions`` are switched on whatever the config says (a model class's own).
     """
-    if isinstance(source, Config):
+    if isinstance(source, Config) and not overrides:
+        if all(e in source.extended_by for e in extensions):
+            return source  # validated already, and frozen: nothing to redo (a sweep's runs)
+        base, label = source.model_dump(), "config"
+    elif isinstance(source, Config):
         base, label = source.model_dump(), "config"
     elif isinstance(source, dict):
         base, label = dict(source), "config"

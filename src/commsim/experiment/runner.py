@@ -86,7 +86,7 @@ def execute(task: RunTask) -> RunOutcome:
     t0 = perf_counter()
     try:
         model = import_model(task.model, "a sweep's model")(task.config)
-        model.run()
+        model.run(record_every=task.record_every)  # rows only where the sweep keeps them
         metrics = _recorded(model.model_frame(), task, model.catalogue.events)
         insights = _with_identity(model.insight_frame(), task) if task.insights else None
     except Exception as exc:  # any error in a run is the run's, and is recorded with it

@@ -43,8 +43,9 @@ each dimension's column is contiguous, so the loops run down long contiguous col
 belief k = d * n + i is the k-th byte in memory.
 
 numba is a regular dependency (the default install is the fast one). Without it, or with
-``COMMSIM_NO_NUMBA=1`` in the environment, the twins run. numba is imported, and each loop compiled (cached on disk), on a kernel's first
-call, so importing the model costs nothing extra. This module imports nothing from the
+``COMMSIM_NO_NUMBA=1`` in the environment, the twins run. numba is imported, and each loop
+compiled (cached on disk), on a kernel's first call, so importing the model costs nothing
+extra. This module imports nothing from the
 model: every module with a kernel imports it.
 """
 

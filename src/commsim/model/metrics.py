@@ -328,6 +328,25 @@ def advancement(history: list[float], window: int) -> float:
     return (x[-1] - x[0]) / travelled if travelled else 0.0
 
 
+def _code_knowledge(world: World) -> float:
+    return float(world.environment.knowledge(world.state.code[None, :])[0])
+
+
+def _reach(code: np.ndarray, share_plus: np.ndarray, share_minus: np.ndarray) -> np.ndarray:
+    """Per dimension, the share of members who hold the code's view (0 where it has none)."""
+    return np.where(code == 1, share_plus, np.where(code == -1, share_minus, 0.0))
+
+
+def track(world: World) -> None:
+    """What a step leaves in the run's history when no row is recorded for it: the code's
+    knowledge (``advancement`` reads it) and the insights that diffused (logged)."""
+    state = world.state
+    world.knowledge_history.append(_code_knowledge(world))
+    if world.memory.from_insight.any():
+        _, plus, minus = tally(state.beliefs, world.environment.target)
+        world.memory.track(world, _reach(state.code, plus / state.n, minus / state.n))
+
+
 def collect(world: World) -> dict[str, float | int | str]:
     """This step's row of metrics (and diffusion tracking, which needs the same reach)."""
     state, environment, counts = world.state, world.environment, world.counts
@@ -336,9 +355,9 @@ def collect(world: World) -> dict[str, float | int | str]:
     tallied, plus, minus = tally(state.beliefs, environment.target)
     # knowledge = scores / scale: March's exact integers over m, or the landscape's scores
     scores, scale = environment.graded(state.beliefs, tallied)
-    code_knowledge = float(environment.knowledge(state.code[None, :])[0])
+    code_knowledge = _code_knowledge(world)
     share_plus, share_minus = plus / n, minus / n
-    reach = np.where(state.code == 1, share_plus, np.where(state.code == -1, share_minus, 0.0))
+    reach = _reach(state.code, share_plus, share_minus)
     diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
     world.knowledge_history.append(code_knowledge)
     # knowledge's mean and (population) sd from the sums (exact for March's integers)

@@ -37,7 +37,7 @@ from commsim.model.environment import TaskEnvironment, make_environment
 from commsim.model.insights import InsightLedger
 from commsim.model.levers import LEVERS, apply_scheduled
 from commsim.model.memory import OrgMemory
-from commsim.model.metrics import METRICS, collect, collect_extra
+from commsim.model.metrics import METRICS, collect, collect_extra, track
 from commsim.model.organisation import Ties, build_hierarchy, build_network
 from commsim.model.peers import settled
 from commsim.model.phases import DEFAULT_PHASES, compose
@@ -102,7 +102,8 @@ class CommunityModel(mesa.Model):
         self.config = cfg
         self.catalogue = type(self).catalogue_for(cfg)
         self._active = tuple(p for p in self.catalogue.phases if p.enabled(cfg))
-        self._extra_metrics = tuple(m for m in self.catalogue.metrics if m not in METRICS)
+        built_in = set(map(id, METRICS))  # by identity: dataclass equality is slow
+        self._extra_metrics = tuple(m for m in self.catalogue.metrics if id(m) not in built_in)
         rng = self.rng
         n, m = cfg.n_agents, cfg.m
         environment = make_environment(cfg, rng)
@@ -139,6 +140,9 @@ class CommunityModel(mesa.Model):
             if extension.setup is not None:
                 self.world.extra[extension.name] = extension.setup(self.world)
         self._rows: list[dict[str, Any]] = []
+        self._every: int | None = 1  # a row every step; ``run(record_every=...)`` thins them
+        self._last = 0  # the step ``run`` ends at
+        self._carried = dict.fromkeys(self.catalogue.events, 0)  # events of rows not kept
         self._agent_frames: list[dict[str, np.ndarray]] = []
         self._grid: Network | None = None
         self._views: list[Member] | None = None
@@ -210,18 +214,82 @@ class CommunityModel(mesa.Model):
             phase.run(world)
         world.scratch.clear()
         world.in_step = False
-        self._record()
-        if self.config.stop_at_equilibrium and self.at_equilibrium():
+        stopping = self.config.stop_at_equilibrium and self.at_equilibrium()
+        if self._kept(stopping):
+            self._record()
+        else:
+            self._carry()
+        if stopping:
             self.running = False
 
-    def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
-        """Step until ``steps`` (default: the config's) or equilibrium, reporting progress."""
-        for _ in range(self.config.steps if steps is None else steps):
-            if not self.running:
-                break
-            self.step()
-            if progress is not None:
-                progress(self.steps)
+    def run(
+        self,
+        steps: int | None = None,
+        progress: Callable[[int], None] | None = None,
+        record_every: int | None = 1,
+    ) -> None:
+        """Step until ``steps`` (default: the config's) or equilibrium, reporting progress.
+
+        ``record_every`` k records a row every k steps and at the run's last step (None: at
+        the last only), as a sweep keeps them (``[record] every``); a row's event counters
+        then count every step since the previous row. A step without a row costs only what
+        the run's history needs (``metrics.track``).
+        """
+        count = self.config.steps if steps is None else steps
+        if record_every is not None and record_every < 1:
+            raise ValueError(f"record_every must be at least 1 or None (got {record_every})")
+        self._every, self._last = record_every, self.steps + count
+        clock = self._step_clock()
+        try:
+            for _ in range(count):
+                if not self.running:
+                    break
+                if clock is not None and len(self._event_list):  # a step scheduled an event
+                    clock.resume()
+                    clock = None  # Mesa steps from here, and runs it in time
+                if clock is not None:
+                    self.time += 1  # what Mesa's step does, without its event machinery
+                    self.steps += 1
+                    type(self).step(self)
+                else:
+                    self.step()
+                if progress is not None:
+                    progress(self.steps)
+        finally:
+            self._every = 1
+            if clock is not None:
+                clock.resume()  # Mesa's next step where it would have been
+
+    def _step_clock(self) -> Any:
+        """Mesa's step schedule, paused, when it is all Mesa's clock holds (else None).
+
+        Mesa steps a model through its event list (about 50 us a step, most of a small
+        organisation's step); ``run`` then steps directly, as Mesa would with nothing else
+        scheduled, and resumes the schedule after. Any other event keeps Mesa's own stepping.
+        """
+        schedule = getattr(self, "_default_schedule", None)
+        ours = getattr(schedule, "next_scheduled_time", None) == self.time + 1
+        if not ours or len(self._event_list) != 1:
+            return None
+        schedule.pause()
+        return schedule
+
+    def _kept(self, stopping: bool) -> bool:
+        """Whether this step gets a row (``run``'s ``record_every``)."""
+        every = self._every
+        if every == 1 or stopping or self.steps >= self._last:
+            return True
+        return every is not None and self.steps % every == 0
+
+    def _carry(self) -> None:
+        """A step without a row: its history kept, its events carried to the next row."""
+        world = self.world
+        track(world)
+        counts, carried = world.counts, self._carried
+        for name in carried:
+            carried[name] += counts[name]
+        world.reset_counts()
+        self._snapshot_agents()
 
     def at_equilibrium(self) -> bool:
         """No rule can change any belief or the code any more (March's stable equilibrium,
@@ -270,11 +338,18 @@ class CommunityModel(mesa.Model):
         row = collect(world)
         if self._extra_metrics:
             collect_extra(world, self._extra_metrics, row)
+        carried = self._carried
+        if any(carried.values()):
+            for name, value in carried.items():
+                row[name] += value
+                carried[name] = 0
         self._rows.append(row)
         world.started = True
         world.reset_counts()
-        every = self.config.agent_sample_every
-        if self.sample_rows.size and self.steps % every == 0:
+        self._snapshot_agents()
+
+    def _snapshot_agents(self) -> None:
+        if self.sample_rows.size and self.steps % self.config.agent_sample_every == 0:
             self._agent_frames.append(self._agent_snapshot())
 
     def _agent_snapshot(self) -> dict[str, np.ndarray]:
