@@ -259,7 +259,7 @@ def test_kill_9_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path: Pat
     assert not leftovers  # every chunk closed, no temporaries
     # a run stored before the kill holds what a clean run of it would
     task = next(t for t in plan_sweep(load_experiment(experiment)).tasks if t.run_id in stored)
-    clean = execute(task).metrics
+    clean = execute(task).metrics.to_pandas()
     pd.testing.assert_frame_equal(frame[frame.run_id == task.run_id].reset_index(drop=True), clean)
 
 

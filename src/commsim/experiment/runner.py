@@ -24,22 +24,22 @@ from multiprocessing import get_context
 from time import perf_counter
 from typing import Any, Protocol
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from commsim.experiment.plan import RunTask
-from commsim.model import import_model
+from commsim.model import CommunityModel, import_model
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What came back from one run: its tables, or the error it raised."""
+    """What came back from one run: its tables (Arrow: what is stored), or its error."""
 
     run_id: str
-    metrics: pd.DataFrame | None = None
-    insights: pd.DataFrame | None = None
+    metrics: pa.Table | None = None
+    insights: pa.Table | None = None
     error: str | None = None
     traceback: str | None = None
     wall_time_s: float = 0.0
@@ -50,31 +50,31 @@ class RunOutcome:
         return self.error is None
 
 
-def _recorded(frame: pd.DataFrame, task: RunTask, counters: Iterable[str]) -> pd.DataFrame:
+def _recorded(model: CommunityModel, task: RunTask) -> pa.Table:
     """The rows and columns the experiment asked to keep, led by the run's identity.
 
-    Event counters on a kept row count every step since the previous kept row, so totals
-    over the recorded rows are the run's totals however sparsely it was recorded. A metric
-    named like a swept parameter (``integration``) is kept as ``<name>_now``.
+    The model recorded rows only at the steps kept (``run(record_every=...)``), event
+    counters summing every step since the previous row; recorded at its end alone, a run's
+    one row counts step 0's events too (those of interventions at step 0), so totals over the
+    kept rows are the run's totals. A metric named like a swept parameter (``integration``)
+    is kept as ``<name>_now``. Built as Arrow straight from the rows: a pandas frame per run
+    cost more than a small run itself.
     """
-    last = frame["step"].iloc[-1]
-    if task.record_every is None:
-        keep = (frame["step"] == last).to_numpy()
-    else:
-        keep = ((frame["step"] % task.record_every == 0) | (frame["step"] == last)).to_numpy()
-    counters = [c for c in counters if c in frame.columns]
-    kept = frame.loc[keep].reset_index(drop=True)
-    totals = frame[counters].cumsum().to_numpy()[keep]
-    kept[counters] = np.diff(totals, axis=0, prepend=np.zeros((1, len(counters)), totals.dtype))
-    columns = ["step", *(task.metrics or [c for c in frame.columns if c != "step"])]
-    kept = kept[[c for c in columns if c in kept.columns]]
-    kept = kept.rename(columns={p: f"{p}_now" for p in task.parameters if p in kept.columns})
-    identity = pd.DataFrame({k: [v] * len(kept) for k, v in task.identity().items()})
-    return pd.concat([identity, kept], axis=1)
+    rows = model.recorded()
+    if task.record_every is None and len(rows) > 1:
+        first, rows = rows[0], [dict(rows[-1])]
+        for name in model.catalogue.events:
+            rows[0][name] += first[name]
+    names = ["step", *(task.metrics or [c for c in rows[0] if c != "step"])]
+    columns: dict[str, list[Any]] = {k: [v] * len(rows) for k, v in task.identity().items()}
+    for name in (c for c in names if c in rows[0]):
+        columns[f"{name}_now" if name in task.parameters else name] = [r[name] for r in rows]
+    return pa.table(columns)
 
 
-def _with_identity(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
-    return frame.assign(run_id=task.run_id)[["run_id", *frame.columns]]
+def _with_identity(frame: pd.DataFrame, task: RunTask) -> pa.Table:
+    frame = frame.assign(run_id=task.run_id)[["run_id", *frame.columns]]
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 _RUNS_HERE = itertools.count()
@@ -87,7 +87,7 @@ def execute(task: RunTask) -> RunOutcome:
     try:
         model = import_model(task.model, "a sweep's model")(task.config)
         model.run(record_every=task.record_every)  # rows only where the sweep keeps them
-        metrics = _recorded(model.model_frame(), task, model.catalogue.events)
+        metrics = _recorded(model, task)
         insights = _with_identity(model.insight_frame(), task) if task.insights else None
     except Exception as exc:  # any error in a run is the run's, and is recorded with it
         return RunOutcome(

@@ -84,10 +84,10 @@ def write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any]) -
     outputs.write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
-def stored_bytes(frame: pd.DataFrame) -> int:
-    """About what ``frame`` adds to a sweep's chunks: its size in Arrow (compression in a
+def stored_bytes(table: pa.Table) -> int:
+    """About what ``table`` adds to a sweep's chunks: its size in Arrow (compression in a
     closed chunk makes the real figure smaller)."""
-    return int(pa.Table.from_pandas(frame, preserve_index=False).nbytes)
+    return int(table.nbytes)
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
@@ -215,14 +215,16 @@ class SweepStore:
         for writer in getattr(self, "_writers", ()):
             writer.close()
 
-    def write_run(self, run_id: str, metrics: pd.DataFrame, insights: pd.DataFrame | None) -> None:
+    def write_run(self, run_id: str, metrics: pa.Table, insights: pa.Table | None) -> None:
         """Store a finished run (``open_session`` first): insights, then the metrics that
         mark it done."""
         insights_writer, metrics_writer = self._writers
         if insights is not None:
-            insights_writer.append(pa.Table.from_pandas(insights, preserve_index=False))
-        frame = self._spelt(metrics)
-        metrics_writer.append(pa.Table.from_pandas(frame, preserve_index=False))
+            insights_writer.append(insights)
+        if self.spelling:
+            names = [self.spelling.get(c, c) for c in metrics.column_names]
+            metrics = metrics.rename_columns(names)
+        metrics_writer.append(metrics)
         for writer in self._writers:  # only now: a closed chunk holds done runs alone
             writer.close_if_full()
         (self.failures / f"{run_id}.json").unlink(missing_ok=True)
