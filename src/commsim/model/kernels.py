@@ -121,7 +121,7 @@ class Kernel[**P, R]:
         self.loops = loops
         self.twin = twin
         self._compiled: Callable[P, R] | None = None
-        self._run: Callable[P, R] | None = None
+        self._run: Callable[P, R] = self._bind  # the chosen callable, once chosen
         functools.update_wrapper(self, twin)
 
     def compiled(self) -> Callable[P, R]:
@@ -132,9 +132,12 @@ class Kernel[**P, R]:
             self._compiled = numba.njit(cache=True, nogil=True)(self.loops)
         return self._compiled
 
+    def _bind(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """The first call: choose the loops or the twin for good, then run it."""
+        self._run = self.compiled() if HAVE_NUMBA else self.twin
+        return self._run(*args, **kwargs)
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if self._run is None:
-            self._run = self.compiled() if HAVE_NUMBA else self.twin
         return self._run(*args, **kwargs)
 
 

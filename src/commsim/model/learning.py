@@ -183,7 +183,7 @@ def socialise_beliefs(
 def superior_votes(world: World, actions: np.ndarray, performance: np.ndarray) -> np.ndarray:
     """Per dimension, (#+1) - (#-1) among the superior group whose view reaches the code."""
     state, cfg, rng = world.state, world.config, world.rng
-    code_score = world.environment.score(state.code[None, :])[0]
+    code_score = world.environment.code_score(state.code)
     if cfg.superior_basis == "performance":
         superior, views = performance > code_score, actions
     else:

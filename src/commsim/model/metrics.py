@@ -8,10 +8,11 @@ decline, near 0 = oscillation or standstill).
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
+import operator
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -324,21 +325,20 @@ def advancement(history: list[float], window: int) -> float:
     if len(history) < 2:
         return float("nan")
     x = history[-window - 1 :]
-    travelled = math.fsum(abs(b - a) for a, b in itertools.pairwise(x))
+    travelled = math.fsum(map(abs, map(operator.sub, x[1:], x[:-1])))
     return (x[-1] - x[0]) / travelled if travelled else 0.0
 
 
 def collect(world: World) -> dict[str, float | int | str]:
     """This step's row of metrics (and diffusion tracking, which needs the same reach)."""
     state, environment, counts = world.state, world.environment, world.counts
-    n, m = state.n, state.m
+    n, m, code = state.n, state.m, state.code
     # one pass over the beliefs: each member's score, each dimension's +1 and -1 holders
     tallied, plus, minus = tally(state.beliefs, environment.target)
     # knowledge = scores / scale: March's exact integers over m, or the landscape's scores
     scores, scale = environment.graded(state.beliefs, tallied)
-    code_knowledge = float(environment.knowledge(state.code[None, :])[0])
+    code_knowledge = environment.code_knowledge(code)
     share_plus, share_minus = plus / n, minus / n
-    reach = np.where(state.code == 1, share_plus, np.where(state.code == -1, share_minus, 0.0))
     diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
     world.knowledge_history.append(code_knowledge)
     # knowledge's mean and (population) sd from the sums (exact for March's integers)
@@ -352,40 +352,59 @@ def collect(world: World) -> dict[str, float | int | str]:
     row: dict[str, float | int | str] = {
         "step": world.step,
         "code_knowledge": code_knowledge,
-        "code_accuracy": np.count_nonzero(state.code == environment.target) / m,
+        "code_accuracy": np.count_nonzero(code == environment.target) / m,
         "mean_knowledge": total / n / scale,
         "knowledge_sd": math.sqrt(variance) / scale,
         "belief_diversity": float(diversity.sum()) / m,
         # March's mixed populations: mean knowledge of the slow and of the fast learners
-        **_means(by_speed, speeds, "{}_knowledge", _SPEEDS),
+        **_means(by_speed, speeds, _column_names("{}_knowledge", _SPEEDS)),
         "mean_safety": float(state.safety.sum()) / n,
         "mean_learning_rate": float(state.learning_rate.sum()) / n,
         "integration": float(world.param("integration")),
     }
-    row.update({name: int(counts[name]) for name in COUNTERS})
+    for name in COUNTERS:
+        row[name] = int(counts[name])
     # upward voice: the share of waiting insights spoken up this step, heard or punished
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
-    row["diffusion_reach"] = world.memory.track(world, reach)
+    row["diffusion_reach"] = world.memory.track(world, share_plus, share_minus)
     row["diffusion_time"] = world.memory.mean_diffusion_time
     row["insights_in_flight"] = world.ledger.pool_size
     row["advancement"] = advancement(world.knowledge_history, world.config.advancement_window)
-    row.update(_means(by_level, levels, "safety_level_{}", range(world.n_levels)))
-    row.update(_means(by_role, roles, "safety_{}", ROLE_NAMES))
-    row["interventions"] = ";".join(
-        e["action"] for e in world.intervention_log if e["step"] == world.step
-    )
+    row.update(_means(by_level, levels, _column_names("safety_level_{}", range(world.n_levels))))
+    row.update(_means(by_role, roles, _column_names("safety_{}", ROLE_NAMES)))
+    row["interventions"] = _logged_actions(world.intervention_log, world.step)
     return row
 
 
-def _means(
-    sums: np.ndarray, counts: np.ndarray, pattern: str, labels: Iterable[object]
-) -> dict[str, float]:
+@functools.cache
+def _column_names(pattern: str, labels: Iterable[object]) -> tuple[str, ...]:
+    """A group's column names, formatted once per run shape rather than every step."""
+    return tuple(pattern.format(label) for label in labels)
+
+
+def _means(sums: np.ndarray, counts: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
     """Group means as named columns; NaN for an empty group."""
-    return {
-        pattern.format(label): total / count if count else float("nan")
-        for label, total, count in zip(labels, sums.tolist(), counts.tolist(), strict=True)
-    }
+    nan = float("nan")
+    return dict(
+        zip(
+            names,
+            [t / c if c else nan for t, c in zip(sums.tolist(), counts.tolist(), strict=True)],
+            strict=True,
+        )
+    )
+
+
+def _logged_actions(log: list[dict[str, Any]], step: int) -> str:
+    """The actions logged with ``step``, in order, joined with ``;``. The log is in step
+    order (each entry takes the step it first affects), so only its tail is read."""
+    actions: list[str] = []
+    for entry in reversed(log):
+        if entry["step"] < step:
+            break
+        if entry["step"] == step:
+            actions.append(entry["action"])
+    return ";".join(reversed(actions))
 
 
 # --- tally: each member's score, each dimension's +1 and -1 holders ---------------------
