@@ -10,7 +10,9 @@ compiled (docs/PERFORMANCE.md has the profiles):
 * ``bernoulli_rows`` (here: who explores, copies a peer, coaches, leaves),
   ``voice.voice_fates`` (every insight's attempt to speak up), ``state.approach_by_powers``
   (safety and learning-rate updates) and ``metrics.member_sums`` (the metrics' group-by
-  sums) replace dozens of small NumPy calls whose fixed cost dominates a step at N = 10,000.
+  sums) replace dozens of small NumPy calls whose fixed cost dominates a step at N = 10,000;
+  ``learning.code_changes`` (the superior group's votes and the code's adoptions) does the
+  same for the m-long arrays of code learning, whose fixed cost dominates a small run's step.
 
 **One def per kernel.** A kernel is its NumPy twin decorated with ``@kernel(loops)``: the
 ``Kernel`` it makes carries the twin's name, signature, annotations and docstring, so a call

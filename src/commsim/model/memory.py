@@ -56,17 +56,17 @@ class OrgMemory:
         self.source[dims] = ids
         self.codified_at[dims] = world.step
 
-    def track(self, world: World, share_plus: np.ndarray, share_minus: np.ndarray) -> float:
+    def track(self, world: World, plus: np.ndarray, minus: np.ndarray) -> float:
         """Log insights that crossed the threshold this step; return their mean reach.
 
         ``reach[d]``, the share of members holding the code's value on d, is built from the
-        shares holding +1 and -1 only when an insight stands behind some dimension.
+        counts holding +1 and -1 only when an insight stands behind some dimension.
         """
         live = self.from_insight
         if not live.any():
             return float("nan")
-        code = world.state.code
-        reach = np.where(code == 1, share_plus, np.where(code == -1, share_minus, 0.0))
+        code, n = world.state.code, world.state.n
+        reach = np.where(code == 1, plus / n, np.where(code == -1, minus / n, 0.0))
         crossed = live & ~self.diffused & (reach >= world.config.diffusion_threshold)
         dims = np.flatnonzero(crossed)
         if dims.size:

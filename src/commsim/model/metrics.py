@@ -334,12 +334,10 @@ def collect(world: World) -> dict[str, float | int | str]:
     state, environment, counts = world.state, world.environment, world.counts
     n, m, code = state.n, state.m, state.code
     # one pass over the beliefs: each member's score, each dimension's +1 and -1 holders
-    tallied, plus, minus = tally(state.beliefs, environment.target)
+    tallied, plus, minus, diversity = tally(state.beliefs, environment.target)
     # knowledge = scores / scale: March's exact integers over m, or the landscape's scores
     scores, scale = environment.graded(state.beliefs, tallied)
     code_knowledge = environment.code_knowledge(code)
-    share_plus, share_minus = plus / n, minus / n
-    diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
     world.knowledge_history.append(code_knowledge)
     # knowledge's mean and (population) sd from the sums (exact for March's integers)
     total, squares = scores.sum().item(), np.dot(scores, scores).item()
@@ -367,7 +365,7 @@ def collect(world: World) -> dict[str, float | int | str]:
     # upward voice: the share of waiting insights spoken up this step, heard or punished
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
-    row["diffusion_reach"] = world.memory.track(world, share_plus, share_minus)
+    row["diffusion_reach"] = world.memory.track(world, plus, minus)
     row["diffusion_time"] = world.memory.mean_diffusion_time
     row["insights_in_flight"] = world.ledger.pool_size
     row["advancement"] = advancement(world.knowledge_history, world.config.advancement_window)
@@ -417,6 +415,7 @@ def _tally_loops(
     scores = np.zeros(n, np.int64)
     plus = np.zeros(m, np.int64)
     minus = np.zeros(m, np.int64)
+    diversity = np.empty(m, np.float64)
     for d in range(m):
         column, r = beliefs[:, d], np.int64(reality[d])
         net = held = 0
@@ -426,20 +425,29 @@ def _tally_loops(
             net += b
             held += b * b
         plus[d], minus[d] = (held + net) // 2, (held - net) // 2
-    return scores, plus, minus
+        s_plus, s_minus = plus[d] / n, minus[d] / n
+        s_zero = 1.0 - s_plus - s_minus
+        diversity[d] = 1.0 - s_plus * s_plus - s_minus * s_minus - s_zero * s_zero
+    return scores, plus, minus, diversity
 
 
 @kernel(_tally_loops)
-def tally(beliefs: np.ndarray, reality: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tally(beliefs: np.ndarray, reality: np.ndarray) -> tuple[np.ndarray, ...]:
     """Each row's score against reality (``right_minus_wrong``), and per dimension the
-    number of +1 and of -1: what the metrics need of the belief matrix, in one pass.
+    number of +1 and of -1 and the Gini-Simpson index ``1 - s+^2 - s-^2 - s0^2`` of the
+    shares holding +1, -1 and 0: what the metrics need of the belief matrix, in one pass.
 
     Compiled because it sweeps the whole N x m belief matrix every step: in NumPy a chain
-    of whole-matrix temporaries, compiled one vectorised pass.
+    of whole-matrix temporaries, compiled one vectorised pass (and the index, a chain of
+    calls on m-long arrays, comes with it).
     """
+    n = beliefs.shape[0]
     net = beliefs.sum(axis=0, dtype=np.int64)  # (#+1) - (#-1)
     held = np.count_nonzero(beliefs, axis=0).astype(np.int64)  # (#+1) + (#-1)
-    return right_minus_wrong(beliefs, reality), (held + net) // 2, (held - net) // 2
+    plus, minus = (held + net) // 2, (held - net) // 2
+    s_plus, s_minus = plus / n, minus / n
+    diversity = 1.0 - s_plus**2 - s_minus**2 - (1.0 - s_plus - s_minus) ** 2
+    return right_minus_wrong(beliefs, reality), plus, minus, diversity
 
 
 # --- member_sums: the metrics' group-by sums --------------------------------------------
