@@ -343,9 +343,10 @@ def collect(world: World) -> dict[str, float | int | str]:
     total, squares = scores.sum().item(), np.dot(scores, scores).item()
     variance = max(n * squares - total * total, 0) / (n * n)
 
-    by_speed, speeds, by_level, levels, by_role, roles = member_sums(
+    sums, sizes = member_sums(
         scores, scale, state.safety, state.fast, state.level, world.n_levels, state.role
     )
+    means = _means(sums, sizes)  # by speed, by level, by role
 
     row: dict[str, float | int | str] = {
         "step": world.step,
@@ -354,14 +355,13 @@ def collect(world: World) -> dict[str, float | int | str]:
         "mean_knowledge": total / n / scale,
         "knowledge_sd": math.sqrt(variance) / scale,
         "belief_diversity": float(diversity.sum()) / m,
-        # March's mixed populations: mean knowledge of the slow and of the fast learners
-        **_means(by_speed, speeds, _column_names("{}_knowledge", _SPEEDS)),
-        "mean_safety": float(state.safety.sum()) / n,
-        "mean_learning_rate": float(state.learning_rate.sum()) / n,
-        "integration": float(world.param("integration")),
     }
-    for name in COUNTERS:
-        row[name] = int(counts[name])
+    # March's mixed populations: mean knowledge of the slow and of the fast learners
+    row.update(zip(_column_names("{}_knowledge", _SPEEDS), means[:2], strict=True))
+    row["mean_safety"] = float(state.safety.sum()) / n
+    row["mean_learning_rate"] = float(state.learning_rate.sum()) / n
+    row["integration"] = float(world.param("integration"))
+    row.update(zip(COUNTERS, map(int, map(counts.__getitem__, COUNTERS)), strict=True))
     # upward voice: the share of waiting insights spoken up this step, heard or punished
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
@@ -369,8 +369,9 @@ def collect(world: World) -> dict[str, float | int | str]:
     row["diffusion_time"] = world.memory.mean_diffusion_time
     row["insights_in_flight"] = world.ledger.pool_size
     row["advancement"] = advancement(world.knowledge_history, world.config.advancement_window)
-    row.update(_means(by_level, levels, _column_names("safety_level_{}", range(world.n_levels))))
-    row.update(_means(by_role, roles, _column_names("safety_{}", ROLE_NAMES)))
+    levels = _column_names("safety_level_{}", range(world.n_levels))
+    row.update(zip(levels, means[2 : 2 + len(levels)], strict=True))
+    row.update(zip(_column_names("safety_{}", ROLE_NAMES), means[2 + len(levels) :], strict=True))
     row["interventions"] = _logged_actions(world.intervention_log, world.step)
     return row
 
@@ -381,16 +382,10 @@ def _column_names(pattern: str, labels: Iterable[object]) -> tuple[str, ...]:
     return tuple(pattern.format(label) for label in labels)
 
 
-def _means(sums: np.ndarray, counts: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
-    """Group means as named columns; NaN for an empty group."""
+def _means(sums: np.ndarray, counts: np.ndarray) -> list[float]:
+    """Group means; NaN for an empty group."""
     nan = float("nan")
-    return dict(
-        zip(
-            names,
-            [t / c if c else nan for t, c in zip(sums.tolist(), counts.tolist(), strict=True)],
-            strict=True,
-        )
-    )
+    return [t / c if c else nan for t, c in zip(sums.tolist(), counts.tolist(), strict=True)]
 
 
 def _logged_actions(log: list[dict[str, Any]], step: int) -> str:
@@ -461,22 +456,20 @@ def _member_sums_loops(
     level: np.ndarray,
     n_levels: int,
     role: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    by_speed, speeds = np.zeros(2), np.zeros(2, np.int64)
-    by_level, levels = np.zeros(n_levels), np.zeros(n_levels, np.int64)
-    by_role, roles = np.zeros(3), np.zeros(3, np.int64)
+) -> tuple[np.ndarray, np.ndarray]:
+    sums, counts = np.zeros(n_levels + 5), np.zeros(n_levels + 5, np.int64)
     for i in range(scores.shape[0]):  # in member order, as bincount: the same sums
         g = np.int64(fast[i])
-        by_speed[g] += scores[i] / m
-        speeds[g] += 1
+        sums[g] += scores[i] / m
+        counts[g] += 1
         g = np.int64(level[i])
         if g < n_levels:
-            by_level[g] += safety[i]
-            levels[g] += 1
-        g = np.int64(role[i])
-        by_role[g] += safety[i]
-        roles[g] += 1
-    return by_speed, speeds, by_level, levels, by_role, roles
+            sums[2 + g] += safety[i]
+            counts[2 + g] += 1
+        g = 2 + n_levels + np.int64(role[i])
+        sums[g] += safety[i]
+        counts[g] += 1
+    return sums, counts
 
 
 @kernel(_member_sums_loops)
@@ -488,19 +481,20 @@ def member_sums(
     level: np.ndarray,
     n_levels: int,
     role: np.ndarray,
-) -> tuple[np.ndarray, ...]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Group sums and counts, added in member order (as ``np.bincount`` adds).
 
-    Returns knowledge (``scores / m``) summed by ``fast`` (False, True) and the counts,
-    safety by level (0 .. n_levels - 1) and the counts, safety by role (0 .. 2) and the
-    counts. Compiled: one pass instead of six ``np.bincount`` calls, whose fixed cost
-    counts at N = 10,000.
+    The groups, in this order: knowledge (``scores / m``) by ``fast`` (False, True), safety
+    by level (0 .. n_levels - 1), safety by role (0 .. 2); returns their sums and their
+    counts, each as one array. Compiled: one pass instead of six ``np.bincount`` calls,
+    whose fixed cost counts at N = 10,000.
     """
-    out: list[np.ndarray] = []
+    sums: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
     for values, groups, k in ((scores / m, fast, 2), (safety, level, n_levels), (safety, role, 3)):
-        out.append(np.bincount(groups, weights=values, minlength=k)[:k])
-        out.append(np.bincount(groups, minlength=k)[:k])
-    return tuple(out)
+        sums.append(np.bincount(groups, weights=values, minlength=k)[:k])
+        counts.append(np.bincount(groups, minlength=k)[:k])
+    return np.concatenate(sums), np.concatenate(counts)
 
 
 def collect_extra(
