@@ -7,7 +7,8 @@ The earlier commit's ``src`` is extracted with ``git archive`` into a temporary 
 measurement runs in a fresh subprocess whose ``PYTHONPATH`` points at one of the two trees,
 the two alternating (old, new, new, old, ...) so that a busy machine disturbs both alike;
 the table shows medians over ``--repeats``. Times are CPU seconds of the worker, taken after
-a warm-up (imports and numba's cache load are not counted). Workloads:
+a warm-up (imports and numba's cache load are not counted), as medians over runs or steps
+so that a step the machine interrupted does not count. Workloads:
 
 * March's preset (configs/march1991.toml, N = 50) run to equilibrium from seeds 0, 1, ...:
   per step, and per run including construction;
@@ -41,29 +42,38 @@ FIT_SIZES = (100, 300, 1000, 3000)
 
 
 def measure_march(runs: int) -> dict[str, float]:
-    """Milliseconds per step and per run (construction included), March to equilibrium."""
+    """Milliseconds per step and per run (construction included), March to equilibrium:
+    medians over the runs."""
     from commsim.model.model import CommunityModel
 
     CommunityModel(MARCH, seed=runs).run()  # warm-up: imports, numba's cache
-    steps, start = 0, time.process_time()
+    per_step, per_run = [], []
     for seed in range(runs):
+        start = time.process_time()
         model = CommunityModel(MARCH, seed=seed)
         model.run()
-        steps += model.steps
-    spent = time.process_time() - start
-    return {"march per step": 1e3 * spent / steps, "march per run": 1e3 * spent / runs}
+        spent = time.process_time() - start
+        per_step.append(1e3 * spent / model.steps)
+        per_run.append(1e3 * spent)
+    return {
+        "march per step": statistics.median(per_step),
+        "march per run": statistics.median(per_run),
+    }
 
 
 def measure_default(n: int, steps: int) -> float:
-    """Milliseconds per step of the default scenario at N = n, steps 2 .. steps + 1."""
+    """Milliseconds per step of the default scenario at N = n, steps 2 .. steps + 1: the
+    median step (a step the machine interrupted does not count)."""
     from commsim.model.model import CommunityModel
 
     model = CommunityModel(DEFAULT, n_agents=n, seed=1)
     model.step()
-    start = time.process_time()
+    times = []
     for _ in range(steps):
+        start = time.process_time()
         model.step()
-    return 1e3 * (time.process_time() - start) / steps
+        times.append(1e3 * (time.process_time() - start))
+    return statistics.median(times)
 
 
 def worker(march_runs: int, steps: int) -> dict[str, float]:

@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from commsim.model.world import World
 
 
+_ROLES = np.arange(3)  # every role: socialisation's chances of crossing, by the member's role
+_RESEARCH = np.int8(RESEARCHER)  # the code's source role, made once rather than every step
+
+
 def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarray:
     """Move beliefs toward ``target``: one step on {-1, 0, +1} ("gradual"), or all the way."""
     if mode == "jump":
@@ -66,7 +70,7 @@ def socialise(world: World) -> None:
     state, cfg = world.state, world.config
     if not state.code.any():
         return  # the code holds no view yet: nothing to learn, nothing drawn
-    access = crossing_chance(world, np.arange(3), np.int8(RESEARCHER))  # by the member's role
+    access = crossing_chance(world, _ROLES, _RESEARCH)  # by the member's role
     # the code is research's product: with community on, a move crosses unless one is a
     # researcher; with it off the code counts as one's own role, so nothing crosses
     changes, adopted, crossed = socialise_beliefs(
@@ -192,7 +196,7 @@ def superior_group(world: World, performance: np.ndarray) -> tuple[np.ndarray, n
     rows = np.flatnonzero(superior)
     if rows.size and (cfg.community or cfg.voice):
         # a view reaches the code only if its holder speaks up and it crosses the walls
-        chance = crossing_chance(world, state.role[rows], np.int8(RESEARCHER))
+        chance = crossing_chance(world, state.role[rows], _RESEARCH)
         if cfg.voice:
             chance = chance * voice_probability(world, rows, listener(world, rows))
         rows = rows[kernels.bernoulli_rows(chance, kernels.draw_key(rng))]
