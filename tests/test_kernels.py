@@ -20,7 +20,7 @@ import pytest
 
 import commsim.model
 from commsim.model import kernels
-from commsim.model.learning import socialise_beliefs
+from commsim.model.learning import adoption_chances, code_changes, socialise_beliefs
 from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
 from commsim.model.reality import act
@@ -128,6 +128,29 @@ def test_bernoulli_member_sums_and_approach_loops_equal_their_twins(n: int) -> N
 
 
 @needs_numba
+@pytest.mark.parametrize(("n", "m"), SHAPES)
+def test_code_changes_loops_equal_their_twin(n: int, m: int) -> None:
+    rng = np.random.default_rng(n * m)
+    views = beliefs(rng, n, m)
+    code = rng.integers(-1, 2, size=m).astype(np.int8)
+    chances = adoption_chances(0.5, n)
+    for rows in (np.empty(0, np.int64), np.flatnonzero(rng.random(n) < 0.5), np.arange(n)):
+        uniforms = rng.random(m)
+        for tacit in (0, m // 3, m):
+            args = (views, rows, code, uniforms, chances, tacit)
+            dims, values = code_changes.compiled()(*args)
+            assert same((dims, values), code_changes.twin(*args))
+            assert (dims >= tacit).all() and (values != code[dims]).all()
+
+
+def test_the_adoption_table_is_march_s_chance_for_every_margin() -> None:
+    chances = adoption_chances(0.9, 40)
+    margins = np.arange(41)
+    assert np.array_equal(chances[margins], 1.0 - (1.0 - 0.9) ** margins)
+    assert chances[0] == 0.0 and not chances.flags.writeable
+
+
+@needs_numba
 @pytest.mark.parametrize("hero", [-1, 0])
 def test_voice_loops_equal_their_twin(hero: int) -> None:
     model = CommunityModel(None, n_agents=400, exploration_rate=0.4, insight_ttl=3, seed=3)
@@ -155,6 +178,7 @@ def test_voice_loops_equal_their_twin(hero: int) -> None:
 KERNELS = [
     act,
     socialise_beliefs,
+    code_changes,
     tally,
     member_sums,
     kernels.bernoulli_rows,

@@ -53,6 +53,15 @@ class TaskEnvironment(ABC):
     def knowledge(self, beliefs: np.ndarray) -> np.ndarray:
         """Each row's knowledge: the score on the environment's normalised scale."""
 
+    def code_score(self, code: np.ndarray) -> float:
+        """The score of one row, the code: asked several times a step, so environments
+        may answer it without the matrix machinery of ``score``."""
+        return self.score(code[None, :])[0]
+
+    def code_knowledge(self, code: np.ndarray) -> float:
+        """The knowledge of one row, the code, as a Python float (a metric every step)."""
+        return float(self.knowledge(code[None, :])[0])
+
     @abstractmethod
     def graded(self, beliefs: np.ndarray, tallied: np.ndarray) -> tuple[np.ndarray, int]:
         """Knowledge as numerators over one denominator, given ``metrics.tally``'s scores

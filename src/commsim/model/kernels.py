@@ -10,7 +10,9 @@ compiled (docs/PERFORMANCE.md has the profiles):
 * ``bernoulli_rows`` (here: who explores, copies a peer, coaches, leaves),
   ``voice.voice_fates`` (every insight's attempt to speak up), ``state.approach_by_powers``
   (safety and learning-rate updates) and ``metrics.member_sums`` (the metrics' group-by
-  sums) replace dozens of small NumPy calls whose fixed cost dominates a step at N = 10,000.
+  sums) replace dozens of small NumPy calls whose fixed cost dominates a step at N = 10,000;
+  ``learning.code_changes`` (the superior group's votes and the code's adoptions) does the
+  same for the m-long arrays of code learning, whose fixed cost dominates a small run's step.
 
 **One def per kernel.** A kernel is its NumPy twin decorated with ``@kernel(loops)``: the
 ``Kernel`` it makes carries the twin's name, signature, annotations and docstring, so a call
@@ -122,7 +124,7 @@ class Kernel[**P, R]:
         self.loops = loops
         self.twin = twin
         self._compiled: Callable[P, R] | None = None
-        self._run: Callable[P, R] | None = None
+        self._run: Callable[P, R] = self._bind  # the chosen callable, once chosen
         functools.update_wrapper(self, twin)
 
     def compiled(self) -> Callable[P, R]:
@@ -133,9 +135,12 @@ class Kernel[**P, R]:
             self._compiled = numba.njit(cache=True, nogil=True)(self.loops)
         return self._compiled
 
+    def _bind(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """The first call: choose the loops or the twin for good, then run it."""
+        self._run = self.compiled() if HAVE_NUMBA else self.twin
+        return self._run(*args, **kwargs)
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if self._run is None:
-            self._run = self.compiled() if HAVE_NUMBA else self.twin
         return self._run(*args, **kwargs)
 
 

@@ -20,6 +20,7 @@ through with the community's crossing chance.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,6 +48,10 @@ if TYPE_CHECKING:
     from commsim.model.world import World
 
 
+_ROLES = np.arange(3)  # every role: socialisation's chances of crossing, by the member's role
+_RESEARCH = np.int8(RESEARCHER)  # the code's source role, made once rather than every step
+
+
 def step_toward(current: np.ndarray, target: np.ndarray, mode: str) -> np.ndarray:
     """Move beliefs toward ``target``: one step on {-1, 0, +1} ("gradual"), or all the way."""
     if mode == "jump":
@@ -65,7 +70,7 @@ def socialise(world: World) -> None:
     state, cfg = world.state, world.config
     if not state.code.any():
         return  # the code holds no view yet: nothing to learn, nothing drawn
-    access = crossing_chance(world, np.arange(3), np.int8(RESEARCHER))  # by the member's role
+    access = crossing_chance(world, _ROLES, _RESEARCH)  # by the member's role
     # the code is research's product: with community on, a move crosses unless one is a
     # researcher; with it off the code counts as one's own role, so nothing crosses
     changes, adopted, crossed = socialise_beliefs(
@@ -180,36 +185,95 @@ def socialise_beliefs(
     return int(rows.size), adopted, crossed
 
 
-def superior_votes(world: World, actions: np.ndarray, performance: np.ndarray) -> np.ndarray:
-    """Per dimension, (#+1) - (#-1) among the superior group whose view reaches the code."""
+def superior_group(world: World, performance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the superior group whose view reaches the code, and their views."""
     state, cfg, rng = world.state, world.config, world.rng
-    code_score = world.environment.score(state.code[None, :])[0]
+    code_score = world.environment.code_score(state.code)
     if cfg.superior_basis == "performance":
-        superior, views = performance > code_score, actions
+        superior, views = performance > code_score, world.scratch["actions"]
     else:
         superior, views = world.environment.score(state.beliefs) > code_score, state.beliefs
     rows = np.flatnonzero(superior)
     if rows.size and (cfg.community or cfg.voice):
         # a view reaches the code only if its holder speaks up and it crosses the walls
-        chance = crossing_chance(world, state.role[rows], np.int8(RESEARCHER))
+        chance = crossing_chance(world, state.role[rows], _RESEARCH)
         if cfg.voice:
             chance = chance * voice_probability(world, rows, listener(world, rows))
         rows = rows[kernels.bernoulli_rows(chance, kernels.draw_key(rng))]
     world.counts["superior_group"] = int(rows.size)
-    return views[rows].sum(axis=0, dtype=np.int64)
+    return rows, views
 
 
 def learn_code(world: World) -> None:
     """March's code learning from the superior group's majority view."""
-    code, rng = world.state.code, world.rng
-    votes = superior_votes(world, world.scratch["actions"], world.scratch["performance"])
-    majority = np.sign(votes).astype(np.int8)
-    k = np.abs(votes)
-    p = 1.0 - (1.0 - world.config.code_learning_rate) ** k
-    change = (majority != 0) & (majority != code) & (rng.random(code.size) < p)
-    change[: tacit_count(world.config)] = False  # tacit: beyond codification
-    dims = np.flatnonzero(change)
+    code, cfg = world.state.code, world.config
+    rows, views = superior_group(world, world.scratch["performance"])
+    uniforms = world.rng.random(code.size)
+    chances = adoption_chances(cfg.code_learning_rate, world.state.n)
+    dims, values = code_changes(views, rows, code, uniforms, chances, tacit_count(cfg))
     if dims.size:
         world.memory.overwrite(world, dims)
-        code[dims] = majority[dims]
+        code[dims] = values
         world.counts["code_changes"] += int(dims.size)
+
+
+@functools.lru_cache(maxsize=16)
+def adoption_chances(rate: float, n: int) -> np.ndarray:
+    """``1 - (1 - rate) ** k`` for a margin of k = 0 .. n people: one table per run instead
+    of a power per dimension and step (the same NumPy power, so the same numbers)."""
+    table = 1.0 - (1.0 - rate) ** np.arange(n + 1)
+    table.flags.writeable = False
+    return table
+
+
+# --- code_changes: the superior group's votes, and the dimensions the code adopts -------
+
+
+def _code_changes_loops(
+    views: np.ndarray,
+    rows: np.ndarray,
+    code: np.ndarray,
+    uniforms: np.ndarray,
+    chances: np.ndarray,
+    tacit: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    m = code.shape[0]
+    change = np.zeros(m, np.bool_)
+    majority = np.zeros(m, np.int8)
+    for d in range(m):
+        votes = 0
+        for r in range(rows.shape[0]):
+            votes += np.int64(views[rows[r], d])
+        if d < tacit or votes == 0:
+            continue
+        view = np.int8(1) if votes > 0 else np.int8(-1)
+        if view != code[d] and uniforms[d] < chances[abs(votes)]:
+            change[d] = True
+            majority[d] = view
+    dims = np.flatnonzero(change)
+    return dims, majority[dims]
+
+
+@kernel(_code_changes_loops)
+def code_changes(
+    views: np.ndarray,
+    rows: np.ndarray,
+    code: np.ndarray,
+    uniforms: np.ndarray,
+    chances: np.ndarray,
+    tacit: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The dimensions the code adopts, and the values it adopts there.
+
+    Per dimension d the votes are (#+1) - (#-1) of ``views[rows, d]``; where their sign
+    (the majority) differs from ``code[d]`` by a margin of k people, d changes when
+    ``uniforms[d] < chances[k]``; the first ``tacit`` dimensions never change. Compiled:
+    one pass instead of a dozen NumPy calls on m-long arrays, whose fixed cost dominates a
+    small organisation's step.
+    """
+    votes = views[rows].sum(axis=0, dtype=np.int64)
+    majority = np.sign(votes).astype(np.int8)
+    change = (majority != 0) & (majority != code) & (uniforms < chances[np.abs(votes)])
+    change[:tacit] = False
+    dims = np.flatnonzero(change)
+    return dims, majority[dims]

@@ -31,6 +31,7 @@ class OrgMemory:
         self.diffused = np.zeros(m, dtype=bool)
         self.diffusion_times: list[int] = []
         self._time_total = 0  # sum of diffusion_times, kept so the mean costs nothing
+        self._written = False  # an insight was ever recorded (until then none is tracked)
 
     @property
     def from_insight(self) -> np.ndarray:
@@ -54,13 +55,20 @@ class OrgMemory:
         """Codified insights now stand behind their dimensions (the code holds their values)."""
         self.overwrite(world, dims)
         self.source[dims] = ids
+        self._written = True
         self.codified_at[dims] = world.step
 
-    def track(self, world: World, reach: np.ndarray) -> float:
-        """Log insights that crossed the threshold this step; return their mean reach."""
-        live = self.from_insight
-        if not live.any():
+    def track(self, world: World, plus: np.ndarray, minus: np.ndarray) -> float:
+        """Log insights that crossed the threshold this step; return their mean reach.
+
+        ``reach[d]``, the share of members holding the code's value on d, is built from the
+        counts holding +1 and -1 only when an insight stands behind some dimension.
+        """
+        live = self.from_insight if self._written else None
+        if live is None or not live.any():
             return float("nan")
+        code, n = world.state.code, world.state.n
+        reach = np.where(code == 1, plus / n, np.where(code == -1, minus / n, 0.0))
         crossed = live & ~self.diffused & (reach >= world.config.diffusion_threshold)
         dims = np.flatnonzero(crossed)
         if dims.size:

@@ -8,10 +8,11 @@ decline, near 0 = oscillation or standstill).
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
+import operator
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -324,87 +325,89 @@ def advancement(history: list[float], window: int) -> float:
     if len(history) < 2:
         return float("nan")
     x = history[-window - 1 :]
-    travelled = math.fsum(abs(b - a) for a, b in itertools.pairwise(x))
+    travelled = math.fsum(map(abs, map(operator.sub, x[1:], x[:-1])))
     return (x[-1] - x[0]) / travelled if travelled else 0.0
-
-
-def _code_knowledge(world: World) -> float:
-    return float(world.environment.knowledge(world.state.code[None, :])[0])
-
-
-def _reach(code: np.ndarray, share_plus: np.ndarray, share_minus: np.ndarray) -> np.ndarray:
-    """Per dimension, the share of members who hold the code's view (0 where it has none)."""
-    return np.where(code == 1, share_plus, np.where(code == -1, share_minus, 0.0))
 
 
 def track(world: World) -> None:
     """What a step leaves in the run's history when no row is recorded for it: the code's
     knowledge (``advancement`` reads it) and the insights that diffused (logged)."""
-    state = world.state
-    world.knowledge_history.append(_code_knowledge(world))
+    state, environment = world.state, world.environment
+    world.knowledge_history.append(environment.code_knowledge(state.code))
     if world.memory.from_insight.any():
-        _, plus, minus = tally(state.beliefs, world.environment.target)
-        world.memory.track(world, _reach(state.code, plus / state.n, minus / state.n))
+        _, plus, minus, _ = tally(state.beliefs, environment.target)
+        world.memory.track(world, plus, minus)
 
 
 def collect(world: World) -> dict[str, float | int | str]:
     """This step's row of metrics (and diffusion tracking, which needs the same reach)."""
     state, environment, counts = world.state, world.environment, world.counts
-    n, m = state.n, state.m
+    n, m, code = state.n, state.m, state.code
     # one pass over the beliefs: each member's score, each dimension's +1 and -1 holders
-    tallied, plus, minus = tally(state.beliefs, environment.target)
+    tallied, plus, minus, diversity = tally(state.beliefs, environment.target)
     # knowledge = scores / scale: March's exact integers over m, or the landscape's scores
     scores, scale = environment.graded(state.beliefs, tallied)
-    code_knowledge = _code_knowledge(world)
-    share_plus, share_minus = plus / n, minus / n
-    reach = _reach(state.code, share_plus, share_minus)
-    diversity = 1.0 - share_plus**2 - share_minus**2 - (1.0 - share_plus - share_minus) ** 2
+    code_knowledge = environment.code_knowledge(code)
     world.knowledge_history.append(code_knowledge)
     # knowledge's mean and (population) sd from the sums (exact for March's integers)
     total, squares = scores.sum().item(), np.dot(scores, scores).item()
     variance = max(n * squares - total * total, 0) / (n * n)
 
-    by_speed, speeds, by_level, levels, by_role, roles = member_sums(
+    sums, sizes = member_sums(
         scores, scale, state.safety, state.fast, state.level, world.n_levels, state.role
     )
+    means = _means(sums, sizes)  # by speed, by level, by role
 
     row: dict[str, float | int | str] = {
         "step": world.step,
         "code_knowledge": code_knowledge,
-        "code_accuracy": np.count_nonzero(state.code == environment.target) / m,
+        "code_accuracy": np.count_nonzero(code == environment.target) / m,
         "mean_knowledge": total / n / scale,
         "knowledge_sd": math.sqrt(variance) / scale,
         "belief_diversity": float(diversity.sum()) / m,
-        # March's mixed populations: mean knowledge of the slow and of the fast learners
-        **_means(by_speed, speeds, "{}_knowledge", _SPEEDS),
-        "mean_safety": float(state.safety.sum()) / n,
-        "mean_learning_rate": float(state.learning_rate.sum()) / n,
-        "integration": float(world.param("integration")),
     }
-    row.update({name: int(counts[name]) for name in COUNTERS})
+    # March's mixed populations: mean knowledge of the slow and of the fast learners
+    row.update(zip(_column_names("{}_knowledge", _SPEEDS), means[:2], strict=True))
+    row["mean_safety"] = float(state.safety.sum()) / n
+    row["mean_learning_rate"] = float(state.learning_rate.sum()) / n
+    row["integration"] = float(world.param("integration"))
+    row.update(zip(COUNTERS, map(int, map(counts.__getitem__, COUNTERS)), strict=True))
     # upward voice: the share of waiting insights spoken up this step, heard or punished
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
-    row["diffusion_reach"] = world.memory.track(world, reach)
+    row["diffusion_reach"] = world.memory.track(world, plus, minus)
     row["diffusion_time"] = world.memory.mean_diffusion_time
     row["insights_in_flight"] = world.ledger.pool_size
     row["advancement"] = advancement(world.knowledge_history, world.config.advancement_window)
-    row.update(_means(by_level, levels, "safety_level_{}", range(world.n_levels)))
-    row.update(_means(by_role, roles, "safety_{}", ROLE_NAMES))
-    row["interventions"] = ";".join(
-        e["action"] for e in world.intervention_log if e["step"] == world.step
-    )
+    levels = _column_names("safety_level_{}", range(world.n_levels))
+    row.update(zip(levels, means[2 : 2 + len(levels)], strict=True))
+    row.update(zip(_column_names("safety_{}", ROLE_NAMES), means[2 + len(levels) :], strict=True))
+    row["interventions"] = _logged_actions(world.intervention_log, world.step)
     return row
 
 
-def _means(
-    sums: np.ndarray, counts: np.ndarray, pattern: str, labels: Iterable[object]
-) -> dict[str, float]:
-    """Group means as named columns; NaN for an empty group."""
-    return {
-        pattern.format(label): total / count if count else float("nan")
-        for label, total, count in zip(labels, sums.tolist(), counts.tolist(), strict=True)
-    }
+@functools.cache
+def _column_names(pattern: str, labels: Iterable[object]) -> tuple[str, ...]:
+    """A group's column names, formatted once per run shape rather than every step."""
+    return tuple(pattern.format(label) for label in labels)
+
+
+def _means(sums: np.ndarray, counts: np.ndarray) -> list[float]:
+    """Group means; NaN for an empty group."""
+    nan = float("nan")
+    return [t / c if c else nan for t, c in zip(sums.tolist(), counts.tolist(), strict=True)]
+
+
+def _logged_actions(log: list[dict[str, Any]], step: int) -> str:
+    """The actions logged with ``step``, in order, joined with ``;``. The log is in step
+    order (each entry takes the step it first affects), so only its tail is read."""
+    actions: list[str] = []
+    for entry in reversed(log):
+        if entry["step"] < step:
+            break
+        if entry["step"] == step:
+            actions.append(entry["action"])
+    return ";".join(reversed(actions))
 
 
 # --- tally: each member's score, each dimension's +1 and -1 holders ---------------------
@@ -417,6 +420,7 @@ def _tally_loops(
     scores = np.zeros(n, np.int64)
     plus = np.zeros(m, np.int64)
     minus = np.zeros(m, np.int64)
+    diversity = np.empty(m, np.float64)
     for d in range(m):
         column, r = beliefs[:, d], np.int64(reality[d])
         net = held = 0
@@ -426,20 +430,29 @@ def _tally_loops(
             net += b
             held += b * b
         plus[d], minus[d] = (held + net) // 2, (held - net) // 2
-    return scores, plus, minus
+        s_plus, s_minus = plus[d] / n, minus[d] / n
+        s_zero = 1.0 - s_plus - s_minus
+        diversity[d] = 1.0 - s_plus * s_plus - s_minus * s_minus - s_zero * s_zero
+    return scores, plus, minus, diversity
 
 
 @kernel(_tally_loops)
-def tally(beliefs: np.ndarray, reality: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tally(beliefs: np.ndarray, reality: np.ndarray) -> tuple[np.ndarray, ...]:
     """Each row's score against reality (``right_minus_wrong``), and per dimension the
-    number of +1 and of -1: what the metrics need of the belief matrix, in one pass.
+    number of +1 and of -1 and the Gini-Simpson index ``1 - s+^2 - s-^2 - s0^2`` of the
+    shares holding +1, -1 and 0: what the metrics need of the belief matrix, in one pass.
 
     Compiled because it sweeps the whole N x m belief matrix every step: in NumPy a chain
-    of whole-matrix temporaries, compiled one vectorised pass.
+    of whole-matrix temporaries, compiled one vectorised pass (and the index, a chain of
+    calls on m-long arrays, comes with it).
     """
+    n = beliefs.shape[0]
     net = beliefs.sum(axis=0, dtype=np.int64)  # (#+1) - (#-1)
     held = np.count_nonzero(beliefs, axis=0).astype(np.int64)  # (#+1) + (#-1)
-    return right_minus_wrong(beliefs, reality), (held + net) // 2, (held - net) // 2
+    plus, minus = (held + net) // 2, (held - net) // 2
+    s_plus, s_minus = plus / n, minus / n
+    diversity = 1.0 - s_plus**2 - s_minus**2 - (1.0 - s_plus - s_minus) ** 2
+    return right_minus_wrong(beliefs, reality), plus, minus, diversity
 
 
 # --- member_sums: the metrics' group-by sums --------------------------------------------
@@ -453,22 +466,20 @@ def _member_sums_loops(
     level: np.ndarray,
     n_levels: int,
     role: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    by_speed, speeds = np.zeros(2), np.zeros(2, np.int64)
-    by_level, levels = np.zeros(n_levels), np.zeros(n_levels, np.int64)
-    by_role, roles = np.zeros(3), np.zeros(3, np.int64)
+) -> tuple[np.ndarray, np.ndarray]:
+    sums, counts = np.zeros(n_levels + 5), np.zeros(n_levels + 5, np.int64)
     for i in range(scores.shape[0]):  # in member order, as bincount: the same sums
         g = np.int64(fast[i])
-        by_speed[g] += scores[i] / m
-        speeds[g] += 1
+        sums[g] += scores[i] / m
+        counts[g] += 1
         g = np.int64(level[i])
         if g < n_levels:
-            by_level[g] += safety[i]
-            levels[g] += 1
-        g = np.int64(role[i])
-        by_role[g] += safety[i]
-        roles[g] += 1
-    return by_speed, speeds, by_level, levels, by_role, roles
+            sums[2 + g] += safety[i]
+            counts[2 + g] += 1
+        g = 2 + n_levels + np.int64(role[i])
+        sums[g] += safety[i]
+        counts[g] += 1
+    return sums, counts
 
 
 @kernel(_member_sums_loops)
@@ -480,19 +491,20 @@ def member_sums(
     level: np.ndarray,
     n_levels: int,
     role: np.ndarray,
-) -> tuple[np.ndarray, ...]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Group sums and counts, added in member order (as ``np.bincount`` adds).
 
-    Returns knowledge (``scores / m``) summed by ``fast`` (False, True) and the counts,
-    safety by level (0 .. n_levels - 1) and the counts, safety by role (0 .. 2) and the
-    counts. Compiled: one pass instead of six ``np.bincount`` calls, whose fixed cost
-    counts at N = 10,000.
+    The groups, in this order: knowledge (``scores / m``) by ``fast`` (False, True), safety
+    by level (0 .. n_levels - 1), safety by role (0 .. 2); returns their sums and their
+    counts, each as one array. Compiled: one pass instead of six ``np.bincount`` calls,
+    whose fixed cost counts at N = 10,000.
     """
-    out: list[np.ndarray] = []
+    sums: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
     for values, groups, k in ((scores / m, fast, 2), (safety, level, n_levels), (safety, role, 3)):
-        out.append(np.bincount(groups, weights=values, minlength=k)[:k])
-        out.append(np.bincount(groups, minlength=k)[:k])
-    return tuple(out)
+        sums.append(np.bincount(groups, weights=values, minlength=k)[:k])
+        counts.append(np.bincount(groups, minlength=k)[:k])
+    return np.concatenate(sums), np.concatenate(counts)
 
 
 def collect_extra(

@@ -311,7 +311,7 @@ class CommunityModel(mesa.Model):
             return True
         if not (state.beliefs == state.code).all():
             return False
-        code_score = environment.score(state.code[None, :])[0]
+        code_score = environment.code_score(state.code)
         best = environment.score(state.beliefs)
         if cfg.superior_basis == "performance":
             undecided = (state.beliefs == 0).sum(axis=1)

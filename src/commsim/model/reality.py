@@ -28,7 +28,10 @@ class RealityVector(TaskEnvironment):
 
     def drift(self, rate: float, rng: np.random.Generator) -> int:
         """Turbulence: each dimension flips with probability ``rate``; returns how many did."""
-        flips = rng.random(self.m) < rate
+        draws = rng.random(self.m)  # drawn even at rate 0: the stream stays the same
+        if rate <= 0:
+            return 0  # no uniform is below 0: nothing flips
+        flips = draws < rate
         self.target[flips] *= -1
         return int(flips.sum())
 
@@ -51,6 +54,14 @@ class RealityVector(TaskEnvironment):
     def knowledge(self, beliefs: np.ndarray) -> np.ndarray:
         """March's knowledge, score / m, in [-1, 1]."""
         return self.score(beliefs) / self.m
+
+    def code_score(self, code: np.ndarray) -> int:
+        """``score`` of one row, in one dot product (exact in float32, as ``score``)."""
+        return int(np.dot(code.astype(np.float32), self.target.astype(np.float32)))
+
+    def code_knowledge(self, code: np.ndarray) -> float:
+        """``knowledge`` of one row: the same integer over the same m."""
+        return self.code_score(code) / self.m
 
     def graded(self, beliefs: np.ndarray, tallied: np.ndarray) -> tuple[np.ndarray, int]:
         """Per-row knowledge as exact integers over a denominator: ``metrics.tally``'s

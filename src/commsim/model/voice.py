@@ -217,6 +217,9 @@ def _update_safety(world: World, appreciated: np.ndarray, punished: np.ndarray) 
 
 def drift_to_climate(world: World) -> None:
     """Team safety drifts toward the climate its manager sets (1 - punitiveness)."""
+    drift = world.config.climate_drift
+    if drift == 0:
+        return  # adding 0 * (climate - safety) changes no safety
     state = world.state
     climate = 1.0 - state.punitiveness[world.climate_setter]
-    state.safety += world.config.climate_drift * (climate - state.safety)
+    state.safety += drift * (climate - state.safety)
