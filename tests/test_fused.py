@@ -97,3 +97,26 @@ def test_a_phase_placed_inside_the_block_keeps_the_phases() -> None:
     assert "march_block" not in names(Inside(MARCH))
     assert names(After(MARCH))[-2:] == ["climate", "watch"]
     assert ("march_block" in names(After(MARCH))) == kernels.HAVE_NUMBA
+
+
+@pytest.mark.parametrize("every", [None, 5])
+@pytest.mark.parametrize("variant", ["equilibrium", "fast learners", "turbulence", "paper's text"])
+def test_a_run_of_the_block_alone_leaps_between_rows_to_the_same_numbers(
+    variant: str, every: int | None
+) -> None:
+    """Between two rows such a run's steps go in one compiled call: the same rows, the same
+    history (advancement), the generator and Mesa's clock where stepping leaves them."""
+    overrides = {**VARIANTS[variant], "seed": 3}
+    leaping = CommunityModel(MARCH, **overrides)
+    reference = Unfused(MARCH, **overrides)
+    for model in (leaping, reference):
+        model.run(record_every=every)
+    pd.testing.assert_frame_equal(leaping.model_frame(), reference.model_frame())
+    assert leaping.world.knowledge_history == reference.world.knowledge_history
+    assert leaping.rng.bit_generator.state == reference.rng.bit_generator.state
+    assert (leaping.steps, leaping.time, leaping.running) == (
+        reference.steps, reference.time, reference.running,
+    )  # fmt: skip
+    leaping.step()  # and on from there, one step at a time
+    reference.step()
+    pd.testing.assert_frame_equal(leaping.model_frame(), reference.model_frame())

@@ -31,7 +31,7 @@ from commsim.model.reality import RealityVector
 from commsim.model.reality import act as act_kernel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from commsim.model.world import World
 
@@ -145,6 +145,63 @@ def _block(
     return actions, performance
 
 
+@numba.njit(cache=True, nogil=True)
+def _settled(beliefs: np.ndarray, code: np.ndarray, by_performance: bool, p2: float) -> bool:
+    """March's equilibrium (``CommunityModel._code_settled`` on his reality): everyone holds
+    the code and nobody could do better than it."""
+    n, m = beliefs.shape
+    if p2 == 0 and not np.any(code != 0):
+        return True
+    for d in range(m):
+        for i in range(n):
+            if beliefs[i, d] != code[d]:
+                return False
+    # every row is the code, so nobody beats it, unless (acting) a coin where it is undecided
+    return not by_performance or not np.any(code == 0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _steps(
+    rng: np.ndarray,
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    reality: np.ndarray,
+    rate: np.ndarray,
+    learning_rate: np.ndarray,
+    role: np.ndarray,
+    from_insight: np.ndarray,
+    turbulence_rate: float,
+    code_learning_rate: float,
+    gradual: bool,
+    by_performance: bool,
+    tacit: int,
+    steps: int,
+    settle: bool,
+    last: np.ndarray,
+    earlier: np.ndarray,
+    scores: np.ndarray,
+) -> tuple[int, bool]:
+    """Up to ``steps`` whole steps of a run that is the block alone; stops after a step at
+    March's equilibrium when ``settle``. ``last`` gets the last step's counts, ``earlier`` the
+    events of the steps before it, ``scores`` each step's code score."""
+    for s in range(steps):
+        for k in range(last.shape[0]):
+            if k != 3:  # the superior group is a head count, not an event
+                earlier[k] += last[k]
+        last[:] = 0
+        _block(
+            rng, beliefs, code, reality, rate, learning_rate, role, from_insight,
+            turbulence_rate, code_learning_rate, gradual, by_performance, tacit, last,
+        )  # fmt: skip
+        score = np.int64(0)
+        for d in range(code.shape[0]):
+            score += np.int64(code[d]) * np.int64(reality[d])
+        scores[s] = score
+        if settle and _settled(beliefs, code, by_performance, code_learning_rate):
+            return s + 1, True
+    return steps, False
+
+
 _COUNTED = ("flows", "insights_adopted", "cross_role_flows", "superior_group", "code_changes")
 
 
@@ -186,31 +243,60 @@ def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
         or state is None
     ):
         return tuple(phases)
-    block = Phase("march_block", _runner(state, phases[start : start + len(BLOCK)]))
+    block = Phase("march_block", Block(state, phases[start : start + len(BLOCK)]))
     return (*phases[:start], block, *phases[start + len(BLOCK) :])
 
 
-def _runner(rng_state: np.ndarray, phases: Sequence[Phase]) -> Callable[[World], None]:
-    """The block's run: compiled, or the phases themselves while an insight stands behind a
-    dimension of the code (whose supersession the ledger logs)."""
-    counts = np.zeros(len(_COUNTED), np.int64)
+class Block:
+    """The block's run as a phase: compiled, or the phases themselves while an insight stands
+    behind a dimension of the code (whose supersession the ledger logs). ``advance`` runs
+    many steps of a run that is nothing but the block in one call."""
 
-    def run(world: World) -> None:
+    def __init__(self, rng_state: np.ndarray, phases: Sequence[Phase]) -> None:
+        self.rng_state, self.phases = rng_state, tuple(phases)
+        self.counts = np.zeros(len(_COUNTED), np.int64)
+
+    def _arguments(self, world: World) -> tuple:
         state, cfg = world.state, world.config
-        if world.memory.source.max(initial=-1) >= 0:
-            for phase in phases:
-                phase.run(world)
-            return
-        counts[:] = 0
-        world.scratch["actions"], world.scratch["performance"] = _block(
-            rng_state, state.beliefs, state.code, world.environment.target,
+        return (
+            self.rng_state, state.beliefs, state.code, world.environment.target,
             state.socialisation_rate, state.learning_rate, state.role,
             world.memory.from_insight, cfg.turbulence_rate, cfg.code_learning_rate,
             cfg.socialisation_mode == "gradual", cfg.superior_basis == "performance",
-            tacit_count(cfg), counts,
+            tacit_count(cfg),
         )  # fmt: skip
-        tally = world.counts
-        for name, value in zip(_COUNTED, counts.tolist(), strict=True):
-            tally[name] = value if name == "superior_group" else tally[name] + value
 
-    return run
+    def __call__(self, world: World) -> None:
+        if world.memory.source.max(initial=-1) >= 0:
+            for phase in self.phases:
+                phase.run(world)
+            return
+        counts = self.counts
+        counts[:] = 0
+        world.scratch["actions"], world.scratch["performance"] = _block(
+            *self._arguments(world), counts
+        )
+        _add_counts(world.counts, counts)
+
+    def advance(
+        self, world: World, steps: int, settle: bool
+    ) -> tuple[int, bool, dict[str, int], np.ndarray]:
+        """Up to ``steps`` steps (stopping after one at March's equilibrium if ``settle``),
+        for a run that is the block alone and has no insight behind its code.
+        ``world.counts`` gets the last step's counts. Returns the steps taken, whether it
+        settled, the events of the steps before the last, and the code's score after each.
+        """
+        last, earlier = self.counts, np.zeros(len(_COUNTED), np.int64)
+        last[:] = 0
+        scores = np.empty(steps, np.int64)
+        taken, settled = _steps(*self._arguments(world), steps, settle, last, earlier, scores)
+        _add_counts(world.counts, last)
+        events = dict(zip(_COUNTED, earlier.tolist(), strict=True))
+        del events["superior_group"]
+        return taken, settled, events, scores[:taken]
+
+
+def _add_counts(tally: dict[str, int], counts: np.ndarray) -> None:
+    """Events added to ``tally``; the superior group, a head count, set."""
+    for name, value in zip(_COUNTED, counts.tolist(), strict=True):
+        tally[name] = value if name == "superior_group" else tally[name] + value

@@ -42,6 +42,8 @@ from commsim.model.organisation import Ties, build_hierarchy, build_network
 from commsim.model.peers import settled
 from commsim.model.phases import DEFAULT_PHASES, compose
 from commsim.model.state import PRACTITIONER, ROLE_NAMES, OrgState, draw_punitiveness
+from commsim.model.turnover import turnover
+from commsim.model.voice import drift_to_climate
 from commsim.model.world import World
 
 
@@ -240,14 +242,16 @@ class CommunityModel(mesa.Model):
             raise ValueError(f"record_every must be at least 1 or None (got {record_every})")
         self._every, self._last = record_every, self.steps + count
         clock = self._step_clock()
+        leaper = self._leaper(clock)
         try:
-            for _ in range(count):
-                if not self.running:
-                    break
-                if clock is not None and len(self._event_list):  # a step scheduled an event
+            while self.steps < self._last and self.running:
+                if leaper is not None and (gap := self._gap()) > 0:
+                    self._leap(leaper, gap)
+                elif clock is not None and len(self._event_list):  # a step scheduled an event
                     clock.resume()
-                    clock = None  # Mesa steps from here, and runs it in time
-                if clock is not None:
+                    clock = leaper = None  # Mesa steps from here, and runs it in time
+                    continue
+                elif clock is not None:
                     self.time += 1  # what Mesa's step does, without its event machinery
                     self.steps += 1
                     type(self).step(self)
@@ -259,6 +263,55 @@ class CommunityModel(mesa.Model):
             self._every = 1
             if clock is not None:
                 clock.resume()  # Mesa's next step where it would have been
+
+    def _leaper(self, clock: Any) -> Any:
+        """March's compiled block (``fused.Block``) when the whole run is that block and rows
+        are thinned, so that the steps between two rows run in one compiled call (``_leap``);
+        else None. Every other phase must be a built-in one that does nothing in this run."""
+        cfg, active = self.config, self._active
+        blocks = [p.run for p in active if p.name == "march_block"]
+        idle = {
+            apply_scheduled: not cfg.interventions,
+            turnover: cfg.turnover_rate == 0,
+            drift_to_climate: cfg.climate_drift == 0,
+        }
+        if (
+            clock is None
+            or self._every == 1
+            or len(blocks) != 1
+            or not all(idle.get(p.run, False) for p in active if p.name != "march_block")
+            or self.sample_rows.size
+            or self._extra_metrics
+            or type(self).step is not CommunityModel.step
+        ):
+            return None
+        return blocks[0]
+
+    def _gap(self) -> int:
+        """The steps before the next one that gets a row (``run``'s ``record_every``)."""
+        every = self._every
+        kept = self._last if every is None else min(self._last, (self.steps // every + 1) * every)
+        return kept - self.steps - 1
+
+    def _leap(self, block: Any, steps: int) -> None:
+        """``steps`` steps without rows in one compiled call (``_leaper``), Mesa's clock and the
+        run's history moved on as stepping would; a step that settles gets its row."""
+        world, cfg = self.world, self.config
+        settle = cfg.stop_at_equilibrium and not (cfg.turbulence_rate or cfg.exploration_rate)
+        taken, settled, earlier, scores = block.advance(world, steps, settle)
+        self.time += taken
+        self.steps += taken
+        world.step = self.steps
+        rowless = scores[:-1] if settled else scores  # the row of a settled step appends its own
+        world.knowledge_history.extend((rowless / cfg.m).tolist())  # code_knowledge, each step
+        carried = self._carried
+        for name, value in earlier.items():
+            carried[name] += value
+        if settled:
+            self._record()
+            self.running = False
+        else:
+            self._carry_counts()
 
     def _step_clock(self) -> Any:
         """Mesa's step schedule, paused, when it is all Mesa's clock holds (else None).
@@ -283,13 +336,15 @@ class CommunityModel(mesa.Model):
 
     def _carry(self) -> None:
         """A step without a row: its history kept, its events carried to the next row."""
-        world = self.world
-        track(world)
-        counts, carried = world.counts, self._carried
+        track(self.world)
+        self._carry_counts()
+        self._snapshot_agents()
+
+    def _carry_counts(self) -> None:
+        counts, carried = self.world.counts, self._carried
         for name in carried:
             carried[name] += counts[name]
-        world.reset_counts()
-        self._snapshot_agents()
+        self.world.reset_counts()
 
     def at_equilibrium(self) -> bool:
         """No rule can change any belief or the code any more (March's stable equilibrium,
