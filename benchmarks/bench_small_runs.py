@@ -413,23 +413,23 @@ def report(result: dict[str, Any]) -> None:
         ],
         rows,
     )
-    rows = [
-        [
-            f"{a['p1']:.1f}",
-            f"{a['p2']:.1f}",
-            f"{a['commsim']:.3f}",
-            f"{a['loop']:.3f}",
-            f"{a['z']:+.2f}",
-        ]
-        for a in result["agreement"]
-        if round(a["p1"], 1) in (0.1, 0.5, 0.9)
-    ]
-    zs = [abs(a["z"]) for a in result["agreement"]]
+    agreement = result["agreement"]  # per contender, the same points in the same order
+    shown = [i for i, a in enumerate(next(iter(agreement.values()))) if a["p1"] in (0.1, 0.5, 0.9)]
+    rows = []
+    for i in shown:
+        first = next(iter(agreement.values()))[i]
+        rows.append([f"{first['p1']:.1f}", f"{first['p2']:.1f}", f"{first['loop']:.3f}"])
+        for points in agreement.values():
+            rows[-1] += [f"{points[i]['commsim']:.3f}", f"{points[i]['z']:+.2f}"]
+    spread = "; ".join(
+        f"{name}: max |z| {max(abs(a['z']) for a in points):.2f}, "
+        f"mean z {statistics.mean(a['z'] for a in points):+.2f}"
+        for name, points in agreement.items()
+    )
     table(
         f"   equilibrium code knowledge, commsim ({reps} runs a point) against the loop "
-        f"({result['check_repetitions']} runs a point); max |z| over all 27 points "
-        f"{max(zs):.2f}, mean z {statistics.mean(a['z'] for a in result['agreement']):+.2f}",
-        ["p1", "p2", "commsim", "loop", "z"],
+        f"({result['check_repetitions']} runs a point), over all 27 points: {spread}",
+        ["p1", "p2", "loop", *(f"{c}{name}" for name in agreement for c in ("", "z "))],
         rows,
     )
     rows = []
@@ -547,21 +547,25 @@ def main() -> None:
             trees[f"at {args.against}"] = extract(args.against, Path(tmp))
         runs: dict[str, dict[str, list]] = {name: {} for name in trees}
         loop_times = []
-        for _ in range(args.repeats):
-            for name, src in trees.items():
-                for workload, values in (
-                    ("sweep", [args.repetitions]),
-                    ("overhead", []),
-                    ("seed", [args.seed_repetitions]),
-                ):
+        for _ in range(args.repeats):  # each workload's contenders back to back
+            for workload, values in (
+                ("sweep", [args.repetitions]),
+                ("overhead", []),
+                ("seed", [args.seed_repetitions]),
+            ):
+                for name, src in trees.items():
                     runs[name].setdefault(workload, []).append(measure(src, workload, *values))
-            loop = time_loop(args.repetitions)
-            loop_times.append(loop["seconds"])
+                if workload == "sweep":
+                    loop = time_loop(args.repetitions)
+                    loop_times.append(loop["seconds"])
     loop["median_s"] = statistics.median(loop_times)
     result["loop"] = loop
     result["commsim"] = {name: summary(sides) for name, sides in runs.items()}
-    this = result["commsim"]["this checkout"]["sweep"]
-    result["agreement"] = agreement(this["points"], time_loop(check)["points"])
+    reference = time_loop(check)["points"]
+    result["agreement"] = {
+        name: agreement(side["sweep"]["points"], reference)
+        for name, side in result["commsim"].items()
+    }
     report(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
