@@ -544,7 +544,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"this checkout": ROOT / "src"}
         if args.against:
-            trees[f"at {args.against}"] = extract(args.against, Path(tmp))
+            commit = subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", args.against],
+                capture_output=True, text=True, check=True,
+            ).stdout.strip()  # fmt: skip
+            trees[f"at {args.against} ({commit})"] = extract(commit, Path(tmp))
         runs: dict[str, dict[str, list]] = {name: {} for name in trees}
         loop_times = []
         for _ in range(args.repeats):  # each workload's contenders back to back
