@@ -103,9 +103,17 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     outputs.write_text_file(path, frame.to_csv(index=False))
 
 
+_INTERVENTION_TYPES = {"step": "int64", "action": "str", "params": "str"}
+
+
 def _typed_interventions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fixed column types, so an empty log round-trips through Parquet like a full one."""
-    return frame.astype({"step": "int64", "action": "str", "params": "str"})
+    """Fixed column types, so an empty log round-trips through Parquet like a full one
+    (a model's own frame is typed already: nothing to convert)."""
+    if list(frame.columns) == list(_INTERVENTION_TYPES) and all(
+        frame[c].dtype == t for c, t in _INTERVENTION_TYPES.items()
+    ):
+        return frame
+    return frame.astype(_INTERVENTION_TYPES)
 
 
 def run(

@@ -443,8 +443,16 @@ class CommunityModel(mesa.Model):
         return self.ledger.frame()
 
     def intervention_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.intervention_log, columns=["step", "action", "params"])
-        return frame.astype({"step": "int64", "action": "str", "params": "str"})
+        """The interventions applied (step, action, params), typed even when empty (a frame
+        of lists and an ``astype`` cost milliseconds: more than a small run)."""
+        log = self.intervention_log
+        return pd.DataFrame(
+            {
+                "step": np.array([e["step"] for e in log], dtype=np.int64),
+                "action": pd.array([str(e["action"]) for e in log], dtype="str"),
+                "params": pd.array([str(e["params"]) for e in log], dtype="str"),
+            }
+        )
 
     # --- Mesa views, created on first use ----------------------------------------------
 
