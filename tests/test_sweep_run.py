@@ -3,6 +3,7 @@ Ctrl-C, failure isolation and the command line."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -445,3 +446,29 @@ def test_a_setting_added_to_commsim_at_its_default_does_not_block_a_resume(
     fast.write_text(fast.read_text().replace("[overrides]", "[overrides]\ntacit_share = 0.2"))
     with pytest.raises(ValueError, match=r"\(tacit_share null -> 0.2\)"):
         commsim.sweep(fast, out, workers=1, resume=True)
+
+
+def test_runs_go_to_workers_in_batches_sized_to_a_fraction_of_a_second() -> None:
+    from commsim.experiment.runner import BATCH_MAX, BATCH_SECONDS, Pace, RunOutcome, batches
+
+    pace = Pace()
+    assert pace.size() == 1  # nothing timed yet
+    pace.saw(RunOutcome("a", wall_time_s=30.0))  # a process's first run: start-up, not timed
+    assert pace.size() == 1
+    for wall in (0.001, 0.003):
+        pace.saw(RunOutcome("b", wall_time_s=wall, warm=True))
+    assert pace.size() == int(BATCH_SECONDS / 0.002)
+    pace.saw(RunOutcome("c", wall_time_s=0.0, warm=True))
+    assert pace.size() == int(BATCH_SECONDS / (0.004 / 3))
+    slow = Pace()
+    slow.saw(RunOutcome("d", wall_time_s=5.0, warm=True))
+    assert slow.size() == 1
+    fast = Pace()
+    fast.saw(RunOutcome("e", wall_time_s=1e-5, warm=True))
+    assert fast.size() == BATCH_MAX
+    # sizes are asked as each batch is taken; every task goes, once, in order
+    tasks = list(plan_sweep(load_experiment(CONFIGS / "experiments" / "smoke.toml")).tasks)
+    sizes = itertools.chain([1, 5], itertools.repeat(100))
+    grown = list(batches(tasks, type("Fixed", (), {"size": lambda self: next(sizes)})()))
+    assert [len(b) for b in grown] == [1, 5, len(tasks) - 6]
+    assert [t for b in grown for t in b] == tasks

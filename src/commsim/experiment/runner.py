@@ -100,6 +100,43 @@ def execute(task: RunTask) -> RunOutcome:
     return RunOutcome(task.run_id, metrics, insights, wall_time_s=perf_counter() - t0, warm=warm)
 
 
+def execute_batch(tasks: list[RunTask]) -> list[RunOutcome]:
+    """Several runs in one task: a pool's or a cluster's cost per task (pickling, futures,
+    the scheduler) is paid once for them, which counts when a run takes a millisecond."""
+    return [execute(task) for task in tasks]
+
+
+# A batch is sized to take about this long, so that runs of a millisecond go in dozens and a
+# stopped sweep loses little; runs of a second or more go one at a time.
+BATCH_SECONDS = 0.2
+BATCH_MAX = 256
+
+
+class Pace:
+    """How many runs to send in one task, from how long the runs so far took."""
+
+    def __init__(self) -> None:
+        self.total, self.count = 0.0, 0
+
+    def saw(self, outcome: RunOutcome) -> None:
+        if outcome.warm:  # a process's first run pays its start-up
+            self.total += outcome.wall_time_s
+            self.count += 1
+
+    def size(self) -> int:
+        if not self.count:
+            return 1
+        mean = self.total / self.count
+        return max(1, min(BATCH_MAX, int(BATCH_SECONDS / max(mean, 1e-6))))
+
+
+def batches(tasks: Iterable[RunTask], pace: Pace) -> Iterator[list[RunTask]]:
+    """The tasks in batches of the size ``pace`` says when each is taken."""
+    queue = iter(tasks)
+    while batch := list(itertools.islice(queue, pace.size())):
+        yield batch
+
+
 class Backend(Protocol):
     """Runs tasks and yields their outcomes as they finish."""
 
@@ -200,19 +237,21 @@ class PoolBackend:
         self._window = 2 * workers
 
     def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        pending: dict[Future[RunOutcome], RunTask] = {}
-        queue = iter(tasks)
+        pending: dict[Future[list[RunOutcome]], list[RunTask]] = {}
+        pace = Pace()
+        queue = batches(tasks, pace)
         while True:
-            for task in queue:
-                pending[self._pool.submit(execute, task)] = task
+            for batch in queue:
+                pending[self._pool.submit(execute_batch, batch)] = batch
                 if len(pending) >= self._window:
                     break
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                task = pending.pop(future)
-                yield _result(future, task)
+                for outcome in _results(future, pending.pop(future)):
+                    pace.saw(outcome)
+                    yield outcome
 
     def close(self) -> None:
         """Stop at once: queued runs are dropped and runs in flight are abandoned.
@@ -237,14 +276,15 @@ class PoolBackend:
             results._writer.close()
 
 
-def _result(future: Any, task: RunTask) -> RunOutcome:
-    """A future's outcome; a run its workers could not execute (they died, or could not
-    import commsim) is that run's failure."""
+def _results(future: Any, batch: list[RunTask]) -> list[RunOutcome]:
+    """A batch's outcomes; runs its workers could not execute (they died, or could not
+    import commsim) are each that run's failure."""
     try:
-        outcome: RunOutcome = future.result()
+        outcomes: list[RunOutcome] = future.result()
     except Exception as exc:
-        return RunOutcome(task.run_id, error=f"could not run: {type(exc).__name__}: {exc}")
-    return outcome
+        error = f"could not run: {type(exc).__name__}: {exc}"
+        return [RunOutcome(task.run_id, error=error) for task in batch]
+    return outcomes
 
 
 class DaskBackend:
@@ -265,24 +305,27 @@ class DaskBackend:
     def outcomes(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
         from distributed import as_completed
 
-        queue = iter(tasks)
-        owners: dict[str, RunTask] = {}
+        pace = Pace()
+        queue = batches(tasks, pace)
+        owners: dict[str, list[RunTask]] = {}
         stream = as_completed(loop=self._client.loop)
-        for task in queue:
-            self._submit(stream, owners, task)
+        for batch in queue:
+            self._submit(stream, owners, batch)
             if len(owners) >= self._window:
                 break
         for future in stream:
-            yield _result(future, owners.pop(future.key))
+            for outcome in _results(future, owners.pop(future.key)):
+                pace.saw(outcome)
+                yield outcome
             future.release()
-            task = next(queue, None)
-            if task is not None:
-                self._submit(stream, owners, task)
+            batch = next(queue, None)
+            if batch is not None:
+                self._submit(stream, owners, batch)
 
-    def _submit(self, stream: Any, owners: dict[str, RunTask], task: RunTask) -> None:
-        key = f"commsim-{task.run_id}-{os.urandom(4).hex()}"
-        future = self._client.submit(execute, task, key=key, pure=False)
-        owners[future.key] = task
+    def _submit(self, stream: Any, owners: dict[str, list[RunTask]], batch: list[RunTask]) -> None:
+        key = f"commsim-{batch[0].run_id}-{len(batch)}-{os.urandom(4).hex()}"
+        future = self._client.submit(execute_batch, batch, key=key, pure=False)
+        owners[future.key] = batch
         stream.add(future)
 
     def close(self) -> None:
