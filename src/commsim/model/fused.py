@@ -162,42 +162,29 @@ def _settled(beliefs: np.ndarray, code: np.ndarray, by_performance: bool, p2: fl
 
 @numba.njit(cache=True, nogil=True)
 def _steps(
-    rng: np.ndarray,
-    beliefs: np.ndarray,
-    code: np.ndarray,
-    reality: np.ndarray,
-    rate: np.ndarray,
-    learning_rate: np.ndarray,
-    role: np.ndarray,
-    from_insight: np.ndarray,
-    turbulence_rate: float,
-    code_learning_rate: float,
-    gradual: bool,
-    by_performance: bool,
-    tacit: int,
+    block: tuple,
     steps: int,
     settle: bool,
     last: np.ndarray,
     earlier: np.ndarray,
     scores: np.ndarray,
 ) -> tuple[int, bool]:
-    """Up to ``steps`` whole steps of a run that is the block alone; stops after a step at
-    March's equilibrium when ``settle``. ``last`` gets the last step's counts, ``earlier`` the
-    events of the steps before it, ``scores`` each step's code score."""
+    """Up to ``steps`` whole steps of a run that is the block alone (``block``: ``_block``'s
+    arguments but its counts); stops after a step at March's equilibrium when ``settle``.
+    ``last`` gets the last step's counts, ``earlier`` the events of the steps before it,
+    ``scores`` each step's code score."""
+    beliefs, code, reality, by_performance, p2 = block[1], block[2], block[3], block[11], block[9]
     for s in range(steps):
         for k in range(last.shape[0]):
             if k != 3:  # the superior group is a head count, not an event
                 earlier[k] += last[k]
         last[:] = 0
-        _block(
-            rng, beliefs, code, reality, rate, learning_rate, role, from_insight,
-            turbulence_rate, code_learning_rate, gradual, by_performance, tacit, last,
-        )  # fmt: skip
+        _block(*block, last)
         score = np.int64(0)
         for d in range(code.shape[0]):
             score += np.int64(code[d]) * np.int64(reality[d])
         scores[s] = score
-        if settle and _settled(beliefs, code, by_performance, code_learning_rate):
+        if settle and _settled(beliefs, code, by_performance, p2):
             return s + 1, True
     return steps, False
 
@@ -289,7 +276,7 @@ class Block:
         last, earlier = self.counts, np.zeros(len(_COUNTED), np.int64)
         last[:] = 0
         scores = np.empty(steps, np.int64)
-        taken, settled = _steps(*self._arguments(world), steps, settle, last, earlier, scores)
+        taken, settled = _steps(self._arguments(world), steps, settle, last, earlier, scores)
         _add_counts(world.counts, last)
         events = dict(zip(_COUNTED, earlier.tolist(), strict=True))
         del events["superior_group"]
