@@ -31,8 +31,8 @@ docs/VALIDATION.md section 1.
     .venv/bin/python experiments/validation/march1991.py [--quick | --repetitions R]
         [--figure 1 2-3 4 5] [--out DIR] [--workers N]
 
-Full: 1,000 repetitions, 75,000 sweep runs (about 35 minutes on 2 cores) and 6,000 runs of
-its own (tenure_runs, flip_first); running it again resumes. --quick: 20 repetitions, about
+Full: 1,000 repetitions, 75,000 sweep runs and 6,000 runs of its own (tenure_runs,
+flip_first), about 12 minutes on 2 cores; running it again resumes. --quick: 20 repetitions, about
 a minute.
 """
 
