@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -107,18 +109,44 @@ def team_edges(manager: np.ndarray) -> np.ndarray:
 def build_ties(
     manager: np.ndarray, team_ties: bool, informal_ties: float, rng: np.random.Generator
 ) -> Ties:
-    """Reporting lines, optional team ties, and random informal ties (a small world)."""
-    n = manager.shape[0]
-    rows = np.flatnonzero(manager != NO_MANAGER)
-    parts = [np.stack([rows, manager[rows]], axis=1)]
-    if team_ties:
-        parts.append(team_edges(manager))
+    """Reporting lines, optional team ties, and random informal ties (a small world).
+
+    The informal ties are drawn at once, so a run's random stream is the same whether or not
+    its rules ever ask for the ties; the adjacency is built on first use (``LazyTies``): in
+    March's model, where nothing does, it was a third of building a small organisation.
+    """
+    n, manager = manager.shape[0], manager.copy()  # as it is now: a lever may change it
     n_informal = round(informal_ties * n / 2)
+    informal = np.empty((0, 2), dtype=np.int64)
     if n_informal and n > 1:
         a = rng.integers(0, n, size=n_informal)
         b = (a + rng.integers(1, n, size=n_informal)) % n  # never a self-tie
-        parts.append(np.stack([a, b], axis=1))
-    return ties_from_edges(np.concatenate(parts), n)
+        informal = np.stack([a, b], axis=1)
+
+    def build() -> Ties:
+        rows = np.flatnonzero(manager != NO_MANAGER)
+        parts = [np.stack([rows, manager[rows]], axis=1)]
+        if team_ties:
+            parts.append(team_edges(manager))
+        return ties_from_edges(np.concatenate([*parts, informal]), n)
+
+    return LazyTies(build)  # type: ignore[return-value]  # a Ties in all but name
+
+
+class LazyTies:
+    """A ``Ties`` made on first use of any of its attributes (the ties never change)."""
+
+    def __init__(self, build: Callable[[], Ties]) -> None:
+        self._build: Callable[[], Ties] | None = build
+        self._ties: Ties | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._ties is None:
+            assert self._build is not None
+            self._ties, self._build = self._build(), None
+        return getattr(self._ties, name)
 
 
 def ties_from_edges(edges: np.ndarray, n: int) -> Ties:
