@@ -457,15 +457,19 @@ def _sources(store: SweepStore, folder: Path) -> tuple[list[Any], list[str]]:
     chunk's whole batches; and the files, to name one that cannot be read."""
     import pyarrow.dataset as ds
 
-    done = store.done_ids()
     closed, streams = chunks(folder)
-    files = [str(folder / f"{rid}.parquet") for rid in sorted(_ids(folder, ".parquet") & done)]
+    own, keep = _ids(folder, ".parquet"), None
+    if folder.name == INSIGHTS:  # a run's insights are stored before its metrics make it done
+        done = store.done_ids()  # (every metrics row is a done run's: nothing to ask there)
+        own, keep = own & done, pc.field("run_id").isin(sorted(done))
+    files = [str(folder / f"{rid}.parquet") for rid in sorted(own)]
     files += [str(path) for path in closed]
-    sources = [ds.dataset(files, format="parquet")] if files else []
+    try:
+        sources = [ds.dataset(files, format="parquet")] if files else []
+    except pa.ArrowException as exc:
+        raise ValueError(_unreadable(folder, files, exc)) from None
     for table in filter(None, map(read_stream, streams)):
-        if folder.name == INSIGHTS:  # the run in hand may have its insights but no metrics yet
-            table = table.filter(pc.field("run_id").isin(sorted(done)))
-        sources.append(ds.dataset(table))
+        sources.append(ds.dataset(table if keep is None else table.filter(keep)))
     return sources, files
 
 

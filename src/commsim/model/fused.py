@@ -254,7 +254,7 @@ class Block:
         )  # fmt: skip
 
     def __call__(self, world: World) -> None:
-        if world.memory.source.max(initial=-1) >= 0:
+        if world.memory.from_insight.any():
             for phase in self.phases:
                 phase.run(world)
             return

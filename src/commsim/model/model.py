@@ -297,7 +297,7 @@ class CommunityModel(mesa.Model):
         """``steps`` steps without rows in one compiled call (``_leaper``), Mesa's clock and the
         run's history moved on as stepping would; a step that settles gets its row."""
         world, cfg = self.world, self.config
-        settle = cfg.stop_at_equilibrium and not (cfg.turbulence_rate or cfg.exploration_rate)
+        settle = cfg.stop_at_equilibrium and self._may_settle()  # the rest is tested compiled
         taken, settled, earlier, scores = block.advance(world, steps, settle)
         self.time += taken
         self.steps += taken
@@ -349,14 +349,17 @@ class CommunityModel(mesa.Model):
     def at_equilibrium(self) -> bool:
         """No rule can change any belief or the code any more (March's stable equilibrium,
         or the network's: ``peers.settled``)."""
+        return self._may_settle() and self._code_settled() and settled(self.world)
+
+    def _may_settle(self) -> bool:
+        """Nothing but the beliefs and the code stands between this run and equilibrium: no
+        rate that keeps changing things, no change still scheduled, no insight in flight."""
         cfg = self.config
         if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate:
             return False
         if any(spec.step > self.steps for spec in cfg.interventions):
             return False  # a scheduled change is still to come
-        if self.ledger.pool_id.size:
-            return False
-        return self._code_settled() and settled(self.world)
+        return not self.ledger.pool_id.size
 
     def _code_settled(self) -> bool:
         """Socialisation and code learning can change nothing: everyone holds the code and
