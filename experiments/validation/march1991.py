@@ -24,9 +24,13 @@ each with its `# SOURCE:` line) and compared point by point: OUT/march1991_figN_
 (published value, ours with its 95% CI, the difference, whether the published point lies in our
 CI) and OUT/march1991_vs_published.csv (per figure: largest and mean absolute difference).
 Figure 1 is also compared with Workiewicz's (2019) 10,000-run reproduction of March's original
-program (published/march1991_fig1.csv). Each of March's claims (published/march1991_claims.csv)
-is measured as a paired difference with its 95% CI and verdict: OUT/march1991_claims.csv.
-docs/VALIDATION.md section 1.
+program (published/march1991_fig1.csv), and Figures 3-5 with March's program itself, as
+Workiewicz recreated it (_march_program.py, independent of commsim), run at every published
+point: its mean and CI in the point tables, and, for Figure 5, the readings its description
+leaves open (OUT/march1991_program_readings.csv). Each of March's claims
+(published/march1991_claims.csv) is measured as a paired difference with its 95% CI and
+verdict: OUT/march1991_claims.csv. The point tables as Markdown, for docs/VALIDATION.md
+section 1: OUT/march1991_point_tables.md.
 
     .venv/bin/python experiments/validation/march1991.py [--quick | --repetitions R]
         [--figure 1 2-3 4 5] [--out DIR] [--workers N]
@@ -41,7 +45,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/_common.py
 
@@ -57,6 +61,7 @@ from _common import (
     verdict,
     with_ci,
 )
+from _march_program import simulate
 
 import commsim
 
@@ -114,6 +119,12 @@ def report(both: pd.DataFrame, label: str, out: Path, name: str) -> dict[str, An
         "within_band": int((both["difference"].abs() <= both["band"]).sum()),
         "agrees": int(both["agrees"].sum()),
     }
+    if "program" in both:
+        row |= {
+            "program_mean_abs_difference": (both["program"] - both["published"]).abs().mean(),
+            "largest_abs_ours_minus_program": both["ours_minus_program"].abs().max(),
+            "program_agrees": int(both["program_agrees"].sum()),
+        }
     print(
         f"{label} against the paper: largest |difference| {row['largest_abs_difference']:.3f}, "
         f"mean {row['mean_abs_difference']:.3f}; published point in our 95% CI at "
@@ -121,6 +132,52 @@ def report(both: pd.DataFrame, label: str, out: Path, name: str) -> dict[str, An
         f"precision at {row['within_band']}, within that or 0.02 at {row['agrees']}"
     )
     return row
+
+
+class Setting(NamedTuple):
+    """One published point's setting in March's program: ``fast`` members socialise at FAST,
+    the rest at ``p1``; read ``metric`` after ``step`` periods (p2 = 0.5 in Figures 3-5)."""
+
+    fast: int
+    p1: float
+    p3: float
+    p4: float
+    step: int
+    metric: str = "code_knowledge"
+
+
+def beside_program(
+    both: pd.DataFrame, runs: int, setting: Callable[[Any], Setting]
+) -> pd.DataFrame:
+    """``both`` with March's program (_march_program.py) run at each row's setting, ``runs``
+    runs each: its mean and 95% CI, ours minus it, and whether that is within both sampling
+    errors (``program_agrees``): a difference from the paper that the program shares is the
+    program's, not commsim's."""
+    import numpy as np
+    from scipy import stats
+
+    settings = [setting(row) for row in both.itertuples(index=False)]
+    groups = sorted({s[:4] for s in settings})
+    steps = {g: max(s.step for s in settings if s[:4] == g) for g in groups}
+    courses = {}
+    for i, (fast, p1, p3, p4) in enumerate(groups):
+        rates = np.where(np.arange(N) < fast, FAST, p1)
+        courses[fast, p1, p3, p4] = simulate(
+            rates, 0.5, p3, p4, steps[fast, p1, p3, p4], runs, 1991 + i
+        )
+    values = [courses[s[:4]].of(s.metric, np.arange(N) < s.fast)[s.step] for s in settings]
+    mean = np.array([v.mean() for v in values])
+    se = np.array([v.std(ddof=1) / np.sqrt(runs) for v in values])
+    half = stats.t.ppf(0.975, runs - 1) * se
+    ours_se = both["sd"] / np.sqrt(both["n"])
+    gap = both["mean"] - mean
+    return both.assign(
+        program=mean,
+        program_low=mean - half,
+        program_high=mean + half,
+        ours_minus_program=gap,
+        program_agrees=gap.abs() <= 1.96 * np.sqrt(ours_se**2 + se**2),
+    )
 
 
 def paper(ax: Any, x: Any, y: Any, number: str, **style: Any) -> None:
@@ -309,7 +366,18 @@ def mixed_learners(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     )
     summary = [
         report(compare(fig2, ["population", avg], 0.004), "Fig. 2", args.out, "march1991_fig2"),
-        report(compare(fig3, ["metric", share], 0.005), "Fig. 3", args.out, "march1991_fig3"),
+        report(
+            beside_program(
+                compare(fig3, ["metric", share], 0.005),
+                args.repetitions or 1000,
+                lambda row: Setting(
+                    round(row.fast_learner_share * N), SLOW, 0.0, 0.0, PERIOD, row.metric
+                ),
+            ),
+            "Fig. 3",
+            args.out,
+            "march1991_fig3",
+        ),
     ]
     table = mixed.assign(mixed=with_ci(mixed), key=mixed[avg].round(4)).merge(
         homogeneous.assign(
@@ -470,7 +538,11 @@ def turnover(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         ),
         keys,
     )
-    both = compare(table.merge(paper_points, on=keys), keys, 0.005)
+    both = beside_program(
+        compare(table.merge(paper_points, on=keys), keys, 0.005),
+        args.repetitions or 1000,
+        lambda row: Setting(0, row.socialisation_rate, row.turnover_rate, 0.0, PERIOD),
+    )
     summary = [report(both, "Fig. 4", args.out, "march1991_fig4")]
     table["value"] = with_ci(table)
     wide = table.pivot(index=keys[0], columns=keys[1], values="value")
@@ -594,7 +666,11 @@ def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     points = turbulent.merge(paper_points, on=[keys[1], "period"])
     # read to ~0.01 right of period 60 (the scan's rotation), to ~0.005 before
     precision = points["period"].gt(60).map({True: 0.01, False: 0.005})
-    both = compare(points, [keys[1], "period"], precision)
+    both = beside_program(
+        compare(points, [keys[1], "period"], precision),
+        args.repetitions or 1000,
+        lambda row: Setting(0, 0.5, row.turnover_rate, 0.02, row.period - 1),
+    )
     summary = [report(both, "Fig. 5", args.out, "march1991_fig5")]
     course["value"] = with_ci(course)
     shown = course[course["period"].isin([2, 5, 10, 20, 40, 60, 80, 100])]
@@ -633,7 +709,10 @@ def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         ax.plot(points["period"], points["published"], marker, mfc="none", mec=colour, ms=5)
         rows = other[other[keys[1]] == rate]
         ax.plot(rows["period"], rows["mean"], color=colour, lw=0.8, ls="--")
+        rows = both[both[keys[1]] == rate]
+        ax.plot(rows["period"], rows["program"], "x", color=colour, ms=3.5, mew=0.8)
     ax.plot([], [], "k--", lw=0.8, label="read after the next flip (flip_first)")
+    ax.plot([], [], "kx", ms=3.5, label="March's program (Workiewicz 2019), same settings")
     ax.plot([], [], "ko", mfc="none", label="March 1991, Fig. 5 (p. 80): p3 = 0 ○, 0.1 □")
     n = int(frame.groupby(keys)["run_id"].nunique().min())
     ax.set(
@@ -647,6 +726,7 @@ def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
     save(fig, args.out, name)
+    program_readings(args.repetitions or 1000, paper_points, args.out)
 
     k = "code_knowledge"
     moving = frame[frame[keys[0]] == 0.02]
@@ -656,6 +736,47 @@ def turbulence(args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         claim("F5-decay", paired_effect(still[10][k].to_numpy(), still[100][k].to_numpy()), "-"),
         claim("F5-sustain", paired(at[100], k, {keys[1]: 0.0}, {keys[1]: 0.1}), "+"),
     ], summary
+
+
+READINGS = {
+    "the program": {},
+    "read after the next flip": {"flip_after": True},
+    "the code flips coins too": {"code_acts": True},
+    "both": {"flip_after": True, "code_acts": True},
+}
+
+
+def program_readings(runs: int, paper_points: pd.DataFrame, out: Path) -> pd.DataFrame:
+    """March's program under Figure 5's settings, read as it stands and in the other readings
+    its description leaves open: how far each lies from his points (mean |difference|, the
+    early periods 2-12, period 2 and the peak). OUT/march1991_program_readings.csv."""
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    for i, (reading, switches) in enumerate(READINGS.items()):
+        for p3, points in paper_points.groupby("turnover_rate"):
+            course = simulate(np.full(N, 0.5), 0.5, p3, 0.02, 100, runs, 5991 + i, **switches)
+            ours = course.code.mean(axis=1)[points["period"].to_numpy() - 1]
+            gap = ours - points["published"].to_numpy()
+            early = points["period"].to_numpy() <= 12
+            rows.append(
+                {
+                    "reading": reading,
+                    "turnover_rate": p3,
+                    "runs": runs,
+                    "mean_abs_difference": np.abs(gap).mean(),
+                    "mean_difference_periods_2_12": gap[early].mean(),
+                    "period_2": course.code[1].mean(),
+                    "peak": ours[early].max(),
+                    "march_peak": points["published"][early].max(),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "march1991_program_readings.csv", index=False)
+    print("\nFigure 5 from March's program (_march_program.py), read several ways:")
+    print(table.round(3).to_string(index=False))
+    return table
 
 
 Study = Callable[[Any], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
@@ -676,6 +797,66 @@ def merged(path: Path, result: pd.DataFrame, key: str, partial: bool) -> pd.Data
         result = pd.concat([kept[~kept[key].isin(result[key])], result], ignore_index=True)
     result.to_csv(path, index=False)
     return result
+
+
+POINT_TABLES = {  # figure: its point table's key columns, as the docs head them
+    "fig1": {"socialisation_rate": "p1", "code_learning_rate": "p2"},
+    "fig1_workiewicz": {"socialisation_rate": "p1", "code_learning_rate": "p2"},
+    "fig2": {"population": "population", "average_p1": "average p1"},
+    "fig3": {"metric": "series", "fast_learner_share": "fraction fast"},
+    "fig4": {"turnover_rate": "p3", "socialisation_rate": "p1"},
+    "fig5": {"turnover_rate": "p3", "period": "period"},
+}
+
+
+def point_tables(out: Path) -> Path:
+    """Every figure's point table as Markdown (docs/VALIDATION.md section 1 is pasted from it):
+    OUT/march1991_point_tables.md."""
+    import pandas as pd
+
+    def interval(mean: float, low: float, high: float) -> str:
+        return f"{mean:.3f} ({low:.3f}, {high:.3f})"
+
+    parts = []
+    for name, keys in POINT_TABLES.items():
+        path = out / f"march1991_{name}_vs_published.csv"
+        if not path.is_file():
+            continue
+        both = pd.read_csv(path)
+        program = "program" in both
+        head = [*keys.values(), "March", "commsim (95% CI)", "difference", "in our CI"]
+        head += ["March's program (95% CI)"] if program else []
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for row in both.itertuples(index=False):
+            cells = [
+                f"{getattr(row, key):g}"
+                if not isinstance(getattr(row, key), str)
+                else getattr(row, key)
+                for key in keys
+            ]
+            cells += [
+                f"{row.published:.3f}",
+                interval(row.mean, row.ci_low, row.ci_high),
+                f"{row.difference:+.3f}",
+                "yes" if row.in_ci else "**no**",
+            ]
+            if program:
+                cells.append(interval(row.program, row.program_low, row.program_high))
+            lines.append("| " + " | ".join(cells) + " |")
+        gap = both["difference"].abs()
+        total = [f"**all {len(both)} points**", *[""] * (len(keys) + 1)]
+        total += [
+            f"largest {gap.max():.3f}, mean {gap.mean():.3f}",
+            f"{int(both['in_ci'].sum())} of {len(both)}",
+        ]
+        if program:
+            agree = int(both["program_agrees"].sum())
+            total.append(f"ours within both sampling errors of it at {agree} of {len(both)}")
+        lines.append("| " + " | ".join(total) + " |")
+        parts.append(f"### {name}\n\n" + "\n".join(lines))
+    path = out / "march1991_point_tables.md"
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    return path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -721,6 +902,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\nMarch's claims, paired differences (after − before) with 95% CIs:")
     print(shown.round(3).to_string(index=False))
     print(f"wrote {path}")
+    print(f"wrote {point_tables(args.out)}")
 
 
 if __name__ == "__main__":
