@@ -107,8 +107,8 @@ def trajectories(name: str, out: Path, keys: list[str]) -> pd.DataFrame:
     )
     shares.assign(step_limit=limit).to_csv(out.parent / f"{name}_unsettled.csv")
     print(
-        f"{name}: {len(wide)} runs, {ends['unsettled'].mean():.1%} unsettled at the step limit "
-        f"({limit}; their long run is a lower bound)"
+        f"{name}: {len(wide)} runs, {ends['unsettled'].mean():.1%} still changing at the step "
+        f"limit ({limit}; for those, the last score is only a lower bound on the long run)"
     )
     print(shares.round(3).to_string())
     return wide
