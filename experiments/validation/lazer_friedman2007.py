@@ -9,9 +9,10 @@ every condition), runs stopping once nothing can change (the score is then carri
 
 - lazer_friedman2007: average score over time on the linear, small-world, random and fully
   connected networks; where the linear network overtakes the fully connected one.
-- lazer_friedman2007_velocity_error: velocity (chance to look at one's neighbours each
-  round) 1, 0.5, 0.2, 0.1 and copying error 0, 0.2, on the linear and fully connected
-  networks.
+- lazer_friedman2007_velocity: velocity (chance to look at one's neighbours each round) 1,
+  0.5, 0.2, 0.1 on the linear and fully connected networks.
+- lazer_friedman2007_error: copying error 0.2 at velocity 1 on the same two networks (error
+  0 is the velocity sweep's velocity 1, on the same landscapes).
 - lazer_friedman2007_interactions: the three readings of the landscape's K interactions
   (distinct, with replacement, adjacent) on the linear and fully connected networks.
 - lazer_friedman2007_fig7: a ring lattice with exactly k ties rewired (Fig. 7).
@@ -29,9 +30,9 @@ section 2.
     .venv/bin/python experiments/validation/lazer_friedman2007.py [--quick | --landscapes N]
         [--out DIR] [--workers N]
 
-Full: 4,000 + 4,800 + 1,800 + 5,100 runs, a few hours on 2 busy cores; running it again resumes.
---quick: 30 repetitions (1,290 runs), several minutes on 2 busy cores; --landscapes N: N
-repetitions of every sweep.
+Full: 4,000 + 2,400 + 600 + 1,800 + 5,100 runs, a few hours on 2 busy cores; running it
+again resumes. --quick: 30 repetitions (1,110 runs), several minutes on 2 busy cores;
+--landscapes N: N repetitions of every sweep.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ PAPER = "Lazer & Friedman 2007"
 def trajectories(name: str, out: Path, keys: list[str]) -> pd.DataFrame:
     """Average score per run (rows) and round (columns), carried forward after a run settled.
 
-    A run stops once nothing can change any more, so its last score is its score ever after.
-    Prints how many runs settled before the experiment's step limit (the rest were still
-    changing when it stopped them).
+    A run stops once nothing can change any more, so its last score is its score ever after:
+    the long run is the settled score. A run the experiment's step limit stopped was still
+    changing, its last score only a lower bound: the share of such runs per condition is
+    printed and written to ``<name>_unsettled.csv`` beside the sweep.
     """
     from commsim.config import read_config_file
 
@@ -96,8 +98,19 @@ def trajectories(name: str, out: Path, keys: list[str]) -> pd.DataFrame:
         index=["repetition", *keys], columns="step", values="mean_knowledge"
     ).ffill(axis=1)
     limit = read_config_file(EXPERIMENTS / "validation" / f"{name}.toml")["steps"]
-    settled = (frame.groupby("run_id")["step"].max() < limit).mean()
-    print(f"{name}: {len(wide)} runs, {settled:.1%} settled before the step limit ({limit})")
+    ends = frame.groupby(["run_id", *keys])["step"].max().rename("last_step").reset_index()
+    ends["unsettled"] = ends["last_step"] >= limit
+    shares = ends.groupby(keys).agg(
+        runs=("unsettled", "size"),
+        unsettled=("unsettled", "mean"),
+        longest=("last_step", "max"),
+    )
+    shares.assign(step_limit=limit).to_csv(out.parent / f"{name}_unsettled.csv")
+    print(
+        f"{name}: {len(wide)} runs, {ends['unsettled'].mean():.1%} still changing at the step "
+        f"limit ({limit}; for those, the last score is only a lower bound on the long run)"
+    )
+    print(shares.round(3).to_string())
     return wide
 
 
@@ -326,15 +339,19 @@ def networks(args: Any) -> list[dict[str, Any]]:
 def velocity_error(args: Any) -> list[dict[str, Any]]:
     """Velocity and error on the linear and fully connected networks beside Figs 10 and 11;
     claims LF-velocity-*, LF-error-*."""
-    name = f"{NAME}_velocity_error"
-    out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    keys = ["network", "neighbour_learning_rate", "copy_error"]
-    wide = trajectories(name, out, keys)
+    sweeps = {}
+    for variant, key in (("velocity", "neighbour_learning_rate"), ("error", "copy_error")):
+        name = f"{NAME}_{variant}"
+        out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+        sweeps[variant] = trajectories(name, out, ["network", key])
 
     import pandas as pd
 
     def runs(net: str, velocity: float, error: float) -> pd.DataFrame:
-        return arm(wide, network=net, neighbour_learning_rate=velocity, copy_error=error)
+        """One condition's runs: error > 0 comes at velocity 1 (the error sweep)."""
+        if error:
+            return arm(sweeps["error"], network=net, copy_error=error)
+        return arm(sweeps["velocity"], network=net, neighbour_learning_rate=velocity)
 
     summary = [
         {
