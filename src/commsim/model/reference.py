@@ -86,6 +86,7 @@ class Reality:
         return sum(v * r for v, r in zip(vector, self.target, strict=True))
 
     def knowledge(self, vector: list[int]) -> float:
+        """March's knowledge: the score over m, in [-1, 1]."""
         return self.score(vector) / len(self.target)
 
     def better(self, vector: list[int], dim: int) -> int:
@@ -103,6 +104,7 @@ class Reality:
                 self.target[dim] = -self.target[dim]
 
     def shock(self, share: float, rnd: Any) -> None:
+        """A reality shock: ``max(1, round(share * m))`` distinct dimensions flip at once."""
         m = len(self.target)
         for dim in rnd.sample(range(m), max(1, round(share * m))):
             self.target[dim] = -self.target[dim]
@@ -136,6 +138,7 @@ class Landscape:
         return min(self.raw(vector) / self.maximum, 1.0) ** 8
 
     def knowledge(self, vector: list[int]) -> float:
+        """On a landscape, knowledge is the score itself: 1 at the global optimum."""
         return self.score(vector)
 
     def better(self, vector: list[int], dim: int) -> int:
