@@ -5,6 +5,14 @@ so the samples are independent) and each summary metric's mean must agree: the d
 of the means within ``Z`` standard errors of that difference plus a small absolute floor.
 Power tests show that the same check rejects a fast model whose rules differ a little, and a
 reference that keeps one superseded rule.
+
+The validation studies' presets (Lazer & Friedman, Fang et al., Miller et al.) are checked the
+same way on their knowledge curve, but paired: both models run the same seeds, so they share
+the NK landscape (each draws it first from the seed) and a deterministic network, and the
+check uses the standard error of the paired differences -- the landscape, which moves a run's
+whole curve, drops out, and a rule that differs shows within a few rounds. Lazer &
+Friedman's revert to the status quo hardly moves the curves; a rule it implies (no member's
+score ever drops) checks it in both models.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from commsim.config import ConfigError
 from commsim.model.model import CommunityModel
 from commsim.model.reference import ReferenceModel
 
@@ -216,6 +225,169 @@ def test_agreement_check_catches_a_changed_rule_in_the_reference() -> None:
     assert any(p.startswith("cum_insights_walled:") for p in problems), problems
 
 
+# --- the validation studies' presets (docs/VALIDATION.md 2-4), paired by seed --------------
+
+LAZER_FRIEDMAN = "configs/lazer_friedman2007.toml"
+MILLER = "configs/miller2006.toml"
+# smaller than the preset (N = 20 bits, 100 members): the same rules, on landscapes whose
+# optimum is found in milliseconds, so that 30 runs of each model take a few seconds
+SMALL_NK = {"n_agents": 40, "m": 12}
+# name -> (preset, overrides, steps, seeds)
+STUDIES: dict[str, tuple[str, dict[str, Any], int, int]] = {
+    "lf_complete": (LAZER_FRIEDMAN, SMALL_NK | {"network": "complete"}, 8, SEEDS),
+    # error: a copy keeps each own bit with probability 0.4; a worse mix reverts (p. 684)
+    "lf_complete_error": (
+        LAZER_FRIEDMAN,
+        SMALL_NK | {"network": "complete", "copy_error": 0.4},
+        8,
+        SEEDS,
+    ),
+    "lf_line_slow_error": (  # velocity 0.5: half the members look each round
+        LAZER_FRIEDMAN,
+        SMALL_NK | {"neighbour_learning_rate": 0.5, "copy_error": 0.2},
+        10,
+        SEEDS,
+    ),
+    "fang": ("configs/fang2010.toml", {"n_agents": 50, "m": 30, "subgroups": 5}, 10, SEEDS),
+    "miller": (MILLER, {}, 25, SEEDS),
+    # Miller et al.'s interpersonal learning alone: no code to learn from
+    "miller_peers": (
+        MILLER,
+        {"code_learning_rate": 0.0, "socialisation_rate": 0.0, "neighbour_learning_rate": 0.5},
+        15,
+        SEEDS,
+    ),
+    # heavier (make test-slow): the line at more seeds (its curves vary most from run to run)
+    # and the presets at their own size
+    "lf_line": (LAZER_FRIEDMAN, SMALL_NK, 12, 100),
+    "lf_line_full": (LAZER_FRIEDMAN, {}, 12, SEEDS),
+    "lf_complete_error_full": (
+        LAZER_FRIEDMAN,
+        {"network": "complete", "copy_error": 0.2, "neighbour_learning_rate": 0.5},
+        12,
+        SEEDS,
+    ),
+    "fang_full": ("configs/fang2010.toml", {}, 10, SEEDS),
+}
+SLOW_STUDIES = ("lf_line", "lf_line_full", "lf_complete_error_full", "fang_full")
+STUDY_STEPS = (1, 2, 4, 8)  # and the last: mean knowledge after these rounds
+
+
+def summarise_study(frame: Any, steps: int) -> dict[str, float]:
+    """One run's knowledge curve (its last row carried on after an early stop at
+    equilibrium), when it stopped, and the code's knowledge at the end."""
+    knowledge = frame["mean_knowledge"].tolist()
+    knowledge += knowledge[-1:] * (steps + 1 - len(knowledge))
+    out = {f"knowledge_{t}": knowledge[t] for t in (*STUDY_STEPS, steps) if t <= steps}
+    out["end_knowledge_sd"] = float(frame["knowledge_sd"].iloc[-1])
+    out["end_code_knowledge"] = float(frame["code_knowledge"].iloc[-1])
+    out["steps_run"] = float(len(frame) - 1)
+    return out
+
+
+class CopyTheWorst(ReferenceModel):
+    """A mutant: the "best" neighbour is the worst (Lazer & Friedman's and Miller's rules)."""
+
+    @staticmethod
+    def best_of(members: list[Any], basis: dict[Any, float]) -> Any:
+        return min(members, key=basis.__getitem__, default=None)
+
+
+STUDY_MODELS = {"fast": CommunityModel, "reference": ReferenceModel, "copy_the_worst": CopyTheWorst}
+
+
+@cache
+def study_sample(kind: str, study: str, **changes: Any) -> dict[str, np.ndarray]:
+    """Summaries of runs of one model on a study's preset, seeds 0, 1, 2 ..."""
+    preset, overrides, steps, seeds = STUDIES[study]
+    cls = STUDY_MODELS[kind]
+    rows = []
+    for seed in range(seeds):
+        model = cls(preset, seed=seed, **(overrides | changes))
+        model.run(steps)
+        rows.append(summarise_study(model.model_frame(), steps))
+    return {key: np.array([row[key] for row in rows]) for key in rows[0]}
+
+
+def paired_disagreements(fast: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> list[str]:
+    """Every summary whose mean paired difference exceeds Z of its standard errors plus
+    the floor (0.01; one step for ``steps_run``)."""
+    out = []
+    for key in fast:
+        diff = fast[key] - ref[key]
+        se = float(diff.std(ddof=1)) / math.sqrt(diff.size)
+        floor = 1.0 if key == "steps_run" else 0.01
+        if abs(diff.mean()) > Z * se + floor:
+            out.append(
+                f"{key}: fast {fast[key].mean():.4f} vs reference {ref[key].mean():.4f} "
+                f"(diff {diff.mean():+.4f}, se {se:.4f})"
+            )
+    return out
+
+
+@pytest.mark.parametrize(
+    "study",
+    [pytest.param(s, marks=pytest.mark.slow) if s in SLOW_STUDIES else s for s in STUDIES],
+)
+def test_study_presets_agree_with_reference(study: str) -> None:
+    problems = paired_disagreements(study_sample("fast", study), study_sample("reference", study))
+    assert not problems, f"{study}: " + "; ".join(problems)
+
+
+# ... and reject a fast model with one of the studies' rules or rates changed
+STUDY_POWER_CASES = [
+    ("lf_complete_error", {"copy_error": 0.0}, "knowledge_1"),  # error costs round 1 (p. 685)
+    ("lf_line_slow_error", {"neighbour_learning_rate": 1.0}, "knowledge_8"),  # the velocity
+    ("fang", {"socialisation_mode": "jump"}, "knowledge_4"),
+    ("fang", {"neighbour_learning_rate": 0.25}, "knowledge_4"),
+    ("miller", {"socialisation_mode": "jump"}, "knowledge_8"),
+    ("miller", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
+    ("miller_peers", {"neighbour_learning_rate": 0.25}, "knowledge_8"),
+]
+
+
+@pytest.mark.parametrize(("study", "changes", "metric"), STUDY_POWER_CASES)
+def test_study_agreement_check_catches_a_changed_rule(
+    study: str, changes: dict[str, Any], metric: str
+) -> None:
+    problems = paired_disagreements(
+        study_sample("fast", study, **changes), study_sample("reference", study)
+    )
+    assert any(p.startswith(f"{metric}:") for p in problems), (
+        f"{study} with {changes}: no disagreement detected on {metric}: {problems}"
+    )
+
+
+def test_study_agreement_check_catches_a_changed_rule_in_the_reference() -> None:
+    problems = paired_disagreements(
+        study_sample("fast", "lf_complete"), study_sample("copy_the_worst", "lf_complete")
+    )
+    assert any(p.startswith("knowledge_1:") for p in problems), problems
+
+
+def member_scores(model: CommunityModel | ReferenceModel) -> np.ndarray:
+    """Every member's score on the landscape now, in row order."""
+    if isinstance(model, ReferenceModel):
+        return np.array([model.score(member.beliefs) for member in model.members])
+    return model.environment.score(model.state.beliefs)
+
+
+@pytest.mark.parametrize("cls", [CommunityModel, ReferenceModel])
+def test_lazer_friedman_members_never_do_worse(cls: type) -> None:
+    """p. 684: a copier whose error makes its solution worse reverts to its status quo, and a
+    local search keeps only a better bit, so no member's score ever drops. The curves above
+    hardly see the revert (it matters only to members already close to their model); this
+    sees any kept worse copy. At a high error most copies are worse mixes."""
+    for seed in range(3):
+        model = cls(LAZER_FRIEDMAN, seed=seed, **SMALL_NK, network="complete", copy_error=0.7)
+        before = member_scores(model)
+        for _ in range(10):
+            model.step()
+            after = member_scores(model)
+            assert (after >= before).all(), f"seed {seed}, step {model.steps}: a score dropped"
+            before = after
+
+
 def test_live_intervention_counts_toward_the_next_row_in_both_models() -> None:
     """Between steps, an intervention belongs to the next step: its log, departures, joined."""
     frames = []
@@ -242,3 +414,12 @@ def test_reference_frame_has_the_fast_models_metrics() -> None:
     assert list(frame["step"]) == [0, 1, 2, 3]
     assert set(frame.columns) <= set(fast.model_frame().columns)
     assert {"code_accuracy", "cross_role_share", "insights_suppressed"} <= set(frame.columns)
+
+
+def test_reference_refuses_a_changing_landscape() -> None:
+    """Its optimum would have to be found again: one line says so, before any run."""
+    with pytest.raises(ConfigError, match="keeps an NK landscape fixed"):
+        ReferenceModel(LAZER_FRIEDMAN, turbulence_rate=0.01)
+    shock = {"step": 2, "action": "reality_shock", "share": 0.2}
+    with pytest.raises(ConfigError, match="keeps an NK landscape fixed"):
+        ReferenceModel(LAZER_FRIEDMAN, interventions=[shock], **SMALL_NK)

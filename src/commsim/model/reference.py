@@ -13,19 +13,19 @@ loops -- "decide" then "apply" -- and says so. Random draws are scalar calls on
 ``self.random``; they differ from the fast model's draws, so the two models agree in
 distribution, not run by run (tests/test_reference_agreement.py checks that they do).
 
-**Not here: the validation studies' additions.** The NK landscape (``task = "nk"``), the
-study networks (``network`` other than the org chart's ties) and the three network rules
-(``peer_learning = "best_neighbour"``, ``"superior_majority"`` or
-``"best_neighbour_beliefs"``) are not re-implemented;
-this model refuses such configs. They are verified another way: unit tests against brute
-force and hand-worked cases (the landscape's maximum over every solution, K = 0 additivity,
-degrees and cross-group shares, copy-the-best copies, local search never lowers a score,
-the majority of the superior neighbours, the grid's four neighbours, the best neighbour's
-views; ``tests/test_environment.py``,
-``tests/test_networks.py``, ``tests/test_peers.py``), and by reproducing the published
-results they come from (``tests/test_validation_lazer_friedman.py``,
-``tests/test_validation_fang.py``, ``tests/test_validation_miller.py``, docs/VALIDATION.md).
-Miller et al.'s tacit dimensions (``tacit_share``) are here: the code never learns them.
+**The validation studies' rules are here too.** The task environment is March's reality or,
+with ``task = "nk"``, Lazer & Friedman's NK landscape: its dependencies, contribution tables
+and optimum come from the shared builder (``NKLandscape``, the same draws as the fast model);
+scoring a solution, finding the better value of one bit (local search, exploration,
+verification) and acting are re-implemented here, bit by bit. The study networks
+(``network``: line, complete, small world, subgroups, grid ...) come from the shared builder
+(``build_network``); the four peer rules (``peer_learning``: commsim's random neighbour, Lazer
+& Friedman's copy-the-best-or-search with velocity, copying error and the revert to the
+status quo, Fang et al.'s superior majority, Miller et al.'s best neighbour's beliefs) and
+each rule's part of the equilibrium test are re-implemented per member. Miller et al.'s tacit
+dimensions (``tacit_share``) are here: the code never learns them. Not here: a changing
+landscape (``turbulence_rate`` or a ``reality_shock`` on ``task = "nk"``): its optimum would
+have to be found again, and this model refuses such configs.
 
 One step, in the order of ``CommunityModel.step`` (``DEFAULT_PHASES``, numbered as in
 docs/MODEL.md, section 3):
@@ -60,7 +60,8 @@ from commsim.config import (
 from commsim.levers import LEVERS
 from commsim.model.metrics import COUNTERS
 from commsim.model.model import assign_fast_learners, assign_roles
-from commsim.model.organisation import build_hierarchy, build_ties
+from commsim.model.nk_landscape import NKLandscape
+from commsim.model.organisation import build_hierarchy, build_network
 from commsim.model.reality import RealityVector
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
 
@@ -69,16 +70,88 @@ AWAITING_VOICE, AWAITING_VERIFICATION = "awaiting voice", "awaiting verification
 
 _SCHEMA = intervention_adapter(LEVERS)
 
-# the validation studies' additions, which this oracle does not re-implement (module docstring)
-_VERIFIED_ELSEWHERE = {
-    "task": "reality",
-    "network": "hierarchy",
-    "peer_learning": "random_neighbour",
-}
 
-
-def sign(x: int) -> int:
+def sign(x: float) -> int:
     return (x > 0) - (x < 0)
+
+
+class Reality:
+    """March's reality as a plain list: each dimension right or wrong on its own."""
+
+    def __init__(self, m: int, rng: Any) -> None:
+        self.target: list[int] = RealityVector(m, rng).target.tolist()  # the shared builder
+
+    def score(self, vector: list[int]) -> int:
+        """Dimensions right minus dimensions wrong (a 0 counts for nothing)."""
+        return sum(v * r for v, r in zip(vector, self.target, strict=True))
+
+    def knowledge(self, vector: list[int]) -> float:
+        """March's knowledge: the score over m, in [-1, 1]."""
+        return self.score(vector) / len(self.target)
+
+    def better(self, vector: list[int], dim: int) -> int:
+        """Noiseless feedback: the true value, whatever the rest of the vector says."""
+        return self.target[dim]
+
+    def newcomer(self, rnd: Any) -> list[int]:
+        """March's naive beliefs: -1, 0 or +1 with equal probability."""
+        return [rnd.choice((-1, 0, 1)) for _ in self.target]
+
+    def drift(self, rate: float, rnd: Any) -> None:
+        """Each dimension flips with probability ``rate`` (March's p4)."""
+        for dim in range(len(self.target)):
+            if rnd.random() < rate:
+                self.target[dim] = -self.target[dim]
+
+    def shock(self, share: float, rnd: Any) -> None:
+        """A reality shock: ``max(1, round(share * m))`` distinct dimensions flip at once."""
+        m = len(self.target)
+        for dim in rnd.sample(range(m), max(1, round(share * m))):
+            self.target[dim] = -self.target[dim]
+
+
+class Landscape:
+    """Lazer & Friedman's NK landscape: tables and optimum from the shared builder, every
+    score computed here, one bit's contribution at a time (docs/MODEL.md 7.1)."""
+
+    def __init__(self, m: int, k: int, rng: Any, interactions: str) -> None:
+        built = NKLandscape(m, k, rng, interactions)  # the shared builder: the same draws
+        self.deps: list[list[int]] = built.deps.tolist()  # bit i first, then its k others
+        self.tables: list[list[float]] = built.tables.tolist()
+        self.target: list[int] = built.target.tolist()  # the global optimum as +-1
+        self.maximum = self.raw(self.target)  # so that the optimum scores exactly 1
+
+    def raw(self, vector: list[int]) -> float:
+        """Mean contribution: bit i's table, indexed by its own and its k others' bits
+        (bit j of the index is the j-th of them); +1 is bit 1, -1 and 0 are bit 0."""
+        bits = [1 if v > 0 else 0 for v in vector]
+        total = 0.0
+        for table, loci in zip(self.tables, self.deps, strict=True):
+            index = 0
+            for j, locus in enumerate(loci):
+                index |= bits[locus] << j
+            total += table[index]
+        return total / len(vector)
+
+    def score(self, vector: list[int]) -> float:
+        """(raw / maximum) ** 8 (L&F p. 677), in [0, 1]."""
+        return min(self.raw(vector) / self.maximum, 1.0) ** 8
+
+    def knowledge(self, vector: list[int]) -> float:
+        """On a landscape, knowledge is the score itself: 1 at the global optimum."""
+        return self.score(vector)
+
+    def better(self, vector: list[int], dim: int) -> int:
+        """Local search on bit ``dim``: its current value (a 0 reads as -1), unless the
+        other scores strictly better given the rest of the vector."""
+        current = 1 if vector[dim] > 0 else -1
+        flipped = vector.copy()
+        flipped[dim] = -current
+        return -current if self.raw(flipped) > self.raw(vector) else current
+
+    def newcomer(self, rnd: Any) -> list[int]:
+        """A random solution: every bit decided."""
+        return [rnd.choice((-1, 1)) for _ in self.target]
 
 
 @dataclass(eq=False)
@@ -131,7 +204,7 @@ class ReferenceMember(mesa.Agent):
     def new_occupant(self) -> None:
         """A newcomer takes this position: naive beliefs, default traits, a leadership style."""
         cfg, rnd = self.model.config, self.random
-        self.beliefs = [rnd.choice((-1, 0, 1)) for _ in range(cfg.m)]
+        self.beliefs = self.model.task.newcomer(rnd)
         self.safety = cfg.initial_safety
         self.learning_rate = 1.0
         self.punitiveness = min(1.0, max(0.0, rnd.gauss(cfg.punitiveness, cfg.punitiveness_spread)))
@@ -143,8 +216,9 @@ class ReferenceMember(mesa.Agent):
 
     @property
     def knowledge(self) -> float:
-        """Share of reality this member has right, minus the share it has wrong."""
-        return self.model.score(self.beliefs) / self.model.config.m
+        """Share of reality this member has right, minus the share it has wrong (on a
+        landscape: the score of its solution)."""
+        return self.model.task.knowledge(self.beliefs)
 
     # --- the individual rules of a step ------------------------------------------------
 
@@ -164,7 +238,7 @@ class ReferenceMember(mesa.Agent):
             return
         dim = self.random.randrange(cfg.m)
         noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
-        seen = self.model.observe(dim, noise)
+        seen = self.model.observe(self.beliefs, dim, noise)
         if seen != self.beliefs[dim]:
             self.beliefs[dim] = seen
             self.model.new_insight(self, dim, seen)
@@ -204,12 +278,11 @@ class ReferenceModel(mesa.Model):
 
     def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):
         cfg = load_config(config, **overrides)
-        for field, value in _VERIFIED_ELSEWHERE.items():
-            if getattr(cfg, field) != value:
-                raise ConfigError(
-                    f"config: field '{field}': the reference model implements only "
-                    f"{field} = {value!r} (got {getattr(cfg, field)!r}); see its docstring"
-                )
+        if cfg.task == "nk" and _changes_landscape(cfg):
+            raise ConfigError(
+                "config: the reference model keeps an NK landscape fixed: task = 'nk' needs "
+                "turbulence_rate = 0 and no reality_shock; see its docstring"
+            )
         super().__init__(rng=cfg.seed)
         self.config = cfg
         n, m = cfg.n_agents, cfg.m
@@ -217,11 +290,16 @@ class ReferenceModel(mesa.Model):
         self._rows: list[dict[str, Any]] = []  # the metrics rows recorded so far
 
         # the structure, from the same builders as the fast model
-        self.reality: list[int] = RealityVector(m, self.rng).target.tolist()
+        self.task: Reality | Landscape = (
+            Landscape(m, cfg.nk_k, self.rng, cfg.nk_interactions)
+            if cfg.task == "nk"
+            else Reality(m, self.rng)
+        )
+        self.reality = self.task.target  # March's reality; on a landscape, its optimum
         level, manager = build_hierarchy(n, cfg.span_of_control)
         roles = assign_roles(cfg, self.rng)
         fast = assign_fast_learners(cfg)  # draws nothing from self.rng or self.random
-        ties = build_ties(manager, cfg.team_ties, cfg.informal_ties, self.rng)
+        ties = build_network(cfg, manager, self.rng)  # the org chart's ties or a study's
 
         self.members: list[ReferenceMember] = []
         for row in range(n):
@@ -239,6 +317,8 @@ class ReferenceModel(mesa.Model):
         for a, b in ties.edges.tolist():
             self.members[a].neighbours.append(self.members[b])
             self.members[b].neighbours.append(self.members[a])
+        for member in self.members:  # "the first in row order among equals" (7.9)
+            member.neighbours.sort(key=lambda neighbour: neighbour.row)
         self.top = self.members[0]
 
         self.code: list[int] = [0] * m  # the organisational code, March's memory
@@ -291,14 +371,15 @@ class ReferenceModel(mesa.Model):
 
     # --- shared helpers ----------------------------------------------------------------
 
-    def score(self, vector: list[int]) -> int:
-        """Dimensions right minus dimensions wrong (a 0 counts for nothing)."""
-        return sum(v * r for v, r in zip(vector, self.reality, strict=True))
+    def score(self, vector: list[int]) -> float:
+        """A belief or action vector's score on the task (higher is better)."""
+        return self.task.score(vector)
 
-    def observe(self, dim: int, noise: float) -> int:
-        """Noisy feedback from reality: the true value, flipped with probability ``noise``."""
-        true = self.reality[dim]
-        return -true if self.random.random() < noise else true
+    def observe(self, beliefs: list[int], dim: int, noise: float) -> int:
+        """Noisy feedback on one dimension, given the rest of ``beliefs``: the better value,
+        flipped with probability ``noise``."""
+        better = self.task.better(beliefs, dim)
+        return -better if self.random.random() < noise else better
 
     def crossing_chance(self, source: str, target: str) -> float:
         """Chance that knowledge passes from role ``source`` to role ``target``."""
@@ -369,9 +450,8 @@ class ReferenceModel(mesa.Model):
 
     def turbulence(self) -> None:
         """Each dimension of reality flips with probability turbulence_rate (March's p4)."""
-        for dim in range(self.config.m):
-            if self.random.random() < self.config.turbulence_rate:
-                self.reality[dim] = -self.reality[dim]
+        if self.config.turbulence_rate > 0:  # a landscape never gets here (__init__)
+            self.task.drift(self.config.turbulence_rate, self.random)
 
     # --- phase 6: voice ----------------------------------------------------------------
 
@@ -466,7 +546,7 @@ class ReferenceModel(mesa.Model):
         for insight in served:
             verifier = insight.verifier
             assert verifier is not None
-            seen = self.observe(insight.dim, noise)
+            seen = self.observe(insight.holder.beliefs, insight.dim, noise)
             verifier.beliefs[insight.dim] = seen
             self.record_flow(insight.holder.role, verifier.role)
             if seen == insight.value:
@@ -493,17 +573,31 @@ class ReferenceModel(mesa.Model):
     # --- phases 9 and 10: peers, code learning -----------------------------------------
 
     def learn_from_peers(self) -> None:
-        """Members may copy one belief from a better-performing neighbour.
+        """Phase 9: the configured rule (docs/MODEL.md 7.9). Every rule is synchronous: all
+        members decide from the beliefs as they are when the phase begins, then all changes
+        are applied."""
+        rule = self.config.peer_learning
+        if rule == "best_neighbour":
+            self.copy_best_or_search()
+        elif rule == "superior_majority":
+            self.follow_superior_majority()
+        elif rule == "best_neighbour_beliefs":
+            self.follow_best_neighbour()
+        else:
+            self.copy_a_better_neighbour()
 
-        Synchronous: every copy is decided on the beliefs as they are when the phase begins,
-        then all are applied.
-        """
+    def peer_chance(self, learner: ReferenceMember) -> float:
+        """A member's chance to learn from peers: the rate, raised by mentoring."""
+        return min(self.config.neighbour_learning_rate * learner.learning_rate, 1.0)
+
+    def copy_a_better_neighbour(self) -> None:
+        """Members may copy one belief from a better-performing neighbour (commsim's rule)."""
         cfg = self.config
         if cfg.neighbour_learning_rate == 0:
             return
         copies: list[tuple[ReferenceMember, ReferenceMember, int, int]] = []
         for learner in self.agents:
-            if self.random.random() >= min(cfg.neighbour_learning_rate * learner.learning_rate, 1):
+            if self.random.random() >= self.peer_chance(learner):
                 continue
             peer = self.random_neighbour(learner)
             dim = self.random.randrange(cfg.m)
@@ -516,11 +610,113 @@ class ReferenceModel(mesa.Model):
             if better and theirs != 0 and theirs != learner.beliefs[dim]:
                 copies.append((learner, peer, dim, theirs))
         for learner, peer, dim, theirs in copies:
-            new = step_toward(learner.beliefs[dim], theirs, cfg.socialisation_mode)
-            learner.beliefs[dim] = new
-            if new == self.code[dim] and self.code[dim] != 0 and self.code_source[dim] >= 0:
-                self.counts["insights_adopted"] += 1
-            self.record_flow(peer.role, learner.role)
+            self.move_toward(learner, peer, dim, theirs)
+
+    def move_toward(
+        self, learner: ReferenceMember, peer: ReferenceMember, dim: int, theirs: int
+    ) -> None:
+        """One belief of ``learner`` moves toward ``theirs``, learnt from ``peer``."""
+        new = step_toward(learner.beliefs[dim], theirs, self.config.socialisation_mode)
+        learner.beliefs[dim] = new
+        if new == self.code[dim] and self.code[dim] != 0 and self.code_source[dim] >= 0:
+            self.counts["insights_adopted"] += 1
+        self.record_flow(peer.role, learner.role)
+
+    @staticmethod
+    def best_of(
+        members: list[ReferenceMember], basis: dict[ReferenceMember, float]
+    ) -> ReferenceMember | None:
+        """The member with the highest basis, the first in row order among equals (members
+        are in row order); None if there is nobody."""
+        best: ReferenceMember | None = None
+        for member in members:
+            if best is None or basis[member] > basis[best]:
+                best = member
+        return best
+
+    def copy_best_or_search(self) -> None:
+        """Lazer & Friedman's round (2007, pp. 677, 684).
+
+        A member looks at its neighbours with probability velocity (times its learning
+        rate). If it looks and its best neighbour scores strictly higher, it copies that
+        neighbour's solution bit by bit, each bit failing with probability ``copy_error``
+        (it keeps its own); if the result scores below its own solution it reverts to its
+        status quo. Everyone else tries the other value of one random bit and keeps it if
+        that scores strictly better.
+        """
+        cfg = self.config
+        score = {member: self.score(member.beliefs) for member in self.agents}
+        copies: list[tuple[ReferenceMember, ReferenceMember, list[int]]] = []
+        searches: list[tuple[ReferenceMember, int, int]] = []
+        for member in self.agents:
+            looks = self.random.random() < self.peer_chance(member)
+            best = self.best_of(member.neighbours, score)
+            if looks and best is not None and score[best] > score[member]:
+                mix = [
+                    own if self.random.random() < cfg.copy_error else theirs
+                    for own, theirs in zip(member.beliefs, best.beliefs, strict=True)
+                ]
+                if self.score(mix) >= score[member]:  # else: back to the status quo (p. 684)
+                    copies.append((member, best, mix))
+            else:
+                dim = self.random.randrange(cfg.m)
+                searches.append((member, dim, self.task.better(member.beliefs, dim)))
+        for member, best, mix in copies:
+            member.beliefs = mix
+            self.record_flow(best.role, member.role)
+        for member, dim, value in searches:
+            member.beliefs[dim] = value
+
+    def superiority(self) -> dict[ReferenceMember, float]:
+        """What makes a member superior (``superior_basis``): acted performance or the score
+        of its beliefs, as they are now."""
+        if self.config.superior_basis == "performance":
+            return {member: member.performance for member in self.agents}
+        return {member: self.score(member.beliefs) for member in self.agents}
+
+    def follow_superior_majority(self) -> None:
+        """Fang, Lee & Schilling's round: on each dimension where the neighbours who do better
+        than a member hold a majority view it does not share, it moves toward that view with
+        probability neighbour_learning_rate (times its learning rate)."""
+        m = self.config.m
+        basis = self.superiority()
+        moves: list[tuple[ReferenceMember, int, int]] = []
+        for member in self.agents:
+            superior = [j for j in member.neighbours if basis[j] > basis[member]]
+            for dim in range(m):
+                majority = sign(sum(j.beliefs[dim] for j in superior))
+                if majority == 0 or majority == member.beliefs[dim]:
+                    continue
+                if self.random.random() < self.peer_chance(member):
+                    moves.append((member, dim, majority))
+        for member, dim, majority in moves:
+            member.beliefs[dim] = step_toward(
+                member.beliefs[dim], majority, self.config.socialisation_mode
+            )
+            self.counts["flows"] += 1  # from a group of neighbours: no one source role
+
+    def follow_best_neighbour(self) -> None:
+        """Miller, Zhao & Calantone's local search: a member whose best neighbour does better
+        moves each belief where that neighbour holds a different view toward it, with
+        probability neighbour_learning_rate (times its learning rate)."""
+        basis = self.superiority()
+        moves: list[tuple[ReferenceMember, int, int]] = []
+        for member in self.agents:
+            best = self.best_of(member.neighbours, basis)
+            if best is None or basis[best] <= basis[member]:
+                continue
+            for dim, (own, theirs) in enumerate(zip(member.beliefs, best.beliefs, strict=True)):
+                if (
+                    theirs != 0
+                    and theirs != own
+                    and self.random.random() < self.peer_chance(member)
+                ):
+                    moves.append((member, dim, theirs))
+        for member, dim, theirs in moves:
+            member.beliefs[dim] = step_toward(
+                member.beliefs[dim], theirs, self.config.socialisation_mode
+            )
+            self.counts["flows"] += 1
 
     def learn_code(self) -> None:
         """March's code learning: the code follows the majority of those who beat it.
@@ -579,22 +775,68 @@ class ReferenceModel(mesa.Model):
     # --- equilibrium -------------------------------------------------------------------
 
     def at_equilibrium(self) -> bool:
-        """No rule can change a belief or the code any more (March's stable equilibrium)."""
+        """No rule can change a belief or the code any more: March's stable equilibrium, or
+        the network's (docs/MODEL.md 7.16)."""
         cfg = self.config
         if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate or self.pool:
             return False
         if any(spec.step > self.steps for spec in cfg.interventions):
             return False  # a scheduled change is still to come
+        return self.code_settled() and self.network_settled()
+
+    def code_settled(self) -> bool:
+        """Everyone holds the code and nobody could beat it, even with lucky coins (trivially
+        so when the code learns nothing and holds no view)."""
+        cfg = self.config
+        if cfg.code_learning_rate == 0 and not any(self.code):
+            return True
         if any(agent.beliefs != self.code for agent in self.agents):
             return False
         code_score = self.score(self.code)
         for agent in self.agents:
             best = self.score(agent.beliefs)
-            if cfg.superior_basis == "performance":
+            if cfg.superior_basis == "performance" and 0 in agent.beliefs:
+                if cfg.task == "nk":
+                    return False  # on a landscape a lucky coin's worth has no simple bound
                 best += agent.beliefs.count(0)  # the most a coin flip can add
             if best > code_score:
                 return False
         return True
+
+    def network_settled(self) -> bool:
+        """No neighbour can change any member's beliefs any more, by the configured rule."""
+        cfg = self.config
+        rule = cfg.peer_learning
+        if rule == "random_neighbour":
+            first = self.members[0].beliefs
+            return cfg.neighbour_learning_rate == 0 or all(a.beliefs == first for a in self.agents)
+        if cfg.superior_basis == "performance" and rule != "best_neighbour":
+            return False  # a lucky coin may always make somebody superior
+        score = {member: self.score(member.beliefs) for member in self.agents}
+        for member in self.agents:
+            if rule == "superior_majority":
+                superior = [j for j in member.neighbours if score[j] > score[member]]
+                for dim, own in enumerate(member.beliefs):
+                    majority = sign(sum(j.beliefs[dim] for j in superior))
+                    if majority not in (0, own):
+                        return False
+                continue
+            best = self.best_of(member.neighbours, score)
+            better = best is not None and score[best] > score[member]
+            if rule == "best_neighbour_beliefs":
+                if better and any(
+                    t not in (0, o) for o, t in zip(member.beliefs, best.beliefs, strict=True)
+                ):
+                    return False
+            elif better:  # best_neighbour: somebody would still copy
+                return False
+        if rule != "best_neighbour":
+            return True
+        return all(  # best_neighbour: and everyone sits on a local peak
+            self.task.better(member.beliefs, dim) == member.beliefs[dim]
+            for member in self.agents
+            for dim in range(cfg.m)
+        )
 
     # --- interventions -----------------------------------------------------------------
 
@@ -649,9 +891,9 @@ class ReferenceModel(mesa.Model):
         self.replace([agent for agent in senior if self.random.random() < share])
 
     def _reality_shock(self, share: float) -> None:
-        m = self.config.m
-        for dim in self.random.sample(range(m), max(1, round(share * m))):
-            self.reality[dim] = -self.reality[dim]
+        if not isinstance(self.task, Reality):
+            raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
+        self.task.shock(share, self.random)
 
     # --- data --------------------------------------------------------------------------
 
@@ -666,8 +908,9 @@ class ReferenceModel(mesa.Model):
             diversity += 1.0 - plus**2 - minus**2 - (1.0 - plus - minus) ** 2
         row: dict[str, Any] = {
             "step": self.steps,
-            "code_knowledge": self.score(self.code) / m,
-            "code_accuracy": sum(c == r for c, r in zip(self.code, self.reality, strict=True)) / m,
+            "code_knowledge": self.task.knowledge(self.code),
+            "code_accuracy": sum(c == t for c, t in zip(self.code, self.task.target, strict=True))
+            / m,
             "mean_knowledge": statistics.fmean(knowledge),
             "knowledge_sd": statistics.pstdev(knowledge),
             "belief_diversity": diversity / m,
@@ -690,6 +933,12 @@ class ReferenceModel(mesa.Model):
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state), the fast model's column names."""
         return pd.DataFrame(self._rows)
+
+
+def _changes_landscape(cfg: Config) -> bool:
+    """Whether a run would redraw parts of its task environment (turbulence, a shock)."""
+    shocks = any(spec.action == "reality_shock" for spec in cfg.interventions)
+    return cfg.turbulence_rate > 0 or shocks
 
 
 def _ratio(num: float, den: float) -> float:
