@@ -113,6 +113,24 @@ def test_a_killed_session_is_recovered_whole_runs_kept_orphan_insights_dropped(
     assert data_files(out) == whole
 
 
+def test_recovery_touches_only_files_named_as_ours(tmp_path: Path) -> None:
+    """A recovery removes a stream whose Parquet twin exists; a file that merely looks like
+    one (not ``_chunk-<session>-<k>``) is someone else's and stays, twin or not."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    ours, theirs = folder / "_chunk-003-00000.arrows", folder / "_chunk-notes.arrows"
+    _stream(ours, [run_rows("a")], ["a"])
+    pq.write_table(run_rows("a"), folder / "chunk-003-00000.parquet")
+    theirs.write_bytes(b"not a stream")
+    (folder / "chunk-notes.parquet").write_bytes(b"not ours either")
+    chunks.recover(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "_chunk-notes.arrows",
+        "chunk-003-00000.parquet",
+        "chunk-notes.parquet",
+    ]
+
+
 def _stream(path: Path, tables: list[pa.Table], runs: list[str], torn: bool = False) -> None:
     """Write ``runs`` (their rows of ``tables``) as a stream, one batch each; ``torn`` adds
     half of one more batch, as a kill mid-write leaves it."""

@@ -97,6 +97,18 @@ def close_stream(stream: Path, keep: pa.compute.Expression | None = None) -> Non
     stream.unlink(missing_ok=True)
 
 
+def recover(folder: Path, keep: pa.compute.Expression | None = None) -> None:
+    """After a killed session: remove the streams already closed (killed before their
+    removal) and close the others, their whole batches only (filtered by ``keep``)."""
+    if not folder.is_dir():
+        return
+    for stream in sorted(folder.iterdir()):
+        if stream.suffix == STREAM and is_chunk(stream.name) and closed_twin(stream).is_file():
+            stream.unlink()
+    for stream in chunks(folder)[1]:
+        close_stream(stream, keep)
+
+
 class ChunkWriter:
     """Appends one run at a time to a folder's open chunk; ``close_if_full`` closes it.
 

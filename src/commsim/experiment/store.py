@@ -41,15 +41,7 @@ import pyarrow.parquet as pq
 
 from commsim import outputs
 from commsim.config import FORMER, RENAMED, ConfigError, read_config_file, respell
-from commsim.experiment.chunks import (
-    STREAM,
-    ChunkWriter,
-    chunks,
-    close_stream,
-    closed_twin,
-    is_chunk,
-    read_stream,
-)
+from commsim.experiment.chunks import ChunkWriter, chunks, is_chunk, read_stream, recover
 from commsim.experiment.lock import LOCK, holder
 from commsim.experiment.units import describe_steps
 from commsim.model import InsightLedger
@@ -189,15 +181,9 @@ class SweepStore:
         for folder in (self.root, self.metrics, self.insights, self.failures):
             for leftover in folder.glob(".*.tmp-*"):
                 leftover.unlink(missing_ok=True)
-        for folder in (self.metrics, self.insights):
-            for stream in folder.glob(f"_chunk-*{STREAM}"):  # closed, killed before removal
-                if closed_twin(stream).is_file():
-                    stream.unlink()
-        for stream in chunks(self.metrics)[1]:
-            close_stream(stream)
+        recover(self.metrics)
         done = self.done_ids()
-        for stream in chunks(self.insights)[1]:
-            close_stream(stream, keep=pc.field("run_id").isin(sorted(done)))
+        recover(self.insights, keep=pc.field("run_id").isin(sorted(done)))
         for orphan in self.insights.glob("*.parquet"):  # a run's own file, killed mid-write
             if not is_chunk(orphan.name) and orphan.stem not in done:
                 orphan.unlink(missing_ok=True)
