@@ -195,6 +195,9 @@ class SweepStore:
             ChunkWriter(self.insights, session, metadata),
             ChunkWriter(self.metrics, session, metadata),
         )
+        # whose failure records stand: a run done now removes its own (an unlink per run
+        # that never failed cost more than appending its rows)
+        self._failed = _ids(self.failures, ".json")
 
     def close_session(self) -> None:
         """Close the session's open chunks into Parquet."""
@@ -213,13 +216,16 @@ class SweepStore:
         metrics_writer.append(metrics)
         for writer in self._writers:  # only now: a closed chunk holds done runs alone
             writer.close_if_full()
-        (self.failures / f"{run_id}.json").unlink(missing_ok=True)
+        if run_id in self._failed:
+            (self.failures / f"{run_id}.json").unlink(missing_ok=True)
+            self._failed.discard(run_id)
 
     def write_failure(self, identity: dict[str, Any], error: str | None, trace: str | None) -> None:
         """A failed run's record: its identity, then ``FAILURE_FIELDS``."""
         record = dict(zip(FAILURE_FIELDS, (error, trace, now()), strict=True))
         identity = {self.spelling.get(k, k): v for k, v in identity.items()}
         write_json({**identity, **record}, self.failures / f"{identity['run_id']}.json")
+        self._failed.add(identity["run_id"])
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         if self.spelling and isinstance(manifest.get("parameters"), list):

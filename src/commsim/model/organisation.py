@@ -45,8 +45,17 @@ def level_sizes(n: int, span: int) -> list[int]:
 def build_hierarchy(n: int, span: int) -> tuple[np.ndarray, np.ndarray]:
     """Levels (0 = front line) and managers for an org chart with the given span of control.
 
-    Rows are ordered top-down: row 0 is the top of the organisation.
+    Rows are ordered top-down: row 0 is the top of the organisation. The arrays are the run's
+    own (a lever changes levels in place), copied from the chart made once per shape: a
+    sweep builds thousands of the same, and making it cost more than copying it.
     """
+    level, manager = _chart(n, span)
+    return level.copy(), manager.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _chart(n: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """``build_hierarchy``'s arrays, read-only: shared by every run of the shape."""
     sizes = level_sizes(n, span)[::-1]  # top first
     level = np.repeat(np.arange(len(sizes) - 1, -1, -1, dtype=np.int16), sizes)
     manager = np.full(n, NO_MANAGER, dtype=np.int64)
@@ -57,6 +66,7 @@ def build_hierarchy(n: int, span: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(lower)
         manager[lower_start : lower_start + lower] = start + (idx * upper) // lower
         start = lower_start
+    level.flags.writeable = manager.flags.writeable = False
     return level, manager
 
 
