@@ -472,3 +472,32 @@ def test_runs_go_to_workers_in_batches_sized_to_a_fraction_of_a_second() -> None
     grown = list(batches(tasks, type("Fixed", (), {"size": lambda self: next(sizes)})()))
     assert [len(b) for b in grown] == [1, 5, len(tasks) - 6]
     assert [t for b in grown for t in b] == tasks
+
+
+def test_runs_made_together_store_what_each_stores_alone(fast: Path) -> None:
+    """The serial backend makes a batch's tables at once; every run's table must be the one
+    it gets alone: its own rows, names and types, across runs of other shapes (more levels,
+    every step or the end alone) and a failed run between them."""
+    import dataclasses
+
+    import pyarrow as pa
+
+    from commsim.experiment.runner import _tables, execute_together
+
+    march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
+    figure = plan_sweep(load_experiment(march)).tasks
+    tasks = [*figure[:3], *plan_sweep(load_experiment(fast)).tasks[:3], *figure[-3:]]
+    tasks.insert(4, dataclasses.replace(tasks[4], model="commsim.nowhere:Model"))
+    tasks.append(dataclasses.replace(tasks[0], config=tasks[0].config.model_copy(
+        update={"n_agents": 400, "seed": 5})))  # fmt: skip  # more levels: other columns
+    together = execute_together(tasks)
+    alone = [execute(task) for task in tasks]
+    assert [o.ok for o in together] == [o.ok for o in alone] == [True] * 4 + [False] + [True] * 6
+    for mine, own in zip(together, alone, strict=True):
+        if own.ok:
+            assert mine.metrics.schema == own.metrics.schema
+            assert content(mine.metrics.to_pandas()) == content(own.metrics.to_pandas())
+    # a column holding other Python types in one run is that run's type, not the batch's
+    runs = [{"run_id": ["a"], "x": [1]}, {"run_id": ["b"], "x": [0.5]}, {"run_id": ["c"], "x": [2]}]
+    types = [table.schema.field("x").type for table in _tables(runs)]
+    assert types == [pa.int64(), pa.float64(), pa.int64()]
