@@ -231,7 +231,7 @@ def against_published(
         ax.set(xlabel="round", ylabel="average score", title=title)
     tidy(*axes)
     n = int(min(c["n"].min() for s in panels.values() for c, _ in s.values()))
-    fig.suptitle(f"{PAPER}, Fig. {figure_no}, beside commsim ({n} landscapes, 95% bands)")
+    fig.suptitle(f"{PAPER}, Fig. {figure_no}, beside commsim\n({n} landscapes, 95% bands)")
     save(fig, args.out, f"{NAME}_fig{figure_no}")
 
     table = pd.concat(tables, ignore_index=True)
