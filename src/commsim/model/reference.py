@@ -634,6 +634,30 @@ class ReferenceModel(mesa.Model):
                 best = member
         return best
 
+    def better_best(
+        self, member: ReferenceMember, basis: dict[ReferenceMember, float]
+    ) -> ReferenceMember | None:
+        """``member``'s best neighbour if it does strictly better than ``member``, else None."""
+        best = self.best_of(member.neighbours, basis)
+        return best if best is not None and basis[best] > basis[member] else None
+
+    def superior_majorities(
+        self, member: ReferenceMember, basis: dict[ReferenceMember, float]
+    ) -> list[int]:
+        """Per dimension, the majority view (-1, 0 or +1) of the neighbours doing better."""
+        superior = [j for j in member.neighbours if basis[j] > basis[member]]
+        return [sign(sum(j.beliefs[dim] for j in superior)) for dim in range(self.config.m)]
+
+    def best_neighbour_views(
+        self, member: ReferenceMember, basis: dict[ReferenceMember, float]
+    ) -> list[tuple[int, int]]:
+        """(dim, view): where a better best neighbour holds a view ``member`` does not."""
+        best = self.better_best(member, basis)
+        if best is None:
+            return []
+        pairs = zip(member.beliefs, best.beliefs, strict=True)
+        return [(dim, theirs) for dim, (own, theirs) in enumerate(pairs) if theirs not in (0, own)]
+
     def copy_best_or_search(self) -> None:
         """Lazer & Friedman's round (2007, pp. 677, 684).
 
@@ -650,8 +674,8 @@ class ReferenceModel(mesa.Model):
         searches: list[tuple[ReferenceMember, int, int]] = []
         for member in self.agents:
             looks = self.random.random() < self.peer_chance(member)
-            best = self.best_of(member.neighbours, score)
-            if looks and best is not None and score[best] > score[member]:
+            best = self.better_best(member, score)
+            if looks and best is not None:
                 mix = [
                     own if self.random.random() < cfg.copy_error else theirs
                     for own, theirs in zip(member.beliefs, best.beliefs, strict=True)
@@ -678,43 +702,35 @@ class ReferenceModel(mesa.Model):
         """Fang, Lee & Schilling's round: on each dimension where the neighbours who do better
         than a member hold a majority view it does not share, it moves toward that view with
         probability neighbour_learning_rate (times its learning rate)."""
-        m = self.config.m
         basis = self.superiority()
         moves: list[tuple[ReferenceMember, int, int]] = []
         for member in self.agents:
-            superior = [j for j in member.neighbours if basis[j] > basis[member]]
-            for dim in range(m):
-                majority = sign(sum(j.beliefs[dim] for j in superior))
-                if majority == 0 or majority == member.beliefs[dim]:
+            for dim, majority in enumerate(self.superior_majorities(member, basis)):
+                if majority in (0, member.beliefs[dim]):
                     continue
                 if self.random.random() < self.peer_chance(member):
                     moves.append((member, dim, majority))
-        for member, dim, majority in moves:
-            member.beliefs[dim] = step_toward(
-                member.beliefs[dim], majority, self.config.socialisation_mode
-            )
-            self.counts["flows"] += 1  # from a group of neighbours: no one source role
+        self.step_all(moves)
 
     def follow_best_neighbour(self) -> None:
         """Miller, Zhao & Calantone's local search: a member whose best neighbour does better
         moves each belief where that neighbour holds a different view toward it, with
         probability neighbour_learning_rate (times its learning rate)."""
         basis = self.superiority()
-        moves: list[tuple[ReferenceMember, int, int]] = []
-        for member in self.agents:
-            best = self.best_of(member.neighbours, basis)
-            if best is None or basis[best] <= basis[member]:
-                continue
-            for dim, (own, theirs) in enumerate(zip(member.beliefs, best.beliefs, strict=True)):
-                if (
-                    theirs != 0
-                    and theirs != own
-                    and self.random.random() < self.peer_chance(member)
-                ):
-                    moves.append((member, dim, theirs))
-        for member, dim, theirs in moves:
+        moves = [
+            (member, dim, theirs)
+            for member in self.agents
+            for dim, theirs in self.best_neighbour_views(member, basis)
+            if self.random.random() < self.peer_chance(member)
+        ]
+        self.step_all(moves)
+
+    def step_all(self, moves: list[tuple[ReferenceMember, int, int]]) -> None:
+        """Apply a network rule's decided moves: each belief one step toward the view (a
+        flow from a group of neighbours, or one of them: no single source role)."""
+        for member, dim, view in moves:
             member.beliefs[dim] = step_toward(
-                member.beliefs[dim], theirs, self.config.socialisation_mode
+                member.beliefs[dim], view, self.config.socialisation_mode
             )
             self.counts["flows"] += 1
 
@@ -815,20 +831,13 @@ class ReferenceModel(mesa.Model):
         score = {member: self.score(member.beliefs) for member in self.agents}
         for member in self.agents:
             if rule == "superior_majority":
-                superior = [j for j in member.neighbours if score[j] > score[member]]
-                for dim, own in enumerate(member.beliefs):
-                    majority = sign(sum(j.beliefs[dim] for j in superior))
-                    if majority not in (0, own):
-                        return False
-                continue
-            best = self.best_of(member.neighbours, score)
-            better = best is not None and score[best] > score[member]
-            if rule == "best_neighbour_beliefs":
-                if better and any(
-                    t not in (0, o) for o, t in zip(member.beliefs, best.beliefs, strict=True)
-                ):
-                    return False
-            elif better:  # best_neighbour: somebody would still copy
+                views = self.superior_majorities(member, score)
+                moves = any(v not in (0, own) for v, own in zip(views, member.beliefs, strict=True))
+            elif rule == "best_neighbour_beliefs":
+                moves = bool(self.best_neighbour_views(member, score))
+            else:  # best_neighbour: somebody would still copy
+                moves = self.better_best(member, score) is not None
+            if moves:
                 return False
         if rule != "best_neighbour":
             return True
