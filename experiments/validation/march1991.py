@@ -817,6 +817,9 @@ def point_tables(out: Path) -> Path:
     def interval(mean: float, low: float, high: float) -> str:
         return f"{mean:.3f} ({low:.3f}, {high:.3f})"
 
+    def key_cell(value: Any) -> str:
+        return value if isinstance(value, str) else f"{value:g}"
+
     parts = []
     for name, keys in POINT_TABLES.items():
         path = out / f"march1991_{name}_vs_published.csv"
@@ -828,12 +831,7 @@ def point_tables(out: Path) -> Path:
         head += ["March's program (95% CI)"] if program else []
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for row in both.itertuples(index=False):
-            cells = [
-                f"{getattr(row, key):g}"
-                if not isinstance(getattr(row, key), str)
-                else getattr(row, key)
-                for key in keys
-            ]
+            cells = [key_cell(getattr(row, key)) for key in keys]
             cells += [
                 f"{row.published:.3f}",
                 interval(row.mean, row.ci_low, row.ci_high),
