@@ -15,6 +15,7 @@ from commsim.model.insights import InsightLedger
 from commsim.model.levers import LEVERS
 from commsim.model.metrics import COUNTERS, METRICS
 from commsim.model.model import CommunityModel
+from commsim.model.orgchart import Collaboration, OrgChart
 from commsim.model.phases import DEFAULT_PHASES
 from commsim.model.reference import ReferenceModel
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
@@ -33,8 +34,10 @@ __all__ = [
     "METRICS",
     "NO_MANAGER",
     "ROLE_NAMES",
+    "Collaboration",
     "CommunityModel",
     "InsightLedger",
+    "OrgChart",
     "ReferenceModel",
     "World",
     "import_model",
