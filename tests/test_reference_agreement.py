@@ -27,6 +27,9 @@ import pytest
 from commsim.config import ConfigError
 from commsim.model.model import CommunityModel
 from commsim.model.reference import ReferenceModel
+from tests.orgs import TITLES, clustered_collaboration, uneven_chart
+
+OWN = uneven_chart()
 
 Z = 4.0  # standard errors of the difference of means allowed
 SEEDS = 30
@@ -110,6 +113,17 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         30,
     ),
     "tacit_community": ({"n_agents": 100, "tacit_share": 0.3}, 30),
+    # an organisation of one's own (docs/MODEL.md 7.19): an uneven chart with matrix teams,
+    # job titles, traits and tenure from the file, and a weighted collaboration network
+    "own_organisation": (
+        {
+            "org_chart": OWN,
+            "org_chart_roles": TITLES,
+            "collaboration": clustered_collaboration(OWN),
+            "neighbour_learning_rate": 0.3,
+        },
+        30,
+    ),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -206,6 +220,8 @@ POWER_CASES = [
     ("march_p1_low", {"superior_basis": "knowledge"}, "end_code_knowledge"),
     ("march_mixed", {"fast_socialisation_rate": 0.1}, "avg_fast_knowledge"),  # no fast ones
     ("march_tacit", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
+    # the chart's low front-line safety and harsh managers, not taken from the file
+    ("own_organisation", {"org_chart": uneven_chart(traits=False)}, "avg_mean_safety"),
 ]
 
 

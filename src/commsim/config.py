@@ -31,6 +31,8 @@ from pydantic import (
     ValidationInfo,
     create_model,
     field_validator,
+    PlainSerializer,
+    PlainValidator,
     model_validator,
 )
 
@@ -57,6 +59,65 @@ Int = Annotated[int, BeforeValidator(_number)]
 Real = Annotated[float, BeforeValidator(_number)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Prob = Annotated[Real, Field(ge=0.0, le=1.0)]
+RoleName = Literal["practitioner", "researcher", "capacity_builder"]
+#: the config fields that name files of one's own organisation, read when a config is parsed
+ORG_FILES = ("org_chart", "collaboration")
+
+
+def _org_object(field: str) -> Any:
+    """A validator that takes the organisation ``read_org_files`` read (or nothing), and
+    checks it against the fields before it."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        from commsim.model import Collaboration, OrgChart  # (lazily: the core imports config)
+
+        kind = OrgChart if field == "org_chart" else Collaboration
+        if value is None:
+            return None
+        if isinstance(value, str | os.PathLike):
+            raise ValueError("a file is read by load_config or from a scenario file, not Config()")
+        if not isinstance(value, kind):
+            raise ValueError("expected the path of a CSV file")
+        (chart_fits if field == "org_chart" else collaboration_fits)(value, info.data)
+        return value
+
+    return check
+
+
+def chart_fits(chart: Any, data: dict[str, Any]) -> None:
+    """An org chart sets the number of members, and its role labels must be known."""
+    n = data.get("n_agents")
+    if n is not None and n != chart.n:
+        raise ValueError(
+            f"n_agents = {n}, but the org chart {chart.source} has {chart.n} people: "
+            "leave n_agents out (the chart sets it)"
+        )
+    if data.get("community") and chart.role is not None:
+        unknown_role(chart, data.get("org_chart_roles", {}))
+
+
+def collaboration_fits(collaboration: Any, data: dict[str, Any]) -> None:
+    if "org_chart" in data and data["org_chart"] is None:
+        raise ValueError("needs an org_chart: its ties name the chart's people")
+    network = data.get("network")
+    if network not in (None, "hierarchy"):
+        raise ValueError(
+            f"replaces the informal ties of network = 'hierarchy', not of network = '{network}'"
+        )
+
+
+def _described(value: Any) -> Any:
+    return None if value is None else value.describe()
+
+
+OrgChartField = Annotated[
+    Any, PlainValidator(_org_object("org_chart")), PlainSerializer(_described, when_used="json")
+]
+CollaborationField = Annotated[
+    Any,
+    PlainValidator(_org_object("collaboration")),
+    PlainSerializer(_described, when_used="json"),
+]
 
 
 class ConfigError(ValueError):
@@ -189,6 +250,56 @@ def grid_shape(n: int) -> tuple[int, int]:
     return rows, n // rows
 
 
+def unknown_role(chart: Any, titles: Mapping[str, str]) -> None:
+    """Refuse a chart whose role labels are neither roles nor job titles the scenario maps."""
+    known = {*get_args(RoleName), *titles, ""}
+    bad = next((row for row, label in enumerate(chart.role) if label not in known), None)
+    if bad is not None:
+        line = f", line {chart.lines[bad]}" if chart.lines is not None else ""
+        raise ValueError(
+            f"{chart.source}{line}: role '{chart.role[bad]}' is neither a role "
+            f"({', '.join(get_args(RoleName))}) nor a job title in org_chart_roles"
+        )
+
+
+def _org_unset(config: Config) -> dict[str, bool]:
+    """Which fields of one's own organisation are at their defaults (left out of hashes)."""
+    return {
+        "org_chart_roles": not config.org_chart_roles,
+        "org_chart": config.org_chart is None,
+        "collaboration": config.collaboration is None,
+        "person_ids": config.person_ids == "pseudonym",
+    }
+
+
+def read_org_files(data: dict[str, Any], directory: Path | None, source: str) -> dict[str, Any]:
+    """``data`` with its org chart and collaboration files read (paths relative to
+    ``directory``, else to the working directory), so a config carries the organisation
+    itself: it travels with a run to any worker, and its hash names the files' contents."""
+    if not any(isinstance(data.get(field), str | os.PathLike) for field in ORG_FILES):
+        return data
+    from commsim import orgfiles  # reads CSV and GraphML: only for a config that names one
+
+    data = dict(data)
+    for field in ORG_FILES:
+        given = data.get(field)
+        if not isinstance(given, str | os.PathLike):
+            continue
+        path = Path(given) if directory is None else directory / given
+        extra = () if field == "org_chart" else (data.get("org_chart"),)
+        if extra and not isinstance(data.get("org_chart"), orgfiles.OrgChart):
+            raise ConfigError(
+                f"{source}: field 'collaboration': needs an org_chart: its ties name the "
+                "chart's people"
+            )
+        reader = orgfiles.read_org_chart if field == "org_chart" else orgfiles.read_collaboration
+        try:
+            data[field] = reader(path, *extra, source=str(given))[0]
+        except orgfiles.OrgFileError as exc:
+            raise ConfigError(f"{source}: field '{field}': {exc}") from None
+    return data
+
+
 class Config(StrictModel):
     """Every parameter of a scenario. docs/MODEL.md ties each to the seed idea it stands for."""
 
@@ -294,6 +405,15 @@ class Config(StrictModel):
     agent_sample_size: Int = Field(default=100, ge=0)
     agent_sample_every: Int = Field(default=10, ge=1)
 
+    # your own organisation (docs/MODEL.md 7.19): an org chart and a collaboration network
+    # read from files (commsim.orgfiles), in place of the generated tree and its random
+    # informal ties; job titles in the chart mapped to the three roles; the agent table's
+    # ``person`` column: a pseudonym of each person's id (the file's hash its salt), or the id
+    org_chart_roles: dict[str, RoleName] = Field(default_factory=dict)
+    org_chart: OrgChartField = None
+    collaboration: CollaborationField = None
+    person_ids: Literal["pseudonym", "file"] = "pseudonym"
+
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are
     # fields of this config like any others
@@ -393,9 +513,11 @@ class Config(StrictModel):
         return parse_config(data, source="overrides", extensions=schema.extended_by)
 
     def canonical(self) -> dict[str, Any]:
-        """The parameters as JSON data, for hashes; without extensions, as before they existed
-        (so the hashes of earlier runs and sweeps stay valid)."""
-        return self.model_dump(mode="json", exclude=None if self.extensions else {"extensions"})
+        """The parameters as JSON data, for hashes; without extensions or an organisation of
+        one's own, as before they existed (so the hashes of earlier runs and sweeps stay
+        valid). An org chart is there as its file's name and hash, never its people."""
+        unset = {"extensions": not self.extensions, **_org_unset(self)}
+        return self.model_dump(mode="json", exclude={name for name, no in unset.items() if no})
 
     def digest(self) -> str:
         """A stable hash of the parameters, for manifests and run ids."""
@@ -479,7 +601,8 @@ def format_validation_error(err: dict[str, Any], source: str, schema: type[Confi
     if kind == "tuple_type":  # interventions, the one list: [interventions] for [[interventions]]
         return f"{source}: field '{field}': expected a list of tables ([[{field}]] in TOML)"
     given = err.get("input")
-    shown = f" (got {given!r})" if not isinstance(given, dict | list | tuple) else ""
+    listed = isinstance(given, dict | list | tuple) or hasattr(given, "describe")  # an org chart
+    shown = f" (got {given!r})" if not listed else ""
     return f"{source}: field '{field}': {err['msg'].removeprefix('Value error, ')}{shown}"
 
 
@@ -499,6 +622,10 @@ def parse_config(
         raise ConfigError(f"{source}: expected a table of parameters at the top level")
     labels = labels or {}
     schema = config_schema_of(data, source, extensions, labels)
+    data = read_org_files(data, None, source)
+    chart = data.get("org_chart")
+    if chart is not None and hasattr(chart, "n"):
+        data.setdefault("n_agents", chart.n)  # the chart's size, unless given (and checked)
     try:
         config = schema.model_validate(data)
     except ValidationError as exc:
@@ -746,6 +873,8 @@ def load_config(
                 f"{label}: an experiment file (it sets '{key}'), not a scenario: "
                 f"run it with `commsim sweep {label}`"
             )
+        if isinstance(base, dict):  # its files are where the scenario is
+            base = read_org_files(base, Path(source).parent, label)
     labels = labels or {}
     overrides = respell(overrides, "overrides", labels)
     labels = respell(labels, quiet=True)

@@ -46,6 +46,7 @@ from commsim.config import (
     experiment_key,
     parse_config,
     read_config_file,
+    read_org_files,
     respell,
 )
 from commsim.model import CommunityModel
@@ -330,7 +331,9 @@ def _base_data(spec: Experiment, path: Path | None, source: str) -> tuple[Path, 
         )
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: {base_path}: expected a table of parameters at the top level")
-    data = {**respell(data, str(base_path)), **spec.overrides, "seed": 0}
+    data = read_org_files(respell(data, str(base_path)), base_path.parent, where)
+    overrides = read_org_files(dict(spec.overrides), None if path is None else path.parent, source)
+    data = {**data, **overrides, "seed": 0}
     if spec.steps is not None:
         data["steps"] = spec.steps
     if spec.stop is not None:

@@ -109,7 +109,11 @@ class CommunityModel(mesa.Model):
         rng = self.rng
         n, m = cfg.n_agents, cfg.m
         environment = make_environment(cfg, rng)
-        level, manager = build_hierarchy(n, cfg.span_of_control)
+        chart = cfg.org_chart
+        if chart is None:
+            level, manager = build_hierarchy(n, cfg.span_of_control)
+        else:
+            level, manager = chart.level.copy(), chart.manager.copy()
         fast = assign_fast_learners(cfg)
         state = OrgState(
             beliefs=environment.initial_beliefs(rng, n),
@@ -124,6 +128,8 @@ class CommunityModel(mesa.Model):
             joined=np.zeros(n, dtype=np.int64),
             code=np.zeros(m, dtype=np.int8),
         )
+        if chart is not None:
+            chart.apply(state, cfg.org_chart_roles, cfg.community)
         self.world = World(
             config=cfg,
             state=state,
@@ -148,6 +154,7 @@ class CommunityModel(mesa.Model):
         self._agent_frames: list[dict[str, np.ndarray]] = []
         self._grid: Network | None = None
         self._views: list[Member] | None = None
+        self._persons: np.ndarray | None = None  # the sampled people's labels, made once
         apply_scheduled(self.world)  # those scheduled for step 0, before its row
         self._record()
 
@@ -424,7 +431,19 @@ class CommunityModel(mesa.Model):
             "punitiveness": state.punitiveness[rows],
             "knowledge": self.environment.knowledge(state.beliefs[rows]),
             "tenure": self.steps - state.joined[rows],
+            **self._people(rows),
         }
+
+    def _people(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """With an org chart, who holds each sampled position: the file's person (their id,
+        or by default a pseudonym of it), or "" once a newcomer took their place."""
+        chart = self.config.org_chart
+        if chart is None:
+            return {}
+        if self._persons is None:
+            self._persons = chart.people(self.sample_rows, self.config.person_ids == "file")
+        people = self._persons[np.searchsorted(self.sample_rows, rows)]
+        return {"person": np.where(self.state.joined[rows] > 0, "", people).astype(object)}
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state): every metric."""

@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 
 from commsim.config import Config, grid_shape
+from commsim.model.orgchart import Collaboration
 from commsim.model.state import NO_MANAGER
 
 
@@ -77,19 +78,35 @@ class Ties:
     indptr: np.ndarray
     indices: np.ndarray
     edges: np.ndarray  # (E, 2) int64, each tie once with edges[:, 0] < edges[:, 1]
+    #: each CSR entry's weight (a collaboration network's), or None: every tie alike
+    weight: np.ndarray | None = None
 
     @functools.cached_property
     def degree(self) -> np.ndarray:
         """Ties per member (the ties never change, so this is computed once)."""
         return np.diff(self.indptr)
 
+    @functools.cached_property
+    def _cumulative(self) -> np.ndarray:
+        assert self.weight is not None
+        return np.cumsum(self.weight)
+
     def random_neighbour(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One uniformly chosen neighbour per row; -1 for an isolated member."""
+        """One neighbour per row, chosen uniformly or in proportion to the ties' weights
+        (one uniform draw per row either way); -1 for an isolated member."""
         deg = self.degree[rows]
-        pick = (rng.random(rows.shape[0]) * deg).astype(np.int64)
+        u = rng.random(rows.shape[0])
         out = np.full(rows.shape[0], -1, dtype=np.int64)
         has = deg > 0
-        out[has] = self.indices[self.indptr[rows[has]] + pick[has]]
+        start = self.indptr[rows[has]]
+        if self.weight is None:
+            out[has] = self.indices[start + (u[has] * deg[has]).astype(np.int64)]
+            return out
+        cumulative, end = self._cumulative, start + deg[has]
+        before = np.where(start > 0, cumulative[start - 1], 0.0)
+        target = before + u[has] * (cumulative[end - 1] - before)
+        entry = np.clip(np.searchsorted(cumulative, target, side="right"), start, end - 1)
+        out[has] = self.indices[entry]
         return out
 
     def to_networkx(self, n: int) -> nx.Graph:
@@ -99,11 +116,12 @@ class Ties:
         return graph
 
 
-def team_edges(manager: np.ndarray) -> np.ndarray:
-    """Ties between every pair of members who share a manager (a team)."""
-    rows = np.flatnonzero(manager != NO_MANAGER)
-    order = rows[np.argsort(manager[rows], kind="stable")]
-    groups = manager[order]
+def team_edges(team: np.ndarray) -> np.ndarray:
+    """Ties between every pair of members of a team: those who share a manager (``team`` the
+    managers) or a team of an org chart's file (``team`` its codes; NO_MANAGER for none)."""
+    rows = np.flatnonzero(team != NO_MANAGER)
+    order = rows[np.argsort(team[rows], kind="stable")]
+    groups = team[order]
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     sizes = np.diff(np.r_[starts, order.shape[0]])
     pairs = []
@@ -117,28 +135,46 @@ def team_edges(manager: np.ndarray) -> np.ndarray:
 
 
 def build_ties(
-    manager: np.ndarray, team_ties: bool, informal_ties: float, rng: np.random.Generator
+    manager: np.ndarray,
+    team_ties: bool,
+    informal_ties: float,
+    rng: np.random.Generator,
+    teams: np.ndarray | None = None,
+    collaboration: Collaboration | None = None,
 ) -> Ties:
-    """Reporting lines, optional team ties, and random informal ties (a small world).
+    """Reporting lines, optional team ties, and random informal ties (a small world), or
+    in their place a collaboration network's ties (docs/MODEL.md 7.19).
 
     The informal ties are drawn at once, so a run's random stream is the same whether or not
-    its rules ever ask for the ties; the adjacency is built on first use (``LazyTies``): in
-    March's model, where nothing does, it was a third of building a small organisation.
+    its rules ever ask for the ties, and whether or not a collaboration network replaces
+    them; the adjacency is built on first use (``LazyTies``): in March's model, where
+    nothing does, it was a third of building a small organisation. ``teams`` groups the
+    team ties (default: those who share a manager).
     """
     n, manager = manager.shape[0], manager.copy()  # as it is now: a lever may change it
+    teams = manager if teams is None else teams
     n_informal = round(informal_ties * n / 2)
     informal = np.empty((0, 2), dtype=np.int64)
     if n_informal and n > 1:
         a = rng.integers(0, n, size=n_informal)
         b = (a + rng.integers(1, n, size=n_informal)) % n  # never a self-tie
         informal = np.stack([a, b], axis=1)
+    if collaboration is not None:
+        informal = collaboration.edges
 
     def build() -> Ties:
         rows = np.flatnonzero(manager != NO_MANAGER)
         parts = [np.stack([rows, manager[rows]], axis=1)]
         if team_ties:
-            parts.append(team_edges(manager))
-        return ties_from_edges(np.concatenate([*parts, informal]), n)
+            parts.append(team_edges(teams))
+        formal = np.concatenate(parts)
+        if collaboration is None or collaboration.weight is None:
+            return ties_from_edges(np.concatenate([formal, informal]), n)
+        # a reporting line or team tie the file does not weigh is as strong as its mean tie
+        usual = np.full(formal.shape[0], collaboration.weight.mean())
+        return weighted_ties(
+            np.concatenate([informal, formal]), np.concatenate([collaboration.weight, usual]), n
+        )
 
     return LazyTies(build)  # type: ignore[return-value]  # a Ties in all but name
 
@@ -176,6 +212,25 @@ def ties_from_edges(edges: np.ndarray, n: int) -> Ties:
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return Ties(indptr=indptr, indices=neighbours, edges=edges)
+
+
+def weighted_ties(edges: np.ndarray, weight: np.ndarray, n: int) -> Ties:
+    """``Ties`` from an edge list with weights: self-ties dropped, a tie given twice kept
+    with its first weight (the collaboration file's, which comes first)."""
+    keep = edges[:, 0] != edges[:, 1]
+    edges, weight = edges[keep].astype(np.int64), weight[keep]
+    key = edges.min(axis=1) * n + edges.max(axis=1)
+    order = np.argsort(key, kind="stable")
+    key, weight = key[order], weight[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, weight = key[first], weight[first]
+    unique = np.stack(np.divmod(key, n), axis=1)
+    both = np.concatenate([key, unique[:, 1] * n + unique[:, 0]])
+    order = np.argsort(both, kind="stable")
+    rows, neighbours = np.divmod(both[order], n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return Ties(indptr, neighbours, unique, np.concatenate([weight, weight])[order])
 
 
 # --- the networks of the validation studies (docs/MODEL.md 7.2) ---------------------------
@@ -270,7 +325,11 @@ def build_network(config: Config, manager: np.ndarray, rng: np.random.Generator)
     """
     n, kind = manager.shape[0], config.network
     if kind == "hierarchy":
-        return build_ties(manager, config.team_ties, config.informal_ties, rng)
+        chart = config.org_chart
+        teams = None if chart is None else chart.groups()
+        return build_ties(
+            manager, config.team_ties, config.informal_ties, rng, teams, config.collaboration
+        )
     if kind in ("line", "ring"):
         edges = line_edges(n, closed=kind == "ring")
     elif kind == "complete":

@@ -9,16 +9,20 @@ the hash of the file they came from: two runs of one file are runs of one organi
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-NO_MANAGER = -1  # as commsim.model.state (not imported: config reads this module first)
+from commsim.model.state import NO_MANAGER, ROLE_NAMES, OrgState
 #: the file columns that set a member's trait at the start, and the OrgState field each sets
 TRAITS = ("safety", "punitiveness", "learning_rate")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class OrgChart:
     """People in rows ordered top-down (row 0 the top; every manager above their reports).
 
@@ -51,7 +55,7 @@ class OrgChart:
     def n(self) -> int:
         return int(self.ids.shape[0])
 
-    @property
+    @functools.cached_property
     def level(self) -> np.ndarray:
         """Levels from the reporting lines: each report one below the manager, the deepest
         level 0 (the front line), as in the generated tree (so the voice rule's authority
@@ -59,7 +63,9 @@ class OrgChart:
         depth = np.zeros(self.n, dtype=np.int64)
         for row in range(1, self.n):  # managers come first: their depth is known
             depth[row] = depth[self.manager[row]] + 1
-        return (depth.max() - depth).astype(np.int16)
+        level = (depth.max() - depth).astype(np.int16)
+        level.flags.writeable = False  # shared by every run of the chart: a run copies it
+        return level
 
     def groups(self) -> np.ndarray:
         """Each person's team as an integer (the team ties' groups): the file's team labels,
@@ -75,12 +81,47 @@ class OrgChart:
     def __hash__(self) -> int:
         return hash(self.sha256)
 
+    def __repr__(self) -> str:
+        return f"OrgChart({self.source!r}, {self.n} people)"
+
     def describe(self) -> dict[str, object]:
         """What a run's records keep of the chart: never a person's id."""
         return {"file": self.source, "sha256": self.sha256, "people": self.n}
 
+    def people(self, rows: np.ndarray, ids: bool = False) -> np.ndarray:
+        """The people in ``rows`` as outputs name them: by default a stable pseudonym (an
+        HMAC of the id keyed by the file's hash, so only those who hold the file can tell
+        who it is), or with ``ids`` the file's own id."""
+        if ids:
+            return self.ids[rows].astype(object)
+        key = self.sha256.encode()
+        return np.array(
+            [
+                "p" + hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:12]
+                for i in self.ids[rows]
+            ],
+            dtype=object,
+        )
 
-@dataclass(frozen=True, eq=False)
+    def apply(self, state: OrgState, roles: Mapping[str, str], community: bool) -> None:
+        """Set what the file gives over what the model drew (every draw is made first, so a
+        chart that gives nothing leaves the run as the generated tree would have it)."""
+        if community and self.role is not None:
+            named = {name: code for code, name in enumerate(ROLE_NAMES)}
+            codes = {label: named[roles.get(label, label)] for label in set(self.role) - {""}}
+            given = self.role != ""
+            state.role[given] = [codes[label] for label in self.role[given]]
+        for trait in TRAITS:
+            values = getattr(self, trait)
+            if values is not None:
+                given = ~np.isnan(values)
+                getattr(state, trait)[given] = values[given]
+        if self.tenure is not None:
+            given = self.tenure >= 0
+            state.joined[given] = -self.tenure[given]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Collaboration:
     """Who works with whom: ties between rows of an org chart, optionally weighted."""
 
@@ -94,6 +135,9 @@ class Collaboration:
 
     def __hash__(self) -> int:
         return hash(self.sha256)
+
+    def __repr__(self) -> str:
+        return f"Collaboration({self.source!r}, {self.edges.shape[0]} ties)"
 
     def describe(self) -> dict[str, object]:
         return {"file": self.source, "sha256": self.sha256, "ties": int(self.edges.shape[0])}

@@ -273,6 +273,29 @@ def step_toward(current: int, target: int, mode: str) -> int:
     return current + sign(target - current)
 
 
+def chart_levels(manager: list[int]) -> list[int]:
+    """Each member's level: how far the deepest member is below the top, less how far this
+    one is (so every report sits one level below the manager, the deepest at 0)."""
+    depth = []
+    for row in range(len(manager)):
+        steps, boss = 0, manager[row]
+        while boss != NO_MANAGER:
+            steps, boss = steps + 1, manager[boss]
+        depth.append(steps)
+    return [max(depth) - d for d in depth]
+
+
+def tie_weights(collaboration: Any) -> dict[Any, float] | None:
+    """A weighted collaboration network's weight of each pair of members; ties the file does
+    not weigh (reporting lines, teams) at its mean weight (``"usual"``)."""
+    if collaboration is None or collaboration.weight is None:
+        return None
+    weights: dict[Any, float] = {"usual": sum(collaboration.weight) / len(collaboration.weight)}
+    for (a, b), w in zip(collaboration.edges.tolist(), collaboration.weight.tolist(), strict=True):
+        weights[frozenset((a, b))] = w
+    return weights
+
+
 class ReferenceModel(mesa.Model):
     """The learning community agent by agent: the slow, obviously correct twin of CommunityModel."""
 
@@ -296,7 +319,12 @@ class ReferenceModel(mesa.Model):
             else Reality(m, self.rng)
         )
         self.reality = self.task.target  # March's reality; on a landscape, its optimum
-        level, manager = build_hierarchy(n, cfg.span_of_control)
+        chart = cfg.org_chart
+        if chart is None:
+            level, manager = build_hierarchy(n, cfg.span_of_control)
+        else:
+            manager = chart.manager
+            level = chart_levels(manager.tolist())
         roles = assign_roles(cfg, self.rng)
         fast = assign_fast_learners(cfg)  # draws nothing from self.rng or self.random
         ties = build_network(cfg, manager, self.rng)  # the org chart's ties or a study's
@@ -320,6 +348,9 @@ class ReferenceModel(mesa.Model):
         for member in self.members:  # "the first in row order among equals" (7.9)
             member.neighbours.sort(key=lambda neighbour: neighbour.row)
         self.top = self.members[0]
+        self.tie_weight = tie_weights(cfg.collaboration)
+        if chart is not None:
+            self._take_chart(chart)
 
         self.code: list[int] = [0] * m  # the organisational code, March's memory
         self.tacit = round(cfg.tacit_share * m)  # the first dimensions, never codified
@@ -408,7 +439,33 @@ class ReferenceModel(mesa.Model):
         return speaker.safety * (1.0 - self.config.authority_gradient) ** gap
 
     def random_neighbour(self, member: ReferenceMember) -> ReferenceMember | None:
-        return self.random.choice(member.neighbours) if member.neighbours else None
+        """A neighbour at random; with a weighted collaboration network, in proportion to
+        each tie's weight."""
+        if not member.neighbours:
+            return None
+        if self.tie_weight is None:
+            return self.random.choice(member.neighbours)
+        usual = self.tie_weight["usual"]
+        weights = [
+            self.tie_weight.get(frozenset((member.row, other.row)), usual)
+            for other in member.neighbours
+        ]
+        return self.random.choices(member.neighbours, weights=weights)[0]
+
+    def _take_chart(self, chart: Any) -> None:
+        """What the org chart's file gives, over what each member drew."""
+        cfg = self.config
+        for member in self.members:
+            row = member.row
+            label = "" if chart.role is None or not cfg.community else chart.role[row]
+            if label:
+                member.role = cfg.org_chart_roles.get(label, label)
+            for trait in ("safety", "punitiveness", "learning_rate"):
+                values = getattr(chart, trait)
+                if values is not None and not math.isnan(values[row]):
+                    setattr(member, trait, float(values[row]))
+            if chart.tenure is not None and chart.tenure[row] >= 0:
+                member.joined = -int(chart.tenure[row])
 
     def new_insight(self, holder: ReferenceMember, dim: int, value: int) -> None:
         """Count an insight and send it on: to voice; with voice off straight to research;
