@@ -83,7 +83,10 @@ def test_collaboration_keeps_every_other_draw_of_the_run() -> None:
     chart = uneven_chart(traits=False)
     plain = CommunityModel(org_chart=chart, org_chart_roles=TITLES, seed=9)
     tied = CommunityModel(
-        org_chart=chart, org_chart_roles=TITLES, seed=9, collaboration=clustered_collaboration(chart)
+        org_chart=chart,
+        org_chart_roles=TITLES,
+        seed=9,
+        collaboration=clustered_collaboration(chart),
     )
     assert np.array_equal(plain.state.beliefs, tied.state.beliefs)
     assert np.array_equal(plain.state.punitiveness, tied.state.punitiveness)

@@ -26,13 +26,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
     create_model,
     field_validator,
-    PlainSerializer,
-    PlainValidator,
     model_validator,
 )
 

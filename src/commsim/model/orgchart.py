@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from commsim.model.state import NO_MANAGER, ROLE_NAMES, OrgState
+
 #: the file columns that set a member's trait at the start, and the OrgState field each sets
 TRAITS = ("safety", "punitiveness", "learning_rate")
 
