@@ -72,7 +72,7 @@ def value(default: Any) -> str:
         return "true" if default else "false"
     if isinstance(default, str):
         return f'`"{default}"`'
-    if default is None or default == ():
+    if default is None or default in ((), {}):
         return "none"
     return str(default)
 

@@ -113,7 +113,7 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         30,
     ),
     "tacit_community": ({"n_agents": 100, "tacit_share": 0.3}, 30),
-    # an organisation of one's own (docs/MODEL.md 7.19): an uneven chart with matrix teams,
+    # an organisation of one's own (docs/MODEL.md 7.18): an uneven chart with matrix teams,
     # job titles, traits and tenure from the file, and a weighted collaboration network
     "own_organisation": (
         {

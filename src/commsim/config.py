@@ -405,11 +405,11 @@ class Config(StrictModel):
     agent_sample_size: Int = Field(default=100, ge=0)
     agent_sample_every: Int = Field(default=10, ge=1)
 
-    # your own organisation (docs/MODEL.md 7.19): an org chart and a collaboration network
+    # your own organisation (docs/MODEL.md 7.18): an org chart and a collaboration network
     # read from files (commsim.orgfiles), in place of the generated tree and its random
     # informal ties; job titles in the chart mapped to the three roles; the agent table's
     # ``person`` column: a pseudonym of each person's id (the file's hash its salt), or the id
-    org_chart_roles: dict[str, RoleName] = Field(default_factory=dict)
+    org_chart_roles: dict[str, RoleName] = {}
     org_chart: OrgChartField = None
     collaboration: CollaborationField = None
     person_ids: Literal["pseudonym", "file"] = "pseudonym"

@@ -55,6 +55,8 @@ from commsim.model import CommunityModel
 NOT_SWEEPABLE = frozenset(
     {"seed", "name", "interventions", "extensions", "steps", "stop_at_equilibrium"}
 )
+# an organisation of one's own is a base scenario's, not a design's (docs/MODEL.md 7.18)
+ORGANISATION = frozenset({"org_chart", "collaboration", "org_chart_roles", "person_ids"})
 # top-level experiment settings and the scenario parameter each sets: never both in overrides
 SETS_PARAMETER = {"steps": "steps", "stop": "stop_at_equilibrium"}
 
@@ -288,6 +290,11 @@ def _check_parameter_names(spec: Experiment, source: str, schema: type[Config]) 
             close = difflib.get_close_matches(name, list(schema.model_fields), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(f"{source}: field '{where}.{name}': not a model parameter{hint}")
+        if where == "parameters" and name in ORGANISATION:
+            raise ConfigError(
+                f"{source}: field 'parameters.{name}': cannot be swept: give each organisation "
+                "its own base scenario (one experiment file each) and compare the sweeps"
+            )
         if where == "parameters" and name in NOT_SWEEPABLE:
             raise ConfigError(
                 f"{source}: field 'parameters.{name}': cannot be swept (set steps, stop and "

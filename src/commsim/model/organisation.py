@@ -143,7 +143,7 @@ def build_ties(
     collaboration: Collaboration | None = None,
 ) -> Ties:
     """Reporting lines, optional team ties, and random informal ties (a small world), or
-    in their place a collaboration network's ties (docs/MODEL.md 7.19).
+    in their place a collaboration network's ties (docs/MODEL.md 7.18).
 
     The informal ties are drawn at once, so a run's random stream is the same whether or not
     its rules ever ask for the ties, and whether or not a collaboration network replaces
