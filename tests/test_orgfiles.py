@@ -11,8 +11,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from commsim import orgfiles
+from commsim.cli import app
 from commsim.model import ROLE_NAMES, CommunityModel, OrgChart
 from commsim.orgfiles import (
     OrgFileError,
@@ -468,3 +470,99 @@ def test_a_hundred_thousand_people_read_in_well_under_two_seconds(tmp_path: Path
     chart = read_org_chart(path)[0]
     assert time.perf_counter() - started < 2
     assert chart.n == n and chart.ids[0] == "E0"
+
+
+# --- the command line -------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def invoke(*args: object) -> object:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_user_error(result: object, *needles: str) -> None:
+    """Exit 2, one line on stderr naming each needle, nothing on stdout."""
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    lines = result.stderr.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    assert result.stdout == ""  # type: ignore[attr-defined]
+
+
+def test_cli_check_summarises_a_chart_and_its_ties(tmp_path: Path) -> None:
+    chart, ties = write(tmp_path, "chart.csv", CHART), write(tmp_path, "ties.csv", TIES)
+    result = invoke("org", "check", chart, "--ties", ties)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    out = result.stdout  # type: ignore[attr-defined]
+    for needle in (
+        "4 people on 3 levels, top 'boss'",
+        "teams: 2",
+        "role labels: nurse 2, director 1, doctor 1",
+        "ignored columns: name",
+        "3 ties, mean degree 1.50",
+    ):
+        assert needle in out, out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.csv", "ties.csv"]
+
+
+def test_cli_check_a_bad_file_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    chart = write(tmp_path, "acme.csv", "id,manager\nE-1,\nE-12,E-77\n")
+    result = invoke("org", "check", chart, "--repair", "--out", tmp_path / "fixed.csv")
+    assert_user_error(result, "acme.csv, line 3", "'E-77'")
+    assert [p.name for p in tmp_path.iterdir()] == ["acme.csv"]
+
+
+def test_cli_check_repairs_into_a_new_file_only(tmp_path: Path) -> None:
+    text = "id;manager;name\na;a;Ann\nb;a;Bob\nb;a;Bob\n"
+    chart = write(tmp_path, "acme.csv", text)
+    taken = write(tmp_path, "fixed.csv", "mine")
+    assert_user_error(invoke("org", "check", chart, "--repair", "--out", taken), "exists")
+    assert taken.read_text() == "mine"
+    assert_user_error(invoke("org", "check", chart, "--repair"), "--out")
+    fixed = tmp_path / "new.csv"
+    result = invoke("org", "check", chart, "--repair", "--out", fixed)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "repaired" in result.stdout and "line 4 repeats line 3" in result.stdout  # type: ignore[attr-defined]
+    assert fixed.read_text() == "id;manager;name\na;;Ann\nb;a;Bob\n"
+    assert read_org_chart(fixed)[1] == []
+
+
+def test_cli_anonymise_makes_a_salt_and_reuses_it(tmp_path: Path) -> None:
+    chart, ties = write(tmp_path, "chart.csv", CHART), write(tmp_path, "ties.csv", TIES)
+    salt = tmp_path / "salt.txt"
+    args = ["org", "anonymise", chart, "--salt", salt, "--ties", ties]
+    result = invoke(*args, "--out", tmp_path / "a.csv", "--ties-out", tmp_path / "a-ties.csv")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "keep it" in result.stdout and "columns dropped: name" in result.stdout  # type: ignore[attr-defined]
+    assert len(salt.read_text().strip()) == 64
+    assert salt.stat().st_mode & 0o077 == 0  # the owner's alone
+    result = invoke(*args, "--out", tmp_path / "b.csv", "--ties-out", tmp_path / "b-ties.csv")
+    assert "keep it" not in result.stdout  # type: ignore[attr-defined]
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_cli_anonymise_a_bad_chart_writes_neither_output_nor_salt(tmp_path: Path) -> None:
+    chart = write(tmp_path, "acme.csv", "id,manager\na,\nb,\n")
+    result = invoke(
+        "org", "anonymise", chart, "--salt", tmp_path / "salt", "--out", tmp_path / "o.csv"
+    )
+    assert_user_error(result, "acme.csv", "exactly one top")
+    assert [p.name for p in tmp_path.iterdir()] == ["acme.csv"]
+
+
+def test_cli_export_writes_a_scenario_and_refuses_an_existing_out(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "small.toml", "n_agents = 30\nseed = 2\n")
+    out = tmp_path / "org.csv"
+    result = invoke("org", "export", scenario, "--out", out, "--set", "n_agents=40")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert read_org_chart(out)[0].n == 40
+    before = out.read_bytes()
+    assert_user_error(invoke("org", "export", scenario, "--out", out), "org.csv: exists")
+    assert out.read_bytes() == before
+    assert_user_error(
+        invoke("org", "export", scenario, "--out", tmp_path / "x.csv", "--set", "n_agnts=3"),
+        "n_agnts",
+    )
+    assert not (tmp_path / "x.csv").exists()
