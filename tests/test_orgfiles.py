@@ -529,6 +529,24 @@ def test_cli_check_repairs_into_a_new_file_only(tmp_path: Path) -> None:
     assert read_org_chart(fixed)[1] == []
 
 
+def test_cli_check_repairs_ties_into_an_edge_list(tmp_path: Path) -> None:
+    chart = write(tmp_path, "chart.csv", CHART)
+    graph = nx.Graph([("c1", "b1"), ("b2", "b2"), ("boss", "zz")])
+    ties = graphml(tmp_path, "ties.graphml", graph)
+    assert_user_error(invoke("org", "check", chart, "--ties", ties), "ties.graphml", "'zz'")
+    fixed, fixed_ties = tmp_path / "fixed.csv", tmp_path / "fixed-ties.csv"
+    args = ["--repair", "--out", fixed, "--ties-out", fixed_ties]
+    result = invoke("org", "check", chart, "--ties", ties, *args)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    out = result.stdout  # type: ignore[attr-defined]
+    assert "nothing to repair" not in out
+    assert f"repaired {ties}: dropped 1 tie naming people not in the org chart" in out
+    assert f"repaired {ties}: dropped 1 self-tie (tie 'b2' - 'b2')" in out
+    assert "1 tie, mean degree 0.50" in out
+    assert fixed.read_text() == CHART  # the chart needed no repair: written as it was
+    assert fixed_ties.read_text() == "source,target\nb1,c1\n"
+
+
 def test_cli_anonymise_makes_a_salt_and_reuses_it(tmp_path: Path) -> None:
     chart, ties = write(tmp_path, "chart.csv", CHART), write(tmp_path, "ties.csv", TIES)
     salt = tmp_path / "salt.txt"

@@ -1072,9 +1072,8 @@ class OrgCheck:
         if self.ties is not None:
             ties = self.ties.edges.shape[0]
             weighted = ", weighted" if self.ties.weight is not None else ""
-            lines.append(
-                f"{self.ties.source}: {ties:,} ties, mean degree {2 * ties / chart.n:.2f}{weighted}"
-            )
+            degree = f"mean degree {2 * ties / chart.n:.2f}{weighted}"
+            lines.append(f"{self.ties.source}: {_count(ties, 'tie')}, {degree}")
         return lines
 
 
