@@ -658,12 +658,16 @@ def write(files: dict[Path, str], force: bool) -> None:
     """Write the files, refusing (before any is written) to replace one without --force."""
     there = [path for path in files if path.exists()]
     if there and not force:
-        names = ", ".join(str(p.relative_to(ROOT)) for p in there)
+        names = ", ".join(_shown(p) for p in there)
         raise SystemExit(f"{names}: already there; --force replaces them")
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(f"wrote {_shown(path)}")
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
