@@ -44,7 +44,9 @@ def write_chart(folder: Path, people: int, seed: int = 0) -> tuple[Path, Path]:
     with chart.open("w", encoding="utf-8") as out:
         out.write("id,manager,team,role,safety\n")
         for row in zip(ids, boss, team, title, safety, strict=True):
-            out.write(f"{row[0]},{row[1]},T{row[2]},{row[3]},{'' if row[4] != row[4] else row[4]}\n")
+            out.write(
+                f"{row[0]},{row[1]},T{row[2]},{row[3]},{'' if row[4] != row[4] else row[4]}\n"
+            )
     a = rng.integers(0, people, 4 * people)
     b = (a + rng.integers(1, 200, 4 * people)) % people  # colleagues nearby in the file: clusters
     pairs = np.unique(np.sort(np.stack([a, b], axis=1), axis=1), axis=0)
@@ -97,7 +99,7 @@ def main() -> None:
         rows.append(("read the ties", f"{t:.2f} s, {ties.edges.shape[0]:,} ties"))
         t, config = median_time(lambda: load_config(scenario), r)
         rows.append(("load the scenario (both files read)", f"{t:.2f} s"))
-        t, model = median_time(lambda: CommunityModel(config), r)
+        t, _ = median_time(lambda: CommunityModel(config), r)
         rows.append(("build the model on it", f"{t:.2f} s"))
         t, _ = median_time(lambda: stepped(CommunityModel(config)), r)
         rows.append(("build + 10 steps", f"{t:.2f} s"))

@@ -380,7 +380,7 @@ def test_an_exported_model_reads_back_row_for_row(tmp_path: Path) -> None:
         read, kept = getattr(chart, trait), getattr(state, trait)
         assert read.view(np.int64).tolist() == kept.view(np.int64).tolist(), trait
     assert chart.tenure.tolist() == [0] * 60  # type: ignore[union-attr]
-    assert same_partition(chart.groups(), state.manager)  # a team: those who share a manager
+    assert same_partition(chart.teams, state.manager)  # a team: those who share a manager
     ties = read_collaboration(ties_file, chart)[0]
     assert ties.edges.tolist() == model.ties.edges.tolist()
 
@@ -430,7 +430,7 @@ def test_anonymising_keeps_the_relations(client: Path) -> None:
     assert copy.role.tolist() == chart.role.tolist()  # type: ignore[union-attr]
     assert copy.tenure.tolist() == chart.tenure.tolist()  # type: ignore[union-attr]
     np.testing.assert_array_equal(copy.safety, chart.safety)  # type: ignore[arg-type]
-    assert same_partition(copy.groups(), chart.groups())  # the same teams, renamed
+    assert same_partition(copy.teams, chart.teams)  # the same teams, renamed
     assert all(t.startswith("t") and len(t) == 9 for t in copy.team.tolist())  # type: ignore[union-attr]
     ties = read_collaboration(client / "ties.csv", chart)[0]
     assert read_collaboration(ties_out, copy)[0].edges.tolist() == ties.edges.tolist()

@@ -138,3 +138,22 @@ def test_a_lost_worker_s_runs_are_retried(tmp_path: Path) -> None:
         assert b"0 failed" in stdout
     finally:
         cluster.close()
+
+
+def test_an_organisation_of_one_s_own_travels_to_the_workers(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The workers never see the chart's files (no shared file system is assumed): the runs
+    carry the organisation, and Dask stores what the local pool stores."""
+    from commsim.config import load_config
+    from commsim.model import CommunityModel
+
+    from .test_own_organisation_files import EXPERIMENT, own_scenario
+
+    own_scenario(tmp_path, CommunityModel(load_config(None, n_agents=60, seed=1)))
+    path = experiment(tmp_path, EXPERIMENT)
+    commsim.sweep(path, tmp_path / "serial", workers=1)
+    report = commsim.sweep(path, tmp_path / "dask", scheduler=cluster.address)
+    assert (report.done, report.failed) == (6, 0)
+    serial = data_files(tmp_path / "serial")
+    assert len(serial) == 12 and serial == data_files(tmp_path / "dask")

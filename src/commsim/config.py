@@ -107,6 +107,7 @@ def collaboration_fits(collaboration: Any, data: dict[str, Any]) -> None:
 
 
 def _described(value: Any) -> Any:
+    """As JSON (hashes, manifests): the file's name and hash, never its people."""
     return None if value is None else value.describe()
 
 
@@ -279,6 +280,7 @@ def read_org_files(data: dict[str, Any], directory: Path | None, source: str) ->
     if not any(isinstance(data.get(field), str | os.PathLike) for field in ORG_FILES):
         return data
     from commsim import orgfiles  # reads CSV and GraphML: only for a config that names one
+    from commsim.model import OrgChart  # (lazily: the core imports config)
 
     data = dict(data)
     for field in ORG_FILES:
@@ -287,7 +289,7 @@ def read_org_files(data: dict[str, Any], directory: Path | None, source: str) ->
             continue
         path = Path(given) if directory is None else directory / given
         extra = () if field == "org_chart" else (data.get("org_chart"),)
-        if extra and not isinstance(data.get("org_chart"), orgfiles.OrgChart):
+        if extra and not isinstance(data.get("org_chart"), OrgChart):
             raise ConfigError(
                 f"{source}: field 'collaboration': needs an org_chart: its ties name the "
                 "chart's people"
@@ -499,6 +501,15 @@ class Config(StrictModel):
                 f"(got {total:g})"
             )
         return self
+
+    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's, but in Python mode an organisation of one's own stays the object read
+        from its files (pydantic would make it a dict), so a config dumped and parsed again,
+        as a sweep's point or a run sent to a worker, carries the organisation itself."""
+        data = super().model_dump(*args, **kwargs)
+        if kwargs.get("mode", "python") == "python":
+            data.update({name: getattr(self, name) for name in ORG_FILES if name in data})
+        return data
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with some fields replaced, validated like the original."""

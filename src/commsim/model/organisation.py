@@ -326,7 +326,7 @@ def build_network(config: Config, manager: np.ndarray, rng: np.random.Generator)
     n, kind = manager.shape[0], config.network
     if kind == "hierarchy":
         chart = config.org_chart
-        teams = None if chart is None else chart.groups()
+        teams = None if chart is None else chart.teams
         return build_ties(
             manager, config.team_ties, config.informal_ties, rng, teams, config.collaboration
         )

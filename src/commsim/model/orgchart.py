@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from commsim.model.state import NO_MANAGER, ROLE_NAMES, OrgState
 
@@ -68,13 +69,17 @@ class OrgChart:
         level.flags.writeable = False  # shared by every run of the chart: a run copies it
         return level
 
-    def groups(self) -> np.ndarray:
+    @functools.cached_property
+    def teams(self) -> np.ndarray:
         """Each person's team as an integer (the team ties' groups): the file's team labels,
-        or, without them, the manager (a team is those who share one, as generated)."""
+        or, without them, the manager (a team is those who share one, as generated). Made
+        once per chart (hashing the labels, not sorting them: 100,000 people in milliseconds)."""
         if self.team is None:
-            return self.manager.copy()
-        codes = np.unique(self.team, return_inverse=True)[1].astype(np.int64)
-        return np.where(self.team == "", NO_MANAGER, codes)
+            codes = self.manager.copy()
+        else:
+            codes = np.where(self.team == "", NO_MANAGER, pd.factorize(self.team)[0])
+        codes.flags.writeable = False
+        return codes
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, OrgChart) and other.sha256 == self.sha256
