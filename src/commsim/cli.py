@@ -897,12 +897,8 @@ def org_anonymise(
     ties: TiesOpt = None,
     ties_out: TiesOutOpt = None,
 ) -> None:
-    """Anonymise an org chart (and its ties) for a workshop laptop.
-
-    Ids, managers and tie ends, team and unit labels are replaced by pseudonyms (HMAC of the
-    salt); role labels, tenure and traits are kept; every other column (names, emails...)
-    is dropped.
-    """
+    """Anonymise an org chart (and its ties) for a workshop laptop: ids, teams and units
+    become pseudonyms; roles, tenure and traits stay; other columns go."""
     from commsim import api
 
     out_file, ties_file = _new_file("--out", out), _optional_file("--ties-out", ties_out)
@@ -937,11 +933,8 @@ def org_export(
     ties_out: TiesOutOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Write a scenario's organisation as an org chart CSV (and its ties).
-
-    The model is built (step 0, nothing run); the chart reads back in the model's row order,
-    to edit, or to set beside a client's.
-    """
+    """Write a scenario's organisation as an org chart CSV (and its ties), to edit or to set
+    beside a client's: it reads back as the same organisation."""
     from commsim import api
 
     out_file, ties_file = _new_file("--out", out), _optional_file("--ties-out", ties_out)
