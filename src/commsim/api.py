@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from commsim.experiment.plan import SweepSize
     from commsim.experiment.spec import LoadedExperiment
     from commsim.experiment.sweep import SweepInterrupted  # noqa: F401 (module __getattr__)
+    from commsim.orgfiles import OrgCheck
 
 TABLES = storage.TABLES
 FIGURE = storage.FIGURE  # the summary figure a saved run holds beside its tables
@@ -673,6 +674,63 @@ def plot_sensitivity(
     # the table's warning already holds the model's note, if any: not said twice
     about = _about(manifest, notes=False)
     return _write_figures(target, [indices_figure(indices, about, notes)])
+
+
+# --- a real organisation's files ---------------------------------------------------------
+
+
+def check_org(
+    chart: str | os.PathLike[str],
+    ties: str | os.PathLike[str] | None = None,
+    *,
+    repair: bool = False,
+    out: str | os.PathLike[str] | None = None,
+    ties_out: str | os.PathLike[str] | None = None,
+) -> OrgCheck:
+    """Read and check a client's org chart CSV (and its collaboration network: a CSV edge
+    list or GraphML), as ``commsim org check`` does: ``.summary()`` says what they hold,
+    ``.repairs`` what ``repair`` fixed. With ``out`` (and ``ties_out``) the files as read,
+    repaired, are written to new files. Every mistake is one ``OrgFileError`` line naming
+    the file and the line; see ``commsim.orgfiles``."""
+    from commsim import orgfiles
+
+    return orgfiles.check_org_files(chart, ties, repair=repair, out=out, ties_out=ties_out)
+
+
+def anonymise_org(
+    chart: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    salt_file: str | os.PathLike[str],
+    ties: str | os.PathLike[str] | None = None,
+    ties_out: str | os.PathLike[str] | None = None,
+) -> tuple[list[str], bool]:
+    """An org chart (and its ties) with every id and team or unit label replaced by a
+    pseudonym and every other column but role, tenure and traits dropped, written to new
+    files: a client's organisation fit to travel. The salt is read from ``salt_file``, or
+    made and written there when it does not exist; returns what was done (a line each) and
+    whether the salt is new."""
+    from commsim import orgfiles
+
+    return orgfiles.anonymise_with_salt_file(chart, out, salt_file, ties, ties_out)
+
+
+def export_org(
+    config: str | os.PathLike[str] | dict[str, Any] | Config | None,
+    out: str | os.PathLike[str],
+    ties_out: str | os.PathLike[str] | None = None,
+    *,
+    model: ModelChoice = None,
+    **overrides: Any,
+) -> list[Path]:
+    """Build a scenario's model (step 0, nothing run) and write its organisation as an org
+    chart CSV (and its ties as an edge list) that ``check_org`` and a scenario read back;
+    existing files are refused before the model is built."""
+    from commsim import orgfiles
+
+    orgfiles.check_new_files(out, ties_out)
+    cls = import_model(model, "model")
+    built = cls(load_config(config, extensions=cls.extensions, **overrides))
+    return orgfiles.export_organisation(built, out, ties_out)
 
 
 # --- former spellings, accepted until commsim 1.0 ------------------------------------------

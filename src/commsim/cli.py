@@ -782,5 +782,176 @@ def plot(
     typer.echo(f"wrote {len(written)} files to {folder}/")
 
 
+# --- commsim org: a real organisation's files ----------------------------------------------
+
+org = typer.Typer(
+    name="org",
+    help="Check, anonymise or export an organisation's files (org chart CSV, ties).",
+    no_args_is_help=True,
+)
+app.add_typer(org)
+
+ChartArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="CHART",
+        help="Org chart CSV: a header, then a row per person (id, manager; optional team, "
+        "role, unit, tenure, safety, punitiveness, learning_rate).",
+        show_default=False,
+    ),
+]
+TiesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ties",
+        metavar="TIES",
+        help="Who works with whom: a CSV edge list (source,target[,weight]) or .graphml.",
+        show_default=False,
+    ),
+]
+TiesOutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ties-out",
+        metavar="FILE",
+        help="Write the ties there, a new CSV edge list.",
+        show_default=False,
+    ),
+]
+
+
+def _new_file(name: str, raw: str) -> Path:
+    """An output file option; an empty one is refused (it would name the current folder)."""
+    if not raw.strip():
+        fail(f"{name} {raw!r}: an empty path; name a new file")
+    return Path(raw)
+
+
+def _optional_file(name: str, raw: str | None) -> Path | None:
+    return None if raw is None else _new_file(name, raw)
+
+
+@org.command("check")
+def org_check(
+    chart: ChartArg,
+    ties: TiesOpt = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fix what has one reading (rows repeated exactly, a lone top who manages "
+            "themself; ties given twice, self-ties, ties to people not in the chart), say each "
+            "fix, and write the repaired files.",
+        ),
+    ] = False,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out", metavar="FIXED.csv", help="With --repair: the repaired chart, a new file."
+        ),
+    ] = None,
+    ties_out: TiesOutOpt = None,
+) -> None:
+    """Check an org chart (and its ties): what it holds, or its first mistake."""
+    from commsim import api
+
+    out_file, ties_file = _optional_file("--out", out), _optional_file("--ties-out", ties_out)
+    if repair and out_file is None:
+        fail("--repair writes the repaired chart: name a new file with --out FIXED.csv")
+    if out_file is not None and not repair:
+        fail("--out goes with --repair (a check alone writes nothing)")
+    if ties_file is not None and (ties is None or not repair):
+        fail("--ties-out goes with --repair and --ties")
+    try:
+        checked = api.check_org(chart, ties, repair=repair, out=out_file, ties_out=ties_file)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    console = Console(highlight=False, markup=False, soft_wrap=True)  # ids may hold [brackets]
+    for line in checked.repairs:
+        console.print(f"repaired {line}")
+    if repair and not checked.repairs:
+        console.print("nothing to repair")
+    for line in checked.summary():
+        console.print(line)
+    for path in checked.written:
+        console.print(f"wrote {path}")
+
+
+@org.command("anonymise")
+def org_anonymise(
+    chart: ChartArg,
+    salt: Annotated[
+        Path,
+        typer.Option(
+            "--salt",
+            metavar="SALT_FILE",
+            help="The secret the pseudonyms are made with; made there if it does not exist. "
+            "Keep it: the same salt gives the same ids the same pseudonyms.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        str,
+        typer.Option("--out", metavar="OUT.csv", help="The anonymised chart, a new file."),
+    ],
+    ties: TiesOpt = None,
+    ties_out: TiesOutOpt = None,
+) -> None:
+    """Anonymise an org chart (and its ties) for a workshop laptop.
+
+    Ids, managers and tie ends, team and unit labels are replaced by pseudonyms (HMAC of the
+    salt); role labels, tenure and traits are kept; every other column (names, emails...)
+    is dropped.
+    """
+    from commsim import api
+
+    out_file, ties_file = _new_file("--out", out), _optional_file("--ties-out", ties_out)
+    if (ties is None) != (ties_file is None):
+        fail("--ties and --ties-out go together (the anonymised ties need a file of their own)")
+    try:
+        report, made = api.anonymise_org(chart, out_file, salt, ties, ties_file)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    console = Console(highlight=False, markup=False, soft_wrap=True)
+    if made:
+        console.print(
+            f"made a new salt in {salt}; keep it: without it the pseudonyms cannot be traced "
+            "back, with it the same ids get the same pseudonyms"
+        )
+    for line in report:
+        console.print(line)
+    console.print(f"wrote {out_file}" + (f" and {ties_file}" if ties_file else ""))
+
+
+@org.command("export")
+def org_export(
+    config: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SCENARIO", help="Scenario file (.toml, .yaml or .yml).", show_default=False
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", metavar="CHART.csv", help="The org chart, a new file.")
+    ],
+    ties_out: TiesOutOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Write a scenario's organisation as an org chart CSV (and its ties).
+
+    The model is built (step 0, nothing run); the chart reads back in the model's row order,
+    to edit, or to set beside a client's.
+    """
+    from commsim import api
+
+    out_file, ties_file = _new_file("--out", out), _optional_file("--ties-out", ties_out)
+    try:
+        cfg = resolve_config(config, set_)
+        written = api.export_org(cfg, out_file, ties_file)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    typer.echo(f"{cfg.name}: {cfg.n_agents:,} members; wrote {', '.join(map(str, written))}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
