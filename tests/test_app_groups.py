@@ -116,3 +116,19 @@ def test_the_base_draws_the_teams_lines_and_is_json_safe(labelled) -> None:
     assert base["series"][2]["tooltip"] == {"formatter": "{b}"}
     levels = patch_of(labelled, "level")["series"][2]["data"]
     assert {t["value"][2] for t in levels} <= set(range(labelled.model.n_levels))
+
+
+def test_a_blank_team_label_falls_back_to_those_who_share_a_manager() -> None:
+    chart = uneven_chart(400, seed=4)
+    team = chart.team.copy()
+    blank = np.arange(chart.n) % 7 == 0  # the top among them
+    team[blank] = ""
+    groups = live(dataclasses.replace(chart, team=team)).groups
+    named = set(team[~blank])
+    assert groups.n == len(named) + len(set(chart.manager[blank].tolist()))
+    for g in range(groups.n):
+        mine = groups.member == g
+        if groups.labels[g] in named:
+            assert (team[mine] == groups.labels[g]).all()
+        else:
+            assert (team[mine] == "").all() and len(set(chart.manager[mine].tolist())) == 1
