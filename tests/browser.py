@@ -13,8 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -30,6 +31,24 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 NETWORK = "[data-testid='network-with interventions']"
+# the page's own ECharts (loaded by live_chart.vue through RequireJS), asked what it drew
+DRAWN = """async (selector) => {
+  const cdn = window.solara ? window.solara.cdn : "./_solara/cdn";
+  const url = `${cdn}/echarts@5.4.0/dist/echarts.min.js`;
+  const echarts = await new Promise((resolve) => requirejs([url], resolve));
+  const chart = echarts.getInstanceByDom(document.querySelector(selector));
+  const option = chart.getOption();
+  const point = (i) => (d) => {
+    const value = Array.isArray(d) ? d : d.value;
+    const flat = Array.isArray(value[0]) ? value[0] : value;
+    const pixel = chart.convertToPixel({ seriesIndex: i }, flat.slice(0, 2));
+    return { value: value, name: d.name || "", pixel: pixel };
+  };
+  return {
+    title: option.title[0],
+    series: option.series.map((s, i) => (s.data || []).map(point(i))),
+  };
+}"""
 KNOWLEDGE = "[data-testid='plot-knowledge']"
 
 
@@ -37,6 +56,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def with_absolute_path(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with PYTHONPATH's entries made absolute: the server starts in another folder,
+    where ``PYTHONPATH=src pytest`` would name no folder and the installed package be served."""
+    env = dict(env)
+    if env.get("PYTHONPATH"):
+        parts = env["PYTHONPATH"].split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in parts if p)
+    return env
 
 
 @contextlib.contextmanager
@@ -53,7 +82,7 @@ def app_server(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env=with_absolute_path(os.environ if env is None else env),
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -117,6 +146,11 @@ class Session:
         self.click("Step")
         self.wait_until(NETWORK, "revision", revision + 1)
         self.wait_until(KNOWLEDGE, "points", points + 1)
+
+    def drawn(self, selector: str = NETWORK) -> dict[str, Any]:
+        """What a chart has drawn, read from its ECharts instance: every series' data points
+        (value, name and where on the canvas, in pixels) and the title."""
+        return self.page.evaluate(DRAWN, selector)
 
     def step_text(self) -> str:
         return self.page.locator(".run-step").inner_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import ipyvuetify as v
 import pytest
@@ -135,3 +136,17 @@ def test_presets_skip_files_that_are_not_scenarios(tmp_path, monkeypatch):
     monkeypatch.delenv(CONFIG_ENV, raising=False)
     monkeypatch.setenv(PRESETS_ENV, str(tmp_path))
     assert list(app_module.presets()) == ["default (start)", "a"]
+
+
+def test_a_scenario_naming_an_org_chart_draws_its_people(monkeypatch):
+    """tests/data/acme.toml names acme.csv: 39 people, drawn one by one, the top highest."""
+    data = Path(__file__).resolve().parent / "data"
+    monkeypatch.setenv(CONFIG_ENV, str(data / "acme.toml"))
+    monkeypatch.setenv(PRESETS_ENV, str(data))
+    _, rc = solara.render(Page(), handle_error=False)
+    button(rc, "Step").click()
+    members = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
+    assert len(members) == 39
+    heights = [m["value"][1] for m in members]
+    assert heights[0] == max(heights)  # row 0, the top of the chart
+    assert "step 1" in step_label(rc)

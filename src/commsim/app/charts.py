@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from commsim.app.groups import TeamGroups
 from commsim.app.session import STEERED, Flash, LiveRun, Mark
 from commsim.catalogue import Catalogue
 from commsim.model import CATALOGUE, ROLE_NAMES
@@ -24,6 +25,7 @@ REBASE = 50
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 ROLE_COLOURS = ("#4c78a8", "#f58518", "#54a24b")  # practitioner, researcher, capacity builder
 SAFETY_COLOURS = ("#d73027", "#fdae61", "#a6d96a", "#1a9850")  # fear ... wonder
+VOICED, SUPPRESSED = "#00a65a", "#d62728"  # the network's insight events
 Rows = Sequence[dict[str, Any]]
 
 
@@ -192,60 +194,86 @@ def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
     """The organisation drawn once: reporting lines, faint informal ties, the colour key.
 
     Series: 0 reporting lines, 1 informal ties, 2 members, 3 voiced insights this step,
-    4 suppressed insights this step. Members and events arrive by ``network_patch``.
+    4 suppressed insights this step; drawn by team (``run.groups``), 5 insights voiced
+    within a team this step. Members and events arrive by ``network_patch``.
     """
-    pos = run.positions
+    pos, reporting, informal = run.positions, run.reporting, run.informal
+    margin = (1.0, 0.3)  # slots, levels: room for the markers at the edges
+    if run.groups is not None:
+        pos, reporting, informal = run.groups.positions, run.groups.reporting, run.groups.informal
+        margin = (1.5, 0.5)  # a team's marker is larger
     # the ties never change: on a canvas layer of their own (zlevel 0) they are drawn once,
     # and a step repaints only the members' layer above them
     lines = {"type": "lines", "coordinateSystem": "cartesian2d", "silent": True, "zlevel": 0}
     live = {"zlevel": 1}
+    series = [
+        lines
+        | {
+            "data": _segments(pos, reporting),
+            "lineStyle": {"color": "#888", "width": 0.6, "opacity": 0.5},
+        },
+        lines
+        | {
+            "data": _segments(pos, informal),
+            "lineStyle": {"color": "#888", "width": 0.4, "opacity": 0.08},
+        },
+        live | {"type": "scatter", "name": "members", "data": [], "z": 3},
+        lines
+        | live
+        | {
+            "name": "voiced",
+            "data": [],
+            "z": 4,
+            "lineStyle": {"color": VOICED, "width": 2.2, "opacity": 0.9},
+        },
+        live
+        | {
+            "type": "scatter",
+            "name": "suppressed",
+            "data": [],
+            "z": 5,
+            "symbol": "diamond",
+            "symbolSize": 11,
+            "silent": True,
+            "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": SUPPRESSED, "borderWidth": 2},
+        },
+    ]
+    if run.groups is not None:
+        series = _by_team(series, live)
     return {
         "animation": False,
         "title": {"text": title, "textStyle": {"fontSize": 13}},
         "grid": {"top": 28, "left": 8, "right": 8, "bottom": 40},
-        "xAxis": {"show": False, "min": pos[:, 0].min() - 1, "max": pos[:, 0].max() + 1},
-        "yAxis": {"show": False, "min": pos[:, 1].min() - 0.3, "max": pos[:, 1].max() + 0.3},
+        "xAxis": {"show": False, **_extent(pos[:, 0], margin[0])},
+        "yAxis": {"show": False, **_extent(pos[:, 1], margin[1])},
         "tooltip": {"trigger": "item"},
         "visualMap": _visual_map(attribute, run.model.n_levels),
-        "series": [
-            lines
-            | {
-                "data": _segments(pos, run.reporting),
-                "lineStyle": {"color": "#888", "width": 0.6, "opacity": 0.5},
-            },
-            lines
-            | {
-                "data": _segments(pos, run.informal),
-                "lineStyle": {"color": "#888", "width": 0.4, "opacity": 0.08},
-            },
-            live | {"type": "scatter", "name": "members", "data": [], "z": 3},
-            lines
-            | live
-            | {
-                "name": "voiced",
-                "data": [],
-                "z": 4,
-                "lineStyle": {"color": "#00a65a", "width": 2.2, "opacity": 0.9},
-            },
-            live
-            | {
-                "type": "scatter",
-                "name": "suppressed",
-                "data": [],
-                "z": 5,
-                "symbol": "diamond",
-                "symbolSize": 11,
-                "silent": True,
-                "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#d62728", "borderWidth": 2},
-            },
-        ],
+        "series": series,
     }
+
+
+def _extent(values: np.ndarray, margin: float) -> dict[str, float]:
+    return {"min": float(values.min()) - margin, "max": float(values.max()) + margin}
+
+
+def _by_team(series: list[dict[str, Any]], live: dict[str, Any]) -> list[dict[str, Any]]:
+    """The base's series for a chart drawn by team: a team's tooltip is its name (label,
+    size, value), reporting lines are bolder, and a ring marks voice within a team."""
+    series[0]["lineStyle"] |= {"width": 1.2, "opacity": 0.7}
+    series[2] |= {"tooltip": {"formatter": "{b}"}, "itemStyle": {"opacity": 0.85}}
+    ring = {"color": "rgba(0,0,0,0)", "borderColor": VOICED, "borderWidth": 2.5}
+    within = {"type": "scatter", "name": "voiced within a team", "data": [], "z": 4}
+    return [*series, live | within | {"silent": True, "itemStyle": ring}]
 
 
 def network_patch(
     run: LiveRun, variant: str, model: Any, flash: Flash, attribute: str
 ) -> dict[str, Any]:
     """This step's colours, sizes (by level) and insight events, merged into the base."""
+    if run.groups is not None:
+        return team_patch(run.groups, run.node_values(model, attribute), flash, attribute) | {
+            "title": {"subtext": f"{variant}: step {model.steps}, {run.groups.n} teams"}
+        }
     pos = run.positions
     values = np.round(run.node_values(model, attribute), 3)
     sizes = 4 + 2.5 * model.state.level
@@ -260,3 +288,61 @@ def network_patch(
         "title": {"subtext": f"{variant}: step {model.steps}"},
         "series": [{}, {}, {"data": members}, {"data": voiced}, {"data": suppressed}],
     }
+
+
+def team_sizes(size: np.ndarray) -> np.ndarray:
+    """A team's marker size in pixels: its area grows with its head count."""
+    return 6 + 2.5 * np.sqrt(size)
+
+
+def team_values(
+    groups: TeamGroups, values: np.ndarray, attribute: str
+) -> tuple[np.ndarray, list[str]]:
+    """Each team's colour value and how its tooltip says it: the mean of a measure, the most
+    common role or level."""
+    if attribute == "role":
+        codes = groups.most_common(values)
+        return codes.astype(float), [f"mostly {ROLE_NAMES[c].replace('_', ' ')}" for c in codes]
+    if attribute == "level":
+        codes = groups.most_common(values)
+        return codes.astype(float), [f"mostly level {c}" for c in codes]
+    means = groups.mean(values)
+    return np.round(means, 3), [f"mean {attribute} {m:.2f}" for m in means.tolist()]
+
+
+def team_patch(
+    groups: TeamGroups, values: np.ndarray, flash: Flash, attribute: str
+) -> dict[str, Any]:
+    """The teams' colours and this step's insight events, each member's mapped to their
+    team: voice between teams is a line, voice within one a ring, suppression a diamond."""
+    pos, sizes = groups.positions, team_sizes(groups.size)
+    shown, words = team_values(groups, values, attribute)
+    teams = [
+        {"name": f"{label}: {size} people, {said}", "value": [x, y, v], "symbolSize": float(s)}
+        for label, size, said, (x, y), v, s in zip(
+            groups.labels,
+            groups.size.tolist(),
+            words,
+            pos.tolist(),
+            shown.tolist(),
+            sizes.tolist(),
+            strict=True,
+        )
+    ]
+    between, within = groups.pairs(*flash.voiced)
+    quiet = np.unique(groups.member[flash.suppressed])
+    return {
+        "series": [
+            {},
+            {},
+            {"data": teams},
+            {"data": pos[between].tolist()},
+            {"data": _marks(pos, sizes, quiet)},
+            {"data": _marks(pos, sizes, within)},
+        ]
+    }
+
+
+def _marks(pos: np.ndarray, sizes: np.ndarray, teams: np.ndarray) -> list[dict[str, Any]]:
+    """Outlines drawn just around the given teams' markers."""
+    return [{"value": pos[t].tolist(), "symbolSize": float(sizes[t] + 8)} for t in teams.tolist()]

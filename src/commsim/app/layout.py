@@ -1,8 +1,14 @@
 """Where each member is drawn: an org chart, top to bottom, computed once per run.
 
 Positions never move during a run (a chart that re-lays itself out every step cannot be
-read), so the layout depends only on the reporting lines at the start. The front line is
-stacked in a column under its manager, which keeps 500-1,000 members readable in one view.
+read), so the layout depends only on the reporting lines at the start. It is a tidy tree
+that works for any chart, the generated regular one or a real organisation's uneven one
+(spans of 1 to dozens, leaves at any level): a manager's reports who manage no one are
+stacked in one column under a slot of their own, slots run left to right in depth-first
+order of the chart, and every manager sits centred over their reports. Stacking the
+leaves (most of any organisation) keeps 500-1,000 members readable in one view: a slot per
+person would give a 1,000-wide chart. On the generated tree this is exactly the picture
+the app always drew (the test suite checks it position for position).
 """
 
 from __future__ import annotations
@@ -11,35 +17,84 @@ import numpy as np
 
 from commsim.model import NO_MANAGER
 
-FRONT_LINE_GAP = 0.35  # vertical distance between teammates in a front-line column
-LEVEL_GAP = 1.0  # vertical distance between levels above the front line
+FRONT_LINE_GAP = 0.35  # vertical distance between teammates stacked in a column
+LEVEL_GAP = 1.0  # vertical distance between the levels of managers
+
+
+def reports_of(manager: np.ndarray) -> list[list[int]]:
+    """Each row's direct reports in row order (the chart's order, kept left to right)."""
+    reports: list[list[int]] = [[] for _ in range(manager.shape[0])]
+    for row in np.flatnonzero(manager != NO_MANAGER).tolist():
+        reports[int(manager[row])].append(row)
+    return reports
 
 
 def org_chart(level: np.ndarray, manager: np.ndarray) -> np.ndarray:
-    """(N, 2) positions: managers centred over their reports, the top at the top."""
-    n = level.shape[0]
-    pos = np.zeros((n, 2))
-    has_manager = manager != NO_MANAGER
-    front = (level == 0) & has_manager
-    # each front-line team is a column under its manager, columns in the managers' order
-    bosses, column = np.unique(manager[front], return_inverse=True)
-    order = np.argsort(column, kind="stable")
-    starts = np.searchsorted(column[order], np.arange(bosses.shape[0]))
-    rank = np.empty(order.shape[0], dtype=np.int64)
-    rank[order] = np.arange(order.shape[0]) - starts[column[order]]  # place within the team
-    rows = np.flatnonzero(front)
-    pos[rows, 0] = column
-    pos[rows, 1] = -FRONT_LINE_GAP * (1 + rank)
-    # every level above sits over the mean x of its reports, one level higher each time
-    for lvl in range(1, int(level.max(initial=0)) + 1):
-        here = np.flatnonzero(level == lvl)
-        below = np.flatnonzero((level == lvl - 1) & has_manager)
-        sums = np.bincount(manager[below], weights=pos[below, 0], minlength=n)
-        counts = np.bincount(manager[below], minlength=n)
-        spread = np.linspace(0, max(bosses.shape[0] - 1, 0), here.shape[0])  # no reports
-        pos[here, 0] = np.where(counts[here] > 0, sums[here] / np.maximum(counts[here], 1), spread)
-        pos[here, 1] = LEVEL_GAP * (lvl - 1)
-    return pos
+    """(N, 2) positions: managers centred over their reports, the top at the top.
+
+    A manager is at ``LEVEL_GAP * (level - 1)``; their reports without reports of their own
+    hang below them in one column, ``FRONT_LINE_GAP`` apart; a manager's x is the mean of
+    their reports' distinct x (the column counted once).
+    """
+    tree = _TidyTree(level, manager)
+    for top in np.flatnonzero(manager == NO_MANAGER).tolist():
+        tree.place(top)
+    return tree.pos
+
+
+class _TidyTree:
+    """The layout's state while it walks the chart: positions so far and the next slot."""
+
+    def __init__(self, level: np.ndarray, manager: np.ndarray) -> None:
+        self.level = level
+        self.reports = reports_of(manager)
+        self.pos = np.zeros((level.shape[0], 2))
+        self.slots = 0  # the next free x slot, left to right
+        self.xs: dict[int, list[float]] = {}  # each open manager's reports' distinct x
+        self.columns: dict[int, list[int]] = {}  # each open manager's leaves: slot, how many
+
+    def height(self, row: int) -> float:
+        return LEVEL_GAP * (int(self.level[row]) - 1)
+
+    def take_slot(self) -> int:
+        self.slots += 1
+        return self.slots - 1
+
+    def place(self, top: int) -> None:
+        """Place ``top``'s tree depth first (iteratively: a real chart may be deep)."""
+        if not self.reports[top]:  # someone outside the tree: a slot of their own
+            self.pos[top] = self.take_slot(), self.height(top)
+            return
+        stack = [(top, 0)]  # (manager, index of their next report)
+        self.xs[top] = []
+        while stack:
+            boss, k = stack.pop()
+            if k == len(self.reports[boss]):
+                self.centre(boss, stack[-1][0] if stack else None)
+                continue
+            stack.append((boss, k + 1))
+            row = self.reports[boss][k]
+            if self.reports[row]:
+                stack.append((row, 0))
+                self.xs[row] = []
+            else:
+                self.hang(row, boss)
+
+    def hang(self, row: int, boss: int) -> None:
+        """A report who manages no one joins the manager's column (the first opens it)."""
+        if boss not in self.columns:
+            self.columns[boss] = [self.take_slot(), 0]
+            self.xs[boss].append(float(self.columns[boss][0]))
+        column = self.columns[boss]
+        column[1] += 1
+        self.pos[row] = column[0], self.height(boss) - FRONT_LINE_GAP * column[1]
+
+    def centre(self, boss: int, above: int | None) -> None:
+        """Every report placed: the manager goes over the mean of their distinct x."""
+        xs = self.xs.pop(boss)
+        self.pos[boss] = sum(xs) / len(xs), self.height(boss)
+        if above is not None:
+            self.xs[above].append(float(self.pos[boss, 0]))
 
 
 def edge_kinds(edges: np.ndarray, manager: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

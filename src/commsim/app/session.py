@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commsim.app.groups import TeamGroups, grouped, team_groups
 from commsim.app.layout import edge_kinds, org_chart
 from commsim.config import Config
 from commsim.model import CommunityModel
@@ -61,6 +62,12 @@ class LiveRun:
         # once, rounded as drawn: the chart never moves
         self.positions = np.round(org_chart(state.level, state.manager), 3)
         self.reporting, self.informal = edge_kinds(self.model.ties.edges, state.manager)
+        chart = config.org_chart
+        self.groups: TeamGroups | None = None  # a large chart of one's own: drawn by team
+        if grouped(chart):
+            self.groups = team_groups(
+                chart, state.level, self.positions, self.reporting, self.informal
+            )
         self.marks: list[Mark] = []
         self.flash: dict[str, Flash] = {STEERED: Flash(), TWIN: Flash()}
         self.lock = threading.RLock()
