@@ -150,3 +150,19 @@ def test_a_scenario_naming_an_org_chart_draws_its_people(monkeypatch):
     heights = [m["value"][1] for m in members]
     assert heights[0] == max(heights)  # row 0, the top of the chart
     assert "step 1" in step_label(rc)
+
+
+def test_on_an_org_chart_reset_keeps_the_chart_and_its_size_is_fixed(monkeypatch):
+    data = Path(__file__).resolve().parent / "data"
+    monkeypatch.setenv(CONFIG_ENV, str(data / "acme.toml"))
+    monkeypatch.setenv(PRESETS_ENV, str(data))
+    _, rc = solara.render(Page(), handle_error=False)
+    (members,) = [w for w in rc.find(v.Slider).widgets if "members" in str(w.label)]
+    assert members.disabled and members.v_model == 39 and "org chart" in members.label
+    (seed,) = [w for w in rc.find(v.TextField).widgets if w.label == "seed"]
+    seed.v_model = "9"
+    seed.fire_event("focusout", None)
+    button(rc, "Reset with these settings").click()
+    assert not rc.find(v.Alert).widgets  # no error: the chart survived the new config
+    drawn = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
+    assert len(drawn) == 39

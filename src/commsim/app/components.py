@@ -128,14 +128,17 @@ def ScenarioControls(
     with solara.Card("Scenario", margin=0) as card:
         solara.Select("preset", values=names, value=current, on_value=choose)
         solara.InputInt("seed", value=seed.value, on_value=seed.set, continuous_update=False)
+        charted = config.org_chart is not None  # its size is the chart's
         for s in SLIDERS:
             Widget = solara.SliderInt if isinstance(s.step, int) else solara.SliderFloat
+            fixed = charted and s.field == "n_agents"
             Widget(
-                s.label,
+                f"{s.label} (the org chart's)" if fixed else s.label,
                 value=values.value[s.field],
                 min=s.low,
-                max=s.high,
+                max=max(s.high, values.value[s.field]),
                 step=s.step,
+                disabled=fixed,
                 on_value=lambda v, f=s.field: values.set(values.value | {f: v}),
             )
         solara.Button(
