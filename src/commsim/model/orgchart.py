@@ -25,15 +25,28 @@ TRAITS = ("safety", "punitiveness", "learning_rate")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class OrgChart:
+class FromFile:
+    """What was read from a file, known by the file's contents: two reads of one file are
+    one organisation (equal and hashed alike), wherever the file was."""
+
+    source: str  # the file's name as the scenario gives it
+    sha256: str  # of the file's bytes: what identifies it in a run's records
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.sha256 == self.sha256  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class OrgChart(FromFile):
     """People in rows ordered top-down (row 0 the top; every manager above their reports).
 
     Optional columns are ``None`` when the file has no such column; a blank cell is ``""``
     for labels, -1 for tenure and NaN for traits (the model's own value is used there).
     """
 
-    source: str  # the file's name as the scenario gives it
-    sha256: str  # of the file's bytes: what identifies the organisation in a run's records
     ids: np.ndarray  # (N,) str: each person's id in the file
     manager: np.ndarray  # (N,) int64 row of the manager, NO_MANAGER for the top
     team: np.ndarray | None = None  # (N,) str team label
@@ -81,12 +94,6 @@ class OrgChart:
         codes.flags.writeable = False
         return codes
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, OrgChart) and other.sha256 == self.sha256
-
-    def __hash__(self) -> int:
-        return hash(self.sha256)
-
     def __repr__(self) -> str:
         return f"OrgChart({self.source!r}, {self.n} people)"
 
@@ -128,19 +135,11 @@ class OrgChart:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Collaboration:
+class Collaboration(FromFile):
     """Who works with whom: ties between rows of an org chart, optionally weighted."""
 
-    source: str
-    sha256: str
     edges: np.ndarray  # (E, 2) int64 rows of the org chart, no self-ties, each pair once
     weight: np.ndarray | None = None  # (E,) float64 > 0, or None: every tie alike
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Collaboration) and other.sha256 == self.sha256
-
-    def __hash__(self) -> int:
-        return hash(self.sha256)
 
     def __repr__(self) -> str:
         return f"Collaboration({self.source!r}, {self.edges.shape[0]} ties)"
