@@ -6,6 +6,8 @@ The files' readers have their own tests (test_orgfiles.py); these build the char
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -149,3 +151,16 @@ def test_what_does_not_fit_the_chart_is_refused_in_one_line(changes: dict, messa
     with pytest.raises(ConfigError) as err:
         load_config(data)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_agent_table_names_people_their_units_and_teams() -> None:
+    chart = uneven_chart()
+    units = np.array([f"unit-{r % 3}" for r in range(chart.n)], dtype=object)
+    chart = dataclasses.replace(chart, unit=units)
+    model = CommunityModel(org_chart=chart, org_chart_roles=TITLES, agent_sample_size=20)
+    frame = model.agent_frame()
+    rows = frame.member.to_numpy()
+    assert frame.unit.tolist() == units[rows].tolist()
+    assert frame.team.tolist() == chart.team[rows].tolist()
+    assert frame.person.tolist() == chart.people(rows).tolist()
+    assert not set(frame.person) & set(chart.ids)  # pseudonyms, not the ids

@@ -436,14 +436,17 @@ class CommunityModel(mesa.Model):
 
     def _people(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """With an org chart, who holds each sampled position: the file's person (their id,
-        or by default a pseudonym of it), or "" once a newcomer took their place."""
+        or by default a pseudonym of it), or "" once a newcomer took their place; and the
+        position's unit and team where the file gives them (an analyst's groupings)."""
         chart = self.config.org_chart
         if chart is None:
             return {}
         if self._persons is None:
             self._persons = chart.people(self.sample_rows, self.config.person_ids == "file")
         people = self._persons[np.searchsorted(self.sample_rows, rows)]
-        return {"person": np.where(self.state.joined[rows] > 0, "", people).astype(object)}
+        held = {"person": np.where(self.state.joined[rows] > 0, "", people).astype(object)}
+        labels = {"unit": chart.unit, "team": chart.team}
+        return held | {k: v[rows].astype(object) for k, v in labels.items() if v is not None}
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state): every metric."""
