@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -191,13 +190,18 @@ def test_missing_files_and_folders_are_refused(tmp_path: Path) -> None:
     refused(lambda: read_org_chart(tmp_path), "a folder")
 
 
-def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+def test_a_huge_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "huge.csv"
-    with path.open("wb") as fh:  # sparse: no GiB is written, nor read
+    with path.open("wb") as fh:  # sparse: no GiB is written
         fh.truncate(orgfiles.MAX_BYTES + 1)
-    started = time.perf_counter()
+
+    def no_reading(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
     refused(lambda: read_org_chart(path), "huge.csv", "over the 1 GiB")
-    assert time.perf_counter() - started < 1
 
 
 def test_too_many_people_or_ties_are_refused(
@@ -455,10 +459,10 @@ def test_anonymise_refuses_a_short_salt_and_an_existing_output(tmp_path: Path) -
     assert len(orgfiles.new_salt()) == 64
 
 
-# --- speed --------------------------------------------------------------------------------
+# --- size: how fast is benchmarks/bench_org_chart.py's business, never a timed test -------
 
 
-def test_a_hundred_thousand_people_read_in_well_under_two_seconds(tmp_path: Path) -> None:
+def test_a_hundred_thousand_people_in_shuffled_order_come_out_top_down(tmp_path: Path) -> None:
     n = 100_000
     rng = np.random.default_rng(0)
     manager = (rng.random(n) * np.arange(n)).astype(np.int64)  # each under an earlier one
@@ -466,10 +470,13 @@ def test_a_hundred_thousand_people_read_in_well_under_two_seconds(tmp_path: Path
     lines = ["id,manager,team,role,safety"]
     lines += [f"E{i},{'' if i == 0 else f'E{manager[i]}'},T{manager[i]},nurse,0.5" for i in order]
     path = write(tmp_path, "big.csv", "\n".join(lines) + "\n")
-    started = time.perf_counter()
     chart = read_org_chart(path)[0]
-    assert time.perf_counter() - started < 2
     assert chart.n == n and chart.ids[0] == "E0"
+    rows = np.arange(1, n)
+    assert np.all(chart.manager[1:] < rows)  # every manager above the report
+    index = {person: row for row, person in enumerate(chart.ids)}
+    sample = rng.integers(1, n, 500)
+    assert all(chart.ids[chart.manager[index[f"E{i}"]]] == f"E{manager[i]}" for i in sample)
 
 
 # --- the command line -------------------------------------------------------------------
