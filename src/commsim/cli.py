@@ -796,7 +796,9 @@ def discover(
     ] = None,
     above: Annotated[
         float | None,
-        typer.Option("--above", metavar="VALUE", help="Or: a run fails when the metric is above."),
+        typer.Option(
+            "--above", metavar="VALUE", help="Or: a run fails when the metric is above VALUE."
+        ),
     ] = None,
     step: Annotated[
         str,
