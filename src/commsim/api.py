@@ -676,6 +676,67 @@ def plot_sensitivity(
     return _write_figures(target, [indices_figure(indices, about, notes)])
 
 
+def discover(
+    path: str | os.PathLike[str],
+    metric: str = "code_knowledge",
+    *,
+    below: float | None = None,
+    above: float | None = None,
+    step: int | None = None,
+    method: str = "prim",
+    threshold_coverage: float = 0.8,
+    statistic: str = "auto",
+) -> Any:
+    """Scenario discovery on a sweep: the box of its varied parameters where ``metric`` is
+    ``below`` (or ``above``) a threshold, by PRIM or CART (``commsim.experiment.discovery``).
+
+    The outcome is each run's value at ``step`` (default: its last step), an event counter's
+    run total up to it; ``result.box`` holds the limits, ``result.trajectory`` PRIM's
+    peeling trajectory (or CART's leaves), ``plot_discovery`` writes them."""
+    from commsim.experiment import discovery
+
+    if (below is None) == (above is None):
+        raise ValueError("give exactly one threshold: --below VALUE or --above VALUE")
+    threshold = float(below if below is not None else above)  # type: ignore[arg-type]
+    if not np.isfinite(threshold):
+        raise ValueError(f"the threshold must be a finite number (got {threshold})")
+    if method not in discovery.METHODS:
+        raise ValueError(f"unknown method '{method}'; use one of {', '.join(discovery.METHODS)}")
+    root, manifest, frame = _finished(path)
+    catalogue, _ = _catalogue(manifest)
+    outcome = discovery.Outcome(metric, threshold, below is not None, step=step)
+    try:
+        x, y, outcome = discovery.cases(
+            frame,
+            manifest["parameters"],
+            outcome,
+            statistic,
+            catalogue,  # type: ignore[arg-type]
+        )
+        return discovery.discover(x, y, outcome, method, threshold_coverage)  # type: ignore[arg-type]
+    except ValueError as exc:  # the sweep named: "results/x: nothing to discover: …"
+        raise ValueError(f"{root}: {exc}") from None
+
+
+def plot_discovery(
+    path: str | os.PathLike[str], found: Any, out: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Write a ``discover`` result to ``out`` (default DIR/discovery): the trajectory and
+    box figures (PNG and SVG) and both tables as CSV, under the rule of figure folders
+    (only what commsim wrote there may be replaced)."""
+    from commsim import outputs
+    from commsim.experiment import discovery
+    from commsim.experiment.figures import save_figures
+
+    target = outputs.given_path(out) if out is not None else Path(path) / "discovery"
+    _, manifest = _sweep(path)
+    about = _about(manifest)
+    drawn = [discovery.trajectory_figure(found, about), discovery.box_figure(found, about)]
+    with outputs.figure_folder(target) as staging:
+        written = save_figures(drawn, staging) + discovery.write_tables(found, staging)
+    return [target / p.name for p in written]
+
+
 # --- a real organisation's files ---------------------------------------------------------
 
 

@@ -782,6 +782,80 @@ def plot(
     typer.echo(f"wrote {len(written)} files to {folder}/")
 
 
+@app.command()
+def discover(
+    directory: SweepDirArg,
+    metric: Annotated[
+        str, typer.Option("--metric", metavar="NAME", help="The outcome that fails.")
+    ] = "code_knowledge",
+    below: Annotated[
+        float | None,
+        typer.Option(
+            "--below", metavar="VALUE", help="A run fails when the metric is below VALUE."
+        ),
+    ] = None,
+    above: Annotated[
+        float | None,
+        typer.Option(
+            "--above", metavar="VALUE", help="Or: a run fails when the metric is above VALUE."
+        ),
+    ] = None,
+    step: Annotated[
+        str,
+        typer.Option("--step", metavar="end|N", help="The metric at each run's end or at step N."),
+    ] = "end",
+    method: Annotated[
+        str, typer.Option("--method", metavar="prim|cart", help="PRIM, or a CART tree's leaves.")
+    ] = "prim",
+    threshold_coverage: Annotated[
+        float,
+        typer.Option(
+            "--threshold-coverage",
+            metavar="C",
+            help="PRIM: the densest box on the trajectory that covers at least C of the failures.",
+        ),
+    ] = 0.8,
+    statistic: StatisticOpt = "auto",
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Where to write figures and CSVs (default: DIR/discovery); it may hold only "
+            "what commsim wrote there before.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Scenario discovery: the box of the swept parameters where a metric fails (PRIM or CART),
+    printed as a table, with its peeling trajectory and the box drawn over the runs."""
+    from commsim import api
+
+    folder = out_option(out)
+    at = None if step.strip() == "end" else _int_option("--step", step)
+    try:
+        found = api.discover(
+            directory,
+            metric,
+            below=below,
+            above=above,
+            step=at,
+            method=method,
+            threshold_coverage=threshold_coverage,
+            statistic=statistic,
+        )
+        written = api.plot_discovery(directory, found, folder)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    typer.echo(_sweep_counts(directory))
+    typer.echo(f"failure: {found.outcome.describe()}: {found.cases} of {len(found.y)} runs")
+    _print_frame(found.box.drop(columns="kept"), None, "{:.4g}")
+    _print_frame(found.stats(), None)
+    typer.echo(f"wrote {len(written)} files to {written[0].parent}/")
+    if found.warning:
+        warn(found.warning)
+
+
 # --- commsim org: a real organisation's files ----------------------------------------------
 
 org = typer.Typer(

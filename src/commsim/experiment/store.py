@@ -8,6 +8,7 @@
     DIR/insights/chunk-<session>-<k>.parquet  the runs' insight event logs
     DIR/failures/<run_id>.json      the error of a run that raised
     DIR/figures/                    what ``commsim plot`` drew (see ``commsim.outputs``)
+    DIR/discovery/                  what ``commsim discover`` wrote (the same rule)
 
 ``chunks.py`` says how a chunk is appended to and closed; a kill leaves every stored run
 readable and loses only the runs in flight. A run is *done* when its metrics are stored; its
@@ -52,6 +53,7 @@ MANIFEST = "manifest.json"
 FAILURE_FIELDS = ("error", "traceback", "failed_utc")  # a failure record, after the run's identity
 RUNS = "runs.parquet"
 METRICS, INSIGHTS, FAILURES, FIGURES = "metrics", "insights", "failures", "figures"
+DISCOVERY = "discovery"  # what `commsim discover` wrote (a figure folder too)
 KIND = outputs.SWEEP_KIND
 FORMAT = 2  # 2: runs in chunks; 1: a file per run (still read and resumed)
 EXPERIMENT_COPIES = frozenset(f"experiment{suffix}" for suffix in (".toml", ".yaml", ".yml"))
@@ -302,7 +304,7 @@ def sweep_entries(root: Path) -> tuple[list[Path], list[str]]:
         elif entry.is_dir() and name in _RUN_FOLDERS:
             files, inside = _run_folder(entry, _RUN_FOLDERS[name])
             own, strays = own + files, strays + inside
-        elif entry.is_dir() and name == FIGURES:
+        elif entry.is_dir() and name in (FIGURES, DISCOVERY):
             try:
                 drawn = outputs.figure_listing(entry)
             except FileExistsError:
