@@ -395,7 +395,7 @@ def preview_sweep(
         table = plan_sweep(loaded).table() if head is None else plan_head(loaded, head)
         return SweepPreview(loaded, size, table, size.runs)
     todo, counts = pending(plan_sweep(loaded), out)
-    table = run_table(todo, loaded.parameters)
+    table = run_table(todo, loaded.columns)
     table = table if head is None else table.head(head)
     return SweepPreview(loaded, size, table, len(todo), counts["done"], counts["failed"])
 
@@ -674,6 +674,67 @@ def plot_sensitivity(
     # the table's warning already holds the model's note, if any: not said twice
     about = _about(manifest, notes=False)
     return _write_figures(target, [indices_figure(indices, about, notes)])
+
+
+def compare_policies(
+    path: str | os.PathLike[str],
+    metric: str = "code_knowledge",
+    *,
+    statistic: str = "auto",
+    step: int | None = None,
+    threshold: float | None = None,
+    above: bool = True,
+    better: str | None = None,
+) -> pd.DataFrame:
+    """Per policy of a ``[policies]`` sweep: mean outcome (95% CI), mean and max regret
+    against the best policy in each scenario, the share of scenarios where it is best, and
+    with ``threshold`` the share where it is at or above (``above``) or at or below it.
+
+    ``better`` (higher or lower) defaults to the threshold's direction, else higher. The
+    scenario outcomes the table rests on are in ``result.attrs["outcomes"]``
+    (``commsim.experiment.policies``).
+    """
+    from commsim.experiment.policies import policy_analysis
+
+    _, manifest, frame = _finished(path)
+    catalogue, notes = _catalogue(manifest)
+    if metric not in frame.columns:
+        from commsim.experiment.summary import check_names, metric_columns
+
+        check_names([metric], metric_columns(frame, manifest["parameters"]), "metric")
+    table, outcomes, direction = policy_analysis(
+        frame,
+        manifest["parameters"],
+        metric,
+        statistic=statistic,  # type: ignore[arg-type]
+        step=step,
+        threshold=threshold,
+        above=above,
+        better=better,  # type: ignore[arg-type]
+        catalogue=catalogue,
+    )
+    table.attrs.update(outcomes=outcomes, better=direction, threshold=threshold)
+    if notes:
+        table.attrs["warning"] = "\n".join(notes)
+    return table
+
+
+def plot_policies(
+    path: str | os.PathLike[str], table: pd.DataFrame, out: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Draw a ``compare_policies`` table's scenarios (sorted outcomes, regret boxes) into
+    ``out`` (default DIR/figures)."""
+    from commsim.experiment.policies import policy_figure
+
+    target = _figures_target(path, out)
+    _, manifest = _sweep(path)
+    about = _about(manifest)
+    metric, statistic = table["metric"].iloc[0], table["statistic"].iloc[0]
+    attrs = table.attrs
+    drawn = policy_figure(
+        attrs["outcomes"], metric, statistic, about, attrs["better"], attrs["threshold"]
+    )
+    return _write_figures(target, [drawn])
 
 
 # --- a real organisation's files ---------------------------------------------------------
