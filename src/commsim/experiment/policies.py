@@ -128,7 +128,7 @@ def policy_figure(
     left.set_ylabel(what)
     left.legend(fontsize=8, frameon=False)
     lost = regret(outcomes, better)
-    right.boxplot([lost[c].to_numpy() for c in lost.columns], vert=False)
+    right.boxplot([lost[c].to_numpy() for c in lost.columns], orientation="horizontal")
     right.set_yticks(range(1, len(lost.columns) + 1), [str(c) for c in lost.columns])
     right.set_xlabel(f"regret: shortfall from the best policy ({better} is better)")
     notes = [f"{len(outcomes)} scenarios (design point x repetition), the same seeds per policy"]
