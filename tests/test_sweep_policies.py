@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from commsim import api
-from commsim.cli import app
 from commsim.config import ConfigError
 from commsim.experiment.plan import basis_fields, plan_sweep
 from commsim.experiment.policies import compare_policies, regret
