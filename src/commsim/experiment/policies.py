@@ -130,6 +130,7 @@ def policy_figure(
     lost = regret(outcomes, better)
     right.boxplot([lost[c].to_numpy() for c in lost.columns], orientation="horizontal")
     right.set_yticks(range(1, len(lost.columns) + 1), [str(c) for c in lost.columns])
+    right.invert_yaxis()  # the legend's order, top to bottom
     right.set_xlabel(f"regret: shortfall from the best policy ({better} is better)")
     notes = [f"{len(outcomes)} scenarios (design point x repetition), the same seeds per policy"]
     _titled(fig, about, f"policies across scenarios, {what}", notes)
