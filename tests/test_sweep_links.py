@@ -244,3 +244,13 @@ def test_a_table_design_refuses_parameters_and_a_missing_file(tmp_path: Path) ->
     refused_path(path, "field 'design.table'", "no such file")
     spec = experiment(design={"kind": "table"})
     refused(spec, "field 'design'", "names its CSV file")
+
+
+def test_figures_do_not_call_a_linked_share_fixed() -> None:
+    from commsim import api
+
+    shares = {"practitioner_share": 0.5, "researcher_share": 0.4, "capacity_builder_share": 0.1}
+    manifest = {"parameters": ["capacity_builder_share"], "base_config": shares}
+    assert "practitioner share 0.5" in api._about(manifest).fixed
+    manifest["basis_fields"] = {"links": {"r": {"sum_to_one": SHARES, "remainder": None}}}
+    assert not [s for s in api._about(manifest).fixed if "share" in s]

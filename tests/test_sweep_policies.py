@@ -167,6 +167,8 @@ def test_commsim_policies_refuses_a_bad_metric_or_a_plain_sweep(
         "code_knowledge",
     )
     assert sorted(p.name for p in sweeps["plain"].rglob("*")) == before
+    # a sensitivity analysis would average the policies of a point together: refused
+    assert_user_error(invoke("analyse", sweeps["crossed"]), "several policies")
     assert not (sweeps["plain"] / "figures").exists()
 
 

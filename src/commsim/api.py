@@ -596,6 +596,11 @@ def sensitivity(
     from commsim.experiment.sensitivity import sensitivity as indices
 
     _, manifest, frame = _finished(path)
+    if "policy" in manifest["parameters"]:
+        raise ValueError(
+            f"{path}: its runs apply several policies, which a point's mean would mix; compare "
+            "them with `commsim policies`, or analyse a sweep without [policies]"
+        )
     catalogue, notes = _catalogue(manifest)
     table = indices(frame, manifest["design"], metric, statistic=statistic, catalogue=catalogue)  # type: ignore[arg-type]
     notes += [table.attrs["warning"]] if "warning" in table.attrs else []
@@ -610,7 +615,10 @@ def _about(manifest: dict[str, Any], notes: bool = True) -> Any:
     from commsim.experiment.figures import About, fixed_settings
 
     defaults = Config().model_dump(mode="json")
-    fixed = fixed_settings(manifest.get("base_config", {}), defaults, manifest["parameters"])
+    links = (manifest.get("basis_fields") or {}).get("links") or {}
+    derived = [name for link in links.values() for name in _linked_names(link)]
+    varied = [*manifest["parameters"], *derived]  # a linked share is not held fixed
+    fixed = fixed_settings(manifest.get("base_config", {}), defaults, varied)
     runs = f"{manifest.get('repetitions', '?')} repetition(s) per point"
     catalogue, warned = _catalogue(manifest)
     return About(
@@ -619,6 +627,13 @@ def _about(manifest: dict[str, Any], notes: bool = True) -> Any:
         notes=tuple(warned) if notes else (),
         catalogue=catalogue,
     )
+
+
+def _linked_names(link: Any) -> list[str]:
+    """The parameters a link in a manifest names (commsim.experiment.links)."""
+    if not isinstance(link, dict):
+        return []
+    return [*link.get("sum_to_one", []), *[link[k] for k in ("parameter",) if k in link]]
 
 
 def _figures_target(path: str | os.PathLike[str], out: str | os.PathLike[str] | None) -> Path:
