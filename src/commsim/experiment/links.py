@@ -186,7 +186,7 @@ def apply_links(
             swept = ", ".join(f"{n}={point[n]!r}" for n in link.sum_to_one if n in point)
             raise ConfigError(
                 f"{where}: field 'links.{name}': {shares} would be negative "
-                f"({swept} leave too little); narrow the swept values"
+                f"(the swept {swept} leave too little); narrow the swept values"
             )
         derived.update(shares)
     for link in links.values():
