@@ -254,3 +254,28 @@ def test_figures_do_not_call_a_linked_share_fixed() -> None:
     assert "practitioner share 0.5" in api._about(manifest).fixed
     manifest["basis_fields"] = {"links": {"r": {"sum_to_one": SHARES, "remainder": None}}}
     assert not [s for s in api._about(manifest).fixed if "share" in s]
+
+
+def test_a_resume_under_a_changed_link_is_refused_naming_it(tmp_path: Path) -> None:
+    from commsim import api
+
+    spec = experiment(
+        steps=5,
+        parameters={"capacity_builder_share": [0.25]},
+        links={"roles": {"sum_to_one": SHARES}},
+        record={"every": "end", "insights": False},
+    )
+    api.sweep(spec, tmp_path / "out", workers=1)
+    api.sweep(spec, tmp_path / "out", workers=1, resume=True)  # the same links: fine
+    changed = {**spec, "links": {"roles": {"sum_to_one": SHARES, "remainder": "researcher_share"}}}
+    with pytest.raises(ValueError, match="links"):
+        api.sweep(changed, tmp_path / "out", workers=1, resume=True)
+
+
+def test_commsim_sweep_refuses_a_bad_table_and_writes_nothing(tmp_path: Path) -> None:
+    from .test_cli import assert_user_error, invoke
+
+    path = table_experiment(tmp_path, "initial_safety\n0.2\n7\n")
+    out = tmp_path / "out"
+    assert_user_error(invoke("sweep", path, "--out", out), "points.csv: line 3")
+    assert not out.exists()

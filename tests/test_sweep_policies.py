@@ -147,7 +147,7 @@ def test_the_none_policys_runs_equal_a_plain_sweeps_numbers(sweeps: dict[str, Pa
 
 def test_commsim_policies_prints_the_table_and_draws_the_figure(sweeps: dict[str, Path]) -> None:
     result = invoke("policies", sweeps["crossed"], "--metric", "code_knowledge",
-                    "--threshold", "0.1", "--above")  # fmt: skip
+                    "--threshold", "0.1", "--above", "--step", "end")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "mean_regret" in result.stdout and "satisfied" in result.stdout
     assert (sweeps["crossed"] / "figures" / "policies_code_knowledge.png").is_file()
