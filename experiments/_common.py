@@ -76,11 +76,18 @@ def arguments(
     return args
 
 
-def run_sweep(name: str, out: Path, workers: int | None, repetitions: int | None = None) -> Path:
+def run_sweep(
+    name: str,
+    out: Path,
+    workers: int | None,
+    repetitions: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Path:
     """Run ``configs/experiments/<name>.toml`` into ``out``, resuming a sweep already there.
 
     ``name`` may have a folder (``validation/march1991_turnover``); ``repetitions`` replaces
-    the file's count (the runs kept are the file's first ones, so a quick sweep is a subset).
+    the file's count (the runs kept are the file's first ones, so a quick sweep is a subset);
+    ``changes`` replaces other top-level settings (a smaller design for a quick look).
     """
     from commsim.config import read_config_file
     from commsim.experiment.store import is_sweep_dir
@@ -88,10 +95,12 @@ def run_sweep(name: str, out: Path, workers: int | None, repetitions: int | None
     resume = is_sweep_dir(out)
     path = EXPERIMENTS / f"{name}.toml"
     experiment: Path | dict[str, Any] = path
-    if repetitions is not None:
+    if repetitions is not None or changes:
         data = read_config_file(path)
         base = (path.parent / data["base"]).resolve()
-        experiment = {**data, "base": str(base), "repetitions": repetitions}
+        experiment = {**data, "base": str(base), **(changes or {})}
+        if repetitions is not None:
+            experiment["repetitions"] = repetitions
     name = Path(name).name
 
     def progress(state: SweepProgress) -> None:

@@ -33,11 +33,13 @@ MAKERS = {"make_own_organisation"}  # scripts that write scenarios into configs/
 
 @pytest.mark.parametrize("path", EXPERIMENT_FILES, ids=lambda p: p.stem)
 def test_experiment_file_loads_and_plans(path: Path) -> None:
-    spec = load_experiment(path).spec
+    loaded = load_experiment(path)
+    spec = loaded.spec
     assert spec.name == path.stem  # the scripts find a sweep's file, and results/, by name
     plan = commsim.sweep_plan(path)
-    assert list(plan.columns) == [*ID_COLUMNS, *spec.parameters]
-    assert len(plan) == plan["point"].nunique() * spec.repetitions > 0
+    assert list(plan.columns) == [*ID_COLUMNS, *loaded.columns]
+    policies = max(1, len(spec.policies))
+    assert len(plan) == plan["point"].nunique() * policies * spec.repetitions > 0
     assert plan["run_id"].is_unique
 
 

@@ -395,7 +395,7 @@ def preview_sweep(
         table = plan_sweep(loaded).table() if head is None else plan_head(loaded, head)
         return SweepPreview(loaded, size, table, size.runs)
     todo, counts = pending(plan_sweep(loaded), out)
-    table = run_table(todo, loaded.parameters)
+    table = run_table(todo, loaded.columns)
     table = table if head is None else table.head(head)
     return SweepPreview(loaded, size, table, len(todo), counts["done"], counts["failed"])
 
@@ -596,6 +596,11 @@ def sensitivity(
     from commsim.experiment.sensitivity import sensitivity as indices
 
     _, manifest, frame = _finished(path)
+    if "policy" in manifest["parameters"]:
+        raise ValueError(
+            f"{path}: its runs apply several policies, which a point's mean would mix; compare "
+            "them with `commsim policies`, or analyse a sweep without [policies]"
+        )
     catalogue, notes = _catalogue(manifest)
     table = indices(frame, manifest["design"], metric, statistic=statistic, catalogue=catalogue)  # type: ignore[arg-type]
     notes += [table.attrs["warning"]] if "warning" in table.attrs else []
@@ -610,7 +615,10 @@ def _about(manifest: dict[str, Any], notes: bool = True) -> Any:
     from commsim.experiment.figures import About, fixed_settings
 
     defaults = Config().model_dump(mode="json")
-    fixed = fixed_settings(manifest.get("base_config", {}), defaults, manifest["parameters"])
+    links = (manifest.get("basis_fields") or {}).get("links") or {}
+    derived = [name for link in links.values() for name in _linked_names(link)]
+    varied = [*manifest["parameters"], *derived]  # a linked share is not held fixed
+    fixed = fixed_settings(manifest.get("base_config", {}), defaults, varied)
     runs = f"{manifest.get('repetitions', '?')} repetition(s) per point"
     catalogue, warned = _catalogue(manifest)
     return About(
@@ -619,6 +627,13 @@ def _about(manifest: dict[str, Any], notes: bool = True) -> Any:
         notes=tuple(warned) if notes else (),
         catalogue=catalogue,
     )
+
+
+def _linked_names(link: Any) -> list[str]:
+    """The parameters a link in a manifest names (commsim.experiment.links)."""
+    if not isinstance(link, dict):
+        return []
+    return [*link.get("sum_to_one", []), *[link[k] for k in ("parameter",) if k in link]]
 
 
 def _figures_target(path: str | os.PathLike[str], out: str | os.PathLike[str] | None) -> Path:
@@ -735,6 +750,67 @@ def plot_discovery(
     with outputs.figure_folder(target) as staging:
         written = save_figures(drawn, staging) + discovery.write_tables(found, staging)
     return [target / p.name for p in written]
+
+
+def compare_policies(
+    path: str | os.PathLike[str],
+    metric: str = "code_knowledge",
+    *,
+    statistic: str = "auto",
+    step: int | None = None,
+    threshold: float | None = None,
+    above: bool = True,
+    better: str | None = None,
+) -> pd.DataFrame:
+    """Per policy of a ``[policies]`` sweep: mean outcome (95% CI), mean and max regret
+    against the best policy in each scenario, the share of scenarios where it is best, and
+    with ``threshold`` the share where it is at or above (``above``) or at or below it.
+
+    ``better`` (higher or lower) defaults to the threshold's direction, else higher. The
+    scenario outcomes the table rests on are in ``result.attrs["outcomes"]``
+    (``commsim.experiment.policies``).
+    """
+    from commsim.experiment.policies import policy_analysis
+
+    _, manifest, frame = _finished(path)
+    catalogue, notes = _catalogue(manifest)
+    if metric not in frame.columns:
+        from commsim.experiment.summary import check_names, metric_columns
+
+        check_names([metric], metric_columns(frame, manifest["parameters"]), "metric")
+    table, outcomes, direction = policy_analysis(
+        frame,
+        manifest["parameters"],
+        metric,
+        statistic=statistic,  # type: ignore[arg-type]
+        step=step,
+        threshold=threshold,
+        above=above,
+        better=better,  # type: ignore[arg-type]
+        catalogue=catalogue,
+    )
+    table.attrs.update(outcomes=outcomes, better=direction, threshold=threshold)
+    if notes:
+        table.attrs["warning"] = "\n".join(notes)
+    return table
+
+
+def plot_policies(
+    path: str | os.PathLike[str], table: pd.DataFrame, out: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Draw a ``compare_policies`` table's scenarios (sorted outcomes, regret boxes) into
+    ``out`` (default DIR/figures)."""
+    from commsim.experiment.policies import policy_figure
+
+    target = _figures_target(path, out)
+    _, manifest = _sweep(path)
+    about = _about(manifest)
+    metric, statistic = table["metric"].iloc[0], table["statistic"].iloc[0]
+    attrs = table.attrs
+    drawn = policy_figure(
+        attrs["outcomes"], metric, statistic, about, attrs["better"], attrs["threshold"]
+    )
+    return _write_figures(target, [drawn])
 
 
 # --- a real organisation's files ---------------------------------------------------------

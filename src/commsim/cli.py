@@ -468,8 +468,8 @@ def _dry_run(experiment: Any, out_dir: Path | None, plan_file: Path | None) -> N
     console = Console(highlight=False, markup=False)
     kind = spec.design.kind
     text = (
-        f"{spec.name}: {size.runs:,} runs ({size.points:,} points x {size.repetitions:,} "
-        f"repetitions, {kind} design), {preview.experiment.base.steps} steps each"
+        f"{spec.name}: {size.runs:,} runs ({size.shape}, {kind} design), "
+        f"{preview.experiment.base.steps} steps each"
     )
     if out_dir is not None:
         text += (
@@ -743,6 +743,63 @@ def analyse(
     try:
         table = api.sensitivity(directory, metric, statistic=statistic)
         written = api.plot_sensitivity(directory, table)
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    typer.echo(_sweep_counts(directory))
+    _print_frame(table, csv_file)
+    typer.echo(f"wrote {', '.join(str(p) for p in written)}")
+    if "warning" in table.attrs:
+        warn(table.attrs["warning"])
+
+
+@app.command()
+def policies(
+    directory: SweepDirArg,
+    metric: Annotated[
+        str, typer.Option("--metric", metavar="NAME", help="The outcome to compare.")
+    ] = "code_knowledge",
+    statistic: StatisticOpt = "auto",
+    step: Annotated[
+        str | None,
+        typer.Option("--step", metavar="S", help="At step S, or 'end' (each run's end)."),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Count the scenarios where a policy reaches it."),
+    ] = None,
+    above: Annotated[
+        bool,
+        typer.Option("--above/--below", help="Reaching the threshold: at or above, at or below."),
+    ] = True,
+    better: Annotated[
+        str | None,
+        typer.Option(
+            "--better",
+            help="higher or lower (default: the threshold's direction, else higher).",
+            show_default=False,
+        ),
+    ] = None,
+    csv: CsvOpt = None,
+    overwrite: CsvOverwriteOpt = False,
+) -> None:
+    """Compare a [policies] sweep's policies across its scenarios: mean (95% CI), regret
+    against the best policy per scenario, share satisfying a threshold; and its figure in
+    DIR/figures."""
+    from commsim import api
+
+    at = None if step in (None, "end") else _int_option("--step", step)
+    csv_file = csv_option(csv, overwrite)
+    try:
+        table = api.compare_policies(
+            directory,
+            metric,
+            statistic=statistic,
+            step=at,
+            threshold=threshold,
+            above=above,
+            better=better,
+        )
+        written = api.plot_policies(directory, table)
     except (ValueError, OSError) as exc:
         fail(describe(exc))
     typer.echo(_sweep_counts(directory))

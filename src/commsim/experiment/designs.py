@@ -95,6 +95,14 @@ def _sample(experiment: LoadedExperiment) -> DesignPoints:
     return DesignPoints(points=_points(experiment, matrix), info=info)
 
 
+def _table(experiment: LoadedExperiment) -> DesignPoints:
+    """A table design: the rows of its CSV file, in file order (known by the file's hash)."""
+    table = experiment.table
+    assert table is not None
+    info = {"kind": "table", "table": str(table.path), "sha256": table.sha256}
+    return DesignPoints(points=list(table.rows), info={**info, "points": len(table.rows)})
+
+
 def _points(experiment: LoadedExperiment, matrix: np.ndarray) -> list[dict[str, Any]]:
     """Rows of a sample as parameter dictionaries (integer parameters rounded)."""
     specs = experiment.spec.parameters
@@ -111,4 +119,6 @@ def design_points(experiment: LoadedExperiment) -> DesignPoints:
     """The points an experiment's design asks for, in design order."""
     if experiment.spec.design.kind == "factorial":
         return _factorial(experiment)
+    if experiment.table is not None:
+        return _table(experiment)
     return _sample(experiment)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from commsim.config import Config, ConfigError, first_spelling, load_config, parse_config
 from commsim.experiment.designs import DesignPoints, design_points
+from commsim.experiment.links import apply_links
 from commsim.experiment.spec import LoadedExperiment
 from commsim.model import (
     DEFAULT_MODEL,
@@ -51,6 +52,7 @@ class RunTask:
     metrics: tuple[str, ...] | None  # None: every metric
     insights: bool
     model: str = DEFAULT_MODEL  # the model's import path (commsim.model.importing)
+    policy: str | None = None  # an experiment with [policies]: the policy this run applies
 
     @property
     def seed(self) -> int:
@@ -69,11 +71,13 @@ class RunTask:
 
     def identity(self) -> dict[str, Any]:
         """The columns that say which run a row belongs to."""
+        policy = {} if self.policy is None else {"policy": self.policy}
         return {
             "run_id": self.run_id,
             "point": self.point,
             "repetition": self.repetition,
             "seed": self.seed,
+            **policy,
             **self.parameters,
         }
 
@@ -82,11 +86,17 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def run_id(parameters: dict[str, Any], repetition: int, occurrence: int = 0) -> str:
-    """Stable id of a run; ``occurrence`` tells apart a point a sample holds twice."""
+def run_id(
+    parameters: dict[str, Any], repetition: int, occurrence: int = 0, policy: str | None = None
+) -> str:
+    """Stable id of a run; ``occurrence`` tells apart a point a sample holds twice, ``policy``
+    a policy's run from the base alone (a policy of no interventions hashes as no policy, so
+    its runs are a plain sweep's)."""
     payload: dict[str, Any] = {"parameters": first_spelling(parameters), "repetition": repetition}
     if occurrence:
         payload["occurrence"] = occurrence
+    if policy is not None:
+        payload["policy"] = policy
     return _digest(payload)[:16]
 
 
@@ -118,10 +128,26 @@ def _check_metrics(experiment: LoadedExperiment) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(wanted))
 
 
-def _point_config(experiment: LoadedExperiment, index: int, point: dict[str, Any]) -> Config:
+def _point_source(experiment: LoadedExperiment, index: int, point: dict[str, Any]) -> str:
+    """Where a point comes from, for an error: its table's line, or its index and values."""
+    if experiment.table is not None:
+        return f"{experiment.table.path}: line {experiment.table.lines[index]}"
     shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
-    data = {**experiment.base.model_dump(), **point}
-    source = f"{experiment.source} (point {index}: {shown})"
+    return f"{experiment.source} (point {index}: {shown})"
+
+
+def _point_config(
+    experiment: LoadedExperiment, index: int, point: dict[str, Any], policy: str | None = None
+) -> Config:
+    """A point's config: the base, the point's values, what the links derive from them, and
+    the policy's interventions after the base's own."""
+    source = _point_source(experiment, index, point)
+    base = experiment.base.model_dump()
+    derived = apply_links(experiment.spec.links, base, point, source)
+    data = {**base, **point, **derived}
+    if policy is not None:
+        data["interventions"] = [*base["interventions"], *experiment.spec.policies[policy]]
+        source = f"{source} (policy {policy})"
     return parse_config(data, source=source, extensions=experiment.model.extensions)
 
 
@@ -147,7 +173,7 @@ class Plan:
 
     def table(self) -> pd.DataFrame:
         """One row per run: its id, point, repetition, seed and parameter values."""
-        return run_table(self.tasks, self.experiment.parameters)
+        return run_table(self.tasks, self.experiment.columns)
 
 
 def basis_fields(experiment: LoadedExperiment) -> dict[str, Any]:
@@ -160,7 +186,19 @@ def basis_fields(experiment: LoadedExperiment) -> dict[str, Any]:
         "common_random_numbers": spec.common_random_numbers,
         "record": spec.record.model_dump(mode="json"),
         **model_fields(experiment.model, experiment.base),
+        **linked_fields(experiment),
     }
+
+
+def linked_fields(experiment: LoadedExperiment) -> dict[str, Any]:
+    """The links and policies, which decide a run's numbers but not its id: in the basis only
+    when the experiment has them, so every earlier sweep's basis stays as it was."""
+    spec, out = experiment.spec, {}
+    if spec.links:
+        out["links"] = {name: link.model_dump(mode="json") for name, link in spec.links.items()}
+    if spec.policies:
+        out["policies"] = {name: list(levers) for name, levers in spec.policies.items()}
+    return out
 
 
 @dataclass(frozen=True)
@@ -169,16 +207,24 @@ class SweepSize:
 
     points: int
     repetitions: int
+    policies: int = 1
 
     @property
     def runs(self) -> int:
-        return self.points * self.repetitions
+        return self.points * self.policies * self.repetitions
+
+    @property
+    def shape(self) -> str:
+        """'6 points x 2 repetitions' (with policies: '6 points x 4 policies x 2 ...')."""
+        policies = f" x {self.policies:,} policies" if self.policies > 1 else ""
+        return f"{self.points:,} points{policies} x {self.repetitions:,} repetitions"
 
 
 def sweep_size(experiment: LoadedExperiment) -> SweepSize:
     """Points x repetitions, from the design alone (a grid is not built to be counted)."""
     points = len(design_points(experiment).points)
-    return SweepSize(points=points, repetitions=experiment.spec.repetitions)
+    policies = max(1, len(experiment.spec.policies))
+    return SweepSize(points, experiment.spec.repetitions, policies)
 
 
 def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[RunTask]:
@@ -188,32 +234,38 @@ def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[R
     record_every = None if spec.record.every == "end" else int(spec.record.every)
     model = model_path(experiment.model)
     seen: Counter[str] = Counter()
+    # every policy meets the same scenarios (point x repetition) with the same seeds
+    policies: list[str | None] = list(spec.policies) or [None]
     for index, point in enumerate(design.points):
-        config = _point_config(experiment, index, point)
-        typed = {name: getattr(config, name) for name in point}
+        configs = {p: _point_config(experiment, index, point, p) for p in policies}
+        typed = {name: getattr(configs[policies[0]], name) for name in point}
         key = json.dumps(typed, sort_keys=True)
         occurrence, seen[key] = seen[key], seen[key] + 1
-        for repetition in range(spec.repetitions):
-            rid = run_id(typed, repetition, occurrence)
-            seed_key = f"repetition-{repetition}" if spec.common_random_numbers else rid
-            seeded = config.model_copy(update={"seed": derive_seed(spec.seed, seed_key)})
-            yield RunTask(
-                run_id=rid,
-                point=index,
-                repetition=repetition,
-                parameters=typed,
-                config=seeded,
-                record_every=record_every,
-                metrics=metrics,
-                insights=spec.record.insights,
-                model=model,
-            )
+        for policy in policies:
+            hashed = policy if policy is not None and spec.policies[policy] else None
+            for repetition in range(spec.repetitions):
+                scenario = run_id(typed, repetition, occurrence)
+                seed_key = f"repetition-{repetition}" if spec.common_random_numbers else scenario
+                config = configs[policy]
+                seeded = config.model_copy(update={"seed": derive_seed(spec.seed, seed_key)})
+                yield RunTask(
+                    run_id=run_id(typed, repetition, occurrence, hashed),
+                    point=index,
+                    repetition=repetition,
+                    parameters=typed,
+                    config=seeded,
+                    record_every=record_every,
+                    metrics=metrics,
+                    insights=spec.record.insights,
+                    model=model,
+                    policy=policy,
+                )
 
 
 def plan_head(experiment: LoadedExperiment, rows: int) -> pd.DataFrame:
     """The run table's first ``rows`` rows, without planning the rest."""
     tasks = iter_tasks(experiment, design_points(experiment))
-    return run_table(itertools.islice(tasks, rows), experiment.parameters)
+    return run_table(itertools.islice(tasks, rows), experiment.columns)
 
 
 def plan_sweep(experiment: LoadedExperiment) -> Plan:

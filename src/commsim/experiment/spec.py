@@ -49,6 +49,13 @@ from commsim.config import (
     read_org_files,
     respell,
 )
+from commsim.experiment.links import (
+    PointTable,
+    check_links,
+    link_error,
+    parse_link,
+    read_table,
+)
 from commsim.model import CommunityModel
 
 # Config fields a sweep sets itself, or that are not single values
@@ -152,10 +159,17 @@ def _parameter(raw: Any) -> Any:
 class Design(StrictModel):
     """How parameter points are chosen: a full grid, or a sample for sensitivity analysis."""
 
-    kind: Literal["factorial", "latin", "sobol", "morris"] = "factorial"
+    kind: Literal["factorial", "latin", "sobol", "morris", "table"] = "factorial"
     samples: Annotated[Int, Field(ge=1, le=1_000_000)] | None = None
     levels: Annotated[Int, Field(ge=2, le=100)] = 4
     second_order: Flag = False
+    table: str | None = None  # kind "table": a CSV file of points, relative to the experiment
+
+    @model_validator(mode="after")
+    def _table(self) -> Design:
+        if (self.kind == "table") != (self.table is not None):
+            raise ValueError('a table design names its CSV file: kind = "table", table = "…"')
+        return self
 
 
 class Record(StrictModel):
@@ -190,10 +204,23 @@ class Experiment(StrictModel):
     design: Design = Design()
     record: Record = Record()
     parameters: dict[str, Any] = Field(default_factory=dict)
+    # parameters that follow the swept ones (commsim.experiment.links)
+    links: dict[str, Any] = Field(default_factory=dict)
+    # levers to compare across the scenarios: a name -> its interventions ([] is the base alone)
+    policies: dict[
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")], tuple[dict[str, Any], ...]
+    ] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _design_fits_parameters(self) -> Experiment:
         kinds = {type(p) for p in self.parameters.values()}
+        if self.design.kind == "table":
+            if self.parameters:
+                raise ValueError(
+                    "a table design takes its parameters from the table's columns; "
+                    "leave [parameters] out"
+                )
+            return self
         if self.design.kind == "factorial" and Distribution in kinds:
             raise ValueError(
                 "a factorial design takes lists or ranges; distributions need design.kind "
@@ -222,6 +249,8 @@ class LoadedExperiment:
     base: Config
     #: the model the runs use (its class extensions' parameters are fields of ``base``)
     model: type[CommunityModel] = CommunityModel
+    #: a table design's points (commsim.experiment.links)
+    table: PointTable | None = None
 
     @property
     def source(self) -> str:
@@ -233,7 +262,14 @@ class LoadedExperiment:
 
     @property
     def parameters(self) -> list[str]:
+        if self.table is not None:
+            return list(self.table.columns)
         return list(self.spec.parameters)
+
+    @property
+    def columns(self) -> list[str]:
+        """What tells runs apart in the dataset: the policy (if any), then the parameters."""
+        return ["policy", *self.parameters] if self.spec.policies else self.parameters
 
 
 _TAG = re.compile(r"^(function-|constrained-|literal\[|int$|float$|str$|bool$)")
@@ -277,8 +313,19 @@ def _validate(data: dict[str, Any], source: str) -> Experiment:
             raise ConfigError(_format_error(err, source)) from None
         except ValueError as exc:
             raise ConfigError(f"{source}: field 'parameters.{name}': {exc}") from None
+    links = data.get("links", {})
+    if not isinstance(links, dict):
+        raise ConfigError(f"{source}: field 'links': expected a table of links")
+    parsed_links: dict[str, Any] = {}
+    for name, raw in links.items():
+        try:
+            parsed_links[name] = parse_link(respell(raw, source) if isinstance(raw, dict) else raw)
+        except (ValidationError, ValueError) as exc:
+            raise ConfigError(f"{source}: {link_error(exc, name)}") from None
     try:
-        return Experiment.model_validate({**data, "parameters": parsed, "overrides": overrides})
+        return Experiment.model_validate(
+            {**data, "parameters": parsed, "overrides": overrides, "links": parsed_links}
+        )
     except ValidationError as exc:
         raise ConfigError(_format_error(exc.errors()[0], source)) from None
 
@@ -365,4 +412,58 @@ def load_experiment(
     where = f"{label} (base {base_path} with overrides)"
     _check_parameter_names(spec, label, config_schema_of(base, where, model.extensions))
     config = parse_config(base, source=where, extensions=model.extensions)
-    return LoadedExperiment(spec=spec, path=path, text=text, base=config, model=model)
+    fields = set(type(config).model_fields)
+    table = _read_table(spec, path, label, fields)
+    swept = list(table.columns) if table is not None else list(spec.parameters)
+    check_links(spec.links, swept, spec.overrides, fields, label)
+    _check_policies(spec, config, label, model)
+    return LoadedExperiment(spec=spec, path=path, text=text, base=config, model=model, table=table)
+
+
+def _read_table(
+    spec: Experiment, path: Path | None, source: str, fields: set[str]
+) -> PointTable | None:
+    """A table design's points, read and checked (columns as [parameters] names are)."""
+    if spec.design.table is None:
+        return None
+    where = Path(spec.design.table)
+    if path is not None and not where.is_absolute():
+        where = path.parent / where
+    forbidden = {
+        name: "an organisation is a base scenario's, not a point's" for name in ORGANISATION
+    }
+    forbidden |= {name: "set by the experiment, not a point" for name in NOT_SWEEPABLE}
+    forbidden |= {name: "also fixed in [overrides]; fix it or vary it" for name in spec.overrides}
+    return read_table(where, fields, forbidden, source)
+
+
+def _check_policies(
+    spec: Experiment, base: Config, source: str, model: type[CommunityModel]
+) -> None:
+    """Each policy's interventions checked with the model's levers, as a scenario's are."""
+    empty = [name for name, levers in spec.policies.items() if not levers]
+    if len(empty) > 1:
+        raise ConfigError(
+            f"{source}: field 'policies': {empty[0]} and {empty[1]} are both the base alone "
+            "(no interventions); keep one"
+        )
+    if spec.policies.get("none"):
+        raise ConfigError(
+            f"{source}: field 'policies.none': 'none' is the base alone; give it [] or "
+            "name this policy otherwise"
+        )
+    data = base.model_dump()
+    for name, levers in spec.policies.items():
+        scheduled = [*data["interventions"], *levers]
+        for index, lever in enumerate(levers):
+            step = lever.get("step") if isinstance(lever, dict) else None
+            if isinstance(step, int) and step > base.steps:
+                raise ConfigError(
+                    f"{source}: field 'policies.{name}.{index}.step': {step} is after the "
+                    f"runs' last step ({base.steps}); it would never apply"
+                )
+        parse_config(
+            {**data, "interventions": scheduled},
+            source=f"{source} (policy {name})",
+            extensions=model.extensions,
+        )

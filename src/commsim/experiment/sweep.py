@@ -96,10 +96,7 @@ class Estimate:
 
     def summary(self) -> str:
         size = self.size
-        text = (
-            f"{size.runs:,} runs ({size.points:,} points x {size.repetitions:,} repetitions), "
-            f"{self.to_run:,} to run"
-        )
+        text = f"{size.runs:,} runs ({size.shape}), {self.to_run:,} to run"
         if not self.timed:
             return text
         return (
@@ -238,7 +235,7 @@ def _manifest(plan: Plan, store: SweepStore, previous: dict[str, Any] | None) ->
         "format": FORMAT,
         **base,
         "experiment_path": str(experiment.path) if experiment.path else None,
-        "parameters": experiment.parameters,
+        "parameters": experiment.columns,
         "design": plan.design.info,
         "repetitions": experiment.spec.repetitions,
         "created_utc": (previous or {}).get("created_utc", now()),
@@ -328,9 +325,8 @@ def check_size(size: SweepSize, name: str, yes: bool) -> None:
     """Refuse a sweep of more than ``CONFIRM_RUNS`` runs unless asked for (``yes``)."""
     if size.runs > CONFIRM_RUNS and not yes:
         raise BigSweepError(
-            f"{name}: {size.runs:,} runs ({size.points:,} points x {size.repetitions:,} "
-            f"repetitions) is more than {CONFIRM_RUNS:,}; pass --yes to run them "
-            "(--dry-run shows the plan)"
+            f"{name}: {size.runs:,} runs ({size.shape}) is more than {CONFIRM_RUNS:,}; pass "
+            "--yes to run them (--dry-run shows the plan)"
         )
 
 
@@ -434,7 +430,8 @@ def run_sweep(
     """
     root = Path(out)
     experiment = plan.experiment
-    size = SweepSize(len(plan.design.points), experiment.spec.repetitions)
+    policies = max(1, len(experiment.spec.policies))
+    size = SweepSize(len(plan.design.points), experiment.spec.repetitions, policies)
     check_size(size, experiment.spec.name, yes)
     _check_free(root)
     check_sweep_dir(root, resume, overwrite)
