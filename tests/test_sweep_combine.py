@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 import commsim
 from commsim.cli import app
+from commsim.experiment.combine import per_sweep, qualified, within_and_between
+from commsim.experiment.figures import sweep_figure_set
 from commsim.model.model import CommunityModel
 
 from .conftest import CONFIGS
@@ -257,6 +259,34 @@ def test_figures_of_several_sweeps_need_a_folder_of_their_own(
         "over_time_code_knowledge.svg",
     ]
     assert not (alpha / "figures").exists() and not (beta / "figures").exists()
+
+
+def test_a_figure_tells_the_sweeps_apart_in_every_panel(sweeps: dict[str, Path]) -> None:
+    both = qualified(commsim.load_results([sweeps["alpha"], sweeps["beta"]]))
+    ((fig, stem),) = sweep_figure_set(both, both.attrs["parameters"], ["code_knowledge"])
+    legends = {
+        ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes
+    }
+    assert stem == "over_time_code_knowledge"
+    assert legends["by sweep"] == ["alpha", "beta"]
+    assert legends["by initial safety"] == ["0.3, alpha", "0.6, beta", "0.8, alpha"]
+    assert legends["by authority gradient"] == ["0.1, beta", "0.3, alpha", "0.5, beta"]
+
+
+def test_a_setting_only_the_sweep_decides_is_no_panel_and_one_parameter_gets_a_heatmap(
+    sweeps: dict[str, Path], tmp_path: Path
+) -> None:
+    pair = [sweeps["alpha"], sweeps["bigger"]]
+    both = qualified(commsim.load_results(pair))
+    assert within_and_between(both) == (["sweep", "initial_safety"], ["n_agents"])
+    assert per_sweep(both, ["n_agents"]) == ["n agents 30 in alpha / 40 in bigger"]
+    written = commsim.plot_sweep(pair, tmp_path / "figs", "code_knowledge")
+    assert sorted(p.stem for p in written) == [
+        "heatmap_code_knowledge",
+        "heatmap_code_knowledge",
+        "over_time_code_knowledge",
+        "over_time_code_knowledge",
+    ]
 
 
 # --- the command line ------------------------------------------------------------------------

@@ -758,17 +758,19 @@ def _write_figures(target: Path, drawn: list[Any]) -> list[Path]:
     return [target / p.name for p in written]
 
 
-def _about_several(sweeps: list[Any]) -> Any:
+def _about_several(sweeps: list[Any], by_sweep: list[str]) -> Any:
     """What a figure of several sweeps says: their names joined, the settings all of them
-    held fixed alike, and each one's repetitions."""
+    held fixed alike, those each held at its own value (``by_sweep``), each one's repetitions."""
     from commsim.experiment.figures import About
 
     abouts = [_about(s.manifest) for s in sweeps]
     shared = [f for f in abouts[0].fixed[:-1] if all(f in a.fixed for a in abouts[1:])]
-    runs = ", ".join(f"{s.name} {s.manifest.get('repetitions', '?')}" for s in sweeps)
+    reps = [str(s.manifest.get("repetitions", "?")) for s in sweeps]
+    each = " / ".join(f"{r} in {s.name}" for r, s in zip(reps, sweeps, strict=True))
+    runs = f"{reps[0]} repetition(s) per point" if len(set(reps)) == 1 else f"repetitions {each}"
     return About(
         name=" + ".join(s.name for s in sweeps),
-        fixed=(*shared, f"repetition(s) per point: {runs}"),
+        fixed=(*shared, *by_sweep, runs),
         notes=tuple(dict.fromkeys(n for a in abouts for n in a.notes)),
         catalogue=abouts[0].catalogue,
     )
@@ -779,6 +781,7 @@ def _plot_several(
 ) -> list[Path]:
     """Figures of several sweeps, written only to a folder of their own (``out``)."""
     from commsim import outputs
+    from commsim.experiment.combine import per_sweep, within_and_between
     from commsim.experiment.figures import sweep_figure_set
 
     if out is None:
@@ -796,8 +799,9 @@ def _plot_several(
         )
     wanted = _wanted(metrics) or default_metrics_of(paths) or None
     sweeps, frame = _finished_several(paths, wanted)
-    parameters = frame.attrs["parameters"]
-    drawn = sweep_figure_set(frame, parameters, wanted, None, _about_several(sweeps))
+    panels, by_sweep = within_and_between(frame)
+    about = _about_several(sweeps, per_sweep(frame, by_sweep))
+    drawn = sweep_figure_set(frame, panels, wanted, None, about)
     return _write_figures(target, drawn)
 
 

@@ -240,3 +240,26 @@ def qualified(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.assign(run_id=ids)
     out.attrs = dict(frame.attrs)
     return out
+
+
+def within_and_between(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The combined frame's parameters split in two: ``sweep`` and those that vary within some
+    sweep (a figure's panels), and those constant in each sweep (told apart by the sweep
+    itself: a panel of theirs would repeat the sweep's)."""
+    parameters = list(frame.attrs.get("parameters", [SWEEP]))
+    spread = frame.groupby(SWEEP, observed=True)[parameters[1:]].nunique(dropna=False).max()
+    within = [p for p in parameters[1:] if spread[p] > 1]
+    return [SWEEP, *within], [p for p in parameters[1:] if p not in within]
+
+
+def per_sweep(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """Each setting that only the sweep decides, in words: ``n agents 30 in alpha / 40 in big``."""
+
+    def fmt(value: Any) -> str:
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    firsts = frame.groupby(SWEEP, observed=True)[list(columns)].first()
+    return [
+        f"{c.replace('_', ' ')} " + " / ".join(f"{fmt(v)} in {n}" for n, v in firsts[c].items())
+        for c in columns
+    ]
