@@ -2,14 +2,18 @@
 refusal, in one line, of sweeps whose rows would not mean the same thing side by side.
 
 Two sweeps combine when the same model (and extensions) made them and their ``model`` rows
-were recorded alike (``[record] every``); each table asked for must exist in every one, and
-a metric asked for by name must be in every one. A parameter that one sweep varies and another
-does not is filled, in the other's rows, with that sweep's base value (from its manifest), so
-every row says the setting it ran under; a setting that no sweep varies but whose base value
-differs between them becomes a column too (it tells the sweeps' rows apart as much as a
-parameter does). The ``sweep`` column comes first: a run's id is a hash of its parameters and
-repetition only, so two sweeps of different bases share ids, and point and repetition are
-numbers within a sweep; ``(sweep, run_id)`` is what names a run.
+were recorded alike (``[record] every``); each table asked for must exist in every one, a
+metric asked for by name must be in every one, and with none named, a sweep that kept only
+some metrics (``[record] metrics``) must have kept the same as the others (columns that differ
+by the organisation alone, such as ``safety_level_<k>``, are empty where a sweep lacks them).
+
+A parameter that one sweep varies and another does not is filled, in the other's rows, with
+that sweep's base value (from its manifest), so every row says the setting it ran under; a
+setting that no sweep varies but whose base value differs between them becomes a column too
+(it tells the sweeps' rows apart as much as a parameter does). The ``sweep`` column comes
+first: a run's id is a hash of its parameters and repetition only, so two sweeps of different
+bases share ids, and point and repetition are numbers within a sweep; ``(sweep, run_id)`` is
+what names a run.
 
 The same runs given twice (one folder twice, or a copy: the same basis and run ids) are
 refused rather than deduplicated: counting a run twice narrows every interval, and which
@@ -27,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from commsim.experiment.plan import ID_COLUMNS
+from commsim.experiment.store import experiment_record
 
 SWEEP = "sweep"
 SKIPPED_SETTINGS = frozenset({"name", "seed"})  # a run's own seed is on every row already
@@ -56,8 +61,10 @@ class Sweep:
 
     @property
     def record(self) -> Mapping[str, Any]:
+        """Its ``[record]`` settings: from the manifest, or the copy of its experiment file
+        a sweep written before the manifest kept them holds."""
         record = self.basis.get("record")
-        return record if isinstance(record, Mapping) else {}
+        return record if isinstance(record, Mapping) else experiment_record(self.root)
 
 
 def named(roots: Sequence[Path], manifests: Sequence[Mapping[str, Any]]) -> list[Sweep]:
