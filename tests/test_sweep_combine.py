@@ -309,6 +309,16 @@ def test_results_of_two_sweeps(sweeps: dict[str, Path], tmp_path: Path) -> None:
     assert written["sweep"].tolist() == ["alpha", "alpha", "beta", "beta"]
 
 
+def test_results_headers_name_sweeps_as_the_table_does(sweeps: dict[str, Path]) -> None:
+    pair = [str(sweeps["alpha"]), str(sweeps["bigger"])]
+    done = cli.invoke(app, ["results", *pair, "--metric", "mean_safety"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[:2] == [
+        "alpha: 4 of 4 runs, status complete",
+        "bigger (alpha): 4 of 4 runs, status complete",
+    ]
+
+
 def test_results_and_plot_refuse_with_exit_2_and_write_nothing(
     sweeps: dict[str, Path], tmp_path: Path
 ) -> None:

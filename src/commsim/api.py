@@ -365,6 +365,12 @@ def _sweeps(paths: Iterable[PathLike]) -> list[Any]:
     return named([root for root, _ in found], [manifest for _, manifest in found])
 
 
+def sweep_names(paths: Iterable[PathLike]) -> list[str]:
+    """The names several sweeps go by in their combined frame's ``sweep`` column: each
+    experiment's, or, when two share one, each folder's."""
+    return [sweep.name for sweep in _sweeps(paths)]
+
+
 def _load_several(
     paths: Iterable[PathLike],
     table: str,

@@ -694,12 +694,18 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
         typer.echo(f"wrote {csv}")
 
 
-def _sweep_counts(directory: Path) -> str:
-    """The header of results and analyse: counts and status as the files on disk say."""
+def _sweep_counts(directory: Path, name: str | None = None) -> str:
+    """The header of results and analyse: counts and status as the files on disk say (under
+    ``name``, the sweep column's, when it is not the experiment's)."""
     from commsim import api
 
     runs = api.sweep_status(directory)
-    note = f"{runs['experiment']}: {runs['done']} of {runs['planned']} runs"
+    called = (
+        runs["experiment"]
+        if name in (None, runs["experiment"])
+        else f"{name} ({runs['experiment']})"
+    )
+    note = f"{called}: {runs['done']} of {runs['planned']} runs"
     if runs["failed"] or runs["pending"]:
         note += f" ({runs['failed']} failed, {runs['pending']} not run)"
     return note + f", status {runs['status']}"
@@ -733,10 +739,11 @@ def results(
         else:
             wanted = metric or api.default_metrics(directory)
         table = api.summarise_sweep(directory, wanted, statistic=statistic, step=at)
+        names = api.sweep_names(directories) if isinstance(directory, list) else [None]
     except (ValueError, OSError) as exc:
         fail(describe(exc))
-    for folder in directories:
-        typer.echo(_sweep_counts(folder))
+    for folder, name in zip(directories, names, strict=True):
+        typer.echo(_sweep_counts(folder, name))
     _print_frame(table, csv_file)
     if "warning" in table.attrs:
         warn(table.attrs["warning"])
