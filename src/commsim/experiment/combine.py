@@ -118,12 +118,10 @@ def _check_record(first: Sweep, other: Sweep, table: str) -> None:
                 f"recorded every {a} and every {b} steps ([record] every), so a row's event "
                 "counts cover different spans; compare sweeps recorded alike",
             )
-    if table == "insights":
-        for sweep in (first, other):
-            if sweep.record.get("insights") is False:
-                raise _refuse(
-                    first, other, f"{sweep.root} kept no insights table ([record] insights)"
-                )
+    kept = [s for s in (first, other) if s.record.get("insights") is not False]
+    if table == "insights" and len(kept) == 1:  # none kept: an empty table, as of one sweep
+        lacking = other if kept[0] is first else first
+        raise _refuse(first, other, f"{lacking.root} kept no insights table ([record] insights)")
 
 
 def check_metrics(sweeps: Sequence[Sweep], recorded: Sequence[Sequence[str]]) -> None:
