@@ -1,7 +1,8 @@
 """Every ```python recipe in the README and docs/ runs, each in a fresh namespace, in a folder
 laid out as the docs assume: the scenario files in configs/, a run in results/default, the
-smoke sweep in results/smoke, a sampled sweep in DIR. The folder is built once, from smaller
-organisations than the shipped files (the recipes are what is tested, not the model's speed).
+smoke sweep in results/smoke (and its companion in results/smoke_punitive), a sampled sweep in
+DIR. The folder is built once, from smaller organisations than the shipped files (the recipes
+are what is tested, not the model's speed).
 """
 
 from __future__ import annotations
@@ -66,10 +67,13 @@ def docs_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     default.write_text(default.read_text().replace("n_agents = 500", "n_agents = 100"))
     smoke = root / "configs" / "experiments" / "smoke.toml"
     smoke.write_text(smoke.read_text().replace("steps = 60", "steps = 20"))
+    punitive = smoke.with_name("smoke_punitive.toml")  # read with smoke in "Several sweeps"
+    punitive.write_text(punitive.read_text().replace("steps = 60", "steps = 20"))
     (root / "sampled.toml").write_text(SAMPLED)
     with chdir(root):
         commsim.run("configs/default.toml", steps=200).save("results/default")
         commsim.sweep(smoke, "results/smoke", workers=1)
+        commsim.sweep(punitive, "results/smoke_punitive", workers=1)
         commsim.sweep("sampled.toml", "DIR", workers=1)
     return root
 

@@ -290,8 +290,11 @@ def _load_sweep(
     return frame
 
 
+PathLike = str | os.PathLike[str]
+
+
 def load_results(
-    path: str | os.PathLike[str],
+    path: PathLike | list[PathLike] | tuple[PathLike, ...],
     table: str = "model",
     metrics: str | Iterable[str] | None = None,
     steps: StepSelection | None = None,
@@ -306,8 +309,20 @@ def load_results(
     steps that exist. A sweep's tables are ``model`` (one row per run and recorded step),
     ``insights``, ``runs`` and ``failures``; an empty one keeps its columns. Raises
     ``FileNotFoundError`` or ``ValueError`` with a one-line message.
+
+    Several sweeps (a list or tuple of folders, even of one) come back as one frame with a
+    ``sweep`` column first (the experiment's name, or the folder's when two share a name;
+    ``(sweep, run_id)`` names a run, as two sweeps' runs can share ids) and the union of
+    their parameters: a parameter one sweep does not vary holds, in its rows, that sweep's
+    base value from its manifest, and a setting held at different values by different sweeps
+    is a column too, so the frame is tidy and the sweeps comparable. Sweeps whose rows would
+    not compare are refused in one line naming two of them and why (see
+    ``commsim.experiment.combine``); ``result.attrs["parameters"]`` lists the parameter columns.
     """
     from commsim.experiment.store import is_sweep_dir
+
+    if isinstance(path, list | tuple):
+        return _load_several(path, table, metrics, steps)
 
     if is_sweep_dir(path):
         return _load_sweep(Path(path), table, metrics, steps)
@@ -338,6 +353,54 @@ def load_results(
 
             check_steps(_step_list(steps), frame["step"], lambda: every)
     return frame.reset_index(drop=True)
+
+
+def _sweeps(paths: Iterable[PathLike]) -> list[Any]:
+    """Sweep folders, each checked and named (``commsim.experiment.combine.named``)."""
+    from commsim.experiment.combine import named
+
+    found = [_sweep(p) for p in paths]
+    if not found:
+        raise ValueError("no sweep folders given")
+    return named([root for root, _ in found], [manifest for _, manifest in found])
+
+
+def sweep_names(paths: Iterable[PathLike]) -> list[str]:
+    """The names several sweeps go by in their combined frame's ``sweep`` column: each
+    experiment's, or, when two share one, each folder's."""
+    return [sweep.name for sweep in _sweeps(paths)]
+
+
+def _load_several(
+    paths: Iterable[PathLike],
+    table: str,
+    metrics: str | Iterable[str] | None,
+    steps: StepSelection | None,
+) -> pd.DataFrame:
+    """Several sweeps' ``table`` as one frame, or one line saying why they do not combine."""
+    from commsim.experiment import combine
+    from commsim.experiment.store import SWEEP_TABLES, SweepStore
+
+    if table not in SWEEP_TABLES:
+        raise ValueError(f"table must be one of {', '.join(SWEEP_TABLES)} (got {table!r})")
+    sweeps = _sweeps(paths)
+    combine.check_compatible(sweeps, table)
+    wanted = _wanted(metrics)
+    if table == "model":
+        recorded = [sweep_metrics(s.root) for s in sweeps]
+        if wanted is None:
+            combine.check_metrics(sweeps, recorded)
+        else:
+            combine.check_named_metrics(sweeps, recorded, wanted)
+    combine.check_duplicates(sweeps, [SweepStore(s.root).done_ids() for s in sweeps])
+    frames = []
+    for sweep in sweeps:
+        try:
+            frames.append(_load_sweep(sweep.root, table, wanted, steps))
+        except ValueError as exc:
+            text = str(exc)
+            raise ValueError(text if str(sweep.root) in text else f"{sweep.root}: {text}") from None
+    return combine.combine(frames, sweeps, with_parameters=table != "insights")
 
 
 # --- sweeps -------------------------------------------------------------------------------
@@ -550,8 +613,64 @@ def default_metrics(path: str | os.PathLike[str]) -> list[str]:
     return [m for m in asked if m in recorded]
 
 
+def _finished_several(
+    paths: Iterable[PathLike], metrics: list[str] | None
+) -> tuple[list[Any], pd.DataFrame]:
+    """Several sweeps and their combined model table (run ids qualified by sweep, so runs
+    sharing an id stay apart), refused while one has no finished run."""
+    from commsim.experiment.combine import SWEEP, qualified
+
+    paths = list(paths)
+    frame = load_results(paths, metrics=metrics)
+    sweeps = _sweeps(paths)
+    counts = frame[SWEEP].value_counts()
+    for sweep in sweeps:
+        if not counts.get(sweep.name, 0):
+            raise ValueError(
+                f"{sweep.root}: no finished runs yet (commsim sweep … --resume runs them)"
+            )
+    return sweeps, qualified(frame)
+
+
+def _check_step_in_each(sweeps: list[Any], frame: pd.DataFrame, step: int | None) -> None:
+    """A step asked of several sweeps must be one each of them recorded."""
+    from commsim.experiment.combine import SWEEP
+    from commsim.experiment.store import check_steps
+
+    if step is None:
+        return
+    for sweep in sweeps:
+        rows = frame.loc[frame[SWEEP] == sweep.name, "step"]
+        try:
+            check_steps([step], rows, lambda rows=rows: rows)
+        except ValueError as exc:
+            raise ValueError(f"cannot combine at step {step}: {sweep.root}: {exc}") from None
+
+
+def default_metrics_of(paths: Iterable[PathLike]) -> list[str]:
+    """What `commsim results` and `commsim plot` show unasked of several sweeps: each one's
+    ``default_metrics``, in order of first appearance (one that another lacks is refused
+    when the sweeps are read, naming both)."""
+    return list(dict.fromkeys(m for p in paths for m in default_metrics(p)))
+
+
+def _summarise_several(
+    paths: Iterable[PathLike], metrics: str | Iterable[str] | None, statistic: str, step: int | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """``summarise_sweep`` of several sweeps, grouped by sweep and parameters; and notes."""
+    from commsim.experiment.summary import summarise
+
+    wanted = _wanted(metrics)
+    sweeps, frame = _finished_several(paths, wanted)
+    _check_step_in_each(sweeps, frame, step)
+    catalogue, notes = _catalogue(sweeps[0].manifest)
+    parameters = frame.attrs["parameters"]
+    table = summarise(frame, parameters, wanted, step, statistic, catalogue)  # type: ignore[arg-type]
+    return table, notes
+
+
 def summarise_sweep(
-    path: str | os.PathLike[str],
+    path: PathLike | list[PathLike] | tuple[PathLike, ...],
     metrics: str | Iterable[str] | None = None,
     *,
     statistic: str = "auto",
@@ -566,14 +685,20 @@ def summarise_sweep(
     sweep's manifest names (the built-in one, with a warning, when that model cannot be
     imported). ``result.attrs["warning"]`` says so, and when some interval rests on too few
     runs to mean anything (one line each).
+
+    Several sweeps (a list or tuple of folders) are read as ``load_results`` reads them and
+    summarised per sweep and parameter combination, the ``sweep`` column first.
     """
     from commsim.experiment.summary import summarise
     from commsim.experiment.units import MIN_RUNS
 
-    _, manifest, frame = _finished(path)
-    catalogue, warnings_ = _catalogue(manifest)
-    parameters = manifest["parameters"]
-    table = summarise(frame, parameters, _wanted(metrics), step, statistic, catalogue)  # type: ignore[arg-type]
+    if isinstance(path, list | tuple):
+        table, warnings_ = _summarise_several(path, metrics, statistic, step)
+    else:
+        _, manifest, frame = _finished(path)
+        catalogue, warnings_ = _catalogue(manifest)
+        parameters = manifest["parameters"]
+        table = summarise(frame, parameters, _wanted(metrics), step, statistic, catalogue)  # type: ignore[arg-type]
     few = int(table["n"].min()) if len(table) else MIN_RUNS
     if few < MIN_RUNS:
         warnings_.append(
@@ -654,17 +779,69 @@ def _write_figures(target: Path, drawn: list[Any]) -> list[Path]:
     return [target / p.name for p in written]
 
 
+def _about_several(sweeps: list[Any], by_sweep: list[str]) -> Any:
+    """What a figure of several sweeps says: their names joined, the settings all of them
+    held fixed alike, those each held at its own value (``by_sweep``), each one's repetitions."""
+    from commsim.experiment.figures import About
+
+    abouts = [_about(s.manifest) for s in sweeps]
+    shared = [f for f in abouts[0].fixed[:-1] if all(f in a.fixed for a in abouts[1:])]
+    reps = [str(s.manifest.get("repetitions", "?")) for s in sweeps]
+    each = " / ".join(f"{r} in {s.name}" for r, s in zip(reps, sweeps, strict=True))
+    runs = f"{reps[0]} repetition(s) per point" if len(set(reps)) == 1 else f"repetitions {each}"
+    return About(
+        name=" + ".join(s.name for s in sweeps),
+        fixed=(*shared, *by_sweep, runs),
+        notes=tuple(dict.fromkeys(n for a in abouts for n in a.notes)),
+        catalogue=abouts[0].catalogue,
+    )
+
+
+def _plot_several(
+    paths: Iterable[PathLike], out: PathLike | None, metrics: str | Iterable[str] | None
+) -> list[Path]:
+    """Figures of several sweeps, written only to a folder of their own (``out``)."""
+    from commsim import outputs
+    from commsim.experiment.combine import per_sweep, within_and_between
+    from commsim.experiment.figures import sweep_figure_set
+
+    if out is None:
+        raise ValueError(
+            "several sweeps: name a new folder for their figures with --out DIR (out=); "
+            "none is written into one sweep's folder"
+        )
+    target = outputs.given_path(out)
+    paths = list(paths)
+    inside = [s.root for s in _sweeps(paths) if target.resolve().is_relative_to(s.root.resolve())]
+    if inside:
+        raise ValueError(
+            f"--out {target}: inside the sweep {inside[0]}; figures of several sweeps go to "
+            "a folder of their own"
+        )
+    wanted = _wanted(metrics) or default_metrics_of(paths) or None
+    sweeps, frame = _finished_several(paths, wanted)
+    panels, by_sweep = within_and_between(frame)
+    about = _about_several(sweeps, per_sweep(frame, by_sweep))
+    drawn = sweep_figure_set(frame, panels, wanted, None, about)
+    return _write_figures(target, drawn)
+
+
 def plot_sweep(
-    path: str | os.PathLike[str],
+    path: PathLike | list[PathLike] | tuple[PathLike, ...],
     out: str | os.PathLike[str] | None = None,
     metrics: str | Iterable[str] | None = None,
 ) -> list[Path]:
     """Write a sweep's figures (PNG and SVG) to ``out`` (default: DIR/figures).
 
-    Default metrics: those the experiment asked to record, else the headline ones.
+    Default metrics: those the experiment asked to record, else the headline ones. Several
+    sweeps (a list or tuple) are drawn together, a panel by sweep beside one by each
+    parameter, into ``out``, which they require: a figure of several sweeps belongs in none
+    of their folders.
     """
     from commsim.experiment.figures import sweep_figure_set
 
+    if isinstance(path, list | tuple):
+        return _plot_several(path, out, metrics)
     target = _figures_target(path, out)
     root, manifest, frame = _finished(path)
     wanted = _wanted(metrics) or default_metrics(root) or None

@@ -362,6 +362,21 @@ SweepDirArg = Annotated[
 ]
 
 
+SweepDirsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="DIR",
+        help="A sweep's output directory; several are read together, with a sweep column.",
+        show_default=False,
+    ),
+]
+
+
+def _one_or_several(directories: list[Path]) -> Path | list[Path]:
+    """One folder as itself (today's tables exactly), several as a list the api combines."""
+    return directories[0] if len(directories) == 1 else list(directories)
+
+
 PROGRESS_ENV = "COMMSIM_PROGRESS_SECONDS"
 DRY_RUN_ROWS = 20
 
@@ -679,12 +694,18 @@ def _print_frame(frame: Any, csv: Path | None, floats: str = "{:.3f}") -> None:
         typer.echo(f"wrote {csv}")
 
 
-def _sweep_counts(directory: Path) -> str:
-    """The header of results and analyse: counts and status as the files on disk say."""
+def _sweep_counts(directory: Path, name: str | None = None) -> str:
+    """The header of results and analyse: counts and status as the files on disk say (under
+    ``name``, the sweep column's, when it is not the experiment's)."""
     from commsim import api
 
     runs = api.sweep_status(directory)
-    note = f"{runs['experiment']}: {runs['done']} of {runs['planned']} runs"
+    called = (
+        runs["experiment"]
+        if name in (None, runs["experiment"])
+        else f"{name} ({runs['experiment']})"
+    )
+    note = f"{called}: {runs['done']} of {runs['planned']} runs"
     if runs["failed"] or runs["pending"]:
         note += f" ({runs['failed']} failed, {runs['pending']} not run)"
     return note + f", status {runs['status']}"
@@ -692,7 +713,7 @@ def _sweep_counts(directory: Path) -> str:
 
 @app.command()
 def results(
-    directory: SweepDirArg,
+    directories: SweepDirsArg,
     metric: MetricOpt = None,
     statistic: StatisticOpt = "auto",
     step: Annotated[
@@ -705,18 +726,24 @@ def results(
     """Summarise a sweep: mean, sd and 95% CI across repetitions per parameter combination.
 
     Without --metric: the metrics the experiment asked to record (all headline ones when it
-    recorded every metric).
+    recorded every metric). Several sweeps: one table, by sweep and parameters.
     """
     from commsim import api
 
     at = _int_option("--step", step)
     csv_file = csv_option(csv, overwrite)
+    directory = _one_or_several(directories)
     try:
-        wanted = metric or api.default_metrics(directory)
+        if isinstance(directory, list):
+            wanted = metric or api.default_metrics_of(directory)
+        else:
+            wanted = metric or api.default_metrics(directory)
         table = api.summarise_sweep(directory, wanted, statistic=statistic, step=at)
+        names = api.sweep_names(directories) if isinstance(directory, list) else [None]
     except (ValueError, OSError) as exc:
         fail(describe(exc))
-    typer.echo(_sweep_counts(directory))
+    for folder, name in zip(directories, names, strict=True):
+        typer.echo(_sweep_counts(folder, name))
     _print_frame(table, csv_file)
     if "warning" in table.attrs:
         warn(table.attrs["warning"])
@@ -814,23 +841,27 @@ app.command("analyze", hidden=True)(analyse)  # the former spelling, until comms
 
 @app.command()
 def plot(
-    directory: SweepDirArg,
+    directories: SweepDirsArg,
     metric: MetricOpt = None,
     out: Annotated[
         str | None,
         typer.Option(
             "--out",
             metavar="DIR",
-            help="Where to write (default: DIR/figures); it may hold only figures commsim "
-            "drew there before.",
+            help="Where to write (default: DIR/figures; required with several sweeps); it "
+            "may hold only figures commsim drew there before.",
             show_default=False,
         ),
     ] = None,
 ) -> None:
-    """Draw a sweep: each metric over time by parameter value, and heatmaps (PNG + SVG)."""
+    """Draw a sweep: each metric over time by parameter value, and heatmaps (PNG + SVG).
+
+    Several sweeps: drawn together (a panel by sweep beside one per parameter) into --out.
+    """
     from commsim import api
 
     figures = out_option(out)
+    directory = _one_or_several(directories)
     try:
         written = api.plot_sweep(directory, figures, metric)
     except (ValueError, OSError) as exc:

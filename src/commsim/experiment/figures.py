@@ -36,6 +36,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from commsim.catalogue import Catalogue
+from commsim.experiment.combine import SWEEP
 from commsim.experiment.summary import (
     final_rows,
     resolve_metrics,
@@ -186,6 +187,18 @@ def _colors(n: int) -> list[Any]:
     return [mpl.colormaps["viridis"](x) for x in np.linspace(0.0, 0.85, max(n, 1))]
 
 
+_DASHES = ("-", "--", ":", "-.") * 4
+
+
+def _sweeps_apart(runs: pd.DataFrame, parameter: str) -> list[tuple[Any, pd.Series]]:
+    """Runs by sweep (name, mask) when several sweeps are drawn and ``parameter`` is not the
+    sweep itself (its own panel tells them by colour); else all runs as one."""
+    if parameter == SWEEP or SWEEP not in runs.columns or runs[SWEEP].nunique() < 2:
+        return [(None, pd.Series(True, index=runs.index))]
+    names = [n for n in pd.unique(runs[SWEEP].astype(str))]
+    return [(n, runs[SWEEP].astype(str) == n) for n in names[: len(_DASHES)]]
+
+
 def _over_time_panel(
     ax: Axes,
     frame: pd.DataFrame,
@@ -194,17 +207,23 @@ def _over_time_panel(
     metric: str,
     catalogue: Catalogue | None,
 ) -> list[int]:
-    """One line per parameter value; returns how many runs each line rests on."""
+    """One line per parameter value (several sweeps: one per value and sweep, the sweep told
+    by the line's dash); returns how many runs each line rests on."""
     runs = final_rows(frame).set_index("run_id")
     groups = levels(runs[parameter])
     order = [g for g in pd.unique(groups.sort_values()) if pd.notna(g)]
+    sweeps = _sweeps_apart(runs, parameter)
     counts = []
     for color, group in zip(_colors(len(order)), order, strict=True):
-        members = groups.index[groups == group]
-        counts.append(len(members))
-        mean, low, high = _mean_band(wide[members], metric, catalogue)
-        ax.plot(wide.index, mean, color=color, label=_fmt(group), linewidth=1.6)
-        ax.fill_between(wide.index, low, high, color=color, alpha=0.2, linewidth=0)
+        for dash, (sweep, among) in zip(_DASHES, sweeps, strict=False):
+            members = groups.index[(groups == group) & among]
+            if not len(members):
+                continue
+            counts.append(len(members))
+            name = _fmt(group) if sweep is None else f"{_fmt(group)}, {sweep}"
+            mean, low, high = _mean_band(wide[members], metric, catalogue)
+            ax.plot(wide.index, mean, color=color, label=name, linewidth=1.6, linestyle=dash)
+            ax.fill_between(wide.index, low, high, color=color, alpha=0.2, linewidth=0)
     ax.set_title(f"by {label(parameter)}", fontsize=10)
     ax.set_xlabel("step")
     ax.legend(title=label(parameter), fontsize=8, title_fontsize=8, frameon=False)
