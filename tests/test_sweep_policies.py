@@ -145,6 +145,14 @@ def test_the_none_policys_runs_equal_a_plain_sweeps_numbers(sweeps: dict[str, Pa
     assert not np.allclose(walls.mean_knowledge, none.mean_knowledge)  # the lever did act
 
 
+def test_a_plain_sweep_beside_a_policy_sweep_ran_the_none_policy(sweeps: dict[str, Path]) -> None:
+    both = api.load_results([sweeps["plain"], sweeps["crossed"]])
+    plain = both[both.sweep == both.sweep.cat.categories[0]]
+    assert set(plain.policy) == {"none"} and set(both.policy) == {"none", "walls"}
+    none = both[(both.sweep != plain.sweep.iloc[0]) & (both.policy == "none")]
+    assert plain.code_knowledge.tolist() == none.code_knowledge.tolist()
+
+
 def test_commsim_policies_prints_the_table_and_draws_the_figure(sweeps: dict[str, Path]) -> None:
     result = invoke("policies", sweeps["crossed"], "--metric", "code_knowledge",
                     "--threshold", "0.1", "--above", "--step", "end")  # fmt: skip

@@ -202,6 +202,9 @@ def _filled(frame: pd.DataFrame, sweep: Sweep, columns: Sequence[str]) -> pd.Dat
     for column in columns:
         if column in out.columns:
             continue
+        if column == "policy" and column not in sweep.base:  # no [policies]: the base alone
+            out[column] = ["none"] * len(out)
+            continue
         if column not in sweep.base:
             raise ValueError(
                 f"{sweep.root / 'manifest.json'}: no base value of '{column}' to fill its "
