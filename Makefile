@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CONFIG ?= configs/default.toml
 VALIDATE_WORKERS ?= 2
 
-.PHONY: run test test-slow lint format docs bench profile validate validate-quick clean
+.PHONY: run test test-numpy test-slow lint format docs bench profile validate validate-quick clean
 
 $(BIN)/python:
 	@py=$$(PYTHON="$(PYTHON)" sh scripts/find-python) && echo "using $$py" && "$$py" -m venv $(VENV)
@@ -27,6 +27,18 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not slow" -q
+
+# The exact NumPy twins of the numba kernels (COMMSIM_NO_NUMBA=1), through the model's own
+# tests: the kernels' agreement, every preset's golden numbers, the oracle, the mechanisms,
+# the validation studies' regression points and a sweep's runs. The floors above (designs,
+# discovery, calibration, the app) take the model's numbers as given, so they run once, in
+# `make test`.
+MODEL_TESTS := $(addprefix tests/test_,kernels.py golden.py model.py mechanisms.py march.py \
+	fused.py reference_agreement.py peers.py networks.py organisation.py environment.py \
+	open_model.py own_organisation.py validation_march.py validation_lazer_friedman.py \
+	validation_fang.py validation_miller.py validation_seeds.py sweep_run.py)
+test-numpy: $(VENV)/.installed-dev
+	COMMSIM_NO_NUMBA=1 $(BIN)/python -m pytest -m "not slow" -q $(MODEL_TESTS)
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q
