@@ -112,10 +112,18 @@ def test_cli_calibrates_and_the_posterior_moves_toward_the_truth(tmp_path: Path)
     than the prior (sd 0.29) centred nearer the truth (0.8) than the prior's mean (0.5)."""
     target = _write(tmp_path, TINY)
     out = tmp_path / "cal"
-    result = CliRunner().invoke(app, ["calibrate", str(target), "--out", str(out), "--workers", "1"])
+    args = ["calibrate", str(target), "--out", str(out), "--workers", "1"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    for name in ["posterior.csv", "particles.parquet", "generations.csv", "predictive.csv",
-                 "abc.db", "manifest.json", "target.toml"]:
+    for name in [
+        "posterior.csv",
+        "particles.parquet",
+        "generations.csv",
+        "predictive.csv",
+        "abc.db",
+        "manifest.json",
+        "target.toml",
+    ]:
         assert (out / name).is_file(), name
     for stem in ["posterior_marginals", "posterior_pairs", "predictive_check"]:
         assert (out / "figures" / f"{stem}.png").is_file()

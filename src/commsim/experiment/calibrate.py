@@ -475,7 +475,7 @@ class Calibration:
     particles: pd.DataFrame
     generations: pd.DataFrame
     predictive: pd.DataFrame
-    simulations: int
+    simulations: int  # model runs of this session (a resumed one counts its own)
     seconds: float
 
 
@@ -585,48 +585,71 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-@dataclass
-class _Run:
-    target: LoadedTarget
-    out: Path
-    abc_settings: ABCSettings
-    backend: Backend
-    progress: Callable[[str], None] | None
+def _history(
+    target: LoadedTarget,
+    out: Path,
+    abc: ABCSettings,
+    simulate: Simulator,
+    progress: Callable[[str], None] | None,
+    resume: bool,
+) -> Any:
+    """pyabc's history once the generations asked for are done (continuing a stored run:
+    pyabc keeps each finished generation in ``abc.db``; one cut short is run again)."""
+    import pyabc
 
-    def history(self, resume: bool) -> tuple[Any, int]:
-        """pyabc's history after the generations asked for (continuing a stored run)."""
-        import pyabc
+    _quiet_pyabc()
+    spec = target.spec
+    model = _pyabc_model(target.labels)
+    smc = pyabc.ABCSMC(
+        model,
+        _prior(spec),
+        rms_z({o.label: float(o.sd) for o in spec.observed}),
+        population_size=abc.population,
+        sampler=_sampler(spec.seed, model, simulate, progress),
+    )
+    db = f"sqlite:///{(out / 'abc.db').resolve()}"
+    if resume:
+        smc.load(db, 1)
+        left = abc.generations - (smc.history.max_t + 1)
+    else:
+        smc.new(db, target.observed())
+        left = abc.generations
+    if left > 0:
+        eps = abc.epsilon if abc.epsilon is not None else 0.0
+        smc.run(minimum_epsilon=eps, max_nr_populations=left)
+    return smc.history
 
-        _quiet_pyabc()
-        spec, abc = self.target.spec, self.abc_settings
-        simulate = self.simulator
-        model = _pyabc_model(self.target.labels)
-        sd = {o.label: float(o.sd) for o in spec.observed}
-        smc = pyabc.ABCSMC(
-            model,
-            _prior(spec),
-            rms_z(sd),
-            population_size=abc.population,
-            sampler=_sampler(spec.seed, model, simulate, self.progress),
+
+def _check_resume(
+    previous: dict[str, Any] | None, target: LoadedTarget, abc: ABCSettings, root: Path
+) -> None:
+    if previous is None:
+        return
+    if previous.get("target_sha256") != target.sha256:
+        raise ValueError(
+            f"--resume: {root} was calibrated to another target file; choose another --out"
         )
-        db = f"sqlite:///{(self.out / 'abc.db').resolve()}"
-        if resume:
-            smc.load(db, 1)
-            done = smc.history.max_t + 1
-        else:
-            smc.new(db, self.target.observed())
-            done = 0
-        left = abc.generations - done
-        if left > 0:
-            eps = abc.epsilon if abc.epsilon is not None else 0.0
-            smc.run(minimum_epsilon=eps, max_nr_populations=left)
-        return smc.history, left
+    if previous.get("abc") != abc.model_dump():
+        raise ValueError(
+            f"--resume: {root} was calibrated with other settings ({previous.get('abc')}); "
+            "resume with the same --quick or not"
+        )
 
-    @property
-    def simulator(self) -> Simulator:
-        if not hasattr(self, "_sim"):
-            self._sim = Simulator(self.target, self.backend)
-        return self._sim
+
+def _write_outputs(
+    root: Path, target: LoadedTarget, result: Calibration, draws: pd.DataFrame
+) -> None:
+    from commsim.experiment import calibrate_figures
+
+    _write_csv(result.summary, root / "posterior.csv")
+    result.particles.to_parquet(root / "particles.parquet", index=False)
+    _write_csv(result.particles, root / "particles.csv")
+    _write_csv(result.generations, root / "generations.csv")
+    _write_csv(result.predictive, root / "predictive.csv")
+    _write_csv(draws, root / "predictive_draws.csv")
+    calibrate_figures.draw(
+        root / "figures", target, result.particles, result.summary, draws, result.predictive
+    )
 
 
 def calibrate(
@@ -643,55 +666,55 @@ def calibrate(
     ``resume``) and write the posterior, its figures and the predictive check."""
     from time import perf_counter
 
-    from commsim.experiment import calibrate_figures
-
     root = Path(out)
     previous = check_out(root, resume)
     abc = settings(target, quick)
-    if previous is not None and previous.get("target_sha256") != target.sha256:
-        raise ValueError(
-            f"--resume: {root} was calibrated to another target file; choose another --out"
-        )
+    _check_resume(previous, target, abc, root)
     backend = make_backend(workers, scheduler)  # fails before anything is written
     t0 = perf_counter()
+    manifest = {
+        "kind": KIND,
+        "name": target.spec.name,
+        "target": str(target.path),
+        "target_sha256": target.sha256,
+        "seed": target.spec.seed,
+        "quick": quick,
+        "abc": abc.model_dump(),
+        "versions": _versions(),
+        "backend": backend.description,
+        "status": "running",
+    }
     try:
         root.mkdir(parents=True, exist_ok=True)
-        manifest = {
-            "kind": KIND,
-            "name": target.spec.name,
-            "target": str(target.path),
-            "target_sha256": target.sha256,
-            "seed": target.spec.seed,
-            "quick": quick,
-            "abc": abc.model_dump(),
-            "versions": _versions(),
-            "backend": backend.description,
-            "status": "running",
-        }
+    except OSError:
+        backend.close()
+        raise
+    try:
         _write_json(root / "manifest.json", manifest)
         (root / f"target{target.path.suffix}").write_text(target.text, encoding="utf-8")
-        run = _Run(target, root, abc, backend, progress)
-        history, _ = run.history(resume)
+        simulate = Simulator(target, backend)
+        history = _history(target, root, abc, simulate, progress, resume)
         particles = _particles(history, target)
-        summary = posterior_summary(particles, target)
-        generations = _generations(history)
-        check, draws = predictive_check(target, particles, abc.predictive, run.simulator)
+        check, draws = predictive_check(target, particles, abc.predictive, simulate)
+    except BaseException:
+        _write_json(root / "manifest.json", {**manifest, "status": "stopped"})
+        raise
     finally:
         backend.close()
     seconds = perf_counter() - t0
-    _write_csv(summary, root / "posterior.csv")
-    particles.to_parquet(root / "particles.parquet", index=False)
-    _write_csv(particles, root / "particles.csv")
-    _write_csv(generations, root / "generations.csv")
-    _write_csv(check, root / "predictive.csv")
-    _write_csv(draws, root / "predictive_draws.csv")
-    calibrate_figures.draw(root / "figures", target, particles, summary, draws, check)
-    simulations = int(generations["simulations"].sum()) * abc.repetitions + abc.predictive
-    _write_json(
-        root / "manifest.json",
-        {**manifest, "status": "done", "seconds": round(seconds, 1), "simulations": simulations},
+    result = Calibration(
+        out=root,
+        summary=posterior_summary(particles, target),
+        particles=particles,
+        generations=_generations(history),
+        predictive=check,
+        simulations=simulate.runs,
+        seconds=seconds,
     )
-    return Calibration(root, summary, particles, generations, check, simulations, seconds)
+    _write_outputs(root, target, result, draws)
+    done = {"status": "done", "seconds": round(seconds, 1), "simulations": simulate.runs}
+    _write_json(root / "manifest.json", {**manifest, **done})
+    return result
 
 
 def _particles(history: Any, target: LoadedTarget) -> pd.DataFrame:
