@@ -61,7 +61,7 @@ def main() -> None:
     name = "calibrate_synthetic" + ("_quick" if args.quick else "")
     out = args.out or ROOT / "results" / name
     resume = (out / "manifest.json").exists()
-    result = commsim.api.calibrate(
+    result = commsim.calibrate(
         TARGET, out, workers=args.workers, quick=args.quick, resume=resume, progress=print
     )
     print(result.summary.to_string(index=False, float_format="{:.3f}".format))

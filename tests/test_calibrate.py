@@ -3,6 +3,7 @@ reproducible from the seed, resumable, and a posterior that finds known paramete
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -161,6 +162,13 @@ def test_a_stopped_calibration_resumes_to_the_same_posterior(tmp_path: Path) -> 
 
     with pytest.raises(KeyboardInterrupt):
         api.calibrate(target, tmp_path / "cut", workers=1, progress=stop_after_first)
+    stopped = json.loads((tmp_path / "cut" / "manifest.json").read_text())
+    assert stopped["status"] == "stopped"
+    other = _write(tmp_path, TINY.replace("sd = 0.04", "sd = 0.05"), "other.toml")
+    refused = CliRunner().invoke(
+        app, ["calibrate", str(other), "--out", str(tmp_path / "cut"), "--resume"]
+    )
+    assert refused.exit_code == 2 and "another target file" in refused.stderr
     resumed = api.calibrate(target, tmp_path / "cut", workers=1, resume=True)
     pd.testing.assert_frame_equal(whole.particles, resumed.particles)
 
@@ -174,3 +182,20 @@ def test_the_synthetic_study_recovers_its_parameters(tmp_path: Path) -> None:
     assert summary["covered"].all(), summary
     assert (summary["q97.5"] - summary["q2.5"]).max() < 0.6  # narrower than the priors
     assert result.predictive["inside"].all()
+
+
+def test_a_dask_cluster_gives_the_same_posterior(tmp_path: Path) -> None:
+    """The simulations go where a sweep's go: on a real scheduler and two workers, the same
+    particles as in one process."""
+    from .test_sweep_dask import Cluster
+
+    target = _write(tmp_path, TINY)
+    cluster = Cluster(tmp_path, workers=2, nanny=True)
+    try:
+        dask = api.calibrate(target, tmp_path / "dask", scheduler=cluster.address)
+    finally:
+        cluster.close()
+    serial = api.calibrate(target, tmp_path / "serial", workers=1)
+    pd.testing.assert_frame_equal(serial.particles, dask.particles)
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["backend"]["kind"] == "dask" and manifest["status"] == "done"

@@ -23,6 +23,7 @@ _EXPORTS = {
     "plot_sweep": "commsim.api",
     "plot_sensitivity": "commsim.api",
     "sweep_plan": "commsim.api",
+    "calibrate": "commsim.api",
     "load_config": "commsim.config",
     "Config": "commsim.config",
     "ConfigError": "commsim.config",
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigError",
     "RunResult",
     "__version__",
+    "calibrate",
     "load_config",
     "load_results",
     "plot_sensitivity",
@@ -50,6 +52,7 @@ __all__ = [
 if TYPE_CHECKING:
     from commsim.api import (
         RunResult,
+        calibrate,
         load_results,
         plot_sensitivity,
         plot_sweep,
