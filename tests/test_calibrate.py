@@ -102,6 +102,21 @@ def test_a_folder_it_did_not_write_is_refused(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "no calibration to continue" in again.stderr
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (BASE, "a scenario file, not a calibration target"),
+        (ROOT / "configs" / "experiments" / "smoke.toml", "run it with `commsim sweep`"),
+    ],
+)
+def test_a_scenario_or_experiment_file_is_named_for_what_it_is(
+    tmp_path: Path, path: Path, message: str
+) -> None:
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_the_study_target_loads() -> None:
     loaded = load_target(STUDY)
     assert loaded.parameters == ["initial_safety", "punitiveness"]

@@ -218,6 +218,15 @@ def load_target(source: str | os.PathLike[str]) -> LoadedTarget:
     data = read_config_file(path, what="target file")
     if not isinstance(data, dict):
         raise ConfigError(f"{label}: expected a table of target settings at the top level")
+    if "observed" not in data and ("parameters" in data or "design" in data):
+        raise ConfigError(
+            f"{label}: an experiment file, not a calibration target: run it with `commsim sweep`"
+        )
+    if "observed" not in data and "base" not in data:
+        raise ConfigError(
+            f"{label}: a scenario file, not a calibration target: a target names its scenario "
+            "in 'base' and lists [[observed]] metrics"
+        )
     for key in ("overrides", "prior", "truth"):
         if isinstance(data.get(key), dict):
             data = {**data, key: respell(data[key], label)}
