@@ -344,7 +344,7 @@ class _Pending(Exception):  # noqa: N818 (a signal, not an error)
         self.parameters = parameters
 
 
-def _pyabc_model(labels: list[str]) -> Any:
+def _pyabc_model() -> Any:
     import pyabc
 
     class Replayed(pyabc.Model):
@@ -608,7 +608,7 @@ def _history(
 
     _quiet_pyabc()
     spec = target.spec
-    model = _pyabc_model(target.labels)
+    model = _pyabc_model()
     smc = pyabc.ABCSMC(
         model,
         _prior(spec),

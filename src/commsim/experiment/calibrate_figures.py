@@ -114,10 +114,12 @@ def predictive(target: LoadedTarget, draws: pd.DataFrame, check: pd.DataFrame) -
             label="observed ± 2 sd",
         )
         ax.set_xticks([])
-        ax.set_title(label, fontsize=8)
+        ax.set_title(label.replace("/", "/\n"), fontsize=8)
     axes[0].legend(fontsize=7)
     fig.suptitle(
-        f"{target.spec.name}: posterior predictive check ({len(draws)} draws)", fontsize=10
+        f"{target.spec.name}: posterior predictive check: simulated from {len(draws)} "
+        "posterior draws (violins) against the observations",
+        fontsize=10,
     )
     return fig
 
