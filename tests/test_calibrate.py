@@ -214,3 +214,48 @@ def test_a_dask_cluster_gives_the_same_posterior(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(serial.particles, dask.particles)
     manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
     assert manifest["backend"]["kind"] == "dask" and manifest["status"] == "done"
+
+
+def test_each_kind_of_observation_reads_the_run_as_documented() -> None:
+    """A step (or the last state before it, for a run stopped at equilibrium), the end, the
+    mean over the run, a run total, and a share of two totals (0 when nothing happened)."""
+    from commsim.experiment.calibrate import Observed, rms_z, summarise_run
+
+    frame = pd.DataFrame(
+        {
+            "step": [0, 1, 2, 3],
+            "mean_safety": [0.2, 0.4, 0.6, 0.8],
+            "insights_suppressed": [0, 1, 2, 3],
+            "insights_generated": [1, 2, 3, 4],
+            "departures": [0, 0, 0, 0],
+        }
+    )
+
+    def obs(**kw: object) -> Observed:
+        return Observed(value=0.0, sd=1.0, **kw)  # type: ignore[arg-type]
+
+    got = summarise_run(
+        frame,
+        [
+            obs(metric="mean_safety", at=1),
+            obs(metric="mean_safety", at="end"),
+            obs(metric="mean_safety", at="mean"),
+            obs(metric="insights_suppressed", at="total"),
+            obs(metric="insights_suppressed", at="total", per="insights_generated"),
+            obs(metric="insights_suppressed", at="total", per="departures"),
+        ],
+    )
+    assert got == pytest.approx(
+        {
+            "mean_safety@1": 0.4,
+            "mean_safety@end": 0.8,
+            "mean_safety@mean": 0.5,
+            "insights_suppressed@total": 6,
+            "insights_suppressed/insights_generated@total": 0.6,
+            "insights_suppressed/departures@total": 0.0,
+        }
+    )
+    stopped = summarise_run(frame.iloc[:2], [obs(metric="mean_safety", at=3)])
+    assert stopped == {"mean_safety@3": 0.4}
+    distance = rms_z({"a": 0.1, "b": 0.2})
+    assert distance({"a": 0.3, "b": 0.2}, {"a": 0.1, "b": 0.6}) == pytest.approx(2.0)

@@ -458,9 +458,8 @@ def rms_z(sd: dict[str, float]) -> Callable[[dict[str, float], dict[str, float]]
 
 
 def _quiet_pyabc() -> None:
-    for name in ("ABC", "Epsilon", "History", "Sampler", "Distance", "Acceptor", "Adaptation"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("ABC.History").setLevel(logging.WARNING)
+    """pyabc's INFO lines (every logger is under "ABC") give way to the progress lines."""
+    logging.getLogger("ABC").setLevel(logging.WARNING)
 
 
 def settings(target: LoadedTarget, quick: bool) -> ABCSettings:
