@@ -23,15 +23,16 @@ settings:
     epsilon = 0.5                 # stop below this distance (RMS of the z-scores)
     repetitions = 1               # runs averaged per parameter set
 
-Why pyabc: it is maintained (0.13, 2025, Python >= 3.11), works with numpy 2 and pandas 3,
-implements ABC-SMC with adaptive thresholds and transition kernels, and keeps every
-generation in an SQLite database, from which a stopped calibration continues. ELFI's last
-release predates numpy 2; sbi needs torch (gigabytes) and a neural density estimator, more
-than a handful of summary statistics call for. pyabc's own samplers are not used: a sampler
-here (``CommsimSampler``) runs the simulations through the sweep's backends (``runner``: the
-local pool or a Dask cluster), in batches, and takes the particles in slot order, with every
-slot's proposal seeded from the target's seed, so a calibration is the same, bit for bit,
-whichever backend ran it.
+Why pyabc: it is maintained (0.13: Python >= 3.11), works here with numpy 2.5 and pandas 3.1
+(the tests run it), implements ABC-SMC with adaptive thresholds and transition kernels, and
+keeps every generation in an SQLite database, from which a stopped calibration continues.
+ELFI 0.8.8 pins matplotlib < 3.9 (commsim runs 3.11) and needs GPy; sbi needs torch
+(gigabytes) and a neural density estimator, more than a handful of summary numbers call for.
+
+pyabc's own samplers are not used: a sampler here (``CommsimSampler``) runs the simulations
+through the sweep's backends (``runner``: the local pool or a Dask cluster), in batches, and
+takes the particles in slot order, with every slot's proposal seeded from the target's seed,
+so a calibration is the same, bit for bit, whichever backend ran it.
 
 The distance is the root mean square of the z-scores ((simulated - observed) / sd), so a
 threshold of 1 means "within one observational sd on average".
