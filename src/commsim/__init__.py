@@ -27,6 +27,7 @@ _EXPORTS = {
     "plot_discovery": "commsim.api",
     "compare_policies": "commsim.api",
     "plot_policies": "commsim.api",
+    "calibrate": "commsim.api",
     "load_config": "commsim.config",
     "Config": "commsim.config",
     "ConfigError": "commsim.config",
@@ -39,6 +40,7 @@ __all__ = [
     "ConfigError",
     "RunResult",
     "__version__",
+    "calibrate",
     "compare_policies",
     "discover",
     "load_config",
@@ -58,6 +60,7 @@ __all__ = [
 if TYPE_CHECKING:
     from commsim.api import (
         RunResult,
+        calibrate,
         compare_policies,
         discover,
         load_results,

@@ -527,6 +527,39 @@ def sweep(
     )
 
 
+def calibrate(
+    target: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quick: bool = False,
+    resume: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Any:
+    """Calibrate the model to a target file's observations by ABC-SMC (pyabc) into the new
+    folder ``out``; returns a ``Calibration`` (posterior summary and particles, generations,
+    predictive check). Simulations run as a sweep's do (``workers``, ``scheduler``);
+    ``quick`` cuts the settings to a few minutes' work; ``resume`` continues an unfinished
+    calibration in ``out``. A mistake in the target file is one ``ConfigError`` line, before
+    anything is written. See docs/RESEARCHERS.md, "Calibration to observed data"."""
+    from commsim import outputs
+    from commsim.experiment.calibrate import calibrate as run_calibration
+    from commsim.experiment.calibrate import load_target
+
+    root = outputs.given_path(out)
+    loaded = load_target(target)
+    return run_calibration(
+        loaded,
+        root,
+        workers=workers,
+        scheduler=scheduler,
+        quick=quick,
+        resume=resume,
+        progress=progress,
+    )
+
+
 def format_duration(seconds: float) -> str:
     """'45s', '12m05s', '3h20m', '2.5 days': a time as a sweep's estimates give it."""
     from commsim.experiment.sweep import duration

@@ -634,6 +634,78 @@ def sweep(
         raise typer.Exit(1)
 
 
+@app.command()
+def calibrate(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            metavar="TARGET", help="Target file (.toml, .yaml or .yml).", show_default=False
+        ),
+    ],
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="A new output directory (default: results/<target file name>/).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            help="Local worker processes (default: one per core; 1 runs in this process).",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on a Dask cluster, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS).",
+            show_default=False,
+        ),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="At most 30 particles, 3 generations, 20 draws.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an unfinished calibration in DIR.")
+    ] = False,
+) -> None:
+    """Calibrate the model to observed data: a posterior by ABC-SMC (pyabc)."""
+    from commsim import api
+
+    n_workers = _int_option("--workers", workers)
+    if n_workers is not None and n_workers < 1:
+        fail(f"--workers {n_workers}: must be at least 1")
+    out_dir = out_option(out) or Path("results") / target.stem
+
+    def progress(line: str) -> None:
+        typer.echo(line, err=True)
+
+    try:
+        result = api.calibrate(
+            target,
+            out_dir,
+            workers=n_workers,
+            scheduler=scheduler,
+            quick=quick,
+            resume=resume,
+            progress=progress,
+        )
+    except (ValueError, OSError) as exc:
+        fail(describe(exc))
+    _print_frame(result.summary, None)
+    _print_frame(result.predictive, None)
+    typer.echo(
+        f"{result.simulations} simulations in {result.seconds:.0f}s; wrote {out_dir}/ "
+        "(posterior.csv, particles.parquet, predictive.csv, figures/)"
+    )
+
+
 MetricOpt = Annotated[
     list[str] | None,
     typer.Option(
