@@ -64,6 +64,11 @@ BAD = [
     ("prior name", ("punitiveness = {{", "punitivness = {{"), "field 'prior.punitivness'"),
     ("prior seed", ("punitiveness = {{", "seed = {{"), "cannot be calibrated"),
     ("prior shape", ("low = 0.0, high = 1.0", "low = 1.0, high = 0.5"), "field 'prior"),
+    (  # a probability's prior past 1: a prior other than the one written, refused
+        "prior beyond the range",
+        ("low = 0.0, high = 1.0", "low = 0.0, high = 1.5"),
+        "field 'prior.punitiveness': high = 1.5 is not a value punitiveness takes",
+    ),
     ("truth not in prior", ("punitiveness = 0.8", "initial_safety = 0.8"), "field 'truth."),
     ("truth invalid", ("punitiveness = 0.8", "punitiveness = 1.8"), "field 'truth.punitiveness"),
     ("no observed", ("[[observed]]", "[[observd]]"), "field 'observed': Field required"),

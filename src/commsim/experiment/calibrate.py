@@ -168,6 +168,23 @@ def _error(err: dict[str, Any], source: str) -> str:
     return _format_error(err, source)
 
 
+def _check_bounds(name: str, prior: Any, config: Config, source: str) -> None:
+    """A bounded prior must lie within what the parameter takes: a uniform prior over
+    initial_safety up to 1.5 would be a prior other than the one written (its part above 1
+    rejected). A normal prior's tails may cross the bounds: those particles are rejected."""
+    if prior.distribution == "normal":
+        return
+    for end in ("low", "high"):
+        try:
+            config.with_overrides(**{name: getattr(prior, end)})
+        except ConfigError as exc:
+            problem = str(exc).rsplit(": ", 1)[-1]
+            raise ConfigError(
+                f"{source}: field 'prior.{name}': {end} = {getattr(prior, end):g} is not a "
+                f"value {name} takes ({problem})"
+            ) from None
+
+
 def _check_names(spec: Target, source: str, schema: type[Config], config: Config) -> None:
     for name in [*spec.prior, *spec.overrides, *spec.truth]:
         where = next(w for w in ("prior", "overrides", "truth") if name in getattr(spec, w))
@@ -185,6 +202,8 @@ def _check_names(spec: Target, source: str, schema: type[Config], config: Config
     for name in spec.truth:
         if name not in spec.prior:
             raise ConfigError(f"{source}: field 'truth.{name}': not a parameter of [prior]")
+    for name, prior in spec.prior.items():
+        _check_bounds(name, prior, config, source)
     known = metric_names(config)
     events = set(CommunityModel.catalogue_for(config).events)
     steps = config.steps
