@@ -840,8 +840,8 @@ def _plot_several(
 
     if out is None:
         raise ValueError(
-            "several sweeps: name a new folder for their figures with --out DIR (out=); "
-            "none is written into one sweep's folder"
+            "several sweeps: their figures go to a folder of their own: name it with "
+            "--out DIR (in Python, out=...); none is written into one sweep's folder"
         )
     target = outputs.given_path(out)
     paths = list(paths)
