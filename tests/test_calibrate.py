@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from commsim import api
 from commsim.cli import app
 from commsim.experiment.calibrate import load_target
+from commsim.model import CommunityModel
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "configs" / "default.toml"
@@ -155,6 +156,21 @@ def test_cli_calibrates_and_the_posterior_moves_toward_the_truth(tmp_path: Path)
     assert len(particles) == 12 and particles["weight"].sum() == pytest.approx(1.0)
     check = pd.read_csv(out / "predictive.csv")
     assert list(check["observed"]) == ["mean_safety@end"]
+
+
+def test_a_failing_run_stops_with_one_line_and_the_folder_says_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: CommunityModel, *args: object, **kwargs: object) -> None:
+        raise FloatingPointError("a phase divided by zero")
+
+    monkeypatch.setattr(CommunityModel, "run", broken)  # the serial backend runs in-process
+    out = tmp_path / "cal"
+    args = ["calibrate", str(_write(tmp_path, TINY)), "--out", str(out), "--workers", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "a phase divided by zero" in result.stderr and "--resume" in result.stderr
+    assert json.loads((out / "manifest.json").read_text())["status"] == "stopped"
 
 
 def test_same_seed_same_posterior_whatever_ran_it(tmp_path: Path) -> None:

@@ -249,7 +249,7 @@ def test_figures_of_several_sweeps_need_a_folder_of_their_own(
     sweeps: dict[str, Path], tmp_path: Path
 ) -> None:
     alpha, beta = sweeps["alpha"], sweeps["beta"]
-    with pytest.raises(ValueError, match="several sweeps: their figures go to a folder of their own"):
+    with pytest.raises(ValueError, match="several sweeps: their figures go to a folder"):
         commsim.plot_sweep([alpha, beta])
     with pytest.raises(ValueError, match="inside the sweep"):
         commsim.plot_sweep([alpha, beta], alpha / "figures")

@@ -314,6 +314,11 @@ def summarise_run(frame: pd.DataFrame, observed: list[Observed]) -> dict[str, fl
     return out
 
 
+class RunFailedError(ValueError):
+    """A run of the calibration raised: a fault to fix (in the model, an extension or the
+    machine), not a particle to reject; the calibration stops, its generations kept."""
+
+
 class Simulator:
     """Runs parameter sets through a sweep backend and averages their summaries."""
 
@@ -338,7 +343,10 @@ class Simulator:
         frames: dict[str, dict[str, float]] = {}
         for outcome in self.backend.outcomes(list(tasks.values())):
             if not outcome.ok:
-                raise RuntimeError(f"a calibration run failed: {outcome.error}")
+                raise RunFailedError(
+                    f"a calibration run failed ({outcome.error}); the calibration stopped, "
+                    "its finished generations kept: fix the cause and continue with --resume"
+                )
             frame = outcome.metrics.to_pandas()  # type: ignore[union-attr]
             frames[outcome.run_id] = summarise_run(frame, self.target.spec.observed)
         self.runs += len(tasks)
