@@ -175,6 +175,14 @@ def _int_option(name: str, raw: str | None) -> int | None:
         fail(f"{name} {raw!r}: expected a whole number")
 
 
+def _workers_option(raw: str | None) -> int | None:
+    """``--workers``: a whole number of at least 1, or None (one per core)."""
+    n_workers = _int_option("--workers", raw)
+    if n_workers is not None and n_workers < 1:
+        fail(f"--workers {n_workers}: must be at least 1")
+    return n_workers
+
+
 def resolve_config(
     path: Path, assignments: list[str] | None, model: str | None = None, **explicit: int | None
 ) -> Config:
@@ -570,9 +578,7 @@ def sweep(
     """Run a parameter sweep from an experiment file into a Parquet dataset."""
     from commsim import api
 
-    n_workers = _int_option("--workers", workers)
-    if n_workers is not None and n_workers < 1:
-        fail(f"--workers {n_workers}: must be at least 1")
+    n_workers = _workers_option(workers)
     if plan_file is not None and not dry_run:
         fail("--plan-file goes with --dry-run (it writes the plan, not the runs)")
     given_out = out_option(out)
@@ -665,9 +671,7 @@ def calibrate(
     """Calibrate the model to observed data: a posterior by ABC-SMC (pyabc)."""
     from commsim import api
 
-    n_workers = _int_option("--workers", workers)
-    if n_workers is not None and n_workers < 1:
-        fail(f"--workers {n_workers}: must be at least 1")
+    n_workers = _workers_option(workers)
     out_dir = out_option(out) or Path("results") / target.stem
 
     def progress(line: str) -> None:
