@@ -73,6 +73,7 @@ from commsim.experiment.spec import (
     NOT_SWEEPABLE,
     ORGANISATION,
     Distribution,
+    OnBase,
     _base_data,
     _format_error,
 )
@@ -117,15 +118,9 @@ class ABCSettings(StrictModel):
     predictive: Annotated[Int, Field(ge=1, le=100_000)] = 100
 
 
-class Target(StrictModel):
+class Target(OnBase):
     """The schema of a target file."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    base: str
-    overrides: dict[str, Any] = Field(default_factory=dict)
-    steps: Annotated[Int, Field(ge=1, le=1_000_000)] | None = None
-    stop: Literal["steps", "equilibrium"] | None = None
     seed: Annotated[Int, Field(ge=0)] = 0
     observed: list[Observed] = Field(min_length=1)
     prior: dict[str, Distribution] = Field(min_length=1)
@@ -254,7 +249,7 @@ def load_target(source: str | os.PathLike[str]) -> LoadedTarget:
         spec = Target.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_error(exc.errors()[0], label)) from None
-    base_path, base = _base_data(spec, path, label)  # type: ignore[arg-type]
+    base_path, base = _base_data(spec, path, label)
     where = f"{label} (base {base_path} with overrides)"
     config = parse_config(base, source=where)
     _check_names(spec, label, config_schema_of(base, where, ()), config)

@@ -189,8 +189,9 @@ class Record(StrictModel):
         raise ValueError('expected a whole number of steps >= 1, or "end"')
 
 
-class Experiment(StrictModel):
-    """The schema of an experiment file."""
+class OnBase(StrictModel):
+    """What every file that runs a base scenario gives first (an experiment file, a
+    calibration's target file): its name, the base, what it overrides, how long runs go."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
@@ -198,6 +199,11 @@ class Experiment(StrictModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
     steps: Annotated[Int, Field(ge=1, le=1_000_000)] | None = None
     stop: Literal["steps", "equilibrium"] | None = None
+
+
+class Experiment(OnBase):
+    """The schema of an experiment file."""
+
     repetitions: Annotated[Int, Field(ge=1, le=1_000_000)] = 1
     seed: Annotated[Int, Field(ge=0)] = 0
     common_random_numbers: Flag = False
@@ -364,7 +370,7 @@ def _check_parameter_names(spec: Experiment, source: str, schema: type[Config]) 
             )
 
 
-def _base_data(spec: Experiment, path: Path | None, source: str) -> tuple[Path, dict[str, Any]]:
+def _base_data(spec: OnBase, path: Path | None, source: str) -> tuple[Path, dict[str, Any]]:
     """The base scenario's path and parameters, with the experiment's settings applied."""
     base_path = Path(spec.base)
     if path is not None and not base_path.is_absolute():
