@@ -202,16 +202,8 @@ def ties_from_edges(edges: np.ndarray, n: int) -> Ties:
     # each tie once, as (low, high), in lexicographic order: sorting the single int64 key
     # low * n + high orders the pairs exactly as sorting the rows would, far faster
     # (np.unique would do, but its hash table costs seconds on a million members' ties)
-    low, high = edges.min(axis=1), edges.max(axis=1)
-    key = np.sort(low * n + high)
-    key = key[np.r_[True, key[1:] != key[:-1]]]  # duplicates merged
-    edges = np.stack(np.divmod(key, n), axis=1)
-    # CSR: both directions of every tie, by (row, neighbour), again through one key
-    key = np.sort(np.concatenate([key, edges[:, 1] * n + edges[:, 0]]))
-    rows, neighbours = np.divmod(key, n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return Ties(indptr=indptr, indices=neighbours, edges=edges)
+    key = np.sort(edges.min(axis=1) * n + edges.max(axis=1))
+    return _csr(key[np.r_[True, key[1:] != key[:-1]]], n)  # duplicates merged
 
 
 def weighted_ties(edges: np.ndarray, weight: np.ndarray, n: int) -> Ties:
@@ -220,17 +212,26 @@ def weighted_ties(edges: np.ndarray, weight: np.ndarray, n: int) -> Ties:
     keep = edges[:, 0] != edges[:, 1]
     edges, weight = edges[keep].astype(np.int64), weight[keep]
     key = edges.min(axis=1) * n + edges.max(axis=1)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key, kind="stable")  # the first of a tie given twice stays first
     key, weight = key[order], weight[order]
     first = np.r_[True, key[1:] != key[:-1]]
-    key, weight = key[first], weight[first]
-    unique = np.stack(np.divmod(key, n), axis=1)
-    both = np.concatenate([key, unique[:, 1] * n + unique[:, 0]])
-    order = np.argsort(both, kind="stable")
-    rows, neighbours = np.divmod(both[order], n)
+    return _csr(key[first], n, weight[first])
+
+
+def _csr(key: np.ndarray, n: int, weight: np.ndarray | None = None) -> Ties:
+    """``Ties`` from each tie's key ``low * n + high``, distinct and sorted (and its weight):
+    the CSR holds both directions of every tie, by (row, neighbour), again through one key."""
+    edges = np.stack(np.divmod(key, n), axis=1)
+    both = np.concatenate([key, edges[:, 1] * n + edges[:, 0]])
+    if weight is None:
+        rows, neighbours = np.divmod(np.sort(both), n)
+    else:
+        order = np.argsort(both)  # the keys are distinct: any sort gives this order
+        rows, neighbours = np.divmod(both[order], n)
+        weight = np.concatenate([weight, weight])[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return Ties(indptr, neighbours, unique, np.concatenate([weight, weight])[order])
+    return Ties(indptr=indptr, indices=neighbours, edges=edges, weight=weight)
 
 
 # --- the networks of the validation studies (docs/MODEL.md 7.2) ---------------------------
