@@ -69,11 +69,11 @@ def _org_object(field: str) -> Any:
     checks it against the fields before it."""
 
     def check(value: Any, info: ValidationInfo) -> Any:
+        if value is None:  # every config but one's own organisation's: nothing to import
+            return None
         from commsim.model import Collaboration, OrgChart  # (lazily: the core imports config)
 
         kind = OrgChart if field == "org_chart" else Collaboration
-        if value is None:
-            return None
         if isinstance(value, str | os.PathLike):
             raise ValueError("a file is read by load_config or from a scenario file, not Config()")
         if not isinstance(value, kind):
