@@ -58,7 +58,8 @@ class Parameter:
 
 
 def always(config: Config) -> bool:
-    """A phase that runs every step (it may do nothing when its rates are 0)."""
+    """A phase that runs every step (it may do nothing when its rates are 0); a lever the app
+    offers in every scenario."""
     return True
 
 
@@ -120,9 +121,14 @@ class Metric:
     #: what a family's ``{}`` stands for when its members depend on the scenario (the ``k``
     #: of ``safety_level_<k>``); a family with fixed members leaves it empty
     placeholder: str = ""
+    #: whether a run of a config records it: a mechanism's metrics only where it is on, so a
+    #: run without the mechanism has the table it always had
+    enabled: Callable[[Config], bool] = always
 
     def names(self, config: Config) -> list[str]:
         """The columns this metric makes for a run of ``config``."""
+        if not self.enabled(config):
+            return []
         if self.members is None:
             return [self.name]
         return [self.name.format(label) for label in self.members(config)]
@@ -165,6 +171,9 @@ class Lever:
     description: str
     parameters: tuple[Parameter, ...] = ()
     apply: Callable[..., None] | None = None
+    #: whether the app offers it for a scenario (a mechanism's lever only where it is on);
+    #: a scenario file may schedule any lever
+    offered: Callable[[Config], bool] = always
 
 
 @dataclass(frozen=True)

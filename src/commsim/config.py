@@ -263,14 +263,16 @@ def unknown_role(chart: Any, titles: Mapping[str, str]) -> None:
         )
 
 
-def _org_unset(config: Config) -> dict[str, bool]:
-    """Which fields of one's own organisation are at their defaults (left out of hashes)."""
-    return {
-        "org_chart_roles": not config.org_chart_roles,
-        "org_chart": config.org_chart is None,
-        "collaboration": config.collaboration is None,
-        "person_ids": config.person_ids == "pseudonym",
-    }
+#: fields added after runs were first recorded: left out of a config's hash while at their
+#: defaults, so the hashes of earlier runs and sweeps stay valid (``Config.canonical``). A
+#: mechanism added later, off by default, lists its parameters here.
+HASHED_WHEN_SET: tuple[str, ...] = (
+    "extensions",
+    "org_chart_roles",
+    "org_chart",
+    "collaboration",
+    "person_ids",
+)
 
 
 def read_org_files(data: dict[str, Any], directory: Path | None, source: str) -> dict[str, Any]:
@@ -527,8 +529,9 @@ class Config(StrictModel):
         """The parameters as JSON data, for hashes; without extensions or an organisation of
         one's own, as before they existed (so the hashes of earlier runs and sweeps stay
         valid). An org chart is there as its file's name and hash, never its people."""
-        unset = {"extensions": not self.extensions, **_org_unset(self)}
-        return self.model_dump(mode="json", exclude={name for name, no in unset.items() if no})
+        fields = type(self).model_fields
+        unset = {name for name in HASHED_WHEN_SET if getattr(self, name) == fields[name].default}
+        return self.model_dump(mode="json", exclude=unset)
 
     def digest(self) -> str:
         """A stable hash of the parameters, for manifests and run ids."""

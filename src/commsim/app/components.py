@@ -244,7 +244,8 @@ def Interventions(run: LiveRun, on_change: Callable[[], None], version: int) -> 
 
     with solara.Card("Interventions (now, without reset)", margin=0) as card:
         for lever in run.model.catalogue.levers:
-            ActionRow(lever, apply)
+            if lever.offered(run.model.config):
+                ActionRow(lever, apply)
         if error.value:
             solara.Error(error.value)
         if run.marks:

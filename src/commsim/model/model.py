@@ -40,7 +40,7 @@ from commsim.model.memory import OrgMemory
 from commsim.model.metrics import METRICS, collect, collect_extra, track
 from commsim.model.organisation import Ties, build_hierarchy, build_network
 from commsim.model.peers import settled
-from commsim.model.phases import DEFAULT_PHASES, compose
+from commsim.model.phases import DEFAULT_PHASES, MECHANISM_METRICS, compose
 from commsim.model.state import PRACTITIONER, ROLE_NAMES, OrgState, draw_punitiveness
 from commsim.model.turnover import turnover
 from commsim.model.voice import drift_to_climate
@@ -92,7 +92,7 @@ class CommunityModel(mesa.Model):
     """
 
     phases: ClassVar[tuple[Phase, ...]] = DEFAULT_PHASES
-    metrics: ClassVar[tuple[Metric, ...]] = METRICS
+    metrics: ClassVar[tuple[Metric, ...]] = METRICS + MECHANISM_METRICS
     levers: ClassVar[tuple[Lever, ...]] = LEVERS
     extensions: ClassVar[tuple[Extension, ...]] = ()
     #: run March's block of phases as one compiled call where a run allows it (``fused.py``)
@@ -105,7 +105,9 @@ class CommunityModel(mesa.Model):
         self.catalogue = type(self).catalogue_for(cfg)
         self._active = tuple(p for p in self.catalogue.phases if p.enabled(cfg))
         built_in = set(map(id, METRICS))  # by identity: dataclass equality is slow
-        self._extra_metrics = tuple(m for m in self.catalogue.metrics if id(m) not in built_in)
+        self._extra_metrics = tuple(
+            m for m in self.catalogue.metrics if id(m) not in built_in and m.enabled(cfg)
+        )
         rng = self.rng
         n, m = cfg.n_agents, cfg.m
         environment = make_environment(cfg, rng)

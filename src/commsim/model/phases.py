@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from commsim.catalogue import Phase
+from commsim.catalogue import Metric, Phase
 from commsim.config import Config, config_parameter
 from commsim.model.community import mentor, verify_and_codify
 from commsim.model.environment import turbulence
@@ -287,6 +287,11 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         description="safety drifts toward the climate the manager sets (7.12)",
     ),
 )
+
+
+#: the metrics of the mechanisms that are off by default (each ``enabled`` only where its
+#: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
+MECHANISM_METRICS: tuple[Metric, ...] = ()
 
 
 def compose(phases: Iterable[Phase], extra: Iterable[Phase]) -> tuple[Phase, ...]:
