@@ -120,12 +120,12 @@ def test_levers_set_the_bias_and_train_accuracy_up_to_one() -> None:
     assert model.world.param("attribution_accuracy") == 1.0
 
 
-def test_runs_in_marchs_model_with_the_block_unfused() -> None:
+def test_runs_after_marchs_block_in_marchs_model() -> None:
     march = {"community": False, "voice": False, "exploration_rate": 0.0}
     model = CommunityModel(
         None, n_agents=40, seed=2, incident_rate=0.1, agent_sample_size=0, **march
     )
-    assert "march_block" not in [p.name for p in model._active]
+    assert [p.name for p in model._active][-1] == "incidents"
     model.run(5, record_every=2)
     frame = model.model_frame()
     assert frame["incidents"].sum() > 0 and frame["reporting_rate"].notna().any()

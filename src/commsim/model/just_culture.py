@@ -299,7 +299,6 @@ METRICS: tuple[Metric, ...] = (
         description="`incidents_reported / incidents` (NaN if none): failures reported up",
         compute=_share("incidents_reported", "incidents"),
         pooled=("incidents_reported", "incidents"),
-        summary=True,
         **_SHARE,
     ),
     Metric(
@@ -326,7 +325,6 @@ METRICS: tuple[Metric, ...] = (
         "true error rate",
         description="`incidents / N`: failures per member this step, reported or not",
         compute=lambda world: world.counts["incidents"] / world.state.n,
-        summary=True,
         **_SHARE,
     ),
     Metric(

@@ -132,7 +132,6 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         "kept silent (7.5)",
         when="`voice` is true",
     ),
-    JUST_CULTURE,
     Phase(
         "verify",
         verify_and_codify,
@@ -289,6 +288,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         idea="leaders set the climate of fear or wonder [KS], [CQC]",
         description="safety drifts toward the climate the manager sets (7.12)",
     ),
+    JUST_CULTURE,
 )
 
 

@@ -34,6 +34,7 @@ docs/MODEL.md, section 3):
 2. turnover                   6. voice                     10. code learning
 3. turbulence                 7. verification and codification   11. mentoring
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
+13. (where ``incident_rate`` > 0) just culture: failures, reports, attributions (7.19)
 then the metrics row.
 """
 
@@ -410,8 +411,6 @@ class ReferenceModel(mesa.Model):
             agent.explore()
         if cfg.voice:
             self.speak_up()
-        if cfg.incident_rate > 0:
-            self.incidents()
         if cfg.community or cfg.leadership == "hero":
             self.verify_and_codify()
         for agent in self.agents:
@@ -422,6 +421,8 @@ class ReferenceModel(mesa.Model):
             self.mentor()
         for agent in self.agents:
             agent.drift_to_climate()
+        if cfg.incident_rate > 0:
+            self.incidents()
         self._in_step = False
         self._record()
         if cfg.stop_at_equilibrium and self.at_equilibrium():
