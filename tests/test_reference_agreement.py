@@ -124,6 +124,25 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         },
         30,
     ),
+    # just culture (docs/MODEL.md 7.19): failures reported, attributed, blamed or fixed, with
+    # moral hazard, contagion and newcomers (turnover), and both of its levers at step 15
+    "just_culture": (
+        {
+            "n_agents": 100,
+            "incident_rate": 0.1,
+            "system_cause_share": 0.4,
+            "attribution_accuracy": 0.5,
+            "moral_hazard": 0.3,
+            "blame_contagion": 0.1,
+            "flaw_emergence": 0.05,
+            "turnover_rate": 0.02,
+            "interventions": (
+                {"step": 15, "action": "set_accountability", "value": 0.8},
+                {"step": 15, "action": "train_just_culture", "amount": 0.2},
+            ),
+        },
+        30,
+    ),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -138,8 +157,17 @@ CUMULATIVE = (
     "code_changes",
     "mentorings",
 )
+JUST_CULTURE = (  # event counts of runs with incidents (7.19)
+    "incidents",
+    "negligent_incidents",
+    "repeat_incidents",
+    "incidents_reported",
+    "incidents_blamed",
+    "incidents_correctly_attributed",
+    "flaws_fixed",
+)
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
-FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE}
+FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE + JUST_CULTURE}
 
 
 def summarise(frame: Any) -> dict[str, float]:
@@ -154,6 +182,10 @@ def summarise(frame: Any) -> dict[str, float]:
         if run[f"{group}_knowledge"].notna().all():
             out[f"avg_{group}_knowledge"] = float(run[f"{group}_knowledge"].mean())
     out.update({f"cum_{name}": float(run[name].sum()) for name in CUMULATIVE})
+    if "incidents" in run:
+        out.update({f"cum_{name}": float(run[name].sum()) for name in JUST_CULTURE})
+        out["avg_open_flaw_share"] = float(run["open_flaw_share"].mean())
+        out["end_mean_carelessness"] = float(run["mean_carelessness"].iloc[-1])
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
     return out
@@ -168,6 +200,19 @@ class WallEveryStep(ReferenceModel):
             insight.verifier = None  # drawn again, wall and all, next step
 
 
+class BlindLeaders(ReferenceModel):
+    """A mutant: leaders never see a failure's cause (blame by bias alone, 7.19)."""
+
+    def attribute(self, incident: Any) -> None:
+        incident.reported = self.random.random() < self.voice_probability(
+            incident.member, self.listener(incident.member)
+        )
+        incident.blamed = incident.reported and self.random.random() < self.blame_bias
+
+
+MUTANTS = {"wall_every_step": WallEveryStep, "blind_leaders": BlindLeaders}
+
+
 @cache
 def sample(kind: str, scenario: str, **changes: Any) -> dict[str, np.ndarray]:
     """Summaries of ``SEEDS`` runs of one model on a scenario (with optional changes)."""
@@ -180,7 +225,7 @@ def sample(kind: str, scenario: str, **changes: Any) -> dict[str, np.ndarray]:
         elif kind == "reference":
             model = ReferenceModel(None, seed=REFERENCE_SEED_OFFSET + i, **params)
         else:
-            model = WallEveryStep(None, seed=2 * REFERENCE_SEED_OFFSET + i, **params)
+            model = MUTANTS[kind](None, seed=2 * REFERENCE_SEED_OFFSET + i, **params)
         model.run(steps)
         rows.append(summarise(model.model_frame()))
     return {key: np.array([row[key] for row in rows]) for key in rows[0]}
@@ -222,6 +267,10 @@ POWER_CASES = [
     ("march_tacit", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
     # the chart's low front-line safety and harsh managers, not taken from the file
     ("own_organisation", {"org_chart": uneven_chart(traits=False)}, "avg_mean_safety"),
+    # just culture: no blame where the cause is unseen; no moral hazard; no new flaws
+    ("just_culture", {"blame_bias": 0.0}, "cum_incidents_blamed"),
+    ("just_culture", {"moral_hazard": 0.0}, "end_mean_carelessness"),
+    ("just_culture", {"flaw_emergence": 0.0}, "avg_open_flaw_share"),
 ]
 
 
@@ -239,6 +288,12 @@ def test_agreement_check_catches_a_changed_rule(
 def test_agreement_check_catches_a_changed_rule_in_the_reference() -> None:
     problems = disagreements(sample("fast", "queue"), sample("wall_every_step", "queue"))
     assert any(p.startswith("cum_insights_walled:") for p in problems), problems
+
+
+def test_agreement_check_catches_blind_leaders_in_the_reference() -> None:
+    fast, blind = sample("fast", "just_culture"), sample("blind_leaders", "just_culture")
+    problems = disagreements(fast, blind)
+    assert any(p.startswith("cum_incidents_correctly_attributed:") for p in problems), problems
 
 
 # --- the validation studies' presets (docs/VALIDATION.md 2-4), paired by seed --------------

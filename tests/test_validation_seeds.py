@@ -97,3 +97,35 @@ def test_paired_effect_standardises_by_the_spread_within_a_design_point() -> Non
     two = paired_effect(cells_a, cells_b, resamples=500)
     assert two["diff"] == pytest.approx(1, abs=0.15) and two["d"] == pytest.approx(1, abs=0.15)
     assert verdict(two, "-") == "does not hold" and verdict(two, "not -") == "holds"
+
+
+def failures(seed: int, blame_bias: float, system_cause_share: float) -> pd.Series:
+    """H5's organisation (seed_just_culture.toml): failures, repeats and reports over steps
+    51-120 on the default organisation at 200 members."""
+    model = CommunityModel(
+        ROOT / "configs" / "default.toml",
+        seed=seed,
+        n_agents=200,
+        steps=120,
+        agent_sample_size=0,
+        incident_rate=0.05,
+        attribution_accuracy=0.5,
+        blame_bias=blame_bias,
+        system_cause_share=system_cause_share,
+    )
+    model.run()
+    frame = model.model_frame()
+    return frame[frame["step"] > 50][["incidents", "repeat_incidents"]].sum()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_h5_blame_culture_repeats_and_where_causes_are_systemic_fails_more(seed: int) -> None:
+    """The model's answer (docs/VALIDATION.md 5.5): no interior optimum. Where most causes are
+    systemic (0.7) blame culture has more failures than the benefit of the doubt and more
+    repeats; where most are negligence (0.3) it has fewer failures, but still more repeats."""
+    lenient, blaming = failures(seed, 0.0, 0.7), failures(seed, 1.0, 0.7)
+    assert blaming.incidents > 1.1 * lenient.incidents
+    assert blaming.repeat_incidents > 1.5 * lenient.repeat_incidents
+    lenient, blaming = failures(seed, 0.0, 0.3), failures(seed, 1.0, 0.3)
+    assert blaming.incidents < lenient.incidents
+    assert blaming.repeat_incidents > lenient.repeat_incidents

@@ -13,6 +13,12 @@ averaging over the other factors: the difference of means with its 95% t interva
 Cohen's d with a 95% bootstrap interval. Insight counts are run totals; knowledge is averaged
 over steps 150-200.
 
+H5: seed_just_culture.toml, blame_bias 0, 0.25, 0.5, 0.75, 1 (leaders who cannot see a
+failure's cause blame the person with that chance; attribution accuracy 0.5) under three mixes
+of causes (system_cause_share 0.3, 0.5, 0.7), 24 paired repetitions each. The outcome is the
+true error rate over steps 51-150 (failures per member-step, reported or not); the claim holds
+where an interior blame bias has fewer failures than both ends.
+
 H4: seed_memory.toml (AutoCo, a reorganisation at step 100 replaces 70% of the managers) and
 seed_memory_no_reorganisation.toml (the same runs without it), with codification by research
 (community) and code learning (code_learning_rate) each on or off. The outcome is members'
@@ -20,10 +26,12 @@ mean knowledge over steps 105-150: the share the reorganisation leaves (with / w
 the knowledge lost, with memory against without.
 
     .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
-        [--workers N]
+        [--workers N] [--only H5]
 
 Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png (--quick: 10
-repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores.
+repetitions, into results/validation/quick/). Full: 6,760 runs, about 18 minutes on 2 cores.
+``--only H5`` runs H5 alone (360 runs, about 5 minutes on one core) and writes
+seed_hypotheses_h5.csv and seed_hypotheses_h5.png.
 """
 
 from __future__ import annotations
@@ -55,6 +63,17 @@ ARMS = {  # H4's memory channels: (community, code_learning_rate)
     "code learning only": (False, 0.1),
     "no memory": (False, 0.0),
 }
+# H5: the design's factors, the counts summed, where the late window starts, the outcomes
+JUST_CULTURE_FACTORS = ["blame_bias", "system_cause_share"]
+JUST_CULTURE_COUNTS = ["incidents", "repeat_incidents", "incidents_reported"]
+JUST_CULTURE_FROM = 50  # the rates are over steps 51-150
+JUST_CULTURE_MEMBERS = 200
+JUST_CULTURE_INTERIOR = (0.25, 0.5, 0.75)
+JUST_CULTURE_OUTCOMES = [  # (outcome, label, expected sign of blame culture − leniency)
+    ("error_rate", "true error rate", "not -"),
+    ("repeat_rate", "repeat-incident rate", "+"),
+    ("reporting_rate", "reporting rate", "-"),
+]
 SAFE, FEARFUL = {"initial_safety": 0.8}, {"initial_safety": 0.2}
 PUNITIVE_HIERARCHY = {"punitiveness": 0.6, "authority_gradient": 0.6}
 SERVANT_FLAT = {"punitiveness": 0.05, "authority_gradient": 0.0}
@@ -239,6 +258,74 @@ def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataF
     return rows, levels
 
 
+def just_culture_runs(out: Path) -> pd.DataFrame:
+    """H5, one row per run: failures, repeats and reports over steps 51-150, as rates."""
+    frame = commsim.load_results(out, metrics=JUST_CULTURE_COUNTS)
+    keys = ["repetition", *JUST_CULTURE_FACTORS]
+    late = frame[frame["step"] > JUST_CULTURE_FROM].groupby(keys)[JUST_CULTURE_COUNTS].sum()
+    member_steps = JUST_CULTURE_MEMBERS * (frame["step"].max() - JUST_CULTURE_FROM)
+    return late.assign(
+        error_rate=late["incidents"] / member_steps,
+        repeat_rate=late["repeat_incidents"] / late["incidents"],
+        reporting_rate=late["incidents_reported"] / late["incidents"],
+    ).reset_index()
+
+
+def just_culture_effects(runs: pd.DataFrame) -> list[dict[str, Any]]:
+    """H5's rows, by mix of causes: blame culture against leniency (error, repeat and
+    reporting rates), and the best interior blame bias against each end."""
+    rows = []
+    for share, mix in runs.groupby("system_cause_share"):
+        wide = mix.pivot_table(index="repetition", columns="blame_bias", values=None)
+
+        def at(outcome: str, bias: float, wide: pd.DataFrame = wide) -> Any:
+            return wide[(outcome, bias)].to_numpy()
+
+        name = f"H5 system causes {share:g}"
+        for outcome, label, sign in JUST_CULTURE_OUTCOMES:
+            effect = paired_effect(at(outcome, 0.0), at(outcome, 1.0))
+            rows.append(
+                {"hypothesis": name, "outcome": f"{label}, blame bias 1 − 0", **effect}
+                | {"expected": sign}
+            )
+        means = {b: at("error_rate", b).mean() for b in JUST_CULTURE_INTERIOR}
+        best = min(means, key=means.__getitem__)
+        for end in (0.0, 1.0):
+            effect = paired_effect(at("error_rate", end), at("error_rate", best))
+            rows.append(
+                {
+                    "hypothesis": name,
+                    "outcome": f"true error rate, best interior bias {best:g} − bias {end:g}",
+                    **effect,
+                    "expected": "-",
+                }
+            )
+    return rows
+
+
+def draw_just_culture(runs: pd.DataFrame, out: Path) -> None:
+    """H5: the true error rate and the repeat-incident rate along the blame bias."""
+    fig, axes = figure(11.0, 4.2, ncols=2)
+    for ax, (outcome, label, _) in zip(axes, JUST_CULTURE_OUTCOMES, strict=False):
+        for i, (share, mix) in enumerate(runs.groupby("system_cause_share")):
+            stats = mix.groupby("blame_bias")[outcome].agg(["mean", "sem"])
+            ax.errorbar(
+                stats.index,
+                stats["mean"],
+                yerr=1.96 * stats["sem"],
+                color=f"C{i}",
+                marker="o",
+                capsize=3,
+                label=f"system causes {share:g}",
+            )
+        ax.set(xlabel="blame bias (0: benefit of the doubt, 1: blame culture)", ylabel=label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    reps = runs["repetition"].nunique()
+    fig.suptitle(f"H5: blame culture vs no accountability, {reps} paired repetitions a point")
+    save(fig, out, "seed_hypotheses_h5")
+
+
 def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     """Left: standardised effects (H1-H3) with 95% CIs; right: H4's knowledge over time."""
     fig, (left, right) = figure(13.0, 5.6, ncols=2)
@@ -291,11 +378,48 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     save(fig, out, "seed_hypotheses")
 
 
+def only(parser: Any) -> None:
+    parser.add_argument(
+        "--only", choices=["H5"], default=None, help="run one hypothesis's sweep alone"
+    )
+
+
+def report(table: pd.DataFrame, out: Path, name: str) -> None:
+    """The verdicts, each row's claim, the table as CSV and on screen."""
+    import pandas as pd
+
+    table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
+    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
+    table["claim"] = table["hypothesis"].str[:2].map(claims)
+    table.to_csv(out / f"{name}.csv", index=False)
+    pd.set_option("display.width", 220)
+    shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
+    print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
+    print(table[[*shown, "d_low", "d_high", "verdict"]].round(4).to_string(index=False))
+    print(f"wrote {out / name}.csv")
+
+
+def just_culture(args: Any) -> list[dict[str, Any]]:
+    """H5's sweep, figure and rows."""
+    out = run_sweep(
+        "validation/seed_just_culture",
+        args.out / "seed_just_culture",
+        args.workers,
+        args.repetitions,
+    )
+    runs = just_culture_runs(out)
+    draw_just_culture(runs, args.out)
+    return just_culture_effects(runs)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = arguments("validation", __doc__, QUICK, argv)
+    args = arguments("validation", __doc__, QUICK, argv, extra=only)
     import pandas as pd
 
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only == "H5":
+        report(pd.DataFrame(just_culture(args)), args.out, "seed_hypotheses_h5")
+        return
     sweeps = {
         name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
         for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
@@ -312,17 +436,9 @@ def main(argv: list[str] | None = None) -> None:
     ]
     course = memory_runs(sweeps["seed_memory"], sweeps["seed_memory_no_reorganisation"])
     memory_rows, levels = memory_effects(course)
-    table = pd.DataFrame([*rows, *memory_rows])
-    table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
-    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
-    table["claim"] = table["hypothesis"].str[:2].map(claims)
-    table.to_csv(args.out / "seed_hypotheses.csv", index=False)
-    pd.set_option("display.width", 220)
-    shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
-    print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
-    print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
+    table = pd.DataFrame([*rows, *memory_rows, *just_culture(args)])
+    report(table, args.out, "seed_hypotheses")
     draw(table, levels, args.out, int(runs["repetition"].nunique()))
-    print(f"wrote {args.out / 'seed_hypotheses.csv'}")
 
 
 if __name__ == "__main__":

@@ -272,6 +272,15 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "org_chart",
     "collaboration",
     "person_ids",
+    # just culture (7.19)
+    "incident_rate",
+    "system_cause_share",
+    "flaws_per_team",
+    "flaw_emergence",
+    "attribution_accuracy",
+    "blame_bias",
+    "blame_contagion",
+    "moral_hazard",
 )
 
 
@@ -417,6 +426,18 @@ class Config(StrictModel):
     org_chart: OrgChartField = None
     collaboration: CollaborationField = None
     person_ids: Literal["pseudonym", "file"] = "pseudonym"
+
+    # just culture (docs/MODEL.md 7.19): failures in practice whose true cause is a flaw of the
+    # team's system or a member's negligence, reported up with voice's chance and attributed by
+    # the leader to the system (the flaw is fixed) or the person (blame); idle at incident_rate 0
+    incident_rate: Annotated[Real, Field(ge=0.0, le=0.5)] = 0.0
+    system_cause_share: Prob = 0.7
+    flaws_per_team: Int = Field(default=4, ge=1, le=100)
+    flaw_emergence: Prob = 0.01
+    attribution_accuracy: Prob = 0.7
+    blame_bias: Prob = 0.5
+    blame_contagion: Prob = 0.05
+    moral_hazard: Prob = 0.1
 
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are

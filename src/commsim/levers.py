@@ -81,4 +81,22 @@ LEVERS: tuple[Lever, ...] = (
         "many contribution tables are redrawn)",
         (Parameter("share", 0.3, 0.0, 1.0, open_low=True, label="of reality that flips"),),
     ),
+    Lever(
+        "set_accountability",
+        "Set accountability",
+        "T3 safety vs accountability, T4 individual vs system attribution [CSL]",
+        "`blame_bias ← value`: where leaders cannot see a failure's cause, the chance they blame "
+        "the person (7.19)",
+        (Parameter("value", 0.5, 0.0, 1.0, required=True, label="blame bias"),),
+        offered=lambda config: config.incident_rate > 0,
+    ),
+    Lever(
+        "train_just_culture",
+        "Train in just culture",
+        '"distinguishing between system failures and individual negligence" [CSL]; just '
+        "culture (Reason 1997)",
+        "`attribution_accuracy ← min(attribution_accuracy + amount, 1)` (7.19)",
+        (Parameter("amount", 0.2, 0.0, 1.0, open_low=True, label="accuracy +"),),
+        offered=lambda config: config.incident_rate > 0,
+    ),
 )

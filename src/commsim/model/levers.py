@@ -19,6 +19,10 @@ from pydantic import ValidationError
 from commsim.catalogue import Lever
 from commsim.config import ConfigError, format_validation_error, intervention_adapter
 from commsim.levers import LEVERS as DECLARED
+from commsim.model.just_culture import (  # noqa: F401 (bound by name: ``_bind``)
+    set_accountability,
+    train_just_culture,
+)
 from commsim.model.state import CAPACITY_BUILDER, NO_MANAGER, PRACTITIONER
 from commsim.model.turnover import replace_members
 

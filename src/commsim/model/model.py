@@ -408,8 +408,9 @@ class CommunityModel(mesa.Model):
         carried = self._carried
         if any(carried.values()):
             for name, value in carried.items():
-                row[name] += value
-                carried[name] = 0
+                if value:  # a mechanism that is off has no column, and counts nothing
+                    row[name] += value
+                    carried[name] = 0
         self._rows.append(row)
         world.started = True
         world.reset_counts()

@@ -15,6 +15,8 @@ from commsim.catalogue import Metric, Phase
 from commsim.config import Config, config_parameter
 from commsim.model.community import mentor, verify_and_codify
 from commsim.model.environment import turbulence
+from commsim.model.just_culture import METRICS as JUST_CULTURE_METRICS
+from commsim.model.just_culture import PHASE as JUST_CULTURE
 from commsim.model.learning import learn_code, socialise
 from commsim.model.levers import apply_scheduled
 from commsim.model.peers import learn_from_peers
@@ -286,12 +288,13 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         idea="leaders set the climate of fear or wonder [KS], [CQC]",
         description="safety drifts toward the climate the manager sets (7.12)",
     ),
+    JUST_CULTURE,
 )
 
 
 #: the metrics of the mechanisms that are off by default (each ``enabled`` only where its
 #: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
-MECHANISM_METRICS: tuple[Metric, ...] = ()
+MECHANISM_METRICS: tuple[Metric, ...] = (*JUST_CULTURE_METRICS,)
 
 
 def compose(phases: Iterable[Phase], extra: Iterable[Phase]) -> tuple[Phase, ...]:

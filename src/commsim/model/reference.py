@@ -34,6 +34,7 @@ docs/MODEL.md, section 3):
 2. turnover                   6. voice                     10. code learning
 3. turbulence                 7. verification and codification   11. mentoring
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
+13. (where ``incident_rate`` > 0) just culture: failures, reports, attributions (7.19)
 then the metrics row.
 """
 
@@ -168,6 +169,26 @@ class Insight:
     closed: bool = False  # it left the pool this step (punished, verified, walled, ...)
 
 
+@dataclass(eq=False)
+class Flaw:
+    """One slot of a team's system (7.19): whether it holds an unfixed flaw, and whether that
+    flaw has caused a failure yet."""
+
+    open: bool = True
+    struck: bool = False
+
+
+@dataclass(eq=False)
+class Incident:
+    """One failure: whose, its true cause (a flaw, or None for negligence), what followed."""
+
+    member: ReferenceMember
+    flaw: Flaw | None
+    repeat: bool = False
+    reported: bool = False
+    blamed: bool = False
+
+
 class ReferenceMember(mesa.Agent):
     """A position in the organisation and whoever holds it, with all state as plain Python."""
 
@@ -209,10 +230,16 @@ class ReferenceMember(mesa.Agent):
         self.learning_rate = 1.0
         self.punitiveness = min(1.0, max(0.0, rnd.gauss(cfg.punitiveness, cfg.punitiveness_spread)))
         self.joined = self.model.next_step
+        self.carelessness = 0.5  # just culture (7.19): a newcomer's, whatever the last one's
 
     @property
     def boss(self) -> ReferenceMember | None:
         return None if self.manager is None else self.model.members[self.manager]
+
+    @property
+    def leader(self) -> ReferenceMember:
+        """Who sets this member's climate, and whose team it is in: the manager; the top's own."""
+        return self if self.boss is None else self.boss
 
     @property
     def knowledge(self) -> float:
@@ -261,8 +288,7 @@ class ReferenceMember(mesa.Agent):
 
     def drift_to_climate(self) -> None:
         """Safety drifts toward the climate the manager sets (the top sets its own)."""
-        leader = self if self.boss is None else self.boss
-        climate = 1.0 - leader.punitiveness
+        climate = 1.0 - self.leader.punitiveness
         self.safety += self.model.config.climate_drift * (climate - self.safety)
 
 
@@ -360,6 +386,13 @@ class ReferenceModel(mesa.Model):
         self.insights_ever = 0
         self.counts: Counter[str] = Counter()  # events since the last metrics row
         self.intervention_log: list[dict[str, Any]] = []
+        # just culture (7.19): each team's flaw slots, by its leader's row; levers move these
+        self.flaws = {
+            member.leader.row: [Flaw() for _ in range(cfg.flaws_per_team)]
+            for member in self.members
+        }
+        self.attribution_accuracy = cfg.attribution_accuracy
+        self.blame_bias = cfg.blame_bias
         self._apply_scheduled()
         self._record()
 
@@ -388,6 +421,8 @@ class ReferenceModel(mesa.Model):
             self.mentor()
         for agent in self.agents:
             agent.drift_to_climate()
+        if cfg.incident_rate > 0:
+            self.incidents()
         self._in_step = False
         self._record()
         if cfg.stop_at_equilibrium and self.at_equilibrium():
@@ -557,6 +592,100 @@ class ReferenceModel(mesa.Model):
             for _ in range(times):
                 member.safety *= 1.0 - cfg.punishment_penalty
         self._drop_closed()
+
+    # --- just culture (7.19): incidents, reports, attributions --------------------------
+
+    def incidents(self) -> None:
+        """New flaws in fixed slots; then each member may fail, from an open flaw of the team or
+        from negligence; a failure is reported with voice's chance and attributed by the
+        leader. Synchronous: every failure, report and attribution is decided on the state at
+        the start of the phase, then flaws, carelessness and safety change."""
+        cfg = self.config
+        if cfg.flaw_emergence > 0:
+            for slots in self.flaws.values():
+                for flaw in slots:
+                    if self.random.random() < cfg.flaw_emergence:
+                        flaw.open = True
+        happened = []
+        for member in self.members:
+            incident = self.fail(member)
+            if incident is not None:
+                self.attribute(incident)
+                happened.append(incident)
+        for incident in happened:
+            self.consequences(incident)
+        self.respond(happened)
+
+    def fail(self, member: ReferenceMember) -> Incident | None:
+        """Whether ``member`` fails this step and why: a flaw, with chance incident_rate x
+        system_cause_share x the team's open share; negligence, with 2 x incident_rate x
+        (1 - system_cause_share) x carelessness."""
+        cfg = self.config
+        opened = [flaw for flaw in self.flaws[member.leader.row] if flaw.open]
+        p_flaw = cfg.incident_rate * cfg.system_cause_share * len(opened) / cfg.flaws_per_team
+        p_negligence = 2 * cfg.incident_rate * (1 - cfg.system_cause_share) * member.carelessness
+        u = self.random.random()
+        if u < p_flaw:
+            flaw = self.random.choice(opened)
+            return Incident(member, flaw, repeat=flaw.struck)
+        if u < p_flaw + p_negligence:
+            return Incident(member, None)
+        return None
+
+    def attribute(self, incident: Incident) -> None:
+        """Reported with voice's chance; the leader sees the true cause with chance
+        attribution_accuracy, else blames the person with chance blame_bias."""
+        member = incident.member
+        target = self.listener(member)
+        incident.reported = self.random.random() < self.voice_probability(member, target)
+        if not incident.reported:
+            return
+        if self.random.random() < self.attribution_accuracy:
+            incident.blamed = incident.flaw is None
+        else:
+            incident.blamed = self.random.random() < self.blame_bias
+
+    def consequences(self, incident: Incident) -> None:
+        """The flaw fails (and is fixed if credited to the system); negligence blamed is
+        sanctioned (carelessness toward 0), otherwise it is not (toward 1)."""
+        cfg, counts, flaw = self.config, self.counts, incident.flaw
+        counts["incidents"] += 1
+        counts["repeat_incidents"] += incident.repeat
+        counts["incidents_reported"] += incident.reported
+        counts["incidents_blamed"] += incident.blamed
+        counts["incidents_correctly_attributed"] += incident.reported and incident.blamed == (
+            flaw is None
+        )
+        member = incident.member
+        if flaw is None:
+            counts["negligent_incidents"] += 1
+            if incident.blamed:
+                member.carelessness *= 1 - cfg.moral_hazard
+            else:
+                member.carelessness = 1 - (1 - member.carelessness) * (1 - cfg.moral_hazard)
+            return
+        if incident.reported and not incident.blamed:
+            counts["flaws_fixed"] += flaw.open  # once, however many credit it this step
+            flaw.open = False
+        flaw.struck = flaw.open  # an open flaw has failed now; a fixed one is gone
+
+    def respond(self, happened: list[Incident]) -> None:
+        """Credited reporters appreciated, blamed ones punished, then each other member of a
+        blamed one's team loses blame_contagion of its safety, once per blame."""
+        cfg = self.config
+        for incident in happened:
+            member = incident.member
+            if incident.reported and not incident.blamed:
+                member.safety = 1.0 - (1.0 - member.safety) * (1.0 - cfg.appreciation_gain)
+        for incident in happened:
+            if incident.blamed:
+                incident.member.safety *= 1.0 - cfg.punishment_penalty
+        for incident in happened:
+            if not incident.blamed:
+                continue
+            for other in self.members:
+                if other.leader is incident.member.leader and other is not incident.member:
+                    other.safety *= 1.0 - cfg.blame_contagion
 
     # --- phase 7: verification and codification ----------------------------------------
 
@@ -956,6 +1085,12 @@ class ReferenceModel(mesa.Model):
         senior = [agent for agent in self.agents if agent.level >= min_level]
         self.replace([agent for agent in senior if self.random.random() < share])
 
+    def _set_accountability(self, value: float) -> None:
+        self.blame_bias = value
+
+    def _train_just_culture(self, amount: float) -> None:
+        self.attribution_accuracy = min(self.attribution_accuracy + amount, 1.0)
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -993,8 +1128,34 @@ class ReferenceModel(mesa.Model):
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
+        if self.config.incident_rate > 0:
+            row.update(self._just_culture_row())
         self._rows.append(row)
         self.counts = Counter()  # what happens next counts toward the next row
+
+    def _just_culture_row(self) -> dict[str, float]:
+        """The just-culture columns (7.19), as just_culture.py defines them."""
+        counts = self.counts
+        names = (
+            "incidents",
+            "negligent_incidents",
+            "repeat_incidents",
+            "incidents_reported",
+            "incidents_blamed",
+            "incidents_correctly_attributed",
+            "flaws_fixed",
+        )
+        slots = [flaw.open for team in self.flaws.values() for flaw in team]
+        return {name: counts[name] for name in names} | {
+            "reporting_rate": _ratio(counts["incidents_reported"], counts["incidents"]),
+            "repeat_incident_rate": _ratio(counts["repeat_incidents"], counts["incidents"]),
+            "correct_attribution_share": _ratio(
+                counts["incidents_correctly_attributed"], counts["incidents_reported"]
+            ),
+            "true_error_rate": counts["incidents"] / len(self.members),
+            "open_flaw_share": sum(slots) / len(slots),
+            "mean_carelessness": statistics.fmean(a.carelessness for a in self.members),
+        }
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state), the fast model's column names."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.model import kernels
+from commsim.model import just_culture, kernels
 from commsim.model.insights import AWAITING_VOICE
 from commsim.model.state import draw_punitiveness
 
@@ -32,6 +32,7 @@ def replace_members(world: World, leavers: np.ndarray) -> None:
     state.punitiveness[leavers] = draw_punitiveness(
         rng, leavers.size, cfg.punitiveness, cfg.punitiveness_spread
     )
+    just_culture.welcome(world, leavers)
     ledger = world.ledger
     gone = np.isin(ledger.pool_holder, leavers) & (ledger.pool_stage == AWAITING_VOICE)
     ledger.log(world.next_step, "lost", ledger.pool_id[gone], ledger.pool_holder[gone])
