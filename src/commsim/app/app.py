@@ -98,7 +98,7 @@ def Page() -> None:
     with solara.Columns([1, 3, 1], style={"padding": "8px"}):
         with solara.Column():
             RunControls(run, playing, speed, step, version.value)
-            ScenarioControls(options, run.config, reset)
+            ScenarioControls(options, run.config, reset, run.model.catalogue)
             View(colour_by, compare, set_compare)
             Export(run, version.value)
         with solara.Column():

@@ -16,8 +16,8 @@ import traitlets
 
 from commsim.app import charts
 from commsim.app.session import COLOUR_BY, LiveRun
-from commsim.catalogue import Lever, Parameter
-from commsim.config import Config, ConfigError
+from commsim.catalogue import Catalogue, Lever, Parameter
+from commsim.config import HASHED_WHEN_SET, Config, ConfigError
 from commsim.model import CommunityModel
 
 
@@ -98,14 +98,37 @@ SLIDERS = (
 )
 
 
+def mechanism_sliders(catalogue: Catalogue, config: Config) -> tuple[Slider, ...]:
+    """The numbers of each mechanism the scenario switches on (those off by default): a preset
+    that uses one shows its sliders, and the others stay out of the way."""
+    return tuple(
+        Slider(
+            p.name,
+            p.label or p.name.replace("_", " "),
+            p.low,
+            p.high,
+            1 if p.integer else SLIDER_STEP,
+        )
+        for phase in catalogue.phases
+        if phase.enabled(config)
+        for p in phase.parameters
+        if p.name in HASHED_WHEN_SET
+        and p.kind in ("number", "integer")
+        and p.low is not None
+        and p.high is not None
+    )
+
+
 @solara.component
 def ScenarioControls(
     presets: dict[str, Config],
     config: Config,
     on_reset: Callable[[Config], None],
+    catalogue: Catalogue,
 ) -> solara.Element:
     """Preset, seed and sliders; nothing changes the run until Reset (or a new preset)."""
-    values = solara.use_reactive(config.model_dump(include={s.field for s in SLIDERS}))
+    shown = SLIDERS + mechanism_sliders(catalogue, config)
+    pending = solara.use_reactive({})  # slider values set since the last Reset
     seed = solara.use_reactive(config.seed)
     error = solara.use_reactive(None)
     names = list(presets)
@@ -118,7 +141,7 @@ def ScenarioControls(
             error.set(str(exc))
             return
         error.set(None)
-        values.set(new.model_dump(include={s.field for s in SLIDERS}))
+        pending.set({})
         seed.set(new.seed)
         on_reset(new)
 
@@ -129,22 +152,23 @@ def ScenarioControls(
         solara.Select("preset", values=names, value=current, on_value=choose)
         solara.InputInt("seed", value=seed.value, on_value=seed.set, continuous_update=False)
         charted = config.org_chart is not None  # its size is the chart's
-        for s in SLIDERS:
+        for s in shown:
             Widget = solara.SliderInt if isinstance(s.step, int) else solara.SliderFloat
             fixed = charted and s.field == "n_agents"
+            value = pending.value.get(s.field, getattr(config, s.field))
             Widget(
                 f"{s.label} (the org chart's)" if fixed else s.label,
-                value=values.value[s.field],
+                value=value,
                 min=s.low,
-                max=max(s.high, values.value[s.field]),
+                max=max(s.high, value),
                 step=s.step,
                 disabled=fixed,
-                on_value=lambda v, f=s.field: values.set(values.value | {f: v}),
+                on_value=lambda v, f=s.field: pending.set(pending.value | {f: v}),
             )
         solara.Button(
             "Reset with these settings",
             color="primary",
-            on_click=lambda: reset(config, seed=seed.value, **values.value),
+            on_click=lambda: reset(config, seed=seed.value, **pending.value),
         )
         if error.value:
             solara.Error(error.value)
