@@ -20,6 +20,7 @@ from commsim.catalogue import Lever
 from commsim.config import ConfigError, format_validation_error, intervention_adapter
 from commsim.levers import LEVERS as DECLARED
 from commsim.model.state import CAPACITY_BUILDER, NO_MANAGER, PRACTITIONER
+from commsim.model.tension import set_goal_hierarchy, set_rigour  # noqa: F401  (bound by name)
 from commsim.model.turnover import replace_members
 
 if TYPE_CHECKING:

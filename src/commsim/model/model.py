@@ -408,7 +408,8 @@ class CommunityModel(mesa.Model):
         carried = self._carried
         if any(carried.values()):
             for name, value in carried.items():
-                row[name] += value
+                if name in row:  # a mechanism's counter is a column only where it is on
+                    row[name] += value
                 carried[name] = 0
         self._rows.append(row)
         world.started = True

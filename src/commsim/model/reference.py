@@ -34,6 +34,7 @@ docs/MODEL.md, section 3):
 2. turnover                   6. voice                     10. code learning
 3. turbulence                 7. verification and codification   11. mentoring
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
+(between 4 and 5, with tension_gain > 0: the goals divide the effort, docs/MODEL.md 7.23)
 then the metrics row.
 """
 
@@ -165,6 +166,7 @@ class Insight:
     stage: str
     since: int  # the step it entered its current stage
     verifier: ReferenceMember | None = None  # assigned once, when it is first queued
+    confirmations: int = 0  # checks it passed (rigour: it needs verifications_required)
     closed: bool = False  # it left the pool this step (punished, verified, walled, ...)
 
 
@@ -234,7 +236,8 @@ class ReferenceMember(mesa.Agent):
     def explore(self) -> None:
         """Practitioners and researchers may test one belief; a surprise is an insight."""
         cfg = self.model.config
-        if self.role == CAPACITY_BUILDER or self.random.random() >= cfg.exploration_rate:
+        rate = self.model.exploration_now  # the configured rate, or what the goals leave it
+        if self.role == CAPACITY_BUILDER or self.random.random() >= rate:
             return
         dim = self.random.randrange(cfg.m)
         noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
@@ -247,7 +250,8 @@ class ReferenceMember(mesa.Agent):
         """Move toward the code where it holds a view this member does not share."""
         model, cfg = self.model, self.model.config
         access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
-        p = min(self.socialisation_rate * self.learning_rate * access, 1.0)
+        rate = self.socialisation_rate * model.socialisation_factor  # 1 but under tension
+        p = min(rate * self.learning_rate * access, 1.0)
         for dim in range(cfg.m):
             code = model.code[dim]
             if code == 0 or self.beliefs[dim] == code:
@@ -360,6 +364,15 @@ class ReferenceModel(mesa.Model):
         self.insights_ever = 0
         self.counts: Counter[str] = Counter()  # events since the last metrics row
         self.intervention_log: list[dict[str, Any]] = []
+        # structural tension (7.23): the effort on exploration, and what it sets
+        self.effort, self.exploration_now, self.socialisation_factor = 0.5, cfg.exploration_rate, 1.0
+        self.efforts = [self.effort]
+        self.gaps = (math.nan, math.nan)
+        self.goal_hierarchy, self.verifications_required = (
+            cfg.goal_hierarchy,
+            cfg.verifications_required,
+        )
+        self.delays: list[int] = []  # steps each codified insight waited in the queue
         self._apply_scheduled()
         self._record()
 
@@ -374,6 +387,8 @@ class ReferenceModel(mesa.Model):
         self.turbulence()
         for agent in self.agents:
             agent.act()
+        if cfg.tension_gain > 0:
+            self.divide_effort()
         for agent in self.agents:
             agent.explore()
         if cfg.voice:
@@ -607,6 +622,9 @@ class ReferenceModel(mesa.Model):
             verifier.beliefs[insight.dim] = seen
             self.record_flow(insight.holder.role, verifier.role)
             if seen == insight.value:
+                insight.confirmations += 1
+                if insight.confirmations < self.verifications_required:
+                    continue  # rigour: it waits in the queue for another check
                 self.counts["insights_verified"] += 1
                 verified.append(insight)
             else:
@@ -626,6 +644,29 @@ class ReferenceModel(mesa.Model):
                 self.code[dim] = insight.value
                 self.code_source[dim] = insight.id
                 self.counts["insights_codified"] += 1
+                self.delays.append(self.steps - insight.since)
+                if insight.value != self.task.target[dim]:
+                    self.counts["wrong_codifications"] += 1
+
+    # --- structural tension (docs/MODEL.md 7.23) ---------------------------------------
+
+    def divide_effort(self) -> None:
+        """The learning gap pulls the effort toward exploration, the performance gap toward
+        exploitation; while learning is short of its goal the performance pull is weakened
+        by the goal hierarchy. Then the effort sets this step's two rates."""
+        cfg = self.config
+        scale = cfg.m if cfg.task == "reality" else 1
+        performance = statistics.fmean(agent.performance for agent in self.agents) / scale
+        achieved = performance - cfg.exploration_cost * self.exploration_now
+        learning_gap = max(cfg.learning_goal - self.task.knowledge(self.code), 0.0)
+        performance_gap = max(cfg.performance_goal - achieved, 0.0)
+        weight = 1.0 - self.goal_hierarchy if learning_gap > 0 else 1.0
+        self.effort += cfg.tension_gain * (learning_gap - weight * performance_gap)
+        self.effort = min(1.0, max(0.0, self.effort))
+        self.efforts.append(self.effort)
+        self.gaps = (learning_gap, performance_gap)
+        self.exploration_now = min(1.0, 2.0 * self.effort * cfg.exploration_rate)
+        self.socialisation_factor = 2.0 * (1.0 - self.effort)
 
     # --- phases 9 and 10: peers, code learning -----------------------------------------
 
@@ -956,6 +997,12 @@ class ReferenceModel(mesa.Model):
         senior = [agent for agent in self.agents if agent.level >= min_level]
         self.replace([agent for agent in senior if self.random.random() < share])
 
+    def _set_rigour(self, verifications: int) -> None:
+        self.verifications_required = verifications
+
+    def _set_goal_hierarchy(self, value: float) -> None:
+        self.goal_hierarchy = value
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -965,7 +1012,7 @@ class ReferenceModel(mesa.Model):
 
     def _record(self) -> None:
         """This step's metrics, computed member by member as metrics.py defines them."""
-        counts, m = self.counts, self.config.m
+        cfg, counts, m = self.config, self.counts, self.config.m
         knowledge = [agent.knowledge for agent in self.agents]
         diversity = 0.0
         for dim in range(m):
@@ -990,6 +1037,14 @@ class ReferenceModel(mesa.Model):
         row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
         row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
         row["insights_in_flight"] = len(self.pool)
+        if cfg.tension_gain > 0:
+            window = self.efforts[-cfg.advancement_window - 1 :]
+            row["exploration_effort"] = self.effort
+            row["learning_gap"], row["performance_gap"] = self.gaps
+            row["effort_oscillation"] = statistics.pstdev(window)
+        if cfg.tension_gain > 0 or cfg.verifications_required > 1:
+            row["wrong_codifications"] = counts["wrong_codifications"]
+            row["codification_delay"] = _mean(self.delays)
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
