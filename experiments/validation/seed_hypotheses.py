@@ -5,6 +5,9 @@
 - H3 [SK], [KS]: integrating practice, research and capacity building beats walled silos.
 - H4 [SK] (AutoCo), [CSL]: codified organisational memory carries learning through the loss
   of senior members.
+- H9 [FR], [CSL]: with no hierarchy between a learning and a performance goal the
+  organisation oscillates, with learning first it advances; more rigour codifies fewer wrong
+  insights, but later (T2).
 
 H1-H3: configs/experiments/validation/seed_climate.toml, a 2 x 2 x 2 x 2 factorial (safety
 0.2/0.8, punitiveness 0.05/0.6, authority gradient 0/0.6, integration 0.1/0.9) on the default
@@ -19,11 +22,17 @@ seed_memory_no_reorganisation.toml (the same runs without it), with codification
 mean knowledge over steps 105-150: the share the reorganisation leaves (with / without it) and
 the knowledge lost, with memory against without.
 
+H9: seed_tension.toml (configs/structural_tension.toml held at goal_hierarchy 0 or 1 and
+verifications_required 1 or 3 for the whole run, 100 members). The tension contrast is taken
+at one verification, the rigour contrast with learning first (where the organisation explores).
+
     .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
-        [--workers N]
+        [--workers N] [--only H1-H4|H9]
 
 Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png (--quick: 10
-repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores.
+repetitions, into results/validation/quick/). Full: 6,400 runs for H1-H4, about 15 minutes on
+2 cores, and 320 for H9, about 5 minutes on one. ``--only`` runs one group (H9 writes
+seed_hypotheses_H9.csv and seed_tension.png).
 """
 
 from __future__ import annotations
@@ -291,11 +300,197 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     save(fig, out, "seed_hypotheses")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = arguments("validation", __doc__, QUICK, argv)
+# --- H9: structural tension and rigour -------------------------------------------------
+
+TENSION = ["goal_hierarchy", "verifications_required"]
+TENSION_METRICS = [
+    "code_knowledge",
+    "exploration_effort",
+    "effort_oscillation",
+    "advancement",
+    "insights_codified",
+    "wrong_codifications",
+    "codification_delay",
+]
+# (outcome, how a run is summarised: metric and steps (None: run total; "end": last row),
+#  the contrast: the factor that changes, its two values, the other held, expected sign)
+H9_CONTRASTS: list[tuple[str, str, Any, str, tuple[float, float], dict[str, float], str]] = [
+    (
+        "effort oscillation (steps 50-200)",
+        "effort_oscillation",
+        range(50, 201),
+        "goal_hierarchy",
+        (0.0, 1.0),
+        {"verifications_required": 1},
+        "-",
+    ),
+    (
+        "advancement index (steps 20-200)",
+        "advancement",
+        range(20, 201),
+        "goal_hierarchy",
+        (0.0, 1.0),
+        {"verifications_required": 1},
+        "+",
+    ),
+    (
+        "code knowledge (steps 100-200)",
+        "code_knowledge",
+        range(100, 201),
+        "goal_hierarchy",
+        (0.0, 1.0),
+        {"verifications_required": 1},
+        "+",
+    ),
+    (
+        "effort on exploration (steps 50-200)",
+        "exploration_effort",
+        range(50, 201),
+        "goal_hierarchy",
+        (0.0, 1.0),
+        {"verifications_required": 1},
+        "+",
+    ),
+    (
+        "wrong codifications (run total)",
+        "wrong_codifications",
+        None,
+        "verifications_required",
+        (1, 3),
+        {"goal_hierarchy": 1.0},
+        "-",
+    ),
+    (
+        "insights codified (run total)",
+        "insights_codified",
+        None,
+        "verifications_required",
+        (1, 3),
+        {"goal_hierarchy": 1.0},
+        "-",
+    ),
+    (
+        "codification delay (end of run)",
+        "codification_delay",
+        "end",
+        "verifications_required",
+        (1, 3),
+        {"goal_hierarchy": 1.0},
+        "+",
+    ),
+    (
+        "code knowledge (steps 100-200)",
+        "code_knowledge",
+        range(100, 201),
+        "verifications_required",
+        (1, 3),
+        {"goal_hierarchy": 1.0},
+        "not -",
+    ),
+]
+
+
+def tension_effects(out: Path) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """H9's rows (paired over repetitions) and the mean course of the effort and the code's
+    knowledge by goal hierarchy, for the figure."""
+    frame = commsim.load_results(out, metrics=TENSION_METRICS)
+    rows = []
+    for outcome, metric, steps, factor, (base, other), held, sign in H9_CONTRASTS:
+        part = frame[(frame[list(held)] == list(held.values())).all(axis=1)]
+        if steps is None:
+            per_run = part.groupby(["repetition", factor])[metric].sum()
+        elif steps == "end":
+            per_run = (
+                part[part["step"] == part["step"].max()]
+                .groupby(["repetition", factor])[metric]
+                .mean()
+            )
+        else:
+            per_run = part[part["step"].isin(steps)].groupby(["repetition", factor])[metric].mean()
+        wide = per_run.unstack(factor)
+        effect = paired_effect(wide[base].to_numpy(), wide[other].to_numpy())
+        label = f"{factor} {other:g} vs {base:g}"
+        rows.append(
+            {"hypothesis": "H9", "outcome": f"{outcome}: {label}", **effect, "expected": sign}
+        )
+    course = (
+        frame[frame["verifications_required"] == 1]
+        .groupby(["goal_hierarchy", "step"])[["exploration_effort", "code_knowledge"]]
+        .mean()
+    )
+    return rows, course
+
+
+def draw_tension(course: pd.DataFrame, out: Path, n: int) -> None:
+    """H9: the effort on exploration and the code's knowledge over time, by goal hierarchy."""
+    fig, axes = figure(11.0, 4.2, ncols=2)
+    for ax, metric, label in zip(
+        axes,
+        ("exploration_effort", "code_knowledge"),
+        ("effort on exploration e", "code knowledge"),
+        strict=True,
+    ):
+        for h, style in ((0.0, "C3"), (1.0, "C2")):
+            series = course.loc[h, metric]
+            name = "no hierarchy" if h == 0 else "learning first"
+            ax.plot(series.index, series.to_numpy(), color=style, label=f"{name} ({h:g})")
+        ax.set(xlabel="step", ylabel=label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"H9: structural tension, mean of {n} runs each (one verification)")
+    save(fig, out, "seed_tension")
+
+
+def tension_hypothesis(args: Any) -> pd.DataFrame:
+    """H9 alone: its sweep, its rows and its figure."""
+    out = run_sweep(
+        "validation/seed_tension", args.out / "seed_tension", args.workers, args.repetitions
+    )
+    rows, course = tension_effects(out)
+    draw_tension(course, args.out, rows[0]["n"])
+    return finish(rows, args.out, "seed_hypotheses_H9.csv")
+
+
+def finish(rows: list[dict[str, Any]], out: Path, name: str) -> pd.DataFrame:
+    """The rows as a table with verdicts and claims, written and printed."""
     import pandas as pd
 
+    table = pd.DataFrame(rows)
+    table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
+    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
+    table["claim"] = table["hypothesis"].str[:2].map(claims)
+    table.to_csv(out / name, index=False)
+    pd.set_option("display.width", 220)
+    shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
+    print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
+    print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
+    print(f"wrote {out / name}")
+    return table
+
+
+def _only(parser: Any) -> None:
+    parser.add_argument(
+        "--only",
+        choices=["H1-H4", "H9"],
+        default=None,
+        help="run one group of hypotheses (default: all)",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments("validation", __doc__, QUICK, argv, extra=_only)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only == "H9":
+        tension_hypothesis(args)
+        return
+    rows = climate_and_memory(args)
+    if args.only is None:
+        rows += tension_hypothesis(args).drop(columns=["verdict", "claim"]).to_dict("records")
+    finish(rows, args.out, "seed_hypotheses.csv")
+
+
+def climate_and_memory(args: Any) -> list[dict[str, Any]]:
+    """H1-H4: their sweeps and rows; draws their figure."""
     sweeps = {
         name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
         for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
@@ -312,17 +507,12 @@ def main(argv: list[str] | None = None) -> None:
     ]
     course = memory_runs(sweeps["seed_memory"], sweeps["seed_memory_no_reorganisation"])
     memory_rows, levels = memory_effects(course)
+    import pandas as pd
+
     table = pd.DataFrame([*rows, *memory_rows])
     table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
-    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
-    table["claim"] = table["hypothesis"].str[:2].map(claims)
-    table.to_csv(args.out / "seed_hypotheses.csv", index=False)
-    pd.set_option("display.width", 220)
-    shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
-    print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
-    print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
     draw(table, levels, args.out, int(runs["repetition"].nunique()))
-    print(f"wrote {args.out / 'seed_hypotheses.csv'}")
+    return [*rows, *memory_rows]
 
 
 if __name__ == "__main__":
