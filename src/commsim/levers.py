@@ -87,11 +87,7 @@ LEVERS: tuple[Lever, ...] = (
         "T2 speed of learning vs rigour of analysis [CSL]",
         "`verifications_required ← verifications`: confirmations a codification needs from "
         "now on (7.23; above `insight_ttl` none can pass)",
-        (
-            Parameter(
-                "verifications", 2, 1, 10, integer=True, required=True, label="verifications"
-            ),
-        ),
+        (Parameter("verifications", 2, 1, 10, integer=True, required=True, label="verifications"),),
         offered=lambda config: config.tension_gain > 0 or config.verifications_required > 1,
     ),
     Lever(

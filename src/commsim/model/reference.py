@@ -365,7 +365,8 @@ class ReferenceModel(mesa.Model):
         self.counts: Counter[str] = Counter()  # events since the last metrics row
         self.intervention_log: list[dict[str, Any]] = []
         # structural tension (7.23): the effort on exploration, and what it sets
-        self.effort, self.exploration_now, self.socialisation_factor = 0.5, cfg.exploration_rate, 1.0
+        self.effort, self.socialisation_factor = 0.5, 1.0
+        self.exploration_now = cfg.exploration_rate
         self.efforts = [self.effort]
         self.gaps = (math.nan, math.nan)
         self.goal_hierarchy, self.verifications_required = (
