@@ -20,8 +20,7 @@ from commsim.app.groups import TeamGroups
 from commsim.app.session import STEERED, Flash, LiveRun, Mark
 from commsim.catalogue import Catalogue
 from commsim.config import Config
-from commsim.model import CATALOGUE, ROLE_NAMES
-from commsim.model.phases import MECHANISM_METRICS
+from commsim.model import CATALOGUE, METRICS, ROLE_NAMES
 
 REBASE = 50
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
@@ -76,9 +75,16 @@ def plots(
     for key, title, columns, y_range in CHARTS:
         series = levels if key == "safety" else tuple(_series(catalogue, c) for c in columns)
         charts.append(Plot(key, title, series, y_range))
-    mechanisms = [m for m in MECHANISM_METRICS if config is not None and m.enabled(config)]
-    added = [m for m in catalogue.metrics if m not in CATALOGUE.metrics and m.members is None]
-    added = [*mechanisms, *added]
+    mechanisms = set(CATALOGUE.metrics) - set(METRICS)  # on only where a config says so
+    added = [
+        m
+        for m in catalogue.metrics
+        if m.members is None
+        and (
+            m not in CATALOGUE.metrics
+            or (config is not None and m in mechanisms and m.enabled(config))
+        )
+    ]
     if added:
         series = tuple(_series(catalogue, m.name) for m in added)
         charts.append(Plot("extensions", "Mechanisms and extensions switched on", series))
