@@ -140,3 +140,15 @@ def test_counters_carry_over_rows_not_kept() -> None:
         a, b = every.model_frame(), thinned.model_frame()
         for column in {"wrong_codifications", "insights_codified"} & set(a.columns):
             assert b[column].sum() == a[column].sum()
+
+
+def test_the_app_charts_the_mechanism_only_where_it_is_on() -> None:
+    from commsim.app import charts
+
+    def charted(model: CommunityModel) -> set[str]:
+        plots = charts.plots(model.n_levels, model.catalogue, model.config)
+        return {metric for plot in plots for metric, _ in plot.series}
+
+    on = CommunityModel(None, **SMALL, tension_gain=0.2)
+    assert charted(on) >= TENSION_COLUMNS
+    assert not charted(CommunityModel(None, **SMALL)) & TENSION_COLUMNS
