@@ -81,6 +81,8 @@ LEVERS: tuple[Lever, ...] = (
         "many contribution tables are redrawn)",
         (Parameter("share", 0.3, 0.0, 1.0, open_low=True, label="of reality that flips"),),
     ),
+    # structural tension's levers (docs/MODEL.md 7.23): offered where model/tension.py's
+    # tension_shown and tension_on hold (this floor imports nothing from the model)
     Lever(
         "set_rigour",
         "Set rigour",

@@ -22,6 +22,7 @@ later, and lets more expire. At 1 the built-in rule runs unchanged.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,8 @@ class Tension:
     exploration_rate: float = 0.0  # the rate explored at in the last step
     learning_gap: float = float("nan")
     performance_gap: float = float("nan")
-    efforts: list[float] = field(default_factory=list)
+    #: the effort of the last ``advancement_window`` + 1 steps (the oscillation's window)
+    efforts: deque[float] = field(default_factory=deque)
     #: confirmations so far of insights still in the verification queue, by insight id
     confirmations: dict[int, int] = field(default_factory=dict)
     codified: int = 0
@@ -65,8 +67,11 @@ def tension_state(world: World) -> Tension:
     """The mechanism's state, made on first use (no draw: an idle run is unchanged)."""
     found = world.extra.get(NAME)
     if found is None:
-        found = world.extra[NAME] = Tension(exploration_rate=world.config.exploration_rate)
-        found.efforts.append(found.effort)
+        cfg = world.config
+        found = world.extra[NAME] = Tension(
+            exploration_rate=cfg.exploration_rate,
+            efforts=deque([0.5], maxlen=cfg.advancement_window + 1),
+        )
     return found
 
 
@@ -129,11 +134,11 @@ def record_codified(world: World, delays: np.ndarray, dims: np.ndarray, values: 
 
 def oscillation(world: World) -> float:
     """The standard deviation of the effort over the last ``advancement_window`` steps."""
-    efforts = tension_state(world).efforts[-world.config.advancement_window - 1 :]
-    return float(np.std(efforts))
+    return float(np.std(tension_state(world).efforts))
 
 
 def codification_delay(world: World) -> float:
+    """Mean steps from queueing to codification over the run so far: rigour's price."""
     tension = tension_state(world)
     return tension.delay_total / tension.codified if tension.codified else math.nan
 
