@@ -113,6 +113,18 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         30,
     ),
     "tacit_community": ({"n_agents": 100, "tacit_share": 0.3}, 30),
+    # structural tension (docs/MODEL.md 7.23): the goals divide the effort between exploring
+    # and socialising, learning half first; codifications need two confirmations (T2)
+    "tension": (
+        {
+            "n_agents": 100,
+            "tension_gain": 0.2,
+            "goal_hierarchy": 0.5,
+            "verifications_required": 2,
+            "interventions": ({"step": 20, "action": "set_rigour", "verifications": 3},),
+        },
+        40,
+    ),
     # an organisation of one's own (docs/MODEL.md 7.18): an uneven chart with matrix teams,
     # job titles, traits and tenure from the file, and a weighted collaboration network
     "own_organisation": (
@@ -167,7 +179,7 @@ JUST_CULTURE = (  # event counts of runs with incidents (7.19)
     "flaws_fixed",
 )
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
-FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE + JUST_CULTURE}
+FLOOR = {f"cum_{name}": 1.0 for name in (*CUMULATIVE, *JUST_CULTURE, "wrong_codifications")}
 
 
 def summarise(frame: Any) -> dict[str, float]:
@@ -186,6 +198,11 @@ def summarise(frame: Any) -> dict[str, float]:
         out.update({f"cum_{name}": float(run[name].sum()) for name in JUST_CULTURE})
         out["avg_open_flaw_share"] = float(run["open_flaw_share"].mean())
         out["end_mean_carelessness"] = float(run["mean_carelessness"].iloc[-1])
+    if "exploration_effort" in run:  # structural tension (7.23), where it is on
+        for name in ("exploration_effort", "effort_oscillation", "performance_gap"):
+            out[f"avg_{name}"] = float(run[name].mean())
+        out["cum_wrong_codifications"] = float(run["wrong_codifications"].sum())
+        out["end_codification_delay"] = float(run["codification_delay"].iloc[-1])
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
     return out
@@ -265,6 +282,11 @@ POWER_CASES = [
     ("march_p1_low", {"superior_basis": "knowledge"}, "end_code_knowledge"),
     ("march_mixed", {"fast_socialisation_rate": 0.1}, "avg_fast_knowledge"),  # no fast ones
     ("march_tacit", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
+    # structural tension: no hierarchy (the performance pull in full), a smaller gain, and
+    # rigour off (one confirmation: codified in the step checked)
+    ("tension", {"goal_hierarchy": 0.0}, "avg_exploration_effort"),
+    ("tension", {"tension_gain": 0.1}, "avg_effort_oscillation"),
+    ("tension", {"verifications_required": 1}, "end_codification_delay"),
     # the chart's low front-line safety and harsh managers, not taken from the file
     ("own_organisation", {"org_chart": uneven_chart(traits=False)}, "avg_mean_safety"),
     # just culture: no blame where the cause is unseen; no moral hazard; no new flaws

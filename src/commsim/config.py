@@ -281,6 +281,12 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "blame_bias",
     "blame_contagion",
     "moral_hazard",
+    "tension_gain",
+    "learning_goal",
+    "performance_goal",
+    "goal_hierarchy",
+    "exploration_cost",
+    "verifications_required",
 )
 
 
@@ -439,6 +445,17 @@ class Config(StrictModel):
     blame_contagion: Prob = 0.05
     moral_hazard: Prob = 0.1
 
+    # structural tension (docs/MODEL.md 7.23): a long-run learning goal and a short-run
+    # performance goal pull the organisation's effort between exploration and exploitation
+    # in proportion to their gaps (on when tension_gain > 0); goal_hierarchy puts learning
+    # first [FR]. T2 speed vs rigour [CSL]: confirmations a codification needs (1: one check)
+    tension_gain: Annotated[Real, Field(ge=0.0, le=10.0)] = 0.0
+    learning_goal: Prob = 0.8
+    performance_goal: Prob = 0.8
+    goal_hierarchy: Prob = 0.0
+    exploration_cost: Prob = 0.5
+    verifications_required: Int = Field(default=1, ge=1, le=10)
+
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are
     # fields of this config like any others
@@ -514,6 +531,17 @@ class Config(StrictModel):
         if p > 0 and info.data.get("network") == "subgroups" and info.data.get("subgroups") == 1:
             raise ValueError("one subgroup has no other group to link to: set subgroups >= 2")
         return p
+
+    @field_validator("verifications_required")
+    @classmethod
+    def _rigour_fits(cls, k: int, info: ValidationInfo) -> int:
+        ttl = info.data.get("insight_ttl")
+        if ttl is not None and k > ttl:
+            raise ValueError(
+                f"at most insight_ttl = {ttl}: an insight is checked at most once a step and "
+                f"waits at most insight_ttl steps for its checks"
+            )
+        return k
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Config:

@@ -99,4 +99,23 @@ LEVERS: tuple[Lever, ...] = (
         (Parameter("amount", 0.2, 0.0, 1.0, open_low=True, label="accuracy +"),),
         offered=lambda config: config.incident_rate > 0,
     ),
+    # structural tension's levers (docs/MODEL.md 7.23): offered where model/tension.py's
+    # tension_shown and tension_on hold (this floor imports nothing from the model)
+    Lever(
+        "set_rigour",
+        "Set rigour",
+        "T2 speed of learning vs rigour of analysis [CSL]",
+        "`verifications_required ← verifications`: confirmations a codification needs from "
+        "now on (7.23; above `insight_ttl` none can pass)",
+        (Parameter("verifications", 2, 1, 10, integer=True, required=True, label="verifications"),),
+        offered=lambda config: config.tension_gain > 0 or config.verifications_required > 1,
+    ),
+    Lever(
+        "set_goal_hierarchy",
+        "Put learning first",
+        "hierarchies of importance turn oscillation into advancement [FR]",
+        "`goal_hierarchy ← value` from now on (7.23)",
+        (Parameter("value", 1.0, 0.0, 1.0, required=True, label="goal hierarchy"),),
+        offered=lambda config: config.tension_gain > 0,
+    ),
 )

@@ -106,6 +106,6 @@ def Page() -> None:
                 for variant, model in run.models():
                     NetworkView(run, variant, model, colour_by.value, version.value)
             with solara.GridFixed(columns=2):
-                for plot in charts.plots(run.model.n_levels, run.model.catalogue):
+                for plot in charts.plots(run.model.n_levels, run.model.catalogue, run.model.config):
                     TimeSeries(plot, run, version.value)
         Interventions(run, changed, version.value)

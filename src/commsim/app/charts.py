@@ -19,7 +19,8 @@ import numpy as np
 from commsim.app.groups import TeamGroups
 from commsim.app.session import STEERED, Flash, LiveRun, Mark
 from commsim.catalogue import Catalogue
-from commsim.model import CATALOGUE, ROLE_NAMES
+from commsim.config import Config
+from commsim.model import CATALOGUE, METRICS, ROLE_NAMES
 
 REBASE = 50
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
@@ -58,10 +59,13 @@ def _series(catalogue: Catalogue, column: str) -> tuple[str, str]:
     return column, metric.label_of(column) if metric is not None else column.replace("_", " ")
 
 
-def plots(n_levels: int, catalogue: Catalogue | None = None) -> tuple[Plot, ...]:
+def plots(
+    n_levels: int, catalogue: Catalogue | None = None, config: Config | None = None
+) -> tuple[Plot, ...]:
     """The four live charts of the page, their series named by the model's catalogue
     (``model.catalogue``; default: the built-in model's), and a fifth with the metrics an
-    extension or a subclass added, when it has any."""
+    extension or a subclass added, and those of the mechanisms ``config`` switches on, when
+    there are any."""
     catalogue = catalogue or CATALOGUE
     levels = tuple(_series(catalogue, f"safety_level_{lvl}") for lvl in range(n_levels))
     if levels:
@@ -71,10 +75,19 @@ def plots(n_levels: int, catalogue: Catalogue | None = None) -> tuple[Plot, ...]
     for key, title, columns, y_range in CHARTS:
         series = levels if key == "safety" else tuple(_series(catalogue, c) for c in columns)
         charts.append(Plot(key, title, series, y_range))
-    added = [m for m in catalogue.metrics if m not in CATALOGUE.metrics and m.members is None]
+    mechanisms = set(CATALOGUE.metrics) - set(METRICS)  # on only where a config says so
+    added = [
+        m
+        for m in catalogue.metrics
+        if m.members is None
+        and (
+            m not in CATALOGUE.metrics
+            or (config is not None and m in mechanisms and m.enabled(config))
+        )
+    ]
     if added:
         series = tuple(_series(catalogue, m.name) for m in added)
-        charts.append(Plot("extensions", "Added by extensions", series))
+        charts.append(Plot("extensions", "Mechanisms and extensions switched on", series))
     return tuple(charts)
 
 

@@ -18,6 +18,7 @@ from commsim.model import kernels
 from commsim.model.insights import AWAITING_VERIFICATION
 from commsim.model.memory import tacit_count
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, approach_rows, uniform_below
+from commsim.model.tension import confirm, record_codified, tension_shown
 
 if TYPE_CHECKING:
     from commsim.model.world import World
@@ -106,21 +107,29 @@ def verify_and_codify(world: World) -> None:
     ok = seen == values[s]
     state.beliefs[verifier[s], dims[s]] = seen  # the verifier learns either way
     record_flow(world, state.role[holders[s]], state.role[verifier[s]])
+    refuted = ~ok
+    if world.param("verifications_required") > 1:  # rigour (tension.py): confirm again
+        ok, pending = confirm(world, ids[s], ok, ids[expired])
+        served[s[pending]] = False  # back in the queue for another check
 
     ledger.log(step, "expired", ids[expired], verifier[expired])
     ledger.log(step, "verified", ids[s[ok]], verifier[s[ok]])
-    ledger.log(step, "refuted", ids[s[~ok]], verifier[s[~ok]])
+    ledger.log(step, "refuted", ids[s[refuted]], verifier[s[refuted]])
     world.counts["insights_verified"] += int(ok.sum())
-    world.counts["insights_refuted"] += int((~ok).sum())
-    codify(world, ids[s[ok]], dims[s[ok]], values[s[ok]], verifier[s[ok]])
+    world.counts["insights_refuted"] += int(refuted.sum())
+    done = codify(world, ids[s[ok]], dims[s[ok]], values[s[ok]], verifier[s[ok]])
+    if tension_shown(cfg):
+        waited = step - ledger.pool_since[queued[s[ok]][done]]
+        record_codified(world, waited, dims[s[ok]][done], values[s[ok]][done])
     ledger.drop(queued[expired | served])
 
 
 def codify(
     world: World, ids: np.ndarray, dims: np.ndarray, values: np.ndarray, by: np.ndarray
-) -> None:
+) -> np.ndarray:
     """Write verified insights into the code; on a dimension verified twice the last one wins;
-    a tacit dimension (``memory.tacit_count``) is never written."""
+    a tacit dimension (``memory.tacit_count``) is never written. Returns which of the given
+    insights were codified (their positions)."""
     code = world.state.code
     last = np.full(code.size, -1, dtype=np.int64)
     np.maximum.at(last, dims, np.arange(dims.size))  # per dimension, the latest in pool order
@@ -131,6 +140,7 @@ def codify(
     code[dims[pick]] = values[pick]
     world.ledger.log(world.step, "codified", ids[pick], by[pick])
     world.counts["insights_codified"] += int(pick.size)
+    return pick
 
 
 def mentor(world: World) -> None:

@@ -71,12 +71,15 @@ def socialise(world: World) -> None:
     if not state.code.any():
         return  # the code holds no view yet: nothing to learn, nothing drawn
     access = crossing_chance(world, _ROLES, _RESEARCH)  # by the member's role
+    rate = state.socialisation_rate
+    if "socialisation_factor" in world.scratch:  # the effort the goals leave it (tension.py)
+        rate = rate * world.scratch["socialisation_factor"]
     # the code is research's product: with community on, a move crosses unless one is a
     # researcher; with it off the code counts as one's own role, so nothing crosses
     changes, adopted, crossed = socialise_beliefs(
         state.beliefs,
         state.code,
-        state.socialisation_rate,
+        rate,
         state.learning_rate,
         state.role,
         access,

@@ -21,6 +21,8 @@ from commsim.model.learning import learn_code, socialise
 from commsim.model.levers import apply_scheduled
 from commsim.model.peers import learn_from_peers
 from commsim.model.practice import act, explore
+from commsim.model.tension import METRICS as TENSION_METRICS
+from commsim.model.tension import divide_effort, tension_on
 from commsim.model.turnover import turnover
 from commsim.model.voice import drift_to_climate, speak_up
 
@@ -75,6 +77,44 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         act,
         idea="practice: acting on one's mental model and meeting reality [SK]",
         description="every member acts on its beliefs (coins where undecided) and performs (7.3)",
+    ),
+    Phase(
+        "tension",
+        divide_effort,
+        enabled=tension_on,
+        parameters=_owns(
+            tension_gain=(
+                "structural tension: a discrepancy that seeks resolution [FR]; creative "
+                "tension (Senge)",
+                "how far the gaps move the effort each step (0: the mechanism is off)",
+            ),
+            learning_goal=(
+                "building the business: the long-run goal [FR]; exploration [M91]",
+                "the code knowledge the organisation aims at",
+            ),
+            performance_goal=(
+                "short-term results, the share price [FR]; exploitation [M91]",
+                "the mean performance (over m) the organisation aims at",
+            ),
+            goal_hierarchy=(
+                "hierarchies of importance in values turn oscillation into advancement [FR]",
+                "how far the performance pull gives way while the learning gap is open "
+                "(0: equal pulls; 1: learning first)",
+            ),
+            exploration_cost=(
+                "exploration's returns are uncertain, distant, often negative [M91]; "
+                "temporary incompetence [KS]",
+                "performance lost per unit of exploration rate, seen the step after",
+            ),
+            verifications_required=(
+                "T2 speed of learning vs rigour of analysis [CSL]",
+                "confirmations a codification needs (1: one check, the built-in rule)",
+            ),
+        ),
+        idea="two competing tension/resolution systems: oscillation or advancement [FR]",
+        description="the learning and performance gaps move the effort on exploration, which "
+        "sets this step's exploration and socialisation rates (7.23)",
+        when="`tension_gain` > 0",
     ),
     Phase(
         "explore",
@@ -294,7 +334,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
 
 #: the metrics of the mechanisms that are off by default (each ``enabled`` only where its
 #: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
-MECHANISM_METRICS: tuple[Metric, ...] = (*JUST_CULTURE_METRICS,)
+MECHANISM_METRICS: tuple[Metric, ...] = (*JUST_CULTURE_METRICS, *TENSION_METRICS)
 
 
 def compose(phases: Iterable[Phase], extra: Iterable[Phase]) -> tuple[Phase, ...]:

@@ -35,9 +35,11 @@ def act(world: World) -> None:
 def explore(world: World) -> None:
     """Practitioners (and researchers, with less noise) test one belief against reality."""
     cfg, state, rng = world.config, world.state, world.rng
-    if cfg.exploration_rate == 0:
+    # the configured rate, or the share of effort the goals leave it (tension.py)
+    rate = world.scratch.get("exploration_rate", cfg.exploration_rate)
+    if rate == 0:
         return
-    p = np.where(state.role != CAPACITY_BUILDER, cfg.exploration_rate, 0.0)
+    p = np.where(state.role != CAPACITY_BUILDER, rate, 0.0)
     explorers = kernels.bernoulli_rows(p, kernels.draw_key(rng))
     if explorers.size == 0:
         return

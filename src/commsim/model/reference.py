@@ -35,6 +35,7 @@ docs/MODEL.md, section 3):
 3. turbulence                 7. verification and codification   11. mentoring
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
 13. (where ``incident_rate`` > 0) just culture: failures, reports, attributions (7.19)
+(between 4 and 5, with tension_gain > 0: the goals divide the effort, docs/MODEL.md 7.23)
 then the metrics row.
 """
 
@@ -166,6 +167,7 @@ class Insight:
     stage: str
     since: int  # the step it entered its current stage
     verifier: ReferenceMember | None = None  # assigned once, when it is first queued
+    confirmations: int = 0  # checks it passed (rigour: it needs verifications_required)
     closed: bool = False  # it left the pool this step (punished, verified, walled, ...)
 
 
@@ -261,7 +263,8 @@ class ReferenceMember(mesa.Agent):
     def explore(self) -> None:
         """Practitioners and researchers may test one belief; a surprise is an insight."""
         cfg = self.model.config
-        if self.role == CAPACITY_BUILDER or self.random.random() >= cfg.exploration_rate:
+        rate = self.model.exploration_now  # the configured rate, or what the goals leave it
+        if self.role == CAPACITY_BUILDER or self.random.random() >= rate:
             return
         dim = self.random.randrange(cfg.m)
         noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
@@ -274,7 +277,8 @@ class ReferenceMember(mesa.Agent):
         """Move toward the code where it holds a view this member does not share."""
         model, cfg = self.model, self.model.config
         access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
-        p = min(self.socialisation_rate * self.learning_rate * access, 1.0)
+        rate = self.socialisation_rate * model.socialisation_factor  # 1 but under tension
+        p = min(rate * self.learning_rate * access, 1.0)
         for dim in range(cfg.m):
             code = model.code[dim]
             if code == 0 or self.beliefs[dim] == code:
@@ -393,6 +397,16 @@ class ReferenceModel(mesa.Model):
         }
         self.attribution_accuracy = cfg.attribution_accuracy
         self.blame_bias = cfg.blame_bias
+        # structural tension (7.23): the effort on exploration, and what it sets
+        self.effort, self.socialisation_factor = 0.5, 1.0
+        self.exploration_now = cfg.exploration_rate
+        self.efforts = [self.effort]
+        self.gaps = (math.nan, math.nan)
+        self.goal_hierarchy, self.verifications_required = (
+            cfg.goal_hierarchy,
+            cfg.verifications_required,
+        )
+        self.delays: list[int] = []  # steps each codified insight waited in the queue
         self._apply_scheduled()
         self._record()
 
@@ -407,6 +421,8 @@ class ReferenceModel(mesa.Model):
         self.turbulence()
         for agent in self.agents:
             agent.act()
+        if cfg.tension_gain > 0:
+            self.divide_effort()
         for agent in self.agents:
             agent.explore()
         if cfg.voice:
@@ -736,6 +752,9 @@ class ReferenceModel(mesa.Model):
             verifier.beliefs[insight.dim] = seen
             self.record_flow(insight.holder.role, verifier.role)
             if seen == insight.value:
+                insight.confirmations += 1
+                if insight.confirmations < self.verifications_required:
+                    continue  # rigour: it waits in the queue for another check
                 self.counts["insights_verified"] += 1
                 verified.append(insight)
             else:
@@ -755,6 +774,29 @@ class ReferenceModel(mesa.Model):
                 self.code[dim] = insight.value
                 self.code_source[dim] = insight.id
                 self.counts["insights_codified"] += 1
+                self.delays.append(self.steps - insight.since)
+                if insight.value != self.task.target[dim]:
+                    self.counts["wrong_codifications"] += 1
+
+    # --- structural tension (docs/MODEL.md 7.23) ---------------------------------------
+
+    def divide_effort(self) -> None:
+        """The learning gap pulls the effort toward exploration, the performance gap toward
+        exploitation; while learning is short of its goal the performance pull is weakened
+        by the goal hierarchy. Then the effort sets this step's two rates."""
+        cfg = self.config
+        scale = cfg.m if cfg.task == "reality" else 1
+        performance = statistics.fmean(agent.performance for agent in self.agents) / scale
+        achieved = performance - cfg.exploration_cost * self.exploration_now
+        learning_gap = max(cfg.learning_goal - self.task.knowledge(self.code), 0.0)
+        performance_gap = max(cfg.performance_goal - achieved, 0.0)
+        weight = 1.0 - self.goal_hierarchy if learning_gap > 0 else 1.0
+        self.effort += cfg.tension_gain * (learning_gap - weight * performance_gap)
+        self.effort = min(1.0, max(0.0, self.effort))
+        self.efforts.append(self.effort)
+        self.gaps = (learning_gap, performance_gap)
+        self.exploration_now = min(1.0, 2.0 * self.effort * cfg.exploration_rate)
+        self.socialisation_factor = 2.0 * (1.0 - self.effort)
 
     # --- phases 9 and 10: peers, code learning -----------------------------------------
 
@@ -1091,6 +1133,12 @@ class ReferenceModel(mesa.Model):
     def _train_just_culture(self, amount: float) -> None:
         self.attribution_accuracy = min(self.attribution_accuracy + amount, 1.0)
 
+    def _set_rigour(self, verifications: int) -> None:
+        self.verifications_required = verifications
+
+    def _set_goal_hierarchy(self, value: float) -> None:
+        self.goal_hierarchy = value
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -1100,7 +1148,7 @@ class ReferenceModel(mesa.Model):
 
     def _record(self) -> None:
         """This step's metrics, computed member by member as metrics.py defines them."""
-        counts, m = self.counts, self.config.m
+        cfg, counts, m = self.config, self.counts, self.config.m
         knowledge = [agent.knowledge for agent in self.agents]
         diversity = 0.0
         for dim in range(m):
@@ -1125,6 +1173,14 @@ class ReferenceModel(mesa.Model):
         row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
         row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
         row["insights_in_flight"] = len(self.pool)
+        if cfg.tension_gain > 0:
+            window = self.efforts[-cfg.advancement_window - 1 :]
+            row["exploration_effort"] = self.effort
+            row["learning_gap"], row["performance_gap"] = self.gaps
+            row["effort_oscillation"] = statistics.pstdev(window)
+        if cfg.tension_gain > 0 or cfg.verifications_required > 1:
+            row["wrong_codifications"] = counts["wrong_codifications"]
+            row["codification_delay"] = _mean(self.delays)
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
