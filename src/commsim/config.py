@@ -272,6 +272,9 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "org_chart",
     "collaboration",
     "person_ids",
+    "exploration_fear",
+    "hero_dependence",
+    "hero_learning_floor",
 )
 
 
@@ -417,6 +420,13 @@ class Config(StrictModel):
     org_chart: OrgChartField = None
     collaboration: CollaborationField = None
     person_ids: Literal["pseudonym", "file"] = "pseudonym"
+
+    # fear stops experiments, and heroes erode capacity (docs/MODEL.md 7.24): exploration
+    # falls with safety; under a hero leader each decision the hero takes erodes the others'
+    # learning rate (toward a floor) and safety; all idle at their defaults
+    exploration_fear: Prob = 0.0
+    hero_dependence: Prob = 0.0
+    hero_learning_floor: Prob = 0.5
 
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are

@@ -15,6 +15,8 @@ from commsim.catalogue import Metric, Phase
 from commsim.config import Config, config_parameter
 from commsim.model.community import mentor, verify_and_codify
 from commsim.model.environment import turbulence
+from commsim.model.fear import HERO_RELIANCE
+from commsim.model.fear import METRICS as FEAR_METRICS
 from commsim.model.learning import learn_code, socialise
 from commsim.model.levers import apply_scheduled
 from commsim.model.peers import learn_from_peers
@@ -87,8 +89,14 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
                 "noisy feedback loops [LO]; T2 speed vs rigour [CSL]",
                 "chance practice feedback is wrong",
             ),
+            exploration_fear=(
+                'fear vs wonder: "temporary incompetence is a character flaw" [KS]; '
+                "learning is dangerous [CQC]",
+                "how far low safety stops experiments: a member explores with probability "
+                "`exploration_rate × (1 − exploration_fear × (1 − safety))` (7.24)",
+            ),
         ),
-        counters=("insights_generated",),
+        counters=("insights_generated", "experiments", "experiments_forgone"),
         idea="wonder: insights are born in practice [KS]",
         description="practitioners and researchers test a belief against reality; a "
         "contradiction is an insight (7.4)",
@@ -166,6 +174,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         "verified ones are codified (7.6, 7.7)",
         when='`community` is true or `leadership = "hero"`',
     ),
+    HERO_RELIANCE,
     Phase(
         "socialise",
         socialise,
@@ -291,7 +300,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
 
 #: the metrics of the mechanisms that are off by default (each ``enabled`` only where its
 #: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
-MECHANISM_METRICS: tuple[Metric, ...] = ()
+MECHANISM_METRICS: tuple[Metric, ...] = FEAR_METRICS
 
 
 def compose(phases: Iterable[Phase], extra: Iterable[Phase]) -> tuple[Phase, ...]:
