@@ -44,16 +44,18 @@ def explorers(world: World, p: np.ndarray, key: np.uint64) -> np.ndarray:
 
     With fear 0 this is the fearless trial itself. Otherwise the fearless trial is run on the
     same numbers (``key``), so a member fear stopped is one whose number falls between the
-    two chances: ``experiments_forgone`` counts them, at no extra draw.
+    two chances: ``experiments_forgone`` counts them, at no extra draw. (A lever may set fear
+    in a run whose config has none: it acts, but the run has no columns to count it in.)
     """
     fear = world.param("exploration_fear")
     if not fear:
         dared = kernels.bernoulli_rows(p, key)
     else:
         dared = kernels.bernoulli_rows(p * (1.0 - fear * (1.0 - world.state.safety)), key)
-        would = kernels.bernoulli_rows(p, key)
+    if fearful(world.config):  # counted only where they are columns of the table
+        would = kernels.bernoulli_rows(p, key) if fear else dared
         world.counts["experiments_forgone"] += int(would.size - dared.size)
-    world.counts["experiments"] += int(dared.size)
+        world.counts["experiments"] += int(dared.size)
     return dared
 
 
