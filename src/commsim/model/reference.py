@@ -33,6 +33,7 @@ docs/MODEL.md, section 3):
 1. scheduled interventions    5. exploration -> insights   9. peers
 2. turnover                   6. voice                     10. code learning
 3. turbulence                 7. verification and codification   11. mentoring
+                              (7.24 relying on the hero, after 7)
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
 then the metrics row.
 """
@@ -232,9 +233,19 @@ class ReferenceMember(mesa.Agent):
         self.performance = self.model.score(self.actions)
 
     def explore(self) -> None:
-        """Practitioners and researchers may test one belief; a surprise is an insight."""
-        cfg = self.model.config
-        if self.role == CAPACITY_BUILDER or self.random.random() >= cfg.exploration_rate:
+        """Practitioners and researchers may test one belief; a surprise is an insight.
+        Fear of experimenting (7.24) lowers the chance where safety is low; a member whose
+        draw falls between the fearful and the fearless chance forgoes an experiment."""
+        model, cfg = self.model, self.model.config
+        if self.role == CAPACITY_BUILDER:
+            return
+        u = self.random.random()
+        fear = model.exploration_fear
+        dares = cfg.exploration_rate * (1.0 - fear * (1.0 - self.safety))
+        if cfg.exploration_fear > 0:  # the mechanism's counters, where they are columns
+            model.counts["experiments"] += u < dares
+            model.counts["experiments_forgone"] += dares <= u < cfg.exploration_rate
+        if u >= dares:
             return
         dim = self.random.randrange(cfg.m)
         noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
@@ -356,6 +367,8 @@ class ReferenceModel(mesa.Model):
         self.tacit = round(cfg.tacit_share * m)  # the first dimensions, never codified
         self.code_source: list[int] = [-1] * m  # the insight behind each dimension, or -1
         self.integration = cfg.integration
+        self.exploration_fear = cfg.exploration_fear  # as a lever leaves it (7.24)
+        self.hero_dependence = cfg.hero_dependence
         self.pool: list[Insight] = []  # insights in flight, oldest first
         self.insights_ever = 0
         self.counts: Counter[str] = Counter()  # events since the last metrics row
@@ -380,6 +393,8 @@ class ReferenceModel(mesa.Model):
             self.speak_up()
         if cfg.community or cfg.leadership == "hero":
             self.verify_and_codify()
+        if cfg.leadership == "hero" and cfg.hero_dependence > 0:
+            self.rely_on_hero()
         for agent in self.agents:
             agent.socialise()
         self.learn_from_peers()
@@ -626,6 +641,23 @@ class ReferenceModel(mesa.Model):
                 self.code[dim] = insight.value
                 self.code_source[dim] = insight.id
                 self.counts["insights_codified"] += 1
+
+    # --- after phase 7: relying on the hero (7.24) ---------------------------------------
+
+    def rely_on_hero(self) -> None:
+        """Each insight the hero checked this step (verified or refuted) moves every other
+        member's learning rate a share ``hero_dependence`` of the way to the floor, and
+        their safety the same share of the way to 0, one decision at a time."""
+        decisions = self.counts["insights_verified"] + self.counts["insights_refuted"]
+        floor = self.config.hero_learning_floor
+        for agent in self.agents:
+            if agent is self.top:
+                continue
+            for _ in range(decisions):
+                agent.learning_rate = floor + (agent.learning_rate - floor) * (
+                    1.0 - self.hero_dependence
+                )
+                agent.safety *= 1.0 - self.hero_dependence
 
     # --- phases 9 and 10: peers, code learning -----------------------------------------
 
@@ -956,6 +988,12 @@ class ReferenceModel(mesa.Model):
         senior = [agent for agent in self.agents if agent.level >= min_level]
         self.replace([agent for agent in senior if self.random.random() < share])
 
+    def _set_exploration_fear(self, value: float) -> None:
+        self.exploration_fear = value
+
+    def _set_hero_dependence(self, value: float) -> None:
+        self.hero_dependence = value
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -990,11 +1028,25 @@ class ReferenceModel(mesa.Model):
         row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
         row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
         row["insights_in_flight"] = len(self.pool)
+        self._record_fear(row)
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
         self._rows.append(row)
         self.counts = Counter()  # what happens next counts toward the next row
+
+    def _record_fear(self, row: dict[str, Any]) -> None:
+        """The columns of fear and of relying on a hero (7.24), where they are on."""
+        cfg, counts = self.config, self.counts
+        if cfg.exploration_fear > 0:
+            row["experiments"] = counts["experiments"]
+            row["experiments_forgone"] = counts["experiments_forgone"]
+        if cfg.leadership == "hero" and cfg.hero_dependence > 0:
+            others = [agent.learning_rate for agent in self.agents if agent is not self.top]
+            row["others_learning_rate"] = statistics.fmean(others)
+            held = sum(value != 0 for value in self.code)
+            written = sum(source >= 0 for source in self.code_source)
+            row["hero_share"] = written / held if held else float("nan")
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state), the fast model's column names."""
