@@ -13,17 +13,26 @@ averaging over the other factors: the difference of means with its 95% t interva
 Cohen's d with a 95% bootstrap interval. Insight counts are run totals; knowledge is averaged
 over steps 150-200.
 
+H10 [KS], [CQC]: fear stops experiments, not only voice; relying on a hero erodes the others'
+capacity, and building capacity throughout the organisation reverses it.
+
 H4: seed_memory.toml (AutoCo, a reorganisation at step 100 replaces 70% of the managers) and
 seed_memory_no_reorganisation.toml (the same runs without it), with codification by research
 (community) and code learning (code_learning_rate) each on or off. The outcome is members'
 mean knowledge over steps 105-150: the share the reorganisation leaves (with / without it) and
 the knowledge lost, with memory against without.
 
-    .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
-        [--workers N]
+H10: seed_fear.toml (safety 0.2/0.8 x fear of experimenting 0/1 on the default organisation)
+and seed_hero.toml / seed_hero_no_coaching.toml (hero_erosion.toml with hero_dependence 0/0.01,
+with and without a third of the practitioners made coaches at step 150).
 
-Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png (--quick: 10
-repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores.
+    .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
+        [--workers N] [--only H10]
+
+Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png, and H10's
+seed_hypotheses_h10.csv and .png (--quick: 10 repetitions, into results/validation/quick/).
+Full: 6,400 runs for H1-H4, about 15 minutes on 2 cores; H10 alone (--only H10): 280 runs,
+about 5 minutes on one core.
 """
 
 from __future__ import annotations
@@ -55,6 +64,10 @@ ARMS = {  # H4's memory channels: (community, code_learning_rate)
     "code learning only": (False, 0.1),
     "no memory": (False, 0.0),
 }
+FEAR = ["initial_safety", "exploration_fear"]  # H10's factors on the default organisation
+HERO = ["mean_learning_rate", "mean_safety", "code_knowledge", "mean_knowledge"]
+ERODED = range(100, 151, 10)  # H10: steps 100-150, eroded, before the coaches (step 150)
+COACHED = range(250, 301, 10)  # H10: steps 250-300, long after them
 SAFE, FEARFUL = {"initial_safety": 0.8}, {"initial_safety": 0.2}
 PUNITIVE_HIERARCHY = {"punitiveness": 0.6, "authority_gradient": 0.6}
 SERVANT_FLAT = {"punitiveness": 0.05, "authority_gradient": 0.0}
@@ -239,6 +252,142 @@ def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataF
     return rows, levels
 
 
+def fear_effects(out: Path) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """H10's first half: what fear of experimenting adds to low safety.
+
+    Per outcome: fear 1 − fear 0 at safety 0.2; and low safety's cost (safety 0.2 − 0.8)
+    with fear, against its cost through voice alone (fear 0). Counts are run totals,
+    knowledge the mean over steps 150-200. Returns the rows and the runs (for the figure).
+    """
+    outcomes = ["insights_generated", "insights_spoken", "insights_codified"]
+    frame = commsim.load_results(out, metrics=[*outcomes, *KNOWLEDGE])
+    keys = ["repetition", *FEAR]
+    totals = frame.groupby(keys)[outcomes].sum()
+    end = frame[frame["step"].isin(END)].groupby(keys)[KNOWLEDGE].mean()
+    runs = totals.join(end).reset_index()
+    rows = []
+    for outcome in [*outcomes, *KNOWLEDGE]:
+        cell = runs.pivot_table(index="repetition", columns=FEAR, values=outcome)
+        low_voice, low_fear = cell[(0.2, 0.0)].to_numpy(), cell[(0.2, 1.0)].to_numpy()
+        cost_voice = low_voice - cell[(0.8, 0.0)].to_numpy()
+        cost_fear = low_fear - cell[(0.8, 1.0)].to_numpy()
+        rows += [
+            {
+                "hypothesis": "H10 fear at safety 0.2",
+                "outcome": f"{outcome}: fear 1 − fear 0",
+                **paired_effect(low_voice, low_fear),
+                "expected": "-",
+            },
+            {
+                "hypothesis": "H10 low safety's cost",
+                "outcome": f"{outcome}: (safety 0.2 − 0.8) with fear − without",
+                **paired_effect(cost_voice, cost_fear),
+                "expected": "-",
+            },
+        ]
+    return rows, runs
+
+
+def hero_effects(coached: Path, alone: Path) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """H10's second half: the hero's erosion (hero_dependence 0.01 − 0, steps 100-150,
+    before any coach is added) and its reversal by coaches (added at step 150 − not, with
+    the erosion, steps 250-300). Returns the rows and the mean course by arm, for the figure."""
+    import pandas as pd
+
+    parts = [
+        commsim.load_results(out, metrics=HERO).assign(coaches=flag)
+        for out, flag in ((coached, True), (alone, False))
+    ]
+    course = pd.concat(parts, ignore_index=True)
+    keys = ["repetition", "hero_dependence", "coaches"]
+
+    def window(steps: range) -> pd.DataFrame:
+        return course[course["step"].isin(steps)].groupby(keys)[HERO].mean().reset_index()
+
+    eroded, later = window(ERODED), window(COACHED)
+
+    def arm(frame: pd.DataFrame, metric: str, dependence: float, coaches: bool) -> Any:
+        wide = frame.pivot_table(index="repetition", columns=keys[1:], values=metric)
+        return wide[(dependence, coaches)].to_numpy()
+
+    rows = []
+    for metric in HERO:
+        rows.append(
+            {
+                "hypothesis": "H10 hero erosion",
+                "outcome": f"{metric}, steps 100-150: dependence 0.01 − 0",
+                **paired_effect(arm(eroded, metric, 0.0, False), arm(eroded, metric, 0.01, False)),
+                "expected": "-",
+            }
+        )
+    for metric in HERO:
+        rows.append(
+            {
+                "hypothesis": "H10 coaches reverse it",
+                "outcome": f"{metric}, steps 250-300: coaches at step 150 − none",
+                **paired_effect(arm(later, metric, 0.01, False), arm(later, metric, 0.01, True)),
+                "expected": "+",
+            }
+        )
+    levels = course.groupby(["hero_dependence", "coaches", "step"])[HERO].mean()
+    return rows, levels
+
+
+def draw_h10(runs: pd.DataFrame, levels: pd.DataFrame, out: Path) -> None:
+    """Left: insights generated by safety and fear; right: the hero runs' learning rate and
+    members' knowledge over time."""
+    fig, (left, right) = figure(12.0, 5.0, ncols=2)
+    means = runs.groupby(FEAR)["insights_generated"].mean()
+    for k, fear in enumerate((0.0, 1.0)):
+        values = [means[(safety, fear)] for safety in (0.2, 0.8)]
+        left.bar([k * 0.35 + x for x in (0, 1)], values, width=0.35, label=f"fear {fear:g}")
+    left.set_xticks([0.175, 1.175], ["safety 0.2", "safety 0.8"])
+    left.set(ylabel="insights generated per run", title="H10: fear of experimenting")
+    left.legend(fontsize=8)
+    styles = {(0.0, False): "0.5", (0.01, False): "C3", (0.01, True): "C2"}
+    names = {(0.0, False): "no erosion", (0.01, False): "erosion", (0.01, True): "erosion, coaches"}
+    for arm, color in styles.items():
+        series = levels.loc[arm]
+        right.plot(series.index, series["mean_learning_rate"], color=color, label=names[arm])
+        right.plot(series.index, series["mean_knowledge"], color=color, ls=":")
+    right.axvline(150, color="0.4", lw=0.8)
+    right.plot([], [], "k:", label="(dotted: members' knowledge)")
+    right.set(xlabel="step", ylabel="mean learning rate", title="H10: a hero erodes capacity")
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    save(fig, out, "seed_hypotheses_h10")
+
+
+def h10(args: Any) -> pd.DataFrame:
+    """H10's sweeps, rows and figure."""
+    import pandas as pd
+
+    sweeps = {
+        name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+        for name in ("seed_fear", "seed_hero", "seed_hero_no_coaching")
+    }
+    fear_rows, runs = fear_effects(sweeps["seed_fear"])
+    hero_rows, levels = hero_effects(sweeps["seed_hero"], sweeps["seed_hero_no_coaching"])
+    draw_h10(runs, levels, args.out)
+    return pd.DataFrame([*fear_rows, *hero_rows])
+
+
+def finish(table: pd.DataFrame, path: Path) -> None:
+    """Verdicts and the seeds' claims added, the table written and shown."""
+    import pandas as pd
+
+    table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
+    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
+    table["claim"] = table["hypothesis"].str.extract(r"^(H\d+)", expand=False).map(claims)
+    table.to_csv(path, index=False)
+    pd.set_option("display.width", 220)
+    shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
+    print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
+    print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
+    print(f"wrote {path}")
+
+
 def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     """Left: standardised effects (H1-H3) with 95% CIs; right: H4's knowledge over time."""
     fig, (left, right) = figure(13.0, 5.6, ncols=2)
@@ -292,10 +441,21 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = arguments("validation", __doc__, QUICK, argv)
-    import pandas as pd
+    def only(parser: Any) -> None:
+        parser.add_argument("--only", choices=["H10"], help="run this hypothesis alone")
+
+    args = arguments("validation", __doc__, QUICK, argv, extra=only)
 
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only != "H10":
+        climate_and_memory(args)
+    finish(h10(args), args.out / "seed_hypotheses_h10.csv")
+
+
+def climate_and_memory(args: Any) -> None:
+    """H1-H4's sweeps, table and figure."""
+    import pandas as pd
+
     sweeps = {
         name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
         for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
@@ -313,16 +473,8 @@ def main(argv: list[str] | None = None) -> None:
     course = memory_runs(sweeps["seed_memory"], sweeps["seed_memory_no_reorganisation"])
     memory_rows, levels = memory_effects(course)
     table = pd.DataFrame([*rows, *memory_rows])
-    table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
-    claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
-    table["claim"] = table["hypothesis"].str[:2].map(claims)
-    table.to_csv(args.out / "seed_hypotheses.csv", index=False)
-    pd.set_option("display.width", 220)
-    shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
-    print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
-    print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
+    finish(table, args.out / "seed_hypotheses.csv")
     draw(table, levels, args.out, int(runs["repetition"].nunique()))
-    print(f"wrote {args.out / 'seed_hypotheses.csv'}")
 
 
 if __name__ == "__main__":
