@@ -9,10 +9,11 @@ experiments fear stopped.
 
 Heroes: "success in finding a hero leader reinforces a belief in the group's powerlessness"
 [CQC] (Senge's "shifting the burden"). Under ``leadership = "hero"`` every insight the hero
-checks (verified or refuted) is a decision the others left to the hero; each of this step's
-decisions moves every other member's learning rate a share ``hero_dependence`` of the way to
-``hero_learning_floor`` and their safety the same share of the way to 0. Capacity builders'
-coaching (7.11) pushes both back up: the fundamental solution. Nothing is drawn.
+checks (verified or refuted) is a decision the others left to the hero; at the end of the
+step each of its decisions moves every other member's learning rate a share
+``hero_dependence`` of the way to ``hero_learning_floor`` and their safety the same share of
+the way to 0. Capacity builders' coaching (7.11) pushes both back up: the fundamental
+solution. Nothing is drawn.
 """
 
 from __future__ import annotations

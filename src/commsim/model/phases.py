@@ -174,7 +174,6 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         "verified ones are codified (7.6, 7.7)",
         when='`community` is true or `leadership = "hero"`',
     ),
-    HERO_RELIANCE,
     Phase(
         "socialise",
         socialise,
@@ -295,6 +294,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         idea="leaders set the climate of fear or wonder [KS], [CQC]",
         description="safety drifts toward the climate the manager sets (7.12)",
     ),
+    HERO_RELIANCE,
 )
 
 

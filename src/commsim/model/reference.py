@@ -33,8 +33,8 @@ docs/MODEL.md, section 3):
 1. scheduled interventions    5. exploration -> insights   9. peers
 2. turnover                   6. voice                     10. code learning
 3. turbulence                 7. verification and codification   11. mentoring
-                              (7.24 relying on the hero, after 7)
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
+                                                           13. relying on the hero (7.24)
 then the metrics row.
 """
 
@@ -393,8 +393,6 @@ class ReferenceModel(mesa.Model):
             self.speak_up()
         if cfg.community or cfg.leadership == "hero":
             self.verify_and_codify()
-        if cfg.leadership == "hero" and cfg.hero_dependence > 0:
-            self.rely_on_hero()
         for agent in self.agents:
             agent.socialise()
         self.learn_from_peers()
@@ -403,6 +401,8 @@ class ReferenceModel(mesa.Model):
             self.mentor()
         for agent in self.agents:
             agent.drift_to_climate()
+        if cfg.leadership == "hero" and cfg.hero_dependence > 0:
+            self.rely_on_hero()
         self._in_step = False
         self._record()
         if cfg.stop_at_equilibrium and self.at_equilibrium():
@@ -642,7 +642,7 @@ class ReferenceModel(mesa.Model):
                 self.code_source[dim] = insight.id
                 self.counts["insights_codified"] += 1
 
-    # --- after phase 7: relying on the hero (7.24) ---------------------------------------
+    # --- phase 13: relying on the hero (7.24) ---------------------------------------------
 
     def rely_on_hero(self) -> None:
         """Each insight the hero checked this step (verified or refuted) moves every other
