@@ -155,6 +155,28 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         },
         30,
     ),
+    # fear stops experiments (docs/MODEL.md 7.24): a fearful climate, frequent exploration
+    "fear": (
+        {
+            "n_agents": 100,
+            "exploration_fear": 0.9,
+            "exploration_rate": 0.3,
+            "initial_safety": 0.3,
+            "punitiveness": 0.6,
+        },
+        30,
+    ),
+    # heroes erode capacity (7.24): every decision of the hero lowers the others' learning
+    # rate and safety; capacity builders coach them back up
+    "hero_erosion": (
+        {
+            "n_agents": 100,
+            "leadership": "hero",
+            "hero_dependence": 0.02,
+            "hero_learning_floor": 0.3,
+        },
+        30,
+    ),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -179,7 +201,16 @@ JUST_CULTURE = (  # event counts of runs with incidents (7.19)
     "flaws_fixed",
 )
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
-FLOOR = {f"cum_{name}": 1.0 for name in (*CUMULATIVE, *JUST_CULTURE, "wrong_codifications")}
+FLOOR = {
+    f"cum_{name}": 1.0
+    for name in (
+        *CUMULATIVE,
+        *JUST_CULTURE,
+        "wrong_codifications",
+        "experiments",
+        "experiments_forgone",
+    )
+}
 
 
 def summarise(frame: Any) -> dict[str, float]:
@@ -205,6 +236,12 @@ def summarise(frame: Any) -> dict[str, float]:
         out["end_codification_delay"] = float(run["codification_delay"].iloc[-1])
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
+    for name in ("experiments", "experiments_forgone"):  # where fear is on (7.24)
+        if name in run:
+            out[f"cum_{name}"] = float(run[name].sum())
+    if "others_learning_rate" in run:  # where a hero erodes capacity (7.24)
+        out["end_others_learning_rate"] = float(run["others_learning_rate"].iloc[-1])
+        out["avg_others_learning_rate"] = float(run["others_learning_rate"].mean())
     return out
 
 
@@ -287,6 +324,10 @@ POWER_CASES = [
     ("tension", {"goal_hierarchy": 0.0}, "avg_exploration_effort"),
     ("tension", {"tension_gain": 0.1}, "avg_effort_oscillation"),
     ("tension", {"verifications_required": 1}, "end_codification_delay"),
+    ("fear", {"exploration_fear": 0.0}, "cum_insights_generated"),  # fear switched off
+    ("fear", {"exploration_fear": 0.5}, "cum_experiments_forgone"),
+    ("hero_erosion", {"hero_dependence": 0.001}, "end_others_learning_rate"),  # all but off
+    ("hero_erosion", {"hero_learning_floor": 0.6}, "avg_others_learning_rate"),
     # the chart's low front-line safety and harsh managers, not taken from the file
     ("own_organisation", {"org_chart": uneven_chart(traits=False)}, "avg_mean_safety"),
     # just culture: no blame where the cause is unseen; no moral hazard; no new flaws

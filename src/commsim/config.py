@@ -287,6 +287,9 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "goal_hierarchy",
     "exploration_cost",
     "verifications_required",
+    "exploration_fear",
+    "hero_dependence",
+    "hero_learning_floor",
 )
 
 
@@ -455,6 +458,13 @@ class Config(StrictModel):
     goal_hierarchy: Prob = 0.0
     exploration_cost: Prob = 0.5
     verifications_required: Int = Field(default=1, ge=1, le=10)
+
+    # fear stops experiments, and heroes erode capacity (docs/MODEL.md 7.24): exploration
+    # falls with safety; under a hero leader each decision the hero takes erodes the others'
+    # learning rate (toward a floor) and safety; all idle at their defaults
+    exploration_fear: Prob = 0.0
+    hero_dependence: Prob = 0.0
+    hero_learning_floor: Prob = 0.5
 
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are

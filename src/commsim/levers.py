@@ -118,4 +118,23 @@ LEVERS: tuple[Lever, ...] = (
         (Parameter("value", 1.0, 0.0, 1.0, required=True, label="goal hierarchy"),),
         offered=lambda config: config.tension_gain > 0,
     ),
+    Lever(
+        "set_exploration_fear",
+        "Make it safe to experiment",
+        "practice fields where people experiment and rehearse [KS]; wonder, not blame, when "
+        "an experiment fails [CQC]",
+        "`exploration_fear ← value`: low safety stops fewer experiments (7.24)",
+        (Parameter("value", 0.0, 0.0, 1.0, label="fear of experimenting"),),
+        offered=lambda config: config.exploration_fear > 0,
+    ),
+    Lever(
+        "set_hero_dependence",
+        "Stop relying on the hero",
+        "the burden shifted back: leadership developed throughout the organisation, not "
+        "a hero leader [CQC]",
+        "`hero_dependence ← value`: the hero's decisions erode the others' learning rate and "
+        "safety less, or not at all (7.24)",
+        (Parameter("value", 0.0, 0.0, 1.0, label="dependence on the hero"),),
+        offered=lambda config: config.leadership == "hero" and config.hero_dependence > 0,
+    ),
 )

@@ -220,6 +220,7 @@ def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
         and cfg.neighbour_learning_rate == 0
         and not cfg.community
         and not cfg.voice
+        and cfg.exploration_fear == 0  # (idle anyway where exploration_rate is 0)
     )
     state = _generator_state(world.rng)
     if (

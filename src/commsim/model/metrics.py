@@ -111,8 +111,9 @@ METRICS: tuple[Metric, ...] = (
         "state",
         "mean learning rate",
         "multiplier",
-        low=1.0,
-        description="mean learning-rate multiplier (raised by mentoring, 7.11)",
+        low=0.0,
+        description="mean learning-rate multiplier (raised by mentoring, 7.11; lowered by "
+        "reliance on a hero, 7.24)",
     ),
     Metric(
         "integration",

@@ -15,6 +15,8 @@ from commsim.catalogue import Metric, Phase
 from commsim.config import Config, config_parameter
 from commsim.model.community import mentor, verify_and_codify
 from commsim.model.environment import turbulence
+from commsim.model.fear import HERO_RELIANCE
+from commsim.model.fear import METRICS as FEAR_METRICS
 from commsim.model.just_culture import METRICS as JUST_CULTURE_METRICS
 from commsim.model.just_culture import PHASE as JUST_CULTURE
 from commsim.model.learning import learn_code, socialise
@@ -129,8 +131,14 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
                 "noisy feedback loops [LO]; T2 speed vs rigour [CSL]",
                 "chance practice feedback is wrong",
             ),
+            exploration_fear=(
+                'fear vs wonder: "temporary incompetence is a character flaw" [KS]; '
+                "learning is dangerous [CQC]",
+                "how far low safety stops experiments: a member explores with probability "
+                "`exploration_rate × (1 − exploration_fear × (1 − safety))` (7.24)",
+            ),
         ),
-        counters=("insights_generated",),
+        counters=("insights_generated", "experiments", "experiments_forgone"),
         idea="wonder: insights are born in practice [KS]",
         description="practitioners and researchers test a belief against reality; a "
         "contradiction is an insight (7.4)",
@@ -329,12 +337,13 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         description="safety drifts toward the climate the manager sets (7.12)",
     ),
     JUST_CULTURE,
+    HERO_RELIANCE,
 )
 
 
 #: the metrics of the mechanisms that are off by default (each ``enabled`` only where its
 #: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
-MECHANISM_METRICS: tuple[Metric, ...] = (*JUST_CULTURE_METRICS, *TENSION_METRICS)
+MECHANISM_METRICS: tuple[Metric, ...] = (*JUST_CULTURE_METRICS, *TENSION_METRICS, *FEAR_METRICS)
 
 
 def compose(phases: Iterable[Phase], extra: Iterable[Phase]) -> tuple[Phase, ...]:

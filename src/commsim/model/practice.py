@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.model import kernels
+from commsim.model import fear, kernels
 from commsim.model.insights import AWAITING_VERIFICATION, AWAITING_VOICE
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER, uniform_below
 
@@ -33,14 +33,15 @@ def act(world: World) -> None:
 
 
 def explore(world: World) -> None:
-    """Practitioners (and researchers, with less noise) test one belief against reality."""
+    """Practitioners (and researchers, with less noise) test one belief against reality;
+    fear of experimenting (``fear.explorers``, 7.24) keeps the unsafe from trying."""
     cfg, state, rng = world.config, world.state, world.rng
     # the configured rate, or the share of effort the goals leave it (tension.py)
     rate = world.scratch.get("exploration_rate", cfg.exploration_rate)
     if rate == 0:
         return
     p = np.where(state.role != CAPACITY_BUILDER, rate, 0.0)
-    explorers = kernels.bernoulli_rows(p, kernels.draw_key(rng))
+    explorers = fear.explorers(world, p, kernels.draw_key(rng))  # fewer where fear holds back
     if explorers.size == 0:
         return
     dims = uniform_below(rng, state.m, explorers.size)

@@ -36,6 +36,7 @@ docs/MODEL.md, section 3):
 4. acting, performance        8. socialisation             12. drift to the leaders' climate
 13. (where ``incident_rate`` > 0) just culture: failures, reports, attributions (7.19)
 (between 4 and 5, with tension_gain > 0: the goals divide the effort, docs/MODEL.md 7.23)
+                                                           13. relying on the hero (7.24)
 then the metrics row.
 """
 
@@ -261,10 +262,19 @@ class ReferenceMember(mesa.Agent):
         self.performance = self.model.score(self.actions)
 
     def explore(self) -> None:
-        """Practitioners and researchers may test one belief; a surprise is an insight."""
-        cfg = self.model.config
-        rate = self.model.exploration_now  # the configured rate, or what the goals leave it
-        if self.role == CAPACITY_BUILDER or self.random.random() >= rate:
+        """Practitioners and researchers may test one belief; a surprise is an insight.
+        Fear of experimenting (7.24) lowers the chance where safety is low; a member whose
+        draw falls between the fearful and the fearless chance forgoes an experiment."""
+        model, cfg = self.model, self.model.config
+        if self.role == CAPACITY_BUILDER:
+            return
+        u = self.random.random()
+        rate = model.exploration_now  # the configured rate, or what the goals leave it (7.23)
+        dares = rate * (1.0 - model.exploration_fear * (1.0 - self.safety))
+        if cfg.exploration_fear > 0:  # the mechanism's counters, where they are columns
+            model.counts["experiments"] += u < dares
+            model.counts["experiments_forgone"] += dares <= u < rate
+        if u >= dares:
             return
         dim = self.random.randrange(cfg.m)
         noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
@@ -386,6 +396,8 @@ class ReferenceModel(mesa.Model):
         self.tacit = round(cfg.tacit_share * m)  # the first dimensions, never codified
         self.code_source: list[int] = [-1] * m  # the insight behind each dimension, or -1
         self.integration = cfg.integration
+        self.exploration_fear = cfg.exploration_fear  # as a lever leaves it (7.24)
+        self.hero_dependence = cfg.hero_dependence
         self.pool: list[Insight] = []  # insights in flight, oldest first
         self.insights_ever = 0
         self.counts: Counter[str] = Counter()  # events since the last metrics row
@@ -439,6 +451,8 @@ class ReferenceModel(mesa.Model):
             agent.drift_to_climate()
         if cfg.incident_rate > 0:
             self.incidents()
+        if cfg.leadership == "hero" and cfg.hero_dependence > 0:
+            self.rely_on_hero()
         self._in_step = False
         self._record()
         if cfg.stop_at_equilibrium and self.at_equilibrium():
@@ -798,6 +812,23 @@ class ReferenceModel(mesa.Model):
         self.exploration_now = min(1.0, 2.0 * self.effort * cfg.exploration_rate)
         self.socialisation_factor = 2.0 * (1.0 - self.effort)
 
+    # --- phase 13: relying on the hero (7.24) ---------------------------------------------
+
+    def rely_on_hero(self) -> None:
+        """Each insight the hero checked this step (verified or refuted) moves every other
+        member's learning rate a share ``hero_dependence`` of the way to the floor, and
+        their safety the same share of the way to 0, one decision at a time."""
+        decisions = self.counts["insights_verified"] + self.counts["insights_refuted"]
+        floor = self.config.hero_learning_floor
+        for agent in self.agents:
+            if agent is self.top:
+                continue
+            for _ in range(decisions):
+                agent.learning_rate = floor + (agent.learning_rate - floor) * (
+                    1.0 - self.hero_dependence
+                )
+                agent.safety *= 1.0 - self.hero_dependence
+
     # --- phases 9 and 10: peers, code learning -----------------------------------------
 
     def learn_from_peers(self) -> None:
@@ -1139,6 +1170,12 @@ class ReferenceModel(mesa.Model):
     def _set_goal_hierarchy(self, value: float) -> None:
         self.goal_hierarchy = value
 
+    def _set_exploration_fear(self, value: float) -> None:
+        self.exploration_fear = value
+
+    def _set_hero_dependence(self, value: float) -> None:
+        self.hero_dependence = value
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -1181,6 +1218,7 @@ class ReferenceModel(mesa.Model):
         if cfg.tension_gain > 0 or cfg.verifications_required > 1:
             row["wrong_codifications"] = counts["wrong_codifications"]
             row["codification_delay"] = _mean(self.delays)
+        self._record_fear(row)
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
@@ -1212,6 +1250,19 @@ class ReferenceModel(mesa.Model):
             "open_flaw_share": sum(slots) / len(slots),
             "mean_carelessness": statistics.fmean(a.carelessness for a in self.members),
         }
+
+    def _record_fear(self, row: dict[str, Any]) -> None:
+        """The columns of fear and of relying on a hero (7.24), where they are on."""
+        cfg, counts = self.config, self.counts
+        if cfg.exploration_fear > 0:
+            row["experiments"] = counts["experiments"]
+            row["experiments_forgone"] = counts["experiments_forgone"]
+        if cfg.leadership == "hero" and cfg.hero_dependence > 0:
+            others = [agent.learning_rate for agent in self.agents if agent is not self.top]
+            row["others_learning_rate"] = statistics.fmean(others)
+            held = sum(value != 0 for value in self.code)
+            written = sum(source >= 0 for source in self.code_source)
+            row["hero_share"] = written / held if held else float("nan")
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state), the fast model's column names."""
