@@ -81,4 +81,21 @@ LEVERS: tuple[Lever, ...] = (
         "many contribution tables are redrawn)",
         (Parameter("share", 0.3, 0.0, 1.0, open_low=True, label="of reality that flips"),),
     ),
+    Lever(
+        "close_the_loop",
+        "Close the loop",
+        "local contributors must see tangible benefits, T6 [CSL]; feedback loops [LO]",
+        "`report_feedback ← feedback`: a report verified within `feedback_window` steps comes "
+        "back to its reporter with this chance (7.22)",
+        (Parameter("feedback", 1.0, 0.0, 1.0, label="chance a reporter hears back"),),
+        offered=lambda config: config.reporting,
+    ),
+    Lever(
+        "ease_reporting",
+        "Make reporting easy",
+        "the local effort of incident reporting, T6 [CSL]",
+        "`voice_cost ← cost`: what one report costs its reporter from now on (7.22)",
+        (Parameter("cost", 0.0, 0.0, 1.0, label="cost of a report"),),
+        offered=lambda config: config.reporting,
+    ),
 )
