@@ -10,7 +10,7 @@ import pytest
 from commsim.config import ConfigError, load_config
 from commsim.levers import LEVERS
 from commsim.model.model import CommunityModel
-from commsim.model.reporting import KEY, knowledge_reuse, reports
+from commsim.model.reporting import HEARD, KEY, knowledge_reuse, reports
 
 ON = {"n_agents": 60, "exploration_rate": 0.4, "agent_sample_size": 0}
 
@@ -122,7 +122,7 @@ def test_a_newcomer_is_fully_willing_and_settles_none_of_the_leavers_reports() -
     assert own.willingness.min() < 1.0
     m.intervene("reorganisation_shock", share=1.0, min_level=0)
     assert (own.willingness == 1.0).all()
-    heard_before = own.when_heard(m.ledger.pool_id) >= 0
+    heard_before = own.insights[HEARD, m.ledger.pool_id] >= 0
     assert heard_before.any()  # reports of the leavers still queued for verification
     m.run(1)
     # what ended of them settled nothing: only the newcomers' own reports count

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 KEY = "reporting"  # its state in ``world.extra``
 #: a report's end: everything but verification is a report that vanished
 _VANISHED = tuple(EVENT_CODE[e] for e in ("refuted", "walled", "expired"))
+HOLDER, DIM, HEARD = range(3)  # the rows of ``Reports.insights``
 
 
 def reporting_on(config: Config) -> bool:
@@ -41,29 +42,30 @@ def reporting_on(config: Config) -> bool:
 
 @dataclass(eq=False)
 class Reports:
-    """Willingness per position, when each report was heard, and what the metrics read."""
+    """Willingness per position; per insight, its holder, dimension and the step a listener
+    heard it; and what the metrics read."""
 
     willingness: np.ndarray  # (N,) float64 in [0, 1]
     scale: float  # a full score in performance's units (m on March's reality, 1 on a landscape)
-    heard_at: np.ndarray = field(default_factory=lambda: np.full(1024, -1, np.int64))
+    #: rows HOLDER, DIM, HEARD by insight id (HEARD -1 until heard), over-allocated
+    insights: np.ndarray = field(default_factory=lambda: np.full((3, 1024), -1, np.int64))
     read: int = 0  # events of the ledger's log already read
+    known: int = 0  # insight records already read
     #: per code dimension, the insight this module saw codified there and its holder's team
     source_id: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     source_team: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     performance: float = float("nan")  # this step's mean performance net of reporting, / scale
 
-    def heard(self, ids: np.ndarray, step: int) -> None:
-        """Reports heard at ``step`` (insight ids index ``heard_at``, grown as needed)."""
-        if ids.size and ids.max() >= self.heard_at.size:
-            grown = np.full(2 * int(ids.max()) + 2, -1, np.int64)
-            grown[: self.heard_at.size] = self.heard_at
-            self.heard_at = grown
-        self.heard_at[ids] = step
-
-    def when_heard(self, ids: np.ndarray) -> np.ndarray:
-        """The step each insight was heard as a report; -1 if it never was."""
-        inside = ids < self.heard_at.size
-        return np.where(inside, self.heard_at[np.where(inside, ids, 0)], -1)
+    def learn(self, world: World) -> None:
+        """Holder and dimension of every insight recorded since the last call."""
+        records = world.ledger.records
+        if records.size > self.insights.shape[1]:
+            grown = np.full((3, 2 * records.size), -1, np.int64)
+            grown[:, : self.known] = self.insights[:, : self.known]
+            self.insights = grown
+        for ids, members, dims, *_ in records.recent(self.known):
+            self.insights[HOLDER, ids], self.insights[DIM, ids] = members, dims
+        self.known = records.size
 
 
 def reports(world: World) -> Reports:
@@ -105,17 +107,6 @@ def _events(world: World, since: int) -> dict[int, np.ndarray]:
     return {event: np.concatenate(parts) for event, parts in found.items()}
 
 
-def _records(world: World, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each insight's holder and dimension, from the newest records only."""
-    holders, dims = np.empty_like(ids), np.empty_like(ids)
-    if ids.size:
-        for rec_ids, members, rec_dims, *_ in world.ledger.records.recent(int(ids.min())):
-            hit = (ids >= rec_ids[0]) & (ids <= rec_ids[-1])
-            holders[hit] = members[ids[hit] - rec_ids[0]]
-            dims[hit] = rec_dims[ids[hit] - rec_ids[0]]
-    return holders, dims
-
-
 def close_reports(world: World) -> None:
     """After verification: charge this step's reports, and settle the reports that ended.
 
@@ -129,12 +120,13 @@ def close_reports(world: World) -> None:
     """
     cfg, step = world.config, world.step
     own = reports(world)
+    own.learn(world)
     events = _events(world, own.read)
     own.read = world.ledger.events.size
     none = np.empty(0, np.int64)
     heard = events.get(EVENT_CODE["voiced"], none)
-    own.heard(heard, step)
-    spoken = _records(world, np.concatenate([heard, events.get(EVENT_CODE["punished"], none)]))[0]
+    own.insights[HEARD, heard] = step
+    spoken = own.insights[HOLDER, np.concatenate([heard, events.get(EVENT_CODE["punished"], none)])]
     cost = world.param("voice_cost")
     _charge(world, own, spoken, cost)
 
@@ -167,8 +159,7 @@ def _settled(
     verified within the window and heard back (a draw per such report, in id order).
     Insights never heard (the top's own) and reports of a former occupant are left out."""
     ids = np.concatenate([verified, vanished])
-    at = own.when_heard(ids)
-    reporters = _records(world, ids)[0]
+    at, reporters = own.insights[HEARD, ids], own.insights[HOLDER, ids]
     mine = (at >= 0) & (world.state.joined[reporters] <= at)
     timely = np.zeros(ids.size, dtype=bool)
     timely[: verified.size] = world.step - at[: verified.size] < world.config.feedback_window
@@ -183,10 +174,9 @@ def _settled(
 
 def _note_codified(world: World, own: Reports, ids: np.ndarray) -> None:
     """Which team's insight stands behind each dimension just codified (for reuse)."""
-    if ids.size:
-        holders, dims = _records(world, ids)
-        own.source_id[dims] = ids
-        own.source_team[dims] = world.climate_setter[holders]
+    dims = own.insights[DIM, ids]
+    own.source_id[dims] = ids
+    own.source_team[dims] = world.climate_setter[own.insights[HOLDER, ids]]
 
 
 # --- the dashboard [LO] ---------------------------------------------------------------
