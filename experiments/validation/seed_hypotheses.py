@@ -5,6 +5,8 @@
 - H3 [SK], [KS]: integrating practice, research and capacity building beats walled silos.
 - H4 [SK] (AutoCo), [CSL]: codified organisational memory carries learning through the loss
   of senior members.
+- H8 [CSL] (T6), [LO]: where reports visibly change something, reporting holds up and the code
+  knows more; where they vanish, reporting withers, and further when speaking up costs effort.
 
 H1-H3: configs/experiments/validation/seed_climate.toml, a 2 x 2 x 2 x 2 factorial (safety
 0.2/0.8, punitiveness 0.05/0.6, authority gradient 0/0.6, integration 0.1/0.9) on the default
@@ -19,15 +21,23 @@ seed_memory_no_reorganisation.toml (the same runs without it), with codification
 mean knowledge over steps 105-150: the share the reorganisation leaves (with / without it) and
 the knowledge lost, with memory against without.
 
-    .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
-        [--workers N]
+H8: seed_feedback.toml (configs/closing_the_loop.toml without its intervention), feedback on
+reports (report_feedback 0 / 1) x the effort of a report (voice_cost 0 / 0.05). The reporting
+rate is pooled over a window, sum(insights_spoken) / sum(voice_opportunities): the first
+steps (1-20) against the end (151-200); states are averaged over the rows of steps 155-200.
 
-Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png (--quick: 10
-repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores.
+    .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
+        [--workers N] [--only H1-H4 | H8]
+
+Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png, and for H8
+seed_feedback.png (--quick: 10 repetitions, into results/validation/quick/; --only: one group
+of hypotheses, its table as seed_hypotheses_<group>.csv). Full: 6,640 runs, about 20 minutes
+on 2 cores; H8 alone, 240 runs, about 4 minutes on one.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +65,11 @@ ARMS = {  # H4's memory channels: (community, code_learning_rate)
     "code learning only": (False, 0.1),
     "no memory": (False, 0.0),
 }
+# H8, recorded every 5 steps (a row's counts: the 5 steps to it): the first steps, the last
+EARLY, LATE = range(1, 21), range(151, 201)
+FEEDBACK = ["report_feedback", "voice_cost"]
+REPORTS = ["insights_spoken", "voice_opportunities"]
+H8_STATES = ["mean_willingness", "code_knowledge", "mean_knowledge", "knowledge_reuse"]
 SAFE, FEARFUL = {"initial_safety": 0.8}, {"initial_safety": 0.2}
 PUNITIVE_HIERARCHY = {"punitiveness": 0.6, "authority_gradient": 0.6}
 SERVANT_FLAT = {"punitiveness": 0.05, "authority_gradient": 0.0}
@@ -239,6 +254,112 @@ def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataF
     return rows, levels
 
 
+def feedback_runs(out: Path) -> pd.DataFrame:
+    """H8's recorded rows, each with its window's pooled reporting rate at hand."""
+    return commsim.load_results(out, metrics=[*REPORTS, *H8_STATES, "mean_performance"])
+
+
+Arm = tuple[float, float]  # H8: (report_feedback, voice_cost)
+
+
+def _row(name: str, outcome: str, effect: dict[str, float], expected: str) -> dict[str, Any]:
+    return {"hypothesis": name, "outcome": outcome, **effect, "expected": expected}
+
+
+def feedback_effects(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """H8's rows, and the reporting rate and willingness by arm and step for the figure.
+
+    Arms are (report_feedback, voice_cost); each contrast is paired within a repetition.
+    """
+    keys = ["repetition", *FEEDBACK]
+
+    def window(steps: range) -> pd.DataFrame:
+        rows = frame[frame["step"].isin(steps)]
+        sums = rows.groupby(keys)[REPORTS].sum()
+        means = rows.groupby(keys)[[*H8_STATES, "mean_performance"]].mean()
+        rate = sums["insights_spoken"] / sums["voice_opportunities"]
+        return means.assign(reporting_rate=rate).reset_index()
+
+    early, late = window(EARLY), window(LATE)
+
+    def effect(base: pd.DataFrame, other: pd.DataFrame, outcome: str, a: Arm, b: Arm) -> dict:
+        """``outcome`` in ``other`` at arm ``b`` − in ``base`` at arm ``a``, paired."""
+
+        def values(table: pd.DataFrame, at: Arm) -> Any:
+            wide = table.pivot_table(index="repetition", columns=FEEDBACK, values=outcome)
+            return wide[at].to_numpy()
+
+        return paired_effect(values(base, a), values(other, b))
+
+    none, answered, costly = (0.0, 0.0), (1.0, 0.0), (0.0, 0.05)
+    late_states = ("reporting_rate", "mean_willingness", "code_knowledge", "mean_knowledge")
+    rows = [
+        _row(
+            "H8 feedback",
+            f"{outcome} (steps 151-200), feedback − none, no cost",
+            effect(late, late, outcome, none, answered),
+            "+",
+        )
+        for outcome in (*late_states, "knowledge_reuse")
+    ]
+    for at, name, expected in (
+        (none, "without feedback: withers", "-"),
+        (answered, "with feedback: holds up", "not -"),
+    ):
+        rows.append(
+            _row(
+                f"H8 {name}",
+                "reporting_rate, steps 151-200 − steps 1-20, no cost",
+                effect(early, late, "reporting_rate", at, at),
+                expected,
+            )
+        )
+    rows += [
+        _row(
+            "H8 cost without feedback",
+            f"{outcome} (steps 151-200), voice_cost 0.05 − 0, no feedback",
+            effect(late, late, outcome, none, costly),
+            "-",
+        )
+        for outcome in ("reporting_rate", "code_knowledge", "mean_performance")
+    ]
+    rows.append(
+        _row(
+            "H8 feedback offsets the cost",
+            "reporting_rate (steps 151-200), feedback and voice_cost 0.05 − neither",
+            effect(late, late, "reporting_rate", none, (1.0, 0.05)),
+            "not -",
+        )
+    )
+    sums = frame.groupby([*FEEDBACK, "step"])[REPORTS].sum()
+    course = (sums["insights_spoken"] / sums["voice_opportunities"]).to_frame("reporting_rate")
+    course["mean_willingness"] = frame.groupby([*FEEDBACK, "step"])["mean_willingness"].mean()
+    return rows, course
+
+
+def draw_feedback(course: pd.DataFrame, out: Path, n: int) -> None:
+    """H8: the reporting rate (pooled over repetitions) and mean willingness over time."""
+    fig, (left, right) = figure(12.0, 4.6, ncols=2)
+    for (feedback, cost), color, ls in (
+        ((1.0, 0.0), "C2", "-"),
+        ((1.0, 0.05), "C2", "--"),
+        ((0.0, 0.0), "C3", "-"),
+        ((0.0, 0.05), "C3", "--"),
+    ):
+        series = course.loc[(feedback, cost)]
+        series = series[series.index > 0]
+        label = f"{'feedback' if feedback else 'no feedback'}, voice_cost {cost:g}"
+        left.plot(series.index, series["reporting_rate"], color=color, ls=ls, label=label)
+        right.plot(series.index, series["mean_willingness"], color=color, ls=ls, label=label)
+    left.set(xlabel="step", ylabel="insights spoken / awaiting voice", title="reporting rate")
+    right.set(xlabel="step", ylabel="mean willingness to report", title="willingness")
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"H8: closing the loop and the cost of speaking up, {n} repetitions")
+    save(fig, out, "seed_feedback")
+
+
 def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     """Left: standardised effects (H1-H3) with 95% CIs; right: H4's knowledge over time."""
     fig, (left, right) = figure(13.0, 5.6, ncols=2)
@@ -291,11 +412,17 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     save(fig, out, "seed_hypotheses")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = arguments("validation", __doc__, QUICK, argv)
-    import pandas as pd
+def only_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only",
+        choices=["H1-H4", "H8"],
+        default=None,
+        help="run one group of hypotheses (default: all)",
+    )
 
-    args.out.mkdir(parents=True, exist_ok=True)
+
+def climate_and_memory(args: argparse.Namespace) -> tuple[list[dict[str, Any]], Any]:
+    """H1-H4's rows, and a function that draws their figure once the table is complete."""
     sweeps = {
         name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
         for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
@@ -312,17 +439,45 @@ def main(argv: list[str] | None = None) -> None:
     ]
     course = memory_runs(sweeps["seed_memory"], sweeps["seed_memory_no_reorganisation"])
     memory_rows, levels = memory_effects(course)
-    table = pd.DataFrame([*rows, *memory_rows])
+    n = int(runs["repetition"].nunique())
+    return [*rows, *memory_rows], lambda table: draw(table, levels, args.out, n)
+
+
+def reporting(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """H8's rows; draws its figure."""
+    name = "seed_feedback"
+    out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+    frame = feedback_runs(out)
+    rows, course = feedback_effects(frame)
+    draw_feedback(course, args.out, int(frame["repetition"].nunique()))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments("validation", __doc__, QUICK, argv, extra=only_option)
+    import pandas as pd
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    drawing = None
+    if args.only in (None, "H1-H4"):
+        found, drawing = climate_and_memory(args)
+        rows += found
+    if args.only in (None, "H8"):
+        rows += reporting(args)
+    table = pd.DataFrame(rows)
     table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
     claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
     table["claim"] = table["hypothesis"].str[:2].map(claims)
-    table.to_csv(args.out / "seed_hypotheses.csv", index=False)
+    name = "seed_hypotheses" if args.only is None else f"seed_hypotheses_{args.only}"
+    table.to_csv(args.out / f"{name}.csv", index=False)
     pd.set_option("display.width", 220)
     shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
     print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
     print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
-    draw(table, levels, args.out, int(runs["repetition"].nunique()))
-    print(f"wrote {args.out / 'seed_hypotheses.csv'}")
+    if drawing is not None:
+        drawing(table)
+    print(f"wrote {args.out / f'{name}.csv'}")
 
 
 if __name__ == "__main__":
