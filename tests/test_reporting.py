@@ -170,3 +170,16 @@ def test_each_ended_report_is_settled_once() -> None:
     heard = frame.loc[frame["event"] == "voiced", "insight"]
     ends = frame["event"].isin(["refuted", "walled", "expired", "verified"])
     assert m.model_frame()["reports_closed"].sum() == (ends & frame["insight"].isin(heard)).sum()
+
+
+@pytest.mark.parametrize("every", [None, 4])
+def test_a_thinned_run_sums_the_reports_of_the_steps_it_skips(every: int | None) -> None:
+    full, thin = model(willingness_loss=0.2), model(willingness_loss=0.2)
+    full.run(12)
+    thin.run(12, record_every=every)
+    for name in ("reports_closed", "reports_answered"):
+        assert thin.model_frame()[name].sum() == full.model_frame()[name].sum()
+    assert (
+        thin.model_frame()["mean_willingness"].iloc[-1]
+        == full.model_frame()["mean_willingness"].iloc[-1]
+    )
