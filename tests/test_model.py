@@ -132,6 +132,9 @@ class TestInterventions:
         assert m.world.param("exploration_fear") == 0.3
         m.intervene("set_hero_dependence", value=0.02)
         assert m.world.param("hero_dependence") == 0.02
+        m.intervene("close_the_loop", feedback=0.5)  # the live values, whether or not
+        m.intervene("ease_reporting", cost=0.1)  # the cost of speaking up is modelled (7.22)
+        assert (m.world.param("report_feedback"), m.world.param("voice_cost")) == (0.5, 0.1)
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()
@@ -188,7 +191,7 @@ def test_a_thinned_run_records_the_rows_a_sweep_keeps_of_the_full_run(
     kept = (rows.step == 0) | (rows.step == last)
     if every is not None:
         kept |= rows.step % every == 0
-    events = [name for name in full.catalogue.events if name in rows]  # this run's columns
+    events = list(full.catalogue.events_of(full.config))
     totals = rows[events].cumsum().to_numpy()[kept.to_numpy()]
     expected = rows[kept].reset_index(drop=True)
     expected[events] = np.diff(totals, axis=0, prepend=np.zeros((1, len(events)), totals.dtype))

@@ -177,6 +177,26 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         },
         30,
     ),
+    # the cost of speaking up (docs/MODEL.md 7.22): reports cost effort, answered ones raise
+    # willingness, vanished ones lower it; the loop closed at 15, reporting made easy at 20
+    "closing_the_loop": (
+        {
+            "n_agents": 60,
+            "voice_cost": 0.1,
+            "willingness_gain": 0.3,
+            "willingness_loss": 0.3,
+            "report_feedback": 0.3,
+            "feedback_window": 2,
+            "exploration_rate": 0.4,
+            "verification_capacity": 1,
+            "turnover_rate": 0.02,
+            "interventions": (
+                {"step": 15, "action": "close_the_loop", "feedback": 1.0},
+                {"step": 20, "action": "ease_reporting", "cost": 0.02},
+            ),
+        },
+        30,
+    ),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -200,12 +220,16 @@ JUST_CULTURE = (  # event counts of runs with incidents (7.19)
     "incidents_correctly_attributed",
     "flaws_fixed",
 )
+# the cost of speaking up's columns (7.22), where it is on
+REPORTING_AVERAGES = ("mean_willingness", "knowledge_reuse", "collaboration_density")
+REPORTING_CUMULATIVE = ("reports_closed", "reports_answered")
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
 FLOOR = {
     f"cum_{name}": 1.0
     for name in (
         *CUMULATIVE,
         *JUST_CULTURE,
+        *REPORTING_CUMULATIVE,
         "wrong_codifications",
         "experiments",
         "experiments_forgone",
@@ -242,6 +266,10 @@ def summarise(frame: Any) -> dict[str, float]:
     if "others_learning_rate" in run:  # where a hero erodes capacity (7.24)
         out["end_others_learning_rate"] = float(run["others_learning_rate"].iloc[-1])
         out["avg_others_learning_rate"] = float(run["others_learning_rate"].mean())
+    if "mean_willingness" in frame:
+        out.update({f"avg_{name}": float(run[name].mean()) for name in REPORTING_AVERAGES})
+        out.update({f"cum_{name}": float(run[name].sum()) for name in REPORTING_CUMULATIVE})
+        out["avg_mean_performance"] = float(run["mean_performance"].mean())
     return out
 
 
@@ -334,6 +362,17 @@ POWER_CASES = [
     ("just_culture", {"blame_bias": 0.0}, "cum_incidents_blamed"),
     ("just_culture", {"moral_hazard": 0.0}, "end_mean_carelessness"),
     ("just_culture", {"flaw_emergence": 0.0}, "avg_open_flaw_share"),
+    # the cost of speaking up (7.22) switched off; reports that vanish, or a report's effort,
+    # cost no willingness; every report verified in time answered; a shorter window
+    (
+        "closing_the_loop",
+        {"voice_cost": 0.0, "willingness_gain": 0.0, "willingness_loss": 0.0},
+        "cum_insights_suppressed",
+    ),
+    ("closing_the_loop", {"willingness_loss": 0.0}, "avg_mean_willingness"),
+    ("closing_the_loop", {"voice_cost": 0.0}, "avg_mean_willingness"),
+    ("closing_the_loop", {"report_feedback": 1.0}, "cum_reports_answered"),
+    ("closing_the_loop", {"feedback_window": 1}, "cum_reports_answered"),
 ]
 
 

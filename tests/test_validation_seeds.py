@@ -178,3 +178,37 @@ def test_h10_a_hero_erodes_learning_rates_and_coaches_restore_them() -> None:
         coached, alone = frames
         assert alone.iloc[100:150].mean() < 0.8
         assert coached.iloc[200:].mean() > alone.iloc[200:].mean() + 0.15
+
+
+def reporting_rates(frame: pd.DataFrame, first: int, last: int) -> float:
+    """Insights spoken over insights awaiting voice, pooled over steps first..last."""
+    rows = frame[(frame.step >= first) & (frame.step <= last)]
+    return float(rows.insights_spoken.sum() / rows.voice_opportunities.sum())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_h8_reporting_withers_without_feedback_and_further_with_a_cost(seed: int) -> None:
+    """closing_the_loop.toml without its intervention, 120 steps: without feedback the
+    reporting rate falls from steps 1-20 to 81-120, and further with a voice cost; with
+    feedback it stays higher. (Knowledge differs too little to test this way: H8's sweep.)"""
+    preset = ROOT / "configs" / "closing_the_loop.toml"
+
+    def arm(**params: object) -> pd.DataFrame:
+        fixed = {"seed": seed, "steps": 120, "agent_sample_size": 0, "interventions": ()}
+        model = CommunityModel(preset, **(fixed | params))
+        model.run()
+        return model.model_frame()
+
+    silent, costly, answered = (
+        arm(voice_cost=0.0),
+        arm(voice_cost=0.05),
+        arm(voice_cost=0.0, report_feedback=1.0),
+    )
+    late = {
+        name: reporting_rates(f, 81, 120)
+        for name, f in (("silent", silent), ("costly", costly), ("answered", answered))
+    }
+    assert late["silent"] < reporting_rates(silent, 1, 20) - 0.03
+    assert late["costly"] < late["silent"] - 0.03
+    assert late["answered"] > late["silent"] + 0.05
+    assert answered.mean_willingness.iloc[-1] > silent.mean_willingness.iloc[-1] + 0.1

@@ -237,6 +237,10 @@ class Catalogue:
         """The event counts: a row holds those since the previous row; totals are sums."""
         return tuple(m.name for m in self.metrics if m.kind == "event count")
 
+    def events_of(self, config: Config) -> tuple[str, ...]:
+        """The event counts a run of ``config`` records: a mechanism's only where it is on."""
+        return tuple(m.name for m in self.metrics if m.kind == "event count" and m.enabled(config))
+
     @property
     def headline(self) -> tuple[str, ...]:
         """The few columns shown when nobody chose (``commsim results``, ``plot``)."""

@@ -290,7 +290,16 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "exploration_fear",
     "hero_dependence",
     "hero_learning_floor",
+    "voice_cost",
+    "willingness_gain",
+    "willingness_loss",
+    "report_feedback",
+    "feedback_window",
 )
+
+
+#: the parameters that switch on the cost of speaking up (docs/MODEL.md 7.22) when above 0
+REPORTING_SWITCHES = ("voice_cost", "willingness_gain", "willingness_loss")
 
 
 def read_org_files(data: dict[str, Any], directory: Path | None, source: str) -> dict[str, Any]:
@@ -466,6 +475,17 @@ class Config(StrictModel):
     hero_dependence: Prob = 0.0
     hero_learning_floor: Prob = 0.5
 
+    # the cost of speaking up and closing the loop (docs/MODEL.md 7.22): a report costs its
+    # reporter effort (voice_cost, a share of a full score, off their performance, and of
+    # their willingness to report); willingness grows by willingness_gain when a report is
+    # verified within feedback_window steps and the reporter hears back (report_feedback),
+    # and withers by willingness_loss when a report vanishes; idle while all three are 0
+    voice_cost: Prob = 0.0
+    willingness_gain: Prob = 0.0
+    willingness_loss: Prob = 0.0
+    report_feedback: Prob = 0.0
+    feedback_window: Int = Field(default=10, ge=1, le=10_000)
+
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are
     # fields of this config like any others
@@ -561,6 +581,18 @@ class Config(StrictModel):
                 "practitioner_share + researcher_share + capacity_builder_share must sum to 1 "
                 f"(got {total:g})"
             )
+        return self
+
+    @property
+    def reporting(self) -> bool:
+        """The cost of speaking up and closing the loop is modelled (docs/MODEL.md 7.22)."""
+        return any(getattr(self, name) > 0 for name in REPORTING_SWITCHES)
+
+    @model_validator(mode="after")
+    def _reports_need_voice(self) -> Config:
+        given = next((name for name in REPORTING_SWITCHES if getattr(self, name) > 0), None)
+        if given is not None and not self.voice:
+            raise ValueError(f"{given}: reports are spoken up: set voice = true, or {given} = 0")
         return self
 
     def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:

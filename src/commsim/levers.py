@@ -137,4 +137,21 @@ LEVERS: tuple[Lever, ...] = (
         (Parameter("value", 0.0, 0.0, 1.0, label="dependence on the hero"),),
         offered=lambda config: config.leadership == "hero" and config.hero_dependence > 0,
     ),
+    Lever(
+        "close_the_loop",
+        "Close the loop",
+        "local contributors must see tangible benefits, T6 [CSL]; feedback loops [LO]",
+        "`report_feedback ← feedback`: a report verified within `feedback_window` steps comes "
+        "back to its reporter with this chance (7.22)",
+        (Parameter("feedback", 1.0, 0.0, 1.0, label="chance a reporter hears back"),),
+        offered=lambda config: config.reporting,
+    ),
+    Lever(
+        "ease_reporting",
+        "Make reporting easy",
+        "the local effort of incident reporting, T6 [CSL]",
+        "`voice_cost ← cost`: what one report costs its reporter from now on (7.22)",
+        (Parameter("cost", 0.0, 0.0, 1.0, label="cost of a report"),),
+        offered=lambda config: config.reporting,
+    ),
 )

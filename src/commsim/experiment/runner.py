@@ -63,7 +63,7 @@ def _recorded(model: CommunityModel, task: RunTask) -> dict[str, list[Any]]:
     rows = model.recorded()
     if task.record_every is None and len(rows) > 1:
         first, rows = rows[0], [dict(rows[-1])]
-        for name in model.catalogue.events:
+        for name in model.catalogue.events_of(model.config):
             rows[0][name] += first[name]
     names = ["step", *(task.metrics or [c for c in rows[0] if c != "step"])]
     columns: dict[str, list[Any]] = {k: [v] * len(rows) for k, v in task.identity().items()}

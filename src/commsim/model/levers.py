@@ -24,6 +24,7 @@ from commsim.model.just_culture import (  # noqa: F401 (bound by name: ``_bind``
     set_accountability,
     train_just_culture,
 )
+from commsim.model.reporting import close_the_loop, ease_reporting  # noqa: F401 (_bind)
 from commsim.model.state import CAPACITY_BUILDER, NO_MANAGER, PRACTITIONER
 from commsim.model.tension import set_goal_hierarchy, set_rigour  # noqa: F401  (bound by name)
 from commsim.model.turnover import replace_members

@@ -23,6 +23,8 @@ from commsim.model.learning import learn_code, socialise
 from commsim.model.levers import apply_scheduled
 from commsim.model.peers import learn_from_peers
 from commsim.model.practice import act, explore
+from commsim.model.reporting import METRICS as REPORTING_METRICS
+from commsim.model.reporting import close_reports, reporting_on
 from commsim.model.tension import METRICS as TENSION_METRICS
 from commsim.model.tension import divide_effort, tension_on
 from commsim.model.turnover import turnover
@@ -217,6 +219,42 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         when='`community` is true or `leadership = "hero"`',
     ),
     Phase(
+        "reporting",
+        close_reports,
+        enabled=reporting_on,
+        parameters=_owns(
+            voice_cost=(
+                "T6 local effort vs system benefit: frontline staff invest effort in incident "
+                "reporting [CSL]; the cost of voice (Detert & Burris 2007)",
+                "effort of one report: a share of a full score off the reporter's performance "
+                "that step, and of their willingness to report",
+            ),
+            willingness_gain=(
+                "local contributors who see tangible benefits [CSL]; feedback loops [LO]",
+                "share of the distance to full willingness gained per report answered",
+            ),
+            willingness_loss=(
+                "futility: a reason for silence (Milliken, Morrison & Hewlin 2003); "
+                "organisational silence (Morrison & Milliken 2000)",
+                "share of willingness lost per report that vanished",
+            ),
+            report_feedback=(
+                "feedback is a catalyst for improvement [LO]; effectiveness monitoring [CSL]",
+                "chance a reporter hears back about a report verified in time (the lever "
+                "`close_the_loop` sets it)",
+            ),
+            feedback_window=(
+                "benefits that reach the contributor visibly [CSL]",
+                "steps after being heard within which a verified report counts as answered",
+            ),
+        ),
+        counters=("reports_closed", "reports_answered"),
+        idea="the cost of speaking up and closing the loop: T6 [CSL], feedback loops [LO]",
+        description="reports cost their reporters performance and willingness; willingness "
+        "grows when a report is verified and answered in time, withers when it vanishes (7.22)",
+        when="any of `voice_cost`, `willingness_gain`, `willingness_loss` is above 0",
+    ),
+    Phase(
         "socialise",
         socialise,
         parameters=_owns(
@@ -343,7 +381,12 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
 
 #: the metrics of the mechanisms that are off by default (each ``enabled`` only where its
 #: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
-MECHANISM_METRICS: tuple[Metric, ...] = (*JUST_CULTURE_METRICS, *TENSION_METRICS, *FEAR_METRICS)
+MECHANISM_METRICS: tuple[Metric, ...] = (
+    *JUST_CULTURE_METRICS,
+    *REPORTING_METRICS,
+    *TENSION_METRICS,
+    *FEAR_METRICS,
+)
 
 
 def compose(phases: Iterable[Phase], extra: Iterable[Phase]) -> tuple[Phase, ...]:

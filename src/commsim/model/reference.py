@@ -37,7 +37,8 @@ docs/MODEL.md, section 3):
 13. (where ``incident_rate`` > 0) just culture: failures, reports, attributions (7.19)
 (between 4 and 5, with tension_gain > 0: the goals divide the effort, docs/MODEL.md 7.23)
                                                            13. relying on the hero (7.24)
-then the metrics row.
+then the metrics row. With the cost of speaking up modelled (docs/MODEL.md 7.22), the reports
+that ended are settled between 7 and 8 (``close_reports``).
 """
 
 from __future__ import annotations
@@ -170,6 +171,7 @@ class Insight:
     verifier: ReferenceMember | None = None  # assigned once, when it is first queued
     confirmations: int = 0  # checks it passed (rigour: it needs verifications_required)
     closed: bool = False  # it left the pool this step (punished, verified, walled, ...)
+    heard_at: int = -1  # the step a listener heard it (a report, 7.22); -1 if never
 
 
 @dataclass(eq=False)
@@ -221,6 +223,7 @@ class ReferenceMember(mesa.Agent):
         self.learning_rate = 1.0
         self.punitiveness = 0.0
         self.joined = 0
+        self.willingness = 1.0  # willingness to report (7.22)
         self.actions: list[int] = []
         self.performance = 0
         self.new_occupant()
@@ -234,6 +237,7 @@ class ReferenceMember(mesa.Agent):
         self.punitiveness = min(1.0, max(0.0, rnd.gauss(cfg.punitiveness, cfg.punitiveness_spread)))
         self.joined = self.model.next_step
         self.carelessness = 0.5  # just culture (7.19): a newcomer's, whatever the last one's
+        self.willingness = 1.0  # no report of theirs has come to nothing yet
 
     @property
     def boss(self) -> ReferenceMember | None:
@@ -304,6 +308,11 @@ class ReferenceMember(mesa.Agent):
         """Safety drifts toward the climate the manager sets (the top sets its own)."""
         climate = 1.0 - self.leader.punitiveness
         self.safety += self.model.config.climate_drift * (climate - self.safety)
+
+
+def team(member: ReferenceMember) -> int:
+    """A member's team: the row of its manager (the top's, its own)."""
+    return member.row if member.manager is None else member.manager
 
 
 def step_toward(current: int, target: int, mode: str) -> int:
@@ -419,6 +428,13 @@ class ReferenceModel(mesa.Model):
             cfg.verifications_required,
         )
         self.delays: list[int] = []  # steps each codified insight waited in the queue
+        # the cost of speaking up (7.22): the values its levers change, this step's reports
+        # spoken and ended, the team behind each codified dimension, the step's performance
+        self.voice_cost, self.report_feedback = cfg.voice_cost, cfg.report_feedback
+        self.spoken: list[ReferenceMember] = []
+        self.ended: list[tuple[Insight, bool]] = []  # (report, verified)
+        self.code_team: list[int] = [-1] * m
+        self.mean_performance = math.nan
         self._apply_scheduled()
         self._record()
 
@@ -441,6 +457,8 @@ class ReferenceModel(mesa.Model):
             self.speak_up()
         if cfg.community or cfg.leadership == "hero":
             self.verify_and_codify()
+        if cfg.reporting:
+            self.close_reports()
         for agent in self.agents:
             agent.socialise()
         self.learn_from_peers()
@@ -501,7 +519,8 @@ class ReferenceModel(mesa.Model):
         if target is speaker:
             return 1.0  # nobody fears speaking to themselves
         gap = max(target.level - speaker.level, 0)
-        return speaker.safety * (1.0 - self.config.authority_gradient) ** gap
+        ready = speaker.safety * (speaker.willingness if self.config.reporting else 1.0)
+        return ready * (1.0 - self.config.authority_gradient) ** gap
 
     def random_neighbour(self, member: ReferenceMember) -> ReferenceMember | None:
         """A neighbour at random; with a weighted collaboration network, in proportion to
@@ -602,6 +621,7 @@ class ReferenceModel(mesa.Model):
             self.counts["voice_opportunities"] += 1
             if self.random.random() < self.voice_probability(holder, target):
                 self.counts["insights_spoken"] += 1
+                self.spoken.append(holder)
                 dissent = insight.value != target.beliefs[insight.dim]
                 if dissent and self.random.random() < target.punitiveness:
                     punished[holder] += 1
@@ -611,7 +631,10 @@ class ReferenceModel(mesa.Model):
                     appreciated[holder] += 1
                     self.counts["insights_voiced"] += 1
                     insight.stage, insight.since = AWAITING_VERIFICATION, step
+                    insight.heard_at = step
                     insight.closed = not research  # heard, with nobody to take it further
+                    if not research:
+                        self.ended.append((insight, False))
             elif step - insight.since + 1 >= cfg.insight_ttl:
                 self.counts["insights_suppressed"] += 1
                 insight.closed = True
@@ -734,12 +757,14 @@ class ReferenceModel(mesa.Model):
             elif not researchers:  # nobody to take it: walled off
                 self.counts["insights_walled"] += 1
                 insight.closed = True
+                self.ended.append((insight, False))
             else:
                 insight.verifier = self.random.choice(researchers)
                 chance = self.crossing_chance(insight.holder.role, insight.verifier.role)
                 if self.random.random() >= chance:
                     self.counts["insights_walled"] += 1
                     insight.closed = True
+                    self.ended.append((insight, False))
         self._drop_closed()
 
         # 2. each verifier checks at most verification_capacity of its queue, in random
@@ -754,6 +779,7 @@ class ReferenceModel(mesa.Model):
                 served.append(insight)
             elif step - insight.since + 1 >= cfg.insight_ttl:
                 insight.closed = True  # expired
+                self.ended.append((insight, False))
 
         # 3. in the pool's order (oldest first), verifiers check reality and learn either way
         served.sort(key=lambda insight: insight.id)
@@ -773,6 +799,7 @@ class ReferenceModel(mesa.Model):
                 verified.append(insight)
             else:
                 self.counts["insights_refuted"] += 1
+            self.ended.append((insight, seen == insight.value))
             insight.closed = True
         self.codify(verified)
         self._drop_closed()
@@ -787,6 +814,7 @@ class ReferenceModel(mesa.Model):
             if dim >= self.tacit and self.code[dim] != insight.value:
                 self.code[dim] = insight.value
                 self.code_source[dim] = insight.id
+                self.code_team[dim] = team(insight.holder)
                 self.counts["insights_codified"] += 1
                 self.delays.append(self.steps - insight.since)
                 if insight.value != self.task.target[dim]:
@@ -828,6 +856,41 @@ class ReferenceModel(mesa.Model):
                     1.0 - self.hero_dependence
                 )
                 agent.safety *= 1.0 - self.hero_dependence
+
+    # --- between 7 and 8: the reports that ended (7.22) ---------------------------------
+
+    def close_reports(self) -> None:
+        """Each report spoken this step costs its reporter effort; each report that ended is
+        answered (verified within the window, and heard back: a draw, in id order) or
+        vanished. Willingness then moves: toward 1 per answer, toward 0 per report spoken
+        and per report vanished. A report whose position has a newer occupant is skipped."""
+        cfg, step = self.config, self.steps
+        scale = len(self.reality) if isinstance(self.task, Reality) else 1
+        for member in self.spoken:
+            member.performance -= self.voice_cost * scale
+        answered: Counter[ReferenceMember] = Counter()
+        vanished: Counter[ReferenceMember] = Counter()
+        for insight, verified in sorted(self.ended, key=lambda pair: pair[0].id):
+            reporter = insight.holder
+            if insight.heard_at < 0 or reporter.joined > insight.heard_at:
+                continue  # never a report (the top's own), or a former occupant's
+            self.counts["reports_closed"] += 1
+            timely = verified and step - insight.heard_at < cfg.feedback_window
+            if timely and self.random.random() < self.report_feedback:
+                answered[reporter] += 1
+                self.counts["reports_answered"] += 1
+            else:
+                vanished[reporter] += 1
+        for member, times in answered.items():
+            for _ in range(times):
+                member.willingness = 1.0 - (1.0 - member.willingness) * (1.0 - cfg.willingness_gain)
+        for member in self.spoken:
+            member.willingness *= 1.0 - self.voice_cost
+        for member, times in vanished.items():
+            for _ in range(times):
+                member.willingness *= 1.0 - cfg.willingness_loss
+        performance = [agent.performance / scale for agent in self.agents]
+        self.mean_performance = statistics.fmean(performance)
 
     # --- phases 9 and 10: peers, code learning -----------------------------------------
 
@@ -1176,6 +1239,12 @@ class ReferenceModel(mesa.Model):
     def _set_hero_dependence(self, value: float) -> None:
         self.hero_dependence = value
 
+    def _close_the_loop(self, feedback: float = 1.0) -> None:
+        self.report_feedback = feedback
+
+    def _ease_reporting(self, cost: float = 0.0) -> None:
+        self.voice_cost = cost
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -1224,8 +1293,32 @@ class ReferenceModel(mesa.Model):
         )
         if self.config.incident_rate > 0:
             row.update(self._just_culture_row())
+        if self.config.reporting:
+            row.update(self._reporting_row())
         self._rows.append(row)
         self.counts = Counter()  # what happens next counts toward the next row
+        self.spoken, self.ended = [], []
+
+    def _reporting_row(self) -> dict[str, Any]:
+        """The cost of speaking up's columns (7.22), member by member."""
+        counts, agents = self.counts, list(self.agents)
+        right = reused = 0
+        for agent in agents:
+            for dim, belief in enumerate(agent.beliefs):
+                if belief != self.reality[dim]:
+                    continue
+                right += 1
+                from_insight = self.code_source[dim] >= 0 and self.code[dim] == belief
+                reused += from_insight and self.code_team[dim] != team(agent)
+        return {
+            "mean_willingness": statistics.fmean(a.willingness for a in agents),
+            "reports_closed": counts["reports_closed"],
+            "reports_answered": counts["reports_answered"],
+            "feedback_rate": _ratio(counts["reports_answered"], counts["reports_closed"]),
+            "knowledge_reuse": _ratio(reused, right),
+            "collaboration_density": counts["flows"] / len(agents),
+            "mean_performance": self.mean_performance,
+        }
 
     def _just_culture_row(self) -> dict[str, float]:
         """The just-culture columns (7.19), as just_culture.py defines them."""

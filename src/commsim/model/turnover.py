@@ -14,6 +14,7 @@ import numpy as np
 
 from commsim.model import just_culture, kernels
 from commsim.model.insights import AWAITING_VOICE
+from commsim.model.reporting import welcome
 from commsim.model.state import draw_punitiveness
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def replace_members(world: World, leavers: np.ndarray) -> None:
     state.safety[leavers] = cfg.initial_safety
     state.learning_rate[leavers] = 1.0
     state.joined[leavers] = world.next_step
+    welcome(world, leavers)  # full willingness to report (7.22), where that is tracked
     state.punitiveness[leavers] = draw_punitiveness(
         rng, leavers.size, cfg.punitiveness, cfg.punitiveness_spread
     )

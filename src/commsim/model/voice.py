@@ -30,6 +30,7 @@ from commsim.model.kernels import (
     kernel,
     splitmix64,
 )
+from commsim.model.reporting import willing_safety
 from commsim.model.state import NO_MANAGER, approach_rows
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def voice_probability(world: World, holders: np.ndarray, targets: np.ndarray) ->
     """Psychological safety discounted by the authority gradient, per level of the gap."""
     state = world.state
     gap = np.maximum(state.level[targets].astype(np.int64) - state.level[holders], 0)
-    p = state.safety[holders] * (1.0 - world.config.authority_gradient) ** gap
+    p = willing_safety(world)[holders] * (1.0 - world.config.authority_gradient) ** gap
     return np.where(targets == holders, 1.0, p)  # nobody fears speaking to themselves
 
 
@@ -69,7 +70,7 @@ def speak_up(world: World) -> None:
         ledger.pool,
         state.manager,
         state.level,
-        state.safety,
+        willing_safety(world),  # safety, times willingness to report (7.22) where it is on
         state.punitiveness,
         state.beliefs,
         world.top if cfg.leadership == "hero" else -1,
