@@ -124,6 +124,20 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         },
         30,
     ),
+    # units with local conditions (docs/MODEL.md 7.20): four units, a fifth of each unit's
+    # reality its own, root-cause analysis shared with the others, cross-unit reviews
+    "units": (
+        {
+            "n_agents": 48,
+            "units": 4,
+            "local_variation": 0.3,
+            "standardization": 0.5,
+            "root_cause_analysis": 0.5,
+            "incident_sharing": 0.5,
+            "cross_unit_reviews": 0.1,
+        },
+        25,
+    ),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -138,8 +152,16 @@ CUMULATIVE = (
     "code_changes",
     "mentorings",
 )
+UNIT_STATES = ("local_knowledge", "unit_outcome_variance", "practice_knowledge")
+UNIT_EVENTS = (
+    "adverse_events",
+    "incident_analyses",
+    "practice_changes",
+    "cross_unit_learnings",
+    "innovations_spread",
+)
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
-FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE}
+FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE + UNIT_EVENTS}
 
 
 def summarise(frame: Any) -> dict[str, float]:
@@ -154,6 +176,10 @@ def summarise(frame: Any) -> dict[str, float]:
         if run[f"{group}_knowledge"].notna().all():
             out[f"avg_{group}_knowledge"] = float(run[f"{group}_knowledge"].mean())
     out.update({f"cum_{name}": float(run[name].sum()) for name in CUMULATIVE})
+    if "local_knowledge" in frame:  # units on (7.20)
+        out.update({f"avg_{name}": float(run[name].mean()) for name in UNIT_STATES})
+        out["end_local_knowledge"] = float(frame["local_knowledge"].iloc[-1])
+        out.update({f"cum_{name}": float(run[name].sum()) for name in UNIT_EVENTS})
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
     return out
@@ -222,6 +248,11 @@ POWER_CASES = [
     ("march_tacit", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
     # the chart's low front-line safety and harsh managers, not taken from the file
     ("own_organisation", {"org_chart": uneven_chart(traits=False)}, "avg_mean_safety"),
+    # units: their realities all the shared one; no analysis of adverse events; the global
+    # code overriding local practice entirely
+    ("units", {"local_variation": 0.0}, "avg_local_knowledge"),
+    ("units", {"root_cause_analysis": 0.0}, "cum_incident_analyses"),
+    ("units", {"standardization": 1.0}, "avg_local_knowledge"),
 ]
 
 

@@ -21,6 +21,12 @@ from commsim.config import ConfigError, format_validation_error, intervention_ad
 from commsim.levers import LEVERS as DECLARED
 from commsim.model.state import CAPACITY_BUILDER, NO_MANAGER, PRACTITIONER
 from commsim.model.turnover import replace_members
+from commsim.model.units import (  # noqa: F401 (bound by name in _bind)
+    analyse_root_causes,
+    hold_cross_unit_reviews,
+    set_standardization,
+    share_incident_reports,
+)
 
 if TYPE_CHECKING:
     from commsim.model.world import World

@@ -152,7 +152,11 @@ class CommunityModel(mesa.Model):
         self._rows: list[dict[str, Any]] = []
         self._every: int | None = 1  # a row every step; ``run(record_every=...)`` thins them
         self._last = 0  # the step ``run`` ends at
-        self._carried = dict.fromkeys(self.catalogue.events, 0)  # events of rows not kept
+        # events of rows not kept (a mechanism's only where it is on: its columns are)
+        self._carried = dict.fromkeys(
+            (m.name for m in self.catalogue.metrics if m.kind == "event count" and m.enabled(cfg)),
+            0,
+        )
         self._agent_frames: list[dict[str, np.ndarray]] = []
         self._grid: Network | None = None
         self._views: list[Member] | None = None
