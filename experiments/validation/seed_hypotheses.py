@@ -19,11 +19,23 @@ seed_memory_no_reorganisation.toml (the same runs without it), with codification
 mean knowledge over steps 105-150: the share the reorganisation leaves (with / without it) and
 the knowledge lost, with memory against without.
 
+- H6 [CSL] (the twelve emergency departments; T1): the hospital's intervention (root-cause
+  analysis, shared incident reports, cross-unit reviews) lowers the between-unit variance of
+  outcomes and the adverse events; standardisation helps where local conditions are alike
+  and hurts where they differ.
+
+H6: seed_units_hospital.toml against seed_units_hospital_before.toml (configs/
+hospital_network.toml with and without its step-150 intervention, common random numbers),
+outcomes over steps 251-300; and seed_units_standardization.toml, standardization 0.2/0.5/0.8
+x local_variation 0/0.15/0.3, outcomes over steps 151-200. Its own table and figure:
+seed_units.csv, seed_units.png.
+
     .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
-        [--workers N]
+        [--workers N] [--only H1-H4|H6]
 
 Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png (--quick: 10
-repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores.
+repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores;
+H6 alone (``--only H6 --workers 1``): 345 runs, about 3 minutes of one core's time.
 """
 
 from __future__ import annotations
@@ -239,6 +251,155 @@ def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataF
     return rows, levels
 
 
+# --- H6: units, the hospital's intervention and T1 ------------------------------------------
+
+LATE = range(255, 301, 5)  # H6: the recorded rows of steps 251-300, 100 steps after step 150
+T1_END = range(155, 201, 5)  # T1: the rows of steps 151-200
+UNIT_FACTORS = ["standardization", "local_variation"]
+UNIT_SWEEPS = ("seed_units_hospital", "seed_units_hospital_before", "seed_units_standardization")
+
+
+def hospital_runs(after: Path, before: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per repetition and arm: between-unit variance and knowledge (mean of the rows) and
+    adverse events per step over steps 251-300; and the course of both for the figure."""
+    import pandas as pd
+
+    metrics = ["unit_outcome_variance", "adverse_events", "local_knowledge"]
+    frame = pd.concat(
+        [
+            commsim.load_results(out, metrics=metrics).assign(intervention=arm)
+            for out, arm in ((after, True), (before, False))
+        ],
+        ignore_index=True,
+    )
+    frame["adverse_events"] = frame["adverse_events"] / 5  # rows every 5 steps: per step
+    late = frame[frame["step"].isin(LATE)].groupby(["repetition", "intervention"])[metrics]
+    course = frame.groupby(["intervention", "step"])[metrics].mean()
+    return late.mean().reset_index(), course
+
+
+def t1_cells(out: Path) -> pd.DataFrame:
+    """Per repetition and design point: knowledge of the local reality (mean of the rows) and
+    adverse events per step over steps 151-200."""
+    metrics = ["local_knowledge", "adverse_events"]
+    frame = commsim.load_results(out, metrics=metrics)
+    frame["adverse_events"] = frame["adverse_events"] / 5
+    ends = frame[frame["step"].isin(T1_END)]
+    return ends.groupby(["repetition", *UNIT_FACTORS])[metrics].mean().reset_index()
+
+
+def unit_effects(late: pd.DataFrame, cells: pd.DataFrame) -> list[dict[str, Any]]:
+    """H6's rows: the intervention's effects; standardisation's at each local variation, and
+    the difference between them (T1's interaction)."""
+
+    def arms(frame: pd.DataFrame, column: str, value: str) -> Any:
+        return frame.pivot_table(index="repetition", columns=column, values=value)
+
+    rows = []
+    for outcome, sign in (("unit_outcome_variance", "-"), ("adverse_events", "-")):
+        wide = arms(late, "intervention", outcome)
+        rows.append(
+            {
+                "hypothesis": "H6 the hospital's intervention",
+                "outcome": f"{outcome} (steps 251-300)",
+                **paired_effect(wide[False].to_numpy(), wide[True].to_numpy()),
+                "expected": sign,
+            }
+        )
+    wide_k = cells.pivot_table(index="repetition", columns=UNIT_FACTORS, values="local_knowledge")
+    wide_a = cells.pivot_table(index="repetition", columns=UNIT_FACTORS, values="adverse_events")
+    for outcome, wide, signs in (
+        ("local_knowledge", wide_k, ("+", "-")),
+        ("adverse_events", wide_a, ("-", "+")),
+    ):
+        for start in (0.2, 0.5):
+            gains = {}
+            for variation, sign in zip((0.0, 0.3), signs, strict=True):
+                low = wide[(start, variation)].to_numpy()
+                high = wide[(0.8, variation)].to_numpy()
+                gains[variation] = high - low
+                rows.append(
+                    {
+                        "hypothesis": f"H6 T1 standardisation, local variation {variation:g}",
+                        "outcome": f"{outcome}, standardization 0.8 − {start:g} (steps 151-200)",
+                        **paired_effect(low, high),
+                        "expected": sign,
+                    }
+                )
+            rows.append(
+                {
+                    "hypothesis": "H6 T1 interaction",
+                    "outcome": f"{outcome}: the effect of standardization 0.8 − {start:g} at "
+                    "variation 0.3 − at 0",
+                    **paired_effect(gains[0.0], gains[0.3]),
+                    "expected": signs[1],
+                }
+            )
+    return rows
+
+
+def draw_units(course: pd.DataFrame, cells: pd.DataFrame, out: Path, n: int) -> None:
+    """Left: the hospital's adverse events and between-unit variance over time, with and
+    without the intervention; right: T1, local knowledge by standardisation and variation."""
+    fig, (left, right) = figure(12.0, 4.8, ncols=2)
+    twin = left.twinx()
+    for arm, ls in ((True, "-"), (False, ":")):
+        rows = course.loc[arm]
+        label = "with the intervention" if arm else "without"
+        left.plot(rows.index, rows["adverse_events"], color="C3", ls=ls, label=label)
+        twin.plot(rows.index, rows["unit_outcome_variance"], color="C0", ls=ls)
+    left.axvline(150, color="0.4", lw=0.8)
+    left.set(
+        xlabel="step",
+        ylabel="adverse events per step (red)",
+        title=f"H6: twelve departments, intervention at step 150 ({n} repetitions)",
+    )
+    twin.set_ylabel("between-unit variance of knowledge (blue)")
+    left.legend(fontsize=8, loc="upper right")
+    means = cells.groupby(UNIT_FACTORS)["local_knowledge"].agg(["mean", "sem"])
+    for variation, color in ((0.0, "C2"), (0.15, "C0"), (0.3, "C1")):
+        rows = means.xs(variation, level="local_variation")
+        right.errorbar(
+            rows.index,
+            rows["mean"],
+            yerr=1.96 * rows["sem"],
+            color=color,
+            marker="o",
+            capsize=3,
+            label=f"local variation {variation:g}",
+        )
+    right.set(
+        xlabel="standardization",
+        ylabel="knowledge of the local reality (steps 151-200)",
+        title="T1: standardisation against local variation (95% CIs)",
+    )
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    save(fig, out, "seed_units")
+
+
+def units_hypothesis(args: Any) -> None:
+    """H6: run its three sweeps, print and write its table, draw its figure."""
+    import pandas as pd
+
+    sweeps = {
+        name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+        for name in UNIT_SWEEPS
+    }
+    late, course = hospital_runs(*(sweeps[name] for name in UNIT_SWEEPS[:2]))
+    cells = t1_cells(sweeps["seed_units_standardization"])
+    table = pd.DataFrame(unit_effects(late, cells))
+    table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
+    table["claim"] = pd.read_csv(CLAIMS).set_index("id")["claim"]["H6"]
+    table.to_csv(args.out / "seed_units.csv", index=False)
+    shown = ["hypothesis", "outcome", "n", "before", "after", "diff", "diff_low", "diff_high"]
+    print("H6: contrast − baseline, 95% CIs (d: Cohen's d):")
+    print(table[[*shown, "d", "d_low", "d_high", "verdict"]].round(4).to_string(index=False))
+    draw_units(course, cells, args.out, int(late["repetition"].nunique()))
+    print(f"wrote {args.out / 'seed_units.csv'}")
+
+
 def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     """Left: standardised effects (H1-H3) with 95% CIs; right: H4's knowledge over time."""
     fig, (left, right) = figure(13.0, 5.6, ncols=2)
@@ -291,11 +452,28 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     save(fig, out, "seed_hypotheses")
 
 
+def only(parser: Any) -> None:
+    parser.add_argument(
+        "--only",
+        choices=["H1-H4", "H6"],
+        default=None,
+        help="one group of hypotheses (default: all of them)",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = arguments("validation", __doc__, QUICK, argv)
+    args = arguments("validation", __doc__, QUICK, argv, extra=only)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.only in (None, "H1-H4"):
+        climate_and_memory(args)
+    if args.only in (None, "H6"):
+        units_hypothesis(args)
+
+
+def climate_and_memory(args: Any) -> None:
+    """H1-H4: run their sweeps, print and write their table, draw their figure."""
     import pandas as pd
 
-    args.out.mkdir(parents=True, exist_ok=True)
     sweeps = {
         name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
         for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
