@@ -112,8 +112,6 @@ class UnitReality(RealityVector):
     own dimensions. Scores of rows without members (the code, ``score``) are the shared
     reality's; acting and feedback are the member's unit's."""
 
-    kind = "reality"
-
     def __init__(self, config: Config, rng: np.random.Generator) -> None:
         super().__init__(config.m, rng)
         m, count = config.m, config.units
@@ -152,12 +150,16 @@ class UnitReality(RealityVector):
         return self.target[dims] * self.units.signs[self.units.unit[rows], dims]
 
 
-def units_of(world: World) -> Units:
-    """The run's units (a lever of theirs pulled in a run without units is refused)."""
+def unit_reality(world: World) -> UnitReality:
+    """The run's units' reality (a lever of theirs pulled in a run without units is refused)."""
     environment = world.environment
     if not isinstance(environment, UnitReality):
         raise ConfigError("this lever acts on units: needs units > 0")
-    return environment.units
+    return environment
+
+
+def units_of(world: World) -> Units:
+    return unit_reality(world).units
 
 
 # --- phases -------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ def learn_practices(world: World) -> None:
     and, with root-cause analysis, reviewed; the spread of right practices is tracked."""
     units, cfg, rng = units_of(world), world.config, world.rng
     actions, performance = world.scratch["actions"], world.scratch["performance"]
-    local = world.environment.local()  # type: ignore[attr-defined]
+    local = unit_reality(world).local()
     uniforms = rng.random((units.count, world.state.m))
     chances = adoption_chances(cfg.code_learning_rate, world.state.n)
     tacit = tacit_count(cfg)
@@ -321,7 +323,7 @@ def hold_cross_unit_reviews(world: World, rate: float, steps: int = 0) -> None:
 def unit_knowledge(world: World) -> np.ndarray:
     """Each unit's mean knowledge of its own reality, (units,)."""
     units, state = units_of(world), world.state
-    scores = (state.beliefs * world.environment.member_targets()).sum(axis=1)  # type: ignore[attr-defined]
+    scores = (state.beliefs * unit_reality(world).member_targets()).sum(axis=1)
     totals = np.bincount(units.unit, weights=scores, minlength=units.count)
     sizes = np.bincount(units.unit, minlength=units.count)
     return totals / np.maximum(sizes, 1) / state.m
@@ -329,7 +331,7 @@ def unit_knowledge(world: World) -> np.ndarray:
 
 def _local_knowledge(world: World) -> float:
     state = world.state
-    scores = (state.beliefs * world.environment.member_targets()).sum(axis=1)  # type: ignore[attr-defined]
+    scores = (state.beliefs * unit_reality(world).member_targets()).sum(axis=1)
     return float(scores.sum()) / (state.n * state.m)
 
 
@@ -339,7 +341,7 @@ def _outcome_variance(world: World) -> float:
 
 def _practice_knowledge(world: World) -> float:
     units = units_of(world)
-    local = world.environment.local()  # type: ignore[attr-defined]
+    local = unit_reality(world).local()
     return float((units.practice * local).sum()) / units.practice.size
 
 
