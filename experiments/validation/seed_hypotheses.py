@@ -261,21 +261,25 @@ UNIT_SWEEPS = ("seed_units_hospital", "seed_units_hospital_before", "seed_units_
 
 def hospital_runs(after: Path, before: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per repetition and arm: between-unit variance and knowledge (mean of the rows) and
-    adverse events per step over steps 251-300; and the course of both for the figure."""
+    adverse events per step over steps 251-300, and the innovations that spread to every unit
+    after step 150 (how many, and the steps they took); and the course for the figure."""
     import pandas as pd
 
     metrics = ["unit_outcome_variance", "adverse_events", "local_knowledge"]
+    spread = ["innovations_spread", "innovation_spread_steps"]
     frame = pd.concat(
         [
-            commsim.load_results(out, metrics=metrics).assign(intervention=arm)
+            commsim.load_results(out, metrics=[*metrics, *spread]).assign(intervention=arm)
             for out, arm in ((after, True), (before, False))
         ],
         ignore_index=True,
     )
     frame["adverse_events"] = frame["adverse_events"] / 5  # rows every 5 steps: per step
-    late = frame[frame["step"].isin(LATE)].groupby(["repetition", "intervention"])[metrics]
+    keys = ["repetition", "intervention"]
+    late = frame[frame["step"].isin(LATE)].groupby(keys)[metrics].mean()
+    spreads = frame[frame["step"] > 150].groupby(keys)[spread].sum()
     course = frame.groupby(["intervention", "step"])[metrics].mean()
-    return late.mean().reset_index(), course
+    return late.join(spreads).reset_index(), course
 
 
 def t1_cells(out: Path) -> pd.DataFrame:
@@ -296,12 +300,16 @@ def unit_effects(late: pd.DataFrame, cells: pd.DataFrame) -> list[dict[str, Any]
         return frame.pivot_table(index="repetition", columns=column, values=value)
 
     rows = []
-    for outcome, sign in (("unit_outcome_variance", "-"), ("adverse_events", "-")):
+    for outcome, sign, window in (
+        ("unit_outcome_variance", "-", "steps 251-300"),
+        ("adverse_events", "-", "per step, steps 251-300"),
+        ("innovations_spread", "+", "steps 151-300"),
+    ):
         wide = arms(late, "intervention", outcome)
         rows.append(
             {
                 "hypothesis": "H6 the hospital's intervention",
-                "outcome": f"{outcome} (steps 251-300)",
+                "outcome": f"{outcome} ({window})",
                 **paired_effect(wide[False].to_numpy(), wide[True].to_numpy()),
                 "expected": sign,
             }
@@ -396,6 +404,12 @@ def units_hypothesis(args: Any) -> None:
     shown = ["hypothesis", "outcome", "n", "before", "after", "diff", "diff_low", "diff_high"]
     print("H6: contrast − baseline, 95% CIs (d: Cohen's d):")
     print(table[[*shown, "d", "d_low", "d_high", "verdict"]].round(4).to_string(index=False))
+    for arm, runs in late.groupby("intervention"):
+        steps, count = runs["innovation_spread_steps"].sum(), runs["innovations_spread"].sum()
+        print(
+            f"innovation spread time, steps 151-300, {'with' if arm else 'without'} the "
+            f"intervention: {steps / count:.1f} steps (pooled over {count} innovations)"
+        )
     draw_units(course, cells, args.out, int(late["repetition"].nunique()))
     print(f"wrote {args.out / 'seed_units.csv'}")
 
