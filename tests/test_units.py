@@ -145,3 +145,27 @@ def test_units_refuse_what_they_cannot_do() -> None:
     plain = CommunityModel(None, n_agents=30, agent_sample_size=0)
     with pytest.raises(ConfigError, match="needs units > 0"):
         plain.intervene("hold_cross_unit_reviews", rate=0.5)
+
+
+@pytest.mark.parametrize("sharing", [0.0, 1.0])
+def test_findings_reach_the_other_units_only_when_shared(sharing: float) -> None:
+    m = model(root_cause_analysis=1.0, incident_sharing=sharing, research_noise=0.0)
+    units, env = m.environment.units, m.environment
+    actions = np.asfortranarray(env.member_targets())
+    actions[units.unit == 0] *= -1  # adverse events in unit 0 only
+    m.world.scratch.update(actions=actions, performance=np.zeros(m.state.n, dtype=np.int64))
+    learn_practices(m.world)
+    stakes = units.high_stakes
+    assert m.world.counts["incident_analyses"] == stakes.sum()
+    assert (units.practice[0, stakes] == env.local()[0, stakes]).all()
+    reached = (units.practice[1:, stakes] != 0).all()
+    assert reached == (sharing == 1.0)
+
+
+def test_the_standardisation_lever_sets_the_weight_for_the_rest_of_the_run() -> None:
+    m = model(standardization=0.0, socialisation_rate=1.0, socialisation_mode="jump")
+    m.intervene("set_standardization", value=1.0)
+    m.state.code[:] = -1
+    m.environment.units.practice[:] = 1
+    socialise_in_units(m.world)
+    assert (m.state.beliefs[m.state.role == 1] == -1).all()  # researchers: no wall to cross
