@@ -143,8 +143,9 @@ def test_units_refuse_what_they_cannot_do() -> None:
     with pytest.raises(ConfigError, match=r"units: .*stop_at_equilibrium"):
         load_config(None, units=3, stop_at_equilibrium=True)
     plain = CommunityModel(None, n_agents=30, agent_sample_size=0)
-    with pytest.raises(ConfigError, match="needs units > 0"):
-        plain.intervene("hold_cross_unit_reviews", rate=0.5)
+    for lever, given in (("hold_cross_unit_reviews", "rate"), ("set_standardization", "value")):
+        with pytest.raises(ConfigError, match="needs units > 0"):
+            plain.intervene(lever, **{given: 0.5})
 
 
 @pytest.mark.parametrize("sharing", [0.0, 1.0])

@@ -296,24 +296,30 @@ def track_spread(world: World, local: np.ndarray) -> None:
 # --- levers -------------------------------------------------------------------------------
 
 
+def _set_live(world: World, name: str, value: float) -> None:
+    """A units' parameter changed for the rest of the run (refused in a run without units)."""
+    unit_reality(world)
+    world.live[name] = value
+
+
 def set_standardization(world: World, value: float) -> None:
     """How strongly the global code overrides local practice from now on."""
-    world.live["standardization"] = value
+    _set_live(world, "standardization", value)
 
 
 def analyse_root_causes(world: World, share: float) -> None:
     """Root-cause analysis of adverse events: the chance each problem is analysed."""
-    world.live["root_cause_analysis"] = share
+    _set_live(world, "root_cause_analysis", share)
 
 
 def share_incident_reports(world: World, reach: float) -> None:
     """A shared incident-reporting system: the chance a finding reaches each other unit."""
-    world.live["incident_sharing"] = reach
+    _set_live(world, "incident_sharing", reach)
 
 
 def hold_cross_unit_reviews(world: World, rate: float, steps: int = 0) -> None:
     """Reviews across units for ``steps`` steps (0: until changed again)."""
-    world.live["cross_unit_reviews"] = rate
+    _set_live(world, "cross_unit_reviews", rate)
     units_of(world).reviews_until = world.next_step + steps if steps else -1
 
 
