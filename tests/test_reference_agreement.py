@@ -197,6 +197,20 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         },
         30,
     ),
+    # units with local conditions (docs/MODEL.md 7.20): four units, a fifth of each unit's
+    # reality its own, root-cause analysis shared with the others, cross-unit reviews
+    "units": (
+        {
+            "n_agents": 48,
+            "units": 4,
+            "local_variation": 0.3,
+            "standardization": 0.5,
+            "root_cause_analysis": 0.5,
+            "incident_sharing": 0.5,
+            "cross_unit_reviews": 0.1,
+        },
+        25,
+    ),
 }
 
 END_OF_RUN = ("code_knowledge", "mean_knowledge", "knowledge_sd", "mean_safety")
@@ -223,12 +237,21 @@ JUST_CULTURE = (  # event counts of runs with incidents (7.19)
 # the cost of speaking up's columns (7.22), where it is on
 REPORTING_AVERAGES = ("mean_willingness", "knowledge_reuse", "collaboration_density")
 REPORTING_CUMULATIVE = ("reports_closed", "reports_answered")
+UNIT_STATES = ("local_knowledge", "unit_outcome_variance", "practice_knowledge")
+UNIT_EVENTS = (
+    "adverse_events",
+    "incident_analyses",
+    "practice_changes",
+    "cross_unit_learnings",
+    "innovations_spread",
+)
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
 FLOOR = {
     f"cum_{name}": 1.0
     for name in (
         *CUMULATIVE,
         *JUST_CULTURE,
+        *UNIT_EVENTS,
         *REPORTING_CUMULATIVE,
         "wrong_codifications",
         "experiments",
@@ -258,6 +281,10 @@ def summarise(frame: Any) -> dict[str, float]:
             out[f"avg_{name}"] = float(run[name].mean())
         out["cum_wrong_codifications"] = float(run["wrong_codifications"].sum())
         out["end_codification_delay"] = float(run["codification_delay"].iloc[-1])
+    if "local_knowledge" in frame:  # units on (7.20)
+        out.update({f"avg_{name}": float(run[name].mean()) for name in UNIT_STATES})
+        out["end_local_knowledge"] = float(frame["local_knowledge"].iloc[-1])
+        out.update({f"cum_{name}": float(run[name].sum()) for name in UNIT_EVENTS})
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
     for name in ("experiments", "experiments_forgone"):  # where fear is on (7.24)
@@ -373,6 +400,11 @@ POWER_CASES = [
     ("closing_the_loop", {"voice_cost": 0.0}, "avg_mean_willingness"),
     ("closing_the_loop", {"report_feedback": 1.0}, "cum_reports_answered"),
     ("closing_the_loop", {"feedback_window": 1}, "cum_reports_answered"),
+    # units: their realities all the shared one; no analysis of adverse events; the global
+    # code overriding local practice entirely
+    ("units", {"local_variation": 0.0}, "avg_local_knowledge"),
+    ("units", {"root_cause_analysis": 0.0}, "cum_incident_analyses"),
+    ("units", {"standardization": 1.0}, "avg_local_knowledge"),
 ]
 
 

@@ -295,6 +295,13 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "willingness_loss",
     "report_feedback",
     "feedback_window",
+    "units",
+    "local_variation",
+    "standardization",
+    "high_stakes_share",
+    "root_cause_analysis",
+    "incident_sharing",
+    "cross_unit_reviews",
 )
 
 
@@ -486,6 +493,19 @@ class Config(StrictModel):
     report_feedback: Prob = 0.0
     feedback_window: Int = Field(default=10, ge=1, le=10_000)
 
+    # units with local conditions and standardisation (docs/MODEL.md 7.20): the organisation
+    # split into units (departments, sites) whose realities differ from the shared one on a
+    # share of the dimensions; each unit learns a practice of its own beside the global code,
+    # and standardization weighs the code against it; the hospital network's levers (reviews
+    # of adverse events, their findings shared, reviews across units)
+    units: Int = Field(default=0, ge=0, le=1000)
+    local_variation: Prob = 0.0
+    standardization: Prob = 0.5
+    high_stakes_share: Prob = 0.2
+    root_cause_analysis: Prob = 0.0
+    incident_sharing: Prob = 0.0
+    cross_unit_reviews: Prob = 0.0
+
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are
     # fields of this config like any others
@@ -593,6 +613,19 @@ class Config(StrictModel):
         given = next((name for name in REPORTING_SWITCHES if getattr(self, name) > 0), None)
         if given is not None and not self.voice:
             raise ValueError(f"{given}: reports are spoken up: set voice = true, or {given} = 0")
+        return self
+
+    @model_validator(mode="after")
+    def _units_on_reality(self) -> Config:
+        if self.units and self.task != "reality":
+            raise ValueError(
+                "units: local realities differ from March's reality dimension by dimension: "
+                f"needs task = 'reality' (got '{self.task}')"
+            )
+        if self.units and self.stop_at_equilibrium:
+            raise ValueError(
+                "units: unit practices keep learning: needs stop_at_equilibrium = false"
+            )
         return self
 
     def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -154,4 +154,45 @@ LEVERS: tuple[Lever, ...] = (
         (Parameter("cost", 0.0, 0.0, 1.0, label="cost of a report"),),
         offered=lambda config: config.reporting,
     ),
+    # units with local conditions and standardisation (docs/MODEL.md 7.20)
+    Lever(
+        "set_standardization",
+        "Standardise",
+        "T1: standardisation vs localised adaptation [CSL]",
+        "`standardization ← value`: the chance a belief learns from the global code rather "
+        "than from its unit's practice",
+        (Parameter("value", 0.5, 0.0, 1.0, required=True, label="standardisation"),),
+        offered=lambda config: config.units > 0,
+    ),
+    Lever(
+        "analyse_root_causes",
+        "Root-cause analysis",
+        "root-cause analysis of significant events; patient safety learning from adverse "
+        "events [CSL]",
+        "`root_cause_analysis ← share`: each problem with adverse events (a dimension in a "
+        "unit) is analysed with this chance and its unit's practice set to what it finds",
+        (Parameter("share", 0.5, 0.0, 1.0, required=True, label="problems analysed"),),
+        offered=lambda config: config.units > 0,
+    ),
+    Lever(
+        "share_incident_reports",
+        "Share incident reports",
+        "a shared incident-reporting system, findings distributed to all departments [CSL]",
+        "`incident_sharing ← reach`: each analysis's finding reaches each other unit with "
+        "this chance, which reviews the problem in its own conditions",
+        (Parameter("reach", 1.0, 0.0, 1.0, required=True, label="reach of findings"),),
+        offered=lambda config: config.units > 0,
+    ),
+    Lever(
+        "hold_cross_unit_reviews",
+        "Cross-unit reviews",
+        "monthly cross-department rounds reviewing cases [CSL]; learning across sites",
+        "`cross_unit_reviews ← rate` for `steps` steps (0: until changed): each member meets a "
+        "colleague from another unit with this chance per step",
+        (
+            Parameter("rate", 0.1, 0.0, 1.0, required=True, label="members per step"),
+            Parameter("steps", 0, low=0, integer=True, label="for steps (0: on)"),
+        ),
+        offered=lambda config: config.units > 0,
+    ),
 )

@@ -103,7 +103,8 @@ def verify_and_codify(world: World) -> None:
     holders = ledger.pool_holder[queued]
     noise = cfg.practice_noise if cfg.leadership == "hero" else cfg.research_noise
     s = np.flatnonzero(served)
-    seen = world.environment.observe(state.beliefs[holders[s]], dims[s], noise, rng)
+    # checked where the insight was born (its holder's unit, 7.20)
+    seen = world.environment.observe(state.beliefs[holders[s]], dims[s], noise, rng, holders[s])
     ok = seen == values[s]
     state.beliefs[verifier[s], dims[s]] = seen  # the verifier learns either way
     record_flow(world, state.role[holders[s]], state.role[verifier[s]])

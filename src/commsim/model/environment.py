@@ -72,9 +72,13 @@ class TaskEnvironment(ABC):
         """Actions (coins where undecided, from the stream ``key``) and their scores."""
 
     @abstractmethod
-    def better(self, beliefs: np.ndarray, dims: np.ndarray) -> np.ndarray:
+    def better(
+        self, beliefs: np.ndarray, dims: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """For each row, the value of its dimension ``dims[row]`` that scores better given
-        the rest of the row: what noiseless feedback, or a local search, finds."""
+        the rest of the row: what noiseless feedback, or a local search, finds. ``rows``
+        names the members the rows belong to, where the environment differs by member
+        (units' local realities, 7.20); None: the shared environment."""
 
     @abstractmethod
     def drift(self, rate: float, rng: np.random.Generator) -> int:
@@ -90,11 +94,12 @@ class TaskEnvironment(ABC):
         dims: np.ndarray,
         noise: np.ndarray | float,
         rng: np.random.Generator,
+        rows: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Noisy feedback on one dimension per row: ``better``, flipped with probability
-        ``noise`` (practice and research meet the task through this)."""
+        """Noisy feedback on one dimension per row: ``better`` (for the members ``rows``),
+        flipped with probability ``noise`` (practice and research meet the task through this)."""
         wrong = rng.random(dims.shape[0]) < noise
-        right = self.better(beliefs, dims)
+        right = self.better(beliefs, dims, rows)
         return np.where(wrong, -right, right).astype(np.int8)
 
 
@@ -106,4 +111,8 @@ def make_environment(config: Config, rng: np.random.Generator) -> TaskEnvironmen
 
     if config.task == "nk":
         return NKLandscape(config.m, config.nk_k, rng, config.nk_interactions)
+    if config.units:
+        from commsim.model.units import UnitReality
+
+        return UnitReality(config, rng)
     return RealityVector(config.m, rng)

@@ -28,6 +28,12 @@ from commsim.model.reporting import close_the_loop, ease_reporting  # noqa: F401
 from commsim.model.state import CAPACITY_BUILDER, NO_MANAGER, PRACTITIONER
 from commsim.model.tension import set_goal_hierarchy, set_rigour  # noqa: F401  (bound by name)
 from commsim.model.turnover import replace_members
+from commsim.model.units import (  # noqa: F401 (bound by name in _bind)
+    analyse_root_causes,
+    hold_cross_unit_reviews,
+    set_standardization,
+    share_incident_reports,
+)
 
 if TYPE_CHECKING:
     from commsim.model.world import World

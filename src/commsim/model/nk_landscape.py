@@ -147,14 +147,17 @@ class NKLandscape(TaskEnvironment):
         actions, _ = act(beliefs, self.target, key)
         return actions, self.score(actions)
 
-    def better(self, beliefs: np.ndarray, dims: np.ndarray) -> np.ndarray:
+    def better(
+        self, beliefs: np.ndarray, dims: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """Local search: for each row, the value of its dimension that scores better given
         the rest of that row's solution -- the current one (an undecided 0 reads as -1)
-        unless the other is strictly better."""
-        rows = np.arange(dims.shape[0])
-        current = np.where(beliefs[rows, dims] > 0, 1, -1).astype(np.int8)
+        unless the other is strictly better (one landscape for every member: ``rows`` is
+        not needed)."""
+        each = np.arange(dims.shape[0])
+        current = np.where(beliefs[each, dims] > 0, 1, -1).astype(np.int8)
         flipped = beliefs.copy()
-        flipped[rows, dims] = -current
+        flipped[each, dims] = -current
         gains = self.raw(self.bits(flipped)) > self.raw(self.bits(beliefs))
         return np.where(gains, -current, current).astype(np.int8)
 

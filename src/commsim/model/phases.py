@@ -28,6 +28,13 @@ from commsim.model.reporting import close_reports, reporting_on
 from commsim.model.tension import METRICS as TENSION_METRICS
 from commsim.model.tension import divide_effort, tension_on
 from commsim.model.turnover import turnover
+from commsim.model.units import METRICS as UNIT_METRICS
+from commsim.model.units import (
+    learn_practices,
+    review_across_units,
+    socialise_in_units,
+)
+from commsim.model.units import on as units_on
 from commsim.model.voice import drift_to_climate, speak_up
 
 
@@ -257,6 +264,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
     Phase(
         "socialise",
         socialise,
+        enabled=lambda config: not units_on(config),
         parameters=_owns(
             socialisation_rate=(
                 "p1 [M91]; fitting in, being accepted [KS]; diffusion [CSL]",
@@ -281,6 +289,33 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         counters=("insights_adopted", "flows", "cross_role_flows"),
         idea="diffusion: the code teaches its members [CSL], [M91]",
         description="members move their beliefs toward the code (7.8)",
+        when="`units` = 0",
+    ),
+    Phase(
+        "socialise_in_units",
+        socialise_in_units,
+        enabled=units_on,
+        parameters=_owns(
+            units=(
+                "12 emergency departments whose practice diverged [CSL]; sub-units learning "
+                "from local experience [CSL]",
+                "how many units (departments, sites) the organisation is split into; 0: none",
+            ),
+            local_variation=(
+                "contextual variation where warranted, T1 [CSL]",
+                "share of the dimensions on which each unit's reality is the opposite of the "
+                "shared one (drawn once per unit)",
+            ),
+            standardization=(
+                "T1: standardised procedures vs local adaptation [CSL]",
+                "chance a belief learns from the global code rather than its unit's practice",
+            ),
+        ),
+        counters=("insights_adopted", "flows", "cross_role_flows"),
+        idea="T1: the global code and local practice [CSL]",
+        description="members move their beliefs toward the global code or their unit's "
+        "practice (7.20)",
+        when="`units` > 0 (in place of socialise)",
     ),
     Phase(
         "peers",
@@ -309,6 +344,23 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         when='always (`"random_neighbour"`: no-op if `neighbour_learning_rate` = 0)',
     ),
     Phase(
+        "cross_unit_reviews",
+        review_across_units,
+        enabled=units_on,
+        parameters=_owns(
+            cross_unit_reviews=(
+                "monthly cross-ED physician rounds reviewing cases [CSL]",
+                "per-step chance a member meets a colleague drawn at random (from another "
+                "unit: a temporary tie)",
+            )
+        ),
+        counters=("cross_unit_learnings",),
+        idea="temporary ties between units: innovations scaling across the system [CSL]",
+        description="members try a colleague's belief from another unit in their own practice "
+        "(7.20)",
+        when="`units` > 0 (no-op if `cross_unit_reviews` = 0)",
+    ),
+    Phase(
         "code_learning",
         learn_code,
         parameters=_owns(
@@ -331,6 +383,39 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         counters=("superior_group", "code_changes"),
         idea="single-loop learning of the organisational code [M91]",
         description="the code adopts the majority view of the superior group (7.10)",
+    ),
+    Phase(
+        "unit_practices",
+        learn_practices,
+        enabled=units_on,
+        parameters=_owns(
+            high_stakes_share=(
+                "adverse events; mortality for high-risk conditions [CSL]",
+                "share of the dimensions (the last `round(share × m)`) where a wrong action "
+                "is an adverse event",
+            ),
+            root_cause_analysis=(
+                "root-cause analysis for significant events [CSL]; second-order problem "
+                "solving (Tucker & Edmondson 2003)",
+                "chance each problem (a dimension in a unit with adverse events this step, "
+                "repeated reports aggregated) is analysed",
+            ),
+            incident_sharing=(
+                "a shared incident-reporting system, findings distributed to all EDs [CSL]",
+                "chance an analysis's finding reaches each other unit",
+            ),
+        ),
+        counters=(
+            "practice_changes",
+            "adverse_events",
+            "incident_analyses",
+            "innovations_spread",
+            "innovation_spread_steps",
+        ),
+        idea="each department tracking its own outcomes; learning from adverse events [CSL]",
+        description="unit practices learn from their superior members; adverse events are "
+        "counted and analysed (7.20)",
+        when="`units` > 0",
     ),
     Phase(
         "mentoring",
@@ -383,6 +468,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
 #: mechanism is on, so other runs' tables are as they were); computed after the built-in ones
 MECHANISM_METRICS: tuple[Metric, ...] = (
     *JUST_CULTURE_METRICS,
+    *UNIT_METRICS,
     *REPORTING_METRICS,
     *TENSION_METRICS,
     *FEAR_METRICS,

@@ -46,7 +46,7 @@ def explore(world: World) -> None:
         return
     dims = uniform_below(rng, state.m, explorers.size)
     noise = np.where(state.role[explorers] == RESEARCHER, cfg.research_noise, cfg.practice_noise)
-    seen = world.environment.observe(state.beliefs[explorers], dims, noise, rng)
+    seen = world.environment.observe(state.beliefs[explorers], dims, noise, rng, explorers)
     differs = seen != state.beliefs[explorers, dims]
     members, dims, seen = explorers[differs], dims[differs], seen[differs]
     state.beliefs[members, dims] = seen

@@ -42,7 +42,9 @@ class RealityVector(TaskEnvironment):
         self.target[dims] *= -1
         return dims
 
-    def better(self, beliefs: np.ndarray, dims: np.ndarray) -> np.ndarray:
+    def better(
+        self, beliefs: np.ndarray, dims: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """The true value of each dimension: on March's reality a dimension is right or
         wrong on its own, whatever the rest of the row believes."""
         return self.target[dims]

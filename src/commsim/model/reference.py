@@ -68,6 +68,8 @@ from commsim.model.nk_landscape import NKLandscape
 from commsim.model.organisation import build_hierarchy, build_network
 from commsim.model.reality import RealityVector
 from commsim.model.state import NO_MANAGER, ROLE_NAMES
+from commsim.model.units import METRICS as UNIT_METRICS
+from commsim.model.units import assign_units, local_signs
 
 PRACTITIONER, RESEARCHER, CAPACITY_BUILDER = ROLE_NAMES
 AWAITING_VOICE, AWAITING_VERIFICATION = "awaiting voice", "awaiting verification"
@@ -215,6 +217,7 @@ class ReferenceMember(mesa.Agent):
         self.manager = manager  # the row of this position's manager; None at the top
         self.role = role  # "practitioner", "researcher" or "capacity_builder"
         self.fast = fast  # a fast learner's position (March's mixed populations)
+        self.unit = 0  # the position's unit (7.20; set by the model when units are on)
         # p1 belongs to the position: a newcomer here socialises at the same rate
         self.socialisation_rate = cfg.fast_socialisation_rate if fast else cfg.socialisation_rate
         self.neighbours: list[ReferenceMember] = []  # filled in once every member exists
@@ -263,7 +266,13 @@ class ReferenceMember(mesa.Agent):
             if belief == 0:
                 belief = 1 if self.random.random() < 0.5 else -1
             self.actions.append(belief)
-        self.performance = self.model.score(self.actions)
+        units = self.model.units
+        if units is None:
+            self.performance = self.model.score(self.actions)
+        else:  # against the reality of the member's own unit
+            self.performance = sum(
+                action * units.truth(self.unit, dim) for dim, action in enumerate(self.actions)
+            )
 
     def explore(self) -> None:
         """Practitioners and researchers may test one belief; a surprise is an insight.
@@ -282,7 +291,7 @@ class ReferenceMember(mesa.Agent):
             return
         dim = self.random.randrange(cfg.m)
         noise = cfg.research_noise if self.role == RESEARCHER else cfg.practice_noise
-        seen = self.model.observe(self.beliefs, dim, noise)
+        seen = self.model.observe(self.beliefs, dim, noise, self)
         if seen != self.beliefs[dim]:
             self.beliefs[dim] = seen
             self.model.new_insight(self, dim, seen)
@@ -290,6 +299,9 @@ class ReferenceMember(mesa.Agent):
     def socialise(self) -> None:
         """Move toward the code where it holds a view this member does not share."""
         model, cfg = self.model, self.model.config
+        if model.units is not None:
+            model.units.socialise(self)
+            return
         access = model.crossing_chance(self.role, RESEARCHER)  # the code is research's product
         rate = self.socialisation_rate * model.socialisation_factor  # 1 but under tension
         p = min(rate * self.learning_rate * access, 1.0)
@@ -368,6 +380,8 @@ class ReferenceModel(mesa.Model):
             else Reality(m, self.rng)
         )
         self.reality = self.task.target  # March's reality; on a landscape, its optimum
+        # where each unit's reality differs (7.20): the shared builder, right after reality
+        signs = local_signs(self.rng, cfg.units, m, cfg.local_variation) if cfg.units else None
         chart = cfg.org_chart
         if chart is None:
             level, manager = build_hierarchy(n, cfg.span_of_control)
@@ -400,6 +414,7 @@ class ReferenceModel(mesa.Model):
         self.tie_weight = tie_weights(cfg.collaboration)
         if chart is not None:
             self._take_chart(chart)
+        self.units = None if signs is None else ReferenceUnits(self, signs.tolist(), manager)
 
         self.code: list[int] = [0] * m  # the organisational code, March's memory
         self.tacit = round(cfg.tacit_share * m)  # the first dimensions, never codified
@@ -462,7 +477,11 @@ class ReferenceModel(mesa.Model):
         for agent in self.agents:
             agent.socialise()
         self.learn_from_peers()
+        if self.units is not None:
+            self.units.review_across_units()
         self.learn_code()
+        if self.units is not None:
+            self.units.learn_practices()
         if cfg.community:
             self.mentor()
         for agent in self.agents:
@@ -489,10 +508,15 @@ class ReferenceModel(mesa.Model):
         """A belief or action vector's score on the task (higher is better)."""
         return self.task.score(vector)
 
-    def observe(self, beliefs: list[int], dim: int, noise: float) -> int:
-        """Noisy feedback on one dimension, given the rest of ``beliefs``: the better value,
-        flipped with probability ``noise``."""
-        better = self.task.better(beliefs, dim)
+    def observe(
+        self, beliefs: list[int], dim: int, noise: float, member: ReferenceMember | None = None
+    ) -> int:
+        """Noisy feedback on one dimension, given the rest of ``beliefs``: the better value
+        (with units, in ``member``'s unit), flipped with probability ``noise``."""
+        if self.units is not None and member is not None:
+            better = self.units.truth(member.unit, dim)
+        else:
+            better = self.task.better(beliefs, dim)
         return -better if self.random.random() < noise else better
 
     def crossing_chance(self, source: str, target: str) -> float:
@@ -788,7 +812,7 @@ class ReferenceModel(mesa.Model):
         for insight in served:
             verifier = insight.verifier
             assert verifier is not None
-            seen = self.observe(insight.holder.beliefs, insight.dim, noise)
+            seen = self.observe(insight.holder.beliefs, insight.dim, noise, insight.holder)
             verifier.beliefs[insight.dim] = seen
             self.record_flow(insight.holder.role, verifier.role)
             if seen == insight.value:
@@ -1245,6 +1269,25 @@ class ReferenceModel(mesa.Model):
     def _ease_reporting(self, cost: float = 0.0) -> None:
         self.voice_cost = cost
 
+    def _set_standardization(self, value: float) -> None:
+        self._units().standardization = value
+
+    def _analyse_root_causes(self, share: float) -> None:
+        self._units().root_cause_analysis = share
+
+    def _share_incident_reports(self, reach: float) -> None:
+        self._units().incident_sharing = reach
+
+    def _hold_cross_unit_reviews(self, rate: float, steps: int = 0) -> None:
+        units = self._units()
+        units.cross_unit_reviews = rate
+        units.reviews_until = self.next_step + steps if steps else -1
+
+    def _units(self) -> ReferenceUnits:
+        if self.units is None:
+            raise ConfigError("this lever acts on units: needs units > 0")
+        return self.units
+
     def _reality_shock(self, share: float) -> None:
         if not isinstance(self.task, Reality):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
@@ -1288,6 +1331,8 @@ class ReferenceModel(mesa.Model):
             row["wrong_codifications"] = counts["wrong_codifications"]
             row["codification_delay"] = _mean(self.delays)
         self._record_fear(row)
+        if self.units is not None:
+            row.update(self.units.metrics())
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
@@ -1360,6 +1405,163 @@ class ReferenceModel(mesa.Model):
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state), the fast model's column names."""
         return pd.DataFrame(self._rows)
+
+
+class ReferenceUnits:
+    """Units with local conditions and their practices (docs/MODEL.md 7.20), unit by unit and
+    member by member. The units and where each unit's reality differs come from the shared
+    builders (``assign_units``, ``local_signs``); every rule is re-implemented here."""
+
+    def __init__(self, model: ReferenceModel, signs: list[list[int]], manager: Any) -> None:
+        cfg = model.config
+        self.model = model
+        self.signs = signs  # -1 where unit u's reality is the opposite of the shared one
+        for member, unit in zip(model.members, assign_units(manager, cfg.units), strict=True):
+            member.unit = int(unit)
+        m = cfg.m
+        self.practice = [[0] * m for _ in signs]
+        high = round(cfg.high_stakes_share * m)
+        self.high_stakes = [dim >= m - high for dim in range(m)]
+        self.spreading = [-1] * m  # the step a right practice appeared in some unit, or -1
+        self.standardization = cfg.standardization
+        self.root_cause_analysis = cfg.root_cause_analysis
+        self.incident_sharing = cfg.incident_sharing
+        self.cross_unit_reviews = cfg.cross_unit_reviews
+        self.reviews_until = -1
+
+    def truth(self, unit: int, dim: int) -> int:
+        """Dimension ``dim`` of unit ``unit``'s reality: the shared one, or its opposite."""
+        return self.signs[unit][dim] * self.model.reality[dim]
+
+    def members_of(self, unit: int) -> list[ReferenceMember]:
+        return [agent for agent in self.model.agents if agent.unit == unit]
+
+    def socialise(self, member: ReferenceMember) -> None:
+        """Each belief learns from the code (chance ``standardization``) or from the
+        member's unit's practice; the wall to research stands only before the code."""
+        model, cfg = self.model, self.model.config
+        access = model.crossing_chance(member.role, RESEARCHER)
+        base = member.socialisation_rate * member.learning_rate
+        for dim in range(cfg.m):
+            from_code = self.random() < self.standardization
+            tried = self.random()
+            source = model.code[dim] if from_code else self.practice[member.unit][dim]
+            p = min(base * access, 1.0) if from_code else min(base, 1.0)
+            if source == 0 or member.beliefs[dim] == source or tried >= p:
+                continue
+            member.beliefs[dim] = step_toward(member.beliefs[dim], source, cfg.socialisation_mode)
+            if from_code and member.beliefs[dim] == source and model.code_source[dim] >= 0:
+                model.counts["insights_adopted"] += 1
+            research = from_code and cfg.community
+            model.record_flow(RESEARCHER if research else member.role, member.role)
+
+    def random(self) -> float:
+        return self.model.random.random()
+
+    def review_across_units(self) -> None:
+        """Cross-unit reviews: decided on the beliefs at the start, then applied."""
+        model, cfg = self.model, self.model.config
+        rate = self.cross_unit_reviews
+        if 0 <= self.reviews_until <= model.steps:
+            rate = 0.0
+        if rate == 0:
+            return
+        taken: list[tuple[ReferenceMember, int, int]] = []
+        for member in model.agents:
+            if self.random() >= rate:
+                continue
+            colleague = model.members[model.random.randrange(cfg.n_agents)]
+            dim = model.random.randrange(cfg.m)
+            theirs = colleague.beliefs[dim]
+            if colleague.unit == member.unit or theirs in (0, member.beliefs[dim]):
+                continue
+            if model.observe(member.beliefs, dim, cfg.practice_noise, member) == theirs:
+                taken.append((member, dim, theirs))
+        for member, dim, theirs in taken:
+            member.beliefs[dim] = theirs
+            model.counts["cross_unit_learnings"] += 1
+
+    def learn_practices(self) -> None:
+        """Each unit's practice learns from its superior members, as the code does; then
+        adverse events and their analysis; then the spread of right practices."""
+        model, cfg = self.model, self.model.config
+        for unit, practice in enumerate(self.practice):
+            score = sum(p * self.truth(unit, dim) for dim, p in enumerate(practice))
+            group = [a.actions for a in self.members_of(unit) if a.performance > score]
+            for dim in range(model.tacit, cfg.m):
+                votes = sum(actions[dim] for actions in group)
+                majority = sign(votes)
+                if majority in (0, practice[dim]):
+                    continue
+                if self.random() < 1.0 - (1.0 - cfg.code_learning_rate) ** abs(votes):
+                    practice[dim] = majority
+                    model.counts["practice_changes"] += 1
+        self.analyse_adverse_events()
+        self.track_spread()
+
+    def analyse_adverse_events(self) -> None:
+        """Count wrong actions on high-stakes dimensions; analyse each problem (unit and
+        dimension) once, with chance ``root_cause_analysis``; its finding reaches its own
+        unit and each other unit with chance ``incident_sharing``."""
+        model, cfg = self.model, self.model.config
+        problems: set[tuple[int, int]] = set()
+        for member in model.agents:
+            for dim, action in enumerate(member.actions):
+                if self.high_stakes[dim] and action != self.truth(member.unit, dim):
+                    model.counts["adverse_events"] += 1
+                    problems.add((member.unit, dim))
+        if self.root_cause_analysis == 0:
+            return
+        for origin, dim in sorted(problems):
+            if self.random() >= self.root_cause_analysis:
+                continue
+            model.counts["incident_analyses"] += 1
+            for unit in range(len(self.practice)):
+                if unit != origin and not (
+                    self.incident_sharing > 0 and self.random() < self.incident_sharing
+                ):
+                    continue
+                truth = self.truth(unit, dim)
+                self.practice[unit][dim] = -truth if self.random() < cfg.research_noise else truth
+
+    def track_spread(self) -> None:
+        """Innovations: right in some unit's practice, not all; spread when right in all."""
+        model = self.model
+        for dim, since in enumerate(self.spreading):
+            right = [p[dim] == self.truth(u, dim) for u, p in enumerate(self.practice)]
+            if since >= 0 and all(right):
+                model.counts["innovations_spread"] += 1
+                model.counts["innovation_spread_steps"] += model.steps - since
+                self.spreading[dim] = -1
+            elif since >= 0 and not any(right):
+                self.spreading[dim] = -1
+            elif since < 0 and any(right) and not all(right):
+                self.spreading[dim] = model.steps
+
+    def metrics(self) -> dict[str, float]:
+        """The units' columns of this step's row (their counters included)."""
+        model, m = self.model, self.model.config.m
+        knowledge: dict[int, list[float]] = {u: [] for u in range(len(self.practice))}
+        for member in model.agents:
+            score = sum(b * self.truth(member.unit, d) for d, b in enumerate(member.beliefs))
+            knowledge[member.unit].append(score / m)
+        everyone = [k for values in knowledge.values() for k in values]
+        means = [_mean(values) if values else 0.0 for values in knowledge.values()]
+        practice = [
+            sum(p * self.truth(u, d) for d, p in enumerate(row)) / m
+            for u, row in enumerate(self.practice)
+        ]
+        counts = model.counts
+        row: dict[str, float] = {
+            metric.name: counts[metric.name] for metric in UNIT_METRICS if metric.kind != "state"
+        }
+        row["local_knowledge"] = statistics.fmean(everyone)
+        row["unit_outcome_variance"] = statistics.pvariance(means)
+        row["practice_knowledge"] = statistics.fmean(practice)
+        row["innovation_spread_time"] = _ratio(
+            counts["innovation_spread_steps"], counts["innovations_spread"]
+        )
+        return row
 
 
 def _changes_landscape(cfg: Config) -> bool:
