@@ -272,6 +272,12 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "org_chart",
     "collaboration",
     "person_ids",
+    "entrenchment",
+    "entrenchment_horizon",
+    "double_loop_rate",
+    "double_loop_safety",
+    "double_loop_block",
+    "double_loop_tries",
 )
 
 
@@ -418,6 +424,19 @@ class Config(StrictModel):
     collaboration: CollaborationField = None
     person_ids: Literal["pseudonym", "file"] = "pseudonym"
 
+    # double-loop learning and entrenchment (docs/MODEL.md 7.21): a belief the learning phases
+    # changed is changed back with chance entrenchment x min(1, tenure / entrenchment_horizon);
+    # a member who feels safe (safety >= double_loop_safety) and whose performance fell
+    # reframes, with chance double_loop_rate, a block of interdependent beliefs (on an NK
+    # landscape a bit and those it depends on; on reality double_loop_block dimensions in a
+    # row) to the best of double_loop_tries settings of it tried
+    entrenchment: Prob = 0.0
+    entrenchment_horizon: Int = Field(default=50, ge=1, le=100_000)
+    double_loop_rate: Prob = 0.0
+    double_loop_safety: Prob = 0.5
+    double_loop_block: Int = Field(default=5, ge=1, le=100_000)
+    double_loop_tries: Int = Field(default=4, ge=1, le=64)
+
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are
     # fields of this config like any others
@@ -493,6 +512,14 @@ class Config(StrictModel):
         if p > 0 and info.data.get("network") == "subgroups" and info.data.get("subgroups") == 1:
             raise ValueError("one subgroup has no other group to link to: set subgroups >= 2")
         return p
+
+    @field_validator("double_loop_block")
+    @classmethod
+    def _block_fits(cls, block: int, info: ValidationInfo) -> int:
+        m, used = info.data.get("m"), info.data.get("double_loop_rate")
+        if used and info.data.get("task") == "reality" and m is not None and block > m:
+            raise ValueError(f"a block of at most m = {m} dimensions")
+        return block
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Config:

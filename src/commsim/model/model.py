@@ -152,7 +152,9 @@ class CommunityModel(mesa.Model):
         self._rows: list[dict[str, Any]] = []
         self._every: int | None = 1  # a row every step; ``run(record_every=...)`` thins them
         self._last = 0  # the step ``run`` ends at
-        self._carried = dict.fromkeys(self.catalogue.events, 0)  # events of rows not kept
+        recorded = set(self.catalogue.metric_names(cfg))  # a mechanism's only where it is on
+        # events of rows not kept
+        self._carried = dict.fromkeys((e for e in self.catalogue.events if e in recorded), 0)
         self._agent_frames: list[dict[str, np.ndarray]] = []
         self._grid: Network | None = None
         self._views: list[Member] | None = None
