@@ -113,6 +113,17 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         30,
     ),
     "tacit_community": ({"n_agents": 100, "tacit_share": 0.3}, 30),
+    # entrenchment and double-loop learning (docs/MODEL.md 7.21), a structural shock midway
+    "double_loop": (
+        {
+            "n_agents": 100,
+            "entrenchment": 0.5,
+            "entrenchment_horizon": 10,
+            "double_loop_rate": 0.3,
+            "interventions": ({"step": 15, "action": "structural_shock", "share": 0.3},),
+        },
+        30,
+    ),
     # an organisation of one's own (docs/MODEL.md 7.18): an uneven chart with matrix teams,
     # job titles, traits and tenure from the file, and a weighted collaboration network
     "own_organisation": (
@@ -139,7 +150,9 @@ CUMULATIVE = (
     "mentorings",
 )
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
-FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE}
+# a mechanism's counts, summed where its runs record them
+MECHANISM_CUMULATIVE = ("belief_changes", "entrenched", "reframings", "double_loop_changes")
+FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE + MECHANISM_CUMULATIVE}
 
 
 def summarise(frame: Any) -> dict[str, float]:
@@ -154,6 +167,11 @@ def summarise(frame: Any) -> dict[str, float]:
         if run[f"{group}_knowledge"].notna().all():
             out[f"avg_{group}_knowledge"] = float(run[f"{group}_knowledge"].mean())
     out.update({f"cum_{name}": float(run[name].sum()) for name in CUMULATIVE})
+    out.update(
+        {f"cum_{name}": float(run[name].sum()) for name in MECHANISM_CUMULATIVE if name in run}
+    )
+    if "code_age" in run:
+        out["end_code_age"] = float(frame["code_age"].iloc[-1])
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
     return out
@@ -222,6 +240,9 @@ POWER_CASES = [
     ("march_tacit", {"tacit_share": 0.0}, "end_code_knowledge"),  # the code learns them all
     # the chart's low front-line safety and harsh managers, not taken from the file
     ("own_organisation", {"org_chart": uneven_chart(traits=False)}, "avg_mean_safety"),
+    ("double_loop", {"entrenchment": 0.3}, "cum_entrenched"),  # weaker attachment
+    ("double_loop", {"double_loop_rate": 0.0}, "cum_reframings"),  # no double loop
+    ("double_loop", {"double_loop_tries": 1}, "cum_double_loop_changes"),  # a blind reframe
 ]
 
 
