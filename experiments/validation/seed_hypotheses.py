@@ -5,6 +5,9 @@
 - H3 [SK], [KS]: integrating practice, research and capacity building beats walled silos.
 - H4 [SK] (AutoCo), [CSL]: codified organisational memory carries learning through the loss
   of senior members.
+- H7 [CSL] T5, [CQC]: after a change of the task's structure, double-loop learning (where
+  members feel safe) recovers faster than single-loop learning, entrenchment slows recovery,
+  and a value shock separates single- from double-loop learning less.
 
 H1-H3: configs/experiments/validation/seed_climate.toml, a 2 x 2 x 2 x 2 factorial (safety
 0.2/0.8, punitiveness 0.05/0.6, authority gradient 0/0.6, integration 0.1/0.9) on the default
@@ -19,11 +22,19 @@ seed_memory_no_reorganisation.toml (the same runs without it), with codification
 mean knowledge over steps 105-150: the share the reorganisation leaves (with / without it) and
 the knowledge lost, with memory against without.
 
-    .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
-        [--workers N]
+H7: seed_double_loop.toml (configs/double_loop.toml: an NK landscape, a structural shock at
+step 60) and seed_double_loop_value.toml (the same runs with a value shock), double-loop
+learning (double_loop_rate 0.2 / 0) by entrenchment (0.6 / 0). Outcomes per run, against its
+own mean knowledge over steps 50-59: the knowledge deficit over steps 60-89 and the steps
+until mean knowledge is back at that level (31 if not by step 90).
 
-Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png (--quick: 10
-repetitions, into results/validation/quick/). Full: 6,400 runs, about 15 minutes on 2 cores.
+    .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
+        [--workers N] [--only H1-H4 | --only H7]
+
+Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png, and
+seed_hypotheses_h7.png (--quick: 10 repetitions, into results/validation/quick/; --only:
+seed_hypotheses_<group>.csv). Full: 6,400 runs for H1-H4, about 15 minutes on 2 cores; 320
+for H7, about 4 minutes on one core.
 """
 
 from __future__ import annotations
@@ -55,6 +66,11 @@ ARMS = {  # H4's memory channels: (community, code_learning_rate)
     "code learning only": (False, 0.1),
     "no memory": (False, 0.0),
 }
+# H7: the shock at step 60, the plateau before it, the steps after it that are measured
+SHOCK_AT, PLATEAU, WINDOW = 60, range(50, 60), 30
+LOOPS = ["double_loop_rate", "entrenchment"]
+SINGLE, DOUBLE = (0.0, 0.0), (0.2, 0.0)  # (double_loop_rate, entrenchment)
+SINGLE_ENTRENCHED, DOUBLE_ENTRENCHED = (0.0, 0.6), (0.2, 0.6)
 SAFE, FEARFUL = {"initial_safety": 0.8}, {"initial_safety": 0.2}
 PUNITIVE_HIERARCHY = {"punitiveness": 0.6, "authority_gradient": 0.6}
 SERVANT_FLAT = {"punitiveness": 0.05, "authority_gradient": 0.0}
@@ -239,6 +255,122 @@ def memory_effects(course: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataF
     return rows, levels
 
 
+def recovery(knowledge: pd.Series) -> dict[str, float]:
+    """One run's mean knowledge by step: the level after the shock (mean over the window from
+    it), what it regained in the window (its last step's knowledge less the shock step's),
+    and the steps until it is back at its level before the shock, the mean over the plateau
+    (WINDOW + 1 if not within the window)."""
+    import numpy as np
+
+    plateau = float(knowledge.loc[list(PLATEAU)].mean())
+    after = knowledge.loc[SHOCK_AT : SHOCK_AT + WINDOW - 1].to_numpy()
+    back = np.flatnonzero(after >= plateau)
+    return {
+        "plateau": plateau,
+        "level": float(after.mean()),
+        "regained": float(after[-1] - after[0]),
+        "recovery": float(back[0] + 1 if back.size else WINDOW + 1),
+    }
+
+
+def double_loop_runs(structural: Path, value: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """H7's runs: per repetition, arm and shock, ``recovery``'s numbers; and the course of
+    mean knowledge by shock, arm and step, for the figure."""
+    import pandas as pd
+
+    parts = [
+        commsim.load_results(out, metrics=["mean_knowledge"]).assign(shock=shock)
+        for out, shock in ((structural, "structural"), (value, "value"))
+    ]
+    course = pd.concat(parts, ignore_index=True)
+    keys = ["shock", "repetition", *LOOPS]
+    runs = course.groupby(keys).apply(
+        lambda run: pd.Series(recovery(run.set_index("step")["mean_knowledge"])),
+        include_groups=False,
+    )
+    return runs.reset_index(), course.groupby(["shock", *LOOPS, "step"])["mean_knowledge"].mean()
+
+
+#: H7's outcomes: what each is, and the direction in which recovery is better
+RECOVERY = {
+    "plateau": ("mean knowledge before the shock, steps 50-59", "+"),
+    "level": ("mean knowledge after the shock, steps 60-89", "+"),
+    "regained": ("knowledge regained, step 89 − step 60", "+"),
+    "recovery": ("recovery time (steps; 31: not by step 89)", "-"),
+}
+
+
+def double_loop_effects(runs: pd.DataFrame) -> list[dict[str, Any]]:
+    """H7's rows: paired contrasts between arms (same repetition, same seed), each outcome in
+    the direction the claim expects."""
+    wide = runs.pivot_table(index="repetition", columns=["shock", *LOOPS], values=list(RECOVERY))
+
+    def arm(outcome: str, shock: str, loops: tuple[float, float]) -> Any:
+        return wide[(outcome, shock, *loops)].to_numpy()
+
+    def row(name: str, outcome: str, effect: dict[str, float], expected: str) -> dict[str, Any]:
+        label = RECOVERY[outcome][0]
+        return {"hypothesis": f"H7 {name}", "outcome": label, **effect, "expected": expected}
+
+    def gain(outcome: str, shock: str, base: tuple, other: tuple) -> dict[str, float]:
+        return paired_effect(arm(outcome, shock, base), arm(outcome, shock, other))
+
+    worse = {"+": "-", "-": "+"}
+    rows = [
+        row("double − single loop", "plateau", gain("plateau", "structural", SINGLE, DOUBLE), "+")
+    ]
+    for outcome, (_, better) in RECOVERY.items():
+        if outcome == "plateau":
+            continue
+        for shock in ("structural", "value"):
+            effect = gain(outcome, shock, SINGLE, DOUBLE)
+            rows.append(row(f"double − single loop, {shock} shock", outcome, effect, better))
+        interaction = paired_effect(
+            arm(outcome, "value", DOUBLE) - arm(outcome, "value", SINGLE),
+            arm(outcome, "structural", DOUBLE) - arm(outcome, "structural", SINGLE),
+        )
+        rows.append(row("double-loop gain, structural − value shock", outcome, interaction, better))
+        for base, entrenched, name in (
+            (SINGLE, SINGLE_ENTRENCHED, "single loop"),
+            (DOUBLE, DOUBLE_ENTRENCHED, "double loop"),
+        ):
+            effect = gain(outcome, "structural", base, entrenched)
+            rows.append(
+                row(
+                    f"entrenchment 0.6 − 0, {name}, structural shock",
+                    outcome,
+                    effect,
+                    worse[better],
+                )
+            )
+    return rows
+
+
+def draw_double_loop(levels: pd.Series, out: Path, n: int) -> None:
+    """H7: mean knowledge over time by arm, the structural shock left, the value shock right."""
+    fig, axes = figure(12.0, 4.6, ncols=2)
+    arms = {
+        SINGLE: ("single loop", "C0", "-"),
+        DOUBLE: ("double loop", "C2", "-"),
+        SINGLE_ENTRENCHED: ("single loop, entrenched", "C0", ":"),
+        DOUBLE_ENTRENCHED: ("double loop, entrenched", "C2", ":"),
+    }
+    for ax, shock in zip(axes, ("structural", "value"), strict=True):
+        for loops, (label, color, ls) in arms.items():
+            series = levels.loc[(shock, *loops)]
+            ax.plot(series.index, series.to_numpy(), color=color, ls=ls, label=label)
+        ax.axvline(SHOCK_AT, color="0.4", lw=0.8)
+        ax.set(
+            xlabel="step",
+            ylabel="members' mean knowledge (NK score)",
+            title=f"{shock} shock at step {SHOCK_AT}",
+        )
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"H7: single- and double-loop learning after a shock ({n} paired repetitions)")
+    save(fig, out, "seed_hypotheses_h7")
+
+
 def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     """Left: standardised effects (H1-H3) with 95% CIs; right: H4's knowledge over time."""
     fig, (left, right) = figure(13.0, 5.6, ncols=2)
@@ -291,11 +423,8 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     save(fig, out, "seed_hypotheses")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = arguments("validation", __doc__, QUICK, argv)
-    import pandas as pd
-
-    args.out.mkdir(parents=True, exist_ok=True)
+def climate_and_memory(args: Any) -> list[dict[str, Any]]:
+    """H1-H4's sweeps, rows and figure."""
     sweeps = {
         name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
         for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
@@ -312,17 +441,54 @@ def main(argv: list[str] | None = None) -> None:
     ]
     course = memory_runs(sweeps["seed_memory"], sweeps["seed_memory_no_reorganisation"])
     memory_rows, levels = memory_effects(course)
-    table = pd.DataFrame([*rows, *memory_rows])
+    import pandas as pd
+
+    draw(
+        pd.DataFrame(rows).assign(verdict=[verdict(r, r["expected"]) for r in rows]),
+        levels,
+        args.out,
+        int(runs["repetition"].nunique()),
+    )
+    return [*rows, *memory_rows]
+
+
+def double_loop_hypothesis(args: Any) -> list[dict[str, Any]]:
+    """H7's sweeps, rows and figure."""
+    outs = [
+        run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+        for name in ("seed_double_loop", "seed_double_loop_value")
+    ]
+    runs, levels = double_loop_runs(*outs)
+    draw_double_loop(levels, args.out, int(runs["repetition"].nunique()))
+    return double_loop_effects(runs)
+
+
+GROUPS = {"H1-H4": climate_and_memory, "H7": double_loop_hypothesis}
+
+
+def _only(parser: Any) -> None:
+    parser.add_argument(
+        "--only", choices=list(GROUPS), default=None, help="one group of hypotheses (default: all)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments("validation", __doc__, QUICK, argv, extra=_only)
+    import pandas as pd
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    chosen = [args.only] if args.only else list(GROUPS)
+    table = pd.DataFrame([row for group in chosen for row in GROUPS[group](args)])
     table["verdict"] = [verdict(row, row["expected"]) for _, row in table.iterrows()]
     claims = pd.read_csv(CLAIMS).set_index("id")["claim"]
     table["claim"] = table["hypothesis"].str[:2].map(claims)
-    table.to_csv(args.out / "seed_hypotheses.csv", index=False)
+    name = f"seed_hypotheses_{args.only}" if args.only else "seed_hypotheses"
+    table.to_csv(args.out / f"{name}.csv", index=False)
     pd.set_option("display.width", 220)
     shown = ["hypothesis", "outcome", "before", "after", "diff", "diff_low", "diff_high", "d"]
     print("Seed hypotheses: contrast − baseline, 95% CIs (d: Cohen's d):")
     print(table[[*shown, "d_low", "d_high", "verdict"]].round(3).to_string(index=False))
-    draw(table, levels, args.out, int(runs["repetition"].nunique()))
-    print(f"wrote {args.out / 'seed_hypotheses.csv'}")
+    print(f"wrote {args.out / name}.csv")
 
 
 if __name__ == "__main__":
