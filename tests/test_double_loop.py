@@ -69,14 +69,14 @@ def test_entrenchment_slows_learning() -> None:
 
 
 def eligible_world(**overrides: object) -> tuple[CommunityModel, np.ndarray]:
-    """A model one step in, with every member safe and performing below the last step."""
+    """A model one step in, with every member safe and performing below its aspiration."""
     given = SMALL | {"double_loop_rate": 1.0, "double_loop_safety": 0.0} | overrides
     model = CommunityModel(None, seed=5, **given)
     model.run(1)
     world = model.world
     world.step = 2
     world.scratch["performance"] = np.zeros(world.state.n)
-    double_loop.frames(world).previous = np.ones(world.state.n)
+    double_loop.frames(world).aspiration = np.ones(world.state.n)
     return model, world.state.beliefs.copy()
 
 
@@ -102,7 +102,7 @@ def test_reframing_needs_safety_and_a_fall() -> None:
     double_loop.reframe(world)
     assert world.counts["reframings"] == 0 and (world.state.beliefs == before).all()
     model, before = eligible_world()
-    double_loop.frames(model.world).previous = np.zeros(model.world.state.n)  # no fall
+    double_loop.frames(model.world).aspiration = np.zeros(model.world.state.n)  # no gap
     double_loop.reframe(model.world)
     assert model.world.counts["reframings"] == 0
 
@@ -157,3 +157,14 @@ def test_a_block_wider_than_the_task_is_refused_in_one_line() -> None:
     with pytest.raises(ConfigError, match=r"double_loop_block.*at most m = 12"):
         load_config(None, m=12, double_loop_rate=0.1, double_loop_block=13)
     load_config(None, m=12, double_loop_block=13)  # unused while the mechanism is off
+
+
+def test_the_aspiration_follows_performance_and_a_newcomer_starts_at_its_own() -> None:
+    model, _ = eligible_world(double_loop_aspiration=0.25, double_loop_rate=1e-9)
+    world = model.world
+    world.state.joined[0] = world.step  # a newcomer this step: no gap yet
+    world.scratch["performance"] = np.full(world.state.n, 0.5)
+    double_loop.reframe(world)
+    aspiration = double_loop.frames(world).aspiration
+    assert aspiration[0] == 0.5  # its own first performance
+    assert aspiration[1:] == pytest.approx(1.0 + 0.25 * (0.5 - 1.0))

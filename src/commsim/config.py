@@ -276,6 +276,7 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "entrenchment_horizon",
     "double_loop_rate",
     "double_loop_safety",
+    "double_loop_aspiration",
     "double_loop_block",
     "double_loop_tries",
 )
@@ -426,14 +427,16 @@ class Config(StrictModel):
 
     # double-loop learning and entrenchment (docs/MODEL.md 7.21): a belief the learning phases
     # changed is changed back with chance entrenchment x min(1, tenure / entrenchment_horizon);
-    # a member who feels safe (safety >= double_loop_safety) and whose performance fell
-    # reframes, with chance double_loop_rate, a block of interdependent beliefs (on an NK
+    # a member who feels safe (safety >= double_loop_safety) and performs below its aspiration
+    # (performance smoothed with weight double_loop_aspiration) reframes, with chance
+    # double_loop_rate, a block of interdependent beliefs (on an NK
     # landscape a bit and those it depends on; on reality double_loop_block dimensions in a
     # row) to the best of double_loop_tries settings of it tried
     entrenchment: Prob = 0.0
     entrenchment_horizon: Int = Field(default=50, ge=1, le=100_000)
     double_loop_rate: Prob = 0.0
     double_loop_safety: Prob = 0.5
+    double_loop_aspiration: Prob = 0.2
     double_loop_block: Int = Field(default=5, ge=1, le=100_000)
     double_loop_tries: Int = Field(default=4, ge=1, le=64)
 

@@ -8,10 +8,11 @@ rules are added, both off by default:
   a step changed is changed back with probability
   ``entrenchment * min(1, tenure / entrenchment_horizon)``: long-held views resist change.
 * Double-loop learning (Argyris & Schon 1978): a member who feels safe enough
-  (``safety >= double_loop_safety``) and whose performance fell since the last step
-  questions, with probability ``double_loop_rate``, a whole block of interdependent beliefs
-  at once (on an NK landscape a bit and the bits it depends on; on March's reality
-  ``double_loop_block`` dimensions in a row) and adopts the best of ``double_loop_tries``
+  (``safety >= double_loop_safety``) and whose performance fell below its aspiration (its
+  performance smoothed over the steps before, Levinthal & March 1993) questions, with
+  probability ``double_loop_rate``, a whole block of interdependent beliefs at once (on an
+  NK landscape a bit and the bits it depends on; on March's reality ``double_loop_block``
+  dimensions in a row) and adopts the best of ``double_loop_tries``
   random settings of it. Its old setting is not among them: reframing gives up the frame
   held, so it may cost performance, and it is never undone by entrenchment.
 
@@ -54,8 +55,9 @@ class Frames:
 
     #: step at which each dimension of the code last changed (0: never since the start)
     code_changed: np.ndarray
-    #: each position's performance in the previous step (None before the first)
-    previous: np.ndarray | None = None
+    #: each member's aspiration: its performance, smoothed over the steps before (None
+    #: before the first step)
+    aspiration: np.ndarray | None = None
     #: the last structural shock: its step, the mean knowledge just before it, and the steps
     #: until mean knowledge was back at that level (NaN until it is)
     shock_step: int = -1
@@ -119,8 +121,12 @@ def blocks(world: World, centres: np.ndarray) -> np.ndarray:
 
 
 def reframe(world: World) -> None:
-    """Double-loop learning: safe members whose performance fell may try a few new settings
-    of a block of beliefs and adopt the best of them.
+    """Double-loop learning: safe members performing below their aspiration may try a few
+    new settings of a block of beliefs and adopt the best of them.
+
+    The aspiration follows performance, ``a <- a + double_loop_aspiration * (p - a)``, after
+    the comparison; a newcomer's starts at its first performance (so it never reframes in
+    its first step), and so does everyone's at step 1.
 
     Draws, in order: one uniform per eligible member (who reframes); one centre per
     reframer; then a uniform for every dimension of every try of every reframer (a try's
@@ -129,10 +135,13 @@ def reframe(world: World) -> None:
     state, cfg, rng = world.state, world.config, world.rng
     own = frames(world)
     performance = np.asarray(world.scratch["performance"], dtype=np.float64)
-    previous, own.previous = own.previous, performance
-    if previous is None:
+    aspiration = own.aspiration
+    if aspiration is None:
+        own.aspiration = performance
         return
-    fell = (performance < previous) & (state.joined < world.step)
+    aspiration = np.where(state.joined >= world.step, performance, aspiration)  # newcomers'
+    own.aspiration = aspiration + cfg.double_loop_aspiration * (performance - aspiration)
+    fell = performance < aspiration
     eligible = np.flatnonzero(fell & (state.safety >= cfg.double_loop_safety))
     if eligible.size == 0:
         return

@@ -283,11 +283,17 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
             double_loop_rate=(
                 "double-loop learning: questioning the assumptions themselves [CSL] "
                 "(Argyris & Schon 1978)",
-                "per-step chance a safe member whose performance fell reframes a block",
+                "per-step chance a safe member performing below its aspiration reframes a block",
             ),
             double_loop_safety=(
                 "learning is dangerous; questioning deep beliefs needs safety [KS], [CQC]",
                 "safety a member needs to reframe",
+            ),
+            double_loop_aspiration=(
+                "a performance gap: learning triggered by falling short of an aspiration "
+                "(Levinthal & March 1993); discontinuous change [CSL]",
+                "weight of this step's performance in the aspiration it is compared with next "
+                "(1: a fall since the last step)",
             ),
             double_loop_block=(
                 "interdependent beliefs revised together: mental models [CSL]",
@@ -301,8 +307,8 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         ),
         counters=("reframings", "double_loop_changes", "belief_changes"),
         idea="double-loop learning: revising the frame, not a value [CSL]",
-        description="safe members whose performance fell revise a block of interdependent "
-        "beliefs at once (7.21)",
+        description="safe members performing below their aspiration revise a block of "
+        "interdependent beliefs at once (7.21)",
         when="`double_loop_rate` > 0",
     ),
     Phase(

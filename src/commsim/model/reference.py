@@ -219,7 +219,7 @@ class ReferenceMember(mesa.Agent):
         self.joined = 0
         self.actions: list[int] = []
         self.performance = 0
-        self.previous: float | None = None  # the position's performance last step (7.21)
+        self.aspiration: float | None = None  # the performance it expects (7.21)
         self.before: list[int] = []  # the beliefs before this step's learning (7.21)
         self.new_occupant()
 
@@ -297,15 +297,20 @@ class ReferenceMember(mesa.Agent):
                 model.counts["belief_changes"] += 1
 
     def reframe(self) -> None:
-        """Double-loop learning: if safe enough, in the post for more than this step, and
-        performing below the last step, with probability double_loop_rate try
-        double_loop_tries random settings of a block of beliefs and adopt the best (the
-        first among equals; the old setting is not among them)."""
+        """Double-loop learning: if safe enough and performing below its aspiration (its
+        performance smoothed over the steps before; a newcomer's is its first performance),
+        with probability double_loop_rate try double_loop_tries random settings of a block
+        of beliefs and adopt the best (the first among equals; the old setting is not among
+        them)."""
         model, cfg = self.model, self.model.config
-        previous, self.previous = self.previous, self.performance
-        if previous is None or not (self.performance < previous and self.joined < model.steps):
+        if self.aspiration is None:  # the first step: an aspiration, no comparison yet
+            self.aspiration = self.performance
             return
-        if self.safety < cfg.double_loop_safety or self.random.random() >= cfg.double_loop_rate:
+        aspiration = self.performance if self.joined >= model.steps else self.aspiration
+        self.aspiration = aspiration + cfg.double_loop_aspiration * (self.performance - aspiration)
+        if not self.performance < aspiration or self.safety < cfg.double_loop_safety:
+            return
+        if self.random.random() >= cfg.double_loop_rate:
             return
         block = model.task.block(self.random.randrange(cfg.m), cfg.double_loop_block)
         best, best_score = self.beliefs, -math.inf
