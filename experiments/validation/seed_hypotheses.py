@@ -24,17 +24,17 @@ the knowledge lost, with memory against without.
 
 H7: seed_double_loop.toml (configs/double_loop.toml: an NK landscape, a structural shock at
 step 60) and seed_double_loop_value.toml (the same runs with a value shock), double-loop
-learning (double_loop_rate 0.2 / 0) by entrenchment (0.6 / 0). Outcomes per run, against its
-own mean knowledge over steps 50-59: the knowledge deficit over steps 60-89 and the steps
-until mean knowledge is back at that level (31 if not by step 90).
+learning (double_loop_rate 0.2 / 0) by entrenchment (0.6 / 0), 50 repetitions. Outcomes per
+run: members' mean knowledge over steps 60-89, the knowledge regained from step 60 to step 89,
+and the steps until mean knowledge is back at its level over steps 50-59 (31 if not by 89).
 
     .venv/bin/python experiments/validation/seed_hypotheses.py [--quick] [--out DIR]
         [--workers N] [--only H1-H4 | --only H7]
 
 Writes results/validation/seed_hypotheses.csv and seed_hypotheses.png, and
 seed_hypotheses_h7.png (--quick: 10 repetitions, into results/validation/quick/; --only:
-seed_hypotheses_<group>.csv). Full: 6,400 runs for H1-H4, about 15 minutes on 2 cores; 320
-for H7, about 4 minutes on one core.
+seed_hypotheses_<group>.csv). Full: 6,400 runs for H1-H4, about 15 minutes on 2 cores; 400
+for H7, about 4-5 minutes on one core.
 """
 
 from __future__ import annotations
