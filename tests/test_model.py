@@ -128,6 +128,9 @@ class TestInterventions:
         reality = m.environment.target.copy()
         m.intervene("reality_shock", share=0.5)
         assert (m.environment.target != reality).sum() == 15
+        reality = m.environment.target.copy()
+        m.intervene("structural_shock", share=0.2)  # on reality: a run of 6 dimensions
+        assert (m.environment.target != reality).sum() == 6
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()
@@ -184,7 +187,7 @@ def test_a_thinned_run_records_the_rows_a_sweep_keeps_of_the_full_run(
     kept = (rows.step == 0) | (rows.step == last)
     if every is not None:
         kept |= rows.step % every == 0
-    events = list(full.catalogue.events)
+    events = [e for e in full.catalogue.events if e in rows]  # a mechanism's: where it is on
     totals = rows[events].cumsum().to_numpy()[kept.to_numpy()]
     expected = rows[kept].reset_index(drop=True)
     expected[events] = np.diff(totals, axis=0, prepend=np.zeros((1, len(events)), totals.dtype))
