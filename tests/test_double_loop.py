@@ -168,3 +168,19 @@ def test_the_aspiration_follows_performance_and_a_newcomer_starts_at_its_own() -
     aspiration = double_loop.frames(world).aspiration
     assert aspiration[0] == 0.5  # its own first performance
     assert aspiration[1:] == pytest.approx(1.0 + 0.25 * (0.5 - 1.0))
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3])
+def test_a_thinned_run_carries_only_the_events_it_records(rate: float) -> None:
+    """Off, the mechanism's counters are no columns and nothing is carried into them; on,
+    a thinned row sums the steps since the last one."""
+    full = CommunityModel(None, double_loop_rate=rate, seed=4, **SMALL)
+    thin = CommunityModel(None, double_loop_rate=rate, seed=4, **SMALL)
+    full.run(10)
+    thin.run(10, record_every=5)
+    rows = thin.model_frame()
+    assert rows.step.tolist() == [0, 5, 10]
+    total = full.model_frame().insights_generated.sum()
+    assert rows.insights_generated.sum() == total
+    if rate:
+        assert rows.reframings.sum() == full.model_frame().reframings.sum() > 0
