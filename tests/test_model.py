@@ -135,6 +135,9 @@ class TestInterventions:
         m.intervene("close_the_loop", feedback=0.5)  # the live values, whether or not
         m.intervene("ease_reporting", cost=0.1)  # the cost of speaking up is modelled (7.22)
         assert (m.world.param("report_feedback"), m.world.param("voice_cost")) == (0.5, 0.1)
+        reality = m.environment.target.copy()
+        m.intervene("structural_shock", share=0.2)  # on reality: a run of 6 dimensions
+        assert (m.environment.target != reality).sum() == 6
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()

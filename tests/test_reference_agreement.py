@@ -125,6 +125,17 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         },
         40,
     ),
+    # entrenchment and double-loop learning (docs/MODEL.md 7.21), a structural shock midway
+    "double_loop": (
+        {
+            "n_agents": 100,
+            "entrenchment": 0.5,
+            "entrenchment_horizon": 10,
+            "double_loop_rate": 0.3,
+            "interventions": ({"step": 15, "action": "structural_shock", "share": 0.3},),
+        },
+        30,
+    ),
     # an organisation of one's own (docs/MODEL.md 7.18): an uneven chart with matrix teams,
     # job titles, traits and tenure from the file, and a weighted collaboration network
     "own_organisation": (
@@ -256,6 +267,10 @@ FLOOR = {
         "wrong_codifications",
         "experiments",
         "experiments_forgone",
+        "belief_changes",
+        "entrenched",
+        "reframings",
+        "double_loop_changes",
     )
 }
 
@@ -285,6 +300,11 @@ def summarise(frame: Any) -> dict[str, float]:
         out.update({f"avg_{name}": float(run[name].mean()) for name in UNIT_STATES})
         out["end_local_knowledge"] = float(frame["local_knowledge"].iloc[-1])
         out.update({f"cum_{name}": float(run[name].sum()) for name in UNIT_EVENTS})
+    out.update(
+        {f"cum_{name}": float(run[name].sum()) for name in MECHANISM_CUMULATIVE if name in run}
+    )
+    if "code_age" in run:
+        out["end_code_age"] = float(frame["code_age"].iloc[-1])
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
     for name in ("experiments", "experiments_forgone"):  # where fear is on (7.24)
@@ -405,6 +425,9 @@ POWER_CASES = [
     ("units", {"local_variation": 0.0}, "avg_local_knowledge"),
     ("units", {"root_cause_analysis": 0.0}, "cum_incident_analyses"),
     ("units", {"standardization": 1.0}, "avg_local_knowledge"),
+    ("double_loop", {"entrenchment": 0.3}, "cum_entrenched"),  # weaker attachment
+    ("double_loop", {"double_loop_rate": 0.0}, "cum_reframings"),  # no double loop
+    ("double_loop", {"double_loop_tries": 1}, "cum_double_loop_changes"),  # a blind reframe
 ]
 
 

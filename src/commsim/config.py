@@ -302,6 +302,13 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "root_cause_analysis",
     "incident_sharing",
     "cross_unit_reviews",
+    "entrenchment",
+    "entrenchment_horizon",
+    "double_loop_rate",
+    "double_loop_safety",
+    "double_loop_aspiration",
+    "double_loop_block",
+    "double_loop_tries",
 )
 
 
@@ -506,6 +513,21 @@ class Config(StrictModel):
     incident_sharing: Prob = 0.0
     cross_unit_reviews: Prob = 0.0
 
+    # double-loop learning and entrenchment (docs/MODEL.md 7.21): a belief the learning phases
+    # changed is changed back with chance entrenchment x min(1, tenure / entrenchment_horizon);
+    # a member who feels safe (safety >= double_loop_safety) and performs below its aspiration
+    # (performance smoothed with weight double_loop_aspiration) reframes, with chance
+    # double_loop_rate, a block of interdependent beliefs (on an NK
+    # landscape a bit and those it depends on; on reality double_loop_block dimensions in a
+    # row) to the best of double_loop_tries settings of it tried
+    entrenchment: Prob = 0.0
+    entrenchment_horizon: Int = Field(default=50, ge=1, le=100_000)
+    double_loop_rate: Prob = 0.0
+    double_loop_safety: Prob = 0.5
+    double_loop_aspiration: Prob = 0.2
+    double_loop_block: Int = Field(default=5, ge=1, le=100_000)
+    double_loop_tries: Int = Field(default=4, ge=1, le=64)
+
     interventions: tuple[Intervention, ...] = ()
     # installed extensions switched on by name (commsim.extensions); their parameters are
     # fields of this config like any others
@@ -592,6 +614,14 @@ class Config(StrictModel):
                 f"waits at most insight_ttl steps for its checks"
             )
         return k
+
+    @field_validator("double_loop_block")
+    @classmethod
+    def _block_fits(cls, block: int, info: ValidationInfo) -> int:
+        m, used = info.data.get("m"), info.data.get("double_loop_rate")
+        if used and info.data.get("task") == "reality" and m is not None and block > m:
+            raise ValueError(f"a block of at most m = {m} dimensions")
+        return block
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Config:

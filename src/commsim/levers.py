@@ -195,4 +195,16 @@ LEVERS: tuple[Lever, ...] = (
         ),
         offered=lambda config: config.units > 0,
     ),
+    Lever(
+        "structural_shock",
+        "Structural shock",
+        "discontinuous change, T5 [CSL]: a change of the task's structure that a revision of "
+        'one\'s mental models meets, not a correction of values ("we are our mental models" '
+        "[CQC])",
+        "`max(1, round(share × m))` random bits of a landscape come to depend on new others "
+        "(tables kept); on March's reality, a run of that many neighbouring dimensions "
+        "reverses together (7.21)",
+        (Parameter("share", 0.3, 0.0, 1.0, open_low=True, label="of the task restructured"),),
+        offered=lambda config: config.entrenchment > 0 or config.double_loop_rate > 0,
+    ),
 )

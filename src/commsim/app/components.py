@@ -95,6 +95,8 @@ SLIDERS = (
     Slider("code_learning_rate", "code learning p2", 0, 1, 0.05),
     Slider("turnover_rate", "turnover", 0, 0.2, 0.01),
     Slider("turbulence_rate", "turbulence", 0, 0.2, 0.01),
+    Slider("double_loop_rate", "double-loop learning", 0, 1, 0.05),  # 7.21
+    Slider("entrenchment", "entrenchment", 0, 1, 0.05),
 )
 
 

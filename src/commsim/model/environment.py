@@ -88,6 +88,11 @@ class TaskEnvironment(ABC):
     def shock(self, share: float, rng: np.random.Generator) -> np.ndarray:
         """A share of the environment changes at once; which parts."""
 
+    def restructure(self, share: float, rng: np.random.Generator) -> np.ndarray:
+        """A structural shock: the task's structure changes, not only its values (7.21);
+        which parts. An environment without a structure to change refuses it."""
+        raise NotImplementedError(f"a {self.kind} task has no structure to change")
+
     def observe(
         self,
         beliefs: np.ndarray,

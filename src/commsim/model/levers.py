@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from commsim.catalogue import Lever
 from commsim.config import ConfigError, format_validation_error, intervention_adapter
 from commsim.levers import LEVERS as DECLARED
+from commsim.model.double_loop import structural_shock  # noqa: F401 (bound by name)
 from commsim.model.fear import set_exploration_fear, set_hero_dependence  # noqa: F401 (bound by name)
 from commsim.model.just_culture import (  # noqa: F401 (bound by name: ``_bind``)
     set_accountability,

@@ -59,6 +59,7 @@ class NKLandscape(TaskEnvironment):
         if not 0 <= k < m <= NK_MAX_M:
             raise ValueError(f"an NK landscape needs 0 <= k < m <= {NK_MAX_M} (got m={m}, k={k})")
         self.k = k
+        self.interactions = interactions
         self.deps = dependencies(m, k, rng, interactions)
         self.weights = np.left_shift(1, np.arange(k + 1), dtype=np.int64)  # bit j of an index
         self.tables = rng.random((m, 1 << (k + 1)))
@@ -180,4 +181,14 @@ class NKLandscape(TaskEnvironment):
         k = max(1, round(share * self.m))
         loci = np.sort(rng.choice(self.m, size=k, replace=False))
         self._redraw(loci, rng)
+        return loci
+
+    def restructure(self, share: float, rng: np.random.Generator) -> np.ndarray:
+        """A structural shock: ``max(1, round(share * m))`` random bits come to depend on new
+        others (drawn as at the start), their tables kept; the maximum is found again.
+        Returns which bits."""
+        k = max(1, round(share * self.m))
+        loci = np.sort(rng.choice(self.m, size=k, replace=False))
+        self.deps[loci] = dependencies(self.m, self.k, rng, self.interactions)[loci]
+        self._find_maximum()
         return loci

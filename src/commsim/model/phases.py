@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from commsim.catalogue import Metric, Phase
 from commsim.config import Config, config_parameter
+from commsim.model import double_loop
 from commsim.model.community import mentor, verify_and_codify
 from commsim.model.environment import turbulence
 from commsim.model.fear import HERO_RELIANCE
@@ -126,6 +127,14 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         description="the learning and performance gaps move the effort on exploration, which "
         "sets this step's exploration and socialisation rates (7.23)",
         when="`tension_gain` > 0",
+    ),
+    Phase(
+        "remember_frames",
+        double_loop.remember,
+        enabled=double_loop.is_on,
+        idea="the frame held before learning: what entrenchment holds on to [CSL]",
+        description="members' beliefs and the code are noted before the learning phases (7.21)",
+        when="`entrenchment` > 0 or `double_loop_rate` > 0",
     ),
     Phase(
         "explore",
@@ -418,6 +427,64 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         when="`units` > 0",
     ),
     Phase(
+        "entrench",
+        double_loop.entrench,
+        enabled=double_loop.is_on,
+        parameters=_owns(
+            entrenchment=(
+                'T5: over-commitment to past learning reduces flexibility [CSL]; "we are our '
+                'mental models" [CQC]',
+                "chance a long-held belief's change this step is undone (at full tenure)",
+            ),
+            entrenchment_horizon=(
+                "attachment grows with tenure: long-held beliefs resist change [CQC]",
+                "tenure (steps) at which attachment is full: "
+                "`entrenchment × min(1, tenure / horizon)`",
+            ),
+        ),
+        counters=("belief_changes", "entrenched"),
+        idea="long-held beliefs resist change: entrenchment [CSL], [CQC]",
+        description="each belief the learning phases changed goes back with the member's "
+        "attachment (7.21)",
+        when="`entrenchment` > 0 or `double_loop_rate` > 0 (draws only if `entrenchment` > 0)",
+    ),
+    Phase(
+        "double_loop",
+        double_loop.reframe,
+        enabled=double_loop.reframing_on,
+        parameters=_owns(
+            double_loop_rate=(
+                "double-loop learning: questioning the assumptions themselves [CSL] "
+                "(Argyris & Schon 1978)",
+                "per-step chance a safe member performing below its aspiration reframes a block",
+            ),
+            double_loop_safety=(
+                "learning is dangerous; questioning deep beliefs needs safety [KS], [CQC]",
+                "safety a member needs to reframe",
+            ),
+            double_loop_aspiration=(
+                "a performance gap: learning triggered by falling short of an aspiration "
+                "(Levinthal & March 1993); discontinuous change [CSL]",
+                "weight of this step's performance in the aspiration it is compared with next "
+                "(1: a fall since the last step)",
+            ),
+            double_loop_block=(
+                "interdependent beliefs revised together: mental models [CSL]",
+                "on March's reality: dimensions in a row a reframing revises (a landscape "
+                "uses a bit and those it depends on)",
+            ),
+            double_loop_tries=(
+                "experiments with a new frame: practice fields [CQC]",
+                "settings of the block tried; the best is adopted (the old one is not kept)",
+            ),
+        ),
+        counters=("reframings", "double_loop_changes", "belief_changes"),
+        idea="double-loop learning: revising the frame, not a value [CSL]",
+        description="safe members performing below their aspiration revise a block of "
+        "interdependent beliefs at once (7.21)",
+        when="`double_loop_rate` > 0",
+    ),
+    Phase(
         "mentoring",
         mentor,
         enabled=lambda config: config.community,
@@ -469,6 +536,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
 MECHANISM_METRICS: tuple[Metric, ...] = (
     *JUST_CULTURE_METRICS,
     *UNIT_METRICS,
+    *double_loop.METRICS,
     *REPORTING_METRICS,
     *TENSION_METRICS,
     *FEAR_METRICS,

@@ -42,6 +42,15 @@ class RealityVector(TaskEnvironment):
         self.target[dims] *= -1
         return dims
 
+    def restructure(self, share: float, rng: np.random.Generator) -> np.ndarray:
+        """March's reality has no structure to change: the nearest thing, a run of
+        ``max(1, round(share * m))`` neighbouring dimensions from a random one on (wrapping)
+        reverses together; returns which."""
+        k = max(1, round(share * self.m))
+        dims = np.sort((int(rng.integers(self.m)) + np.arange(k)) % self.m)
+        self.target[dims] *= -1
+        return dims
+
     def better(
         self, beliefs: np.ndarray, dims: np.ndarray, rows: np.ndarray | None = None
     ) -> np.ndarray:

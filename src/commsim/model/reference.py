@@ -23,9 +23,11 @@ verification) and acting are re-implemented here, bit by bit. The study networks
 & Friedman's copy-the-best-or-search with velocity, copying error and the revert to the
 status quo, Fang et al.'s superior majority, Miller et al.'s best neighbour's beliefs) and
 each rule's part of the equilibrium test are re-implemented per member. Miller et al.'s tacit
-dimensions (``tacit_share``) are here: the code never learns them. Not here: a changing
-landscape (``turbulence_rate`` or a ``reality_shock`` on ``task = "nk"``): its optimum would
-have to be found again, and this model refuses such configs.
+dimensions (``tacit_share``) are here: the code never learns them. Entrenchment and
+double-loop learning (7.21) are here, member by member, and a ``structural_shock`` on March's
+reality. Not here: a changing landscape (``turbulence_rate``, a ``reality_shock`` or a
+``structural_shock`` on ``task = "nk"``): its optimum would have to be found again, and this
+model refuses such configs (the fast model's landscape shocks are tested directly).
 
 One step, in the order of ``CommunityModel.step`` (``DEFAULT_PHASES``, numbered as in
 docs/MODEL.md, section 3):
@@ -38,7 +40,9 @@ docs/MODEL.md, section 3):
 (between 4 and 5, with tension_gain > 0: the goals divide the effort, docs/MODEL.md 7.23)
                                                            13. relying on the hero (7.24)
 then the metrics row. With the cost of speaking up modelled (docs/MODEL.md 7.22), the reports
-that ended are settled between 7 and 8 (``close_reports``).
+that ended are settled between 7 and 8 (``close_reports``). With entrenchment or double-loop
+learning on (7.21), members' beliefs and the code are noted after 4, and entrenchment then
+reframing run after 10.
 """
 
 from __future__ import annotations
@@ -115,6 +119,19 @@ class Reality:
         for dim in rnd.sample(range(m), max(1, round(share * m))):
             self.target[dim] = -self.target[dim]
 
+    def restructure(self, share: float, rnd: Any) -> None:
+        """A structural shock: a run of ``max(1, round(share * m))`` neighbouring dimensions,
+        from a random one on (wrapping), reverses together."""
+        m = len(self.target)
+        start = rnd.randrange(m)
+        for offset in range(max(1, round(share * m))):
+            dim = (start + offset) % m
+            self.target[dim] = -self.target[dim]
+
+    def block(self, centre: int, width: int) -> list[int]:
+        """The beliefs a reframing revises: ``width`` dimensions from ``centre`` on."""
+        return [(centre + offset) % len(self.target) for offset in range(width)]
+
 
 class Landscape:
     """Lazer & Friedman's NK landscape: tables and optimum from the shared builder, every
@@ -158,6 +175,10 @@ class Landscape:
     def newcomer(self, rnd: Any) -> list[int]:
         """A random solution: every bit decided."""
         return [rnd.choice((-1, 1)) for _ in self.target]
+
+    def block(self, centre: int, width: int) -> list[int]:
+        """The beliefs a reframing revises: the bit and the bits its contribution depends on."""
+        return sorted(set(self.deps[centre]))
 
 
 @dataclass(eq=False)
@@ -229,6 +250,8 @@ class ReferenceMember(mesa.Agent):
         self.willingness = 1.0  # willingness to report (7.22)
         self.actions: list[int] = []
         self.performance = 0
+        self.aspiration: float | None = None  # the performance it expects (7.21)
+        self.before: list[int] = []  # the beliefs before this step's learning (7.21)
         self.new_occupant()
 
     def new_occupant(self) -> None:
@@ -315,6 +338,52 @@ class ReferenceMember(mesa.Agent):
                     model.counts["insights_adopted"] += 1
                 # from research in a community; otherwise the code counts as one's own role
                 model.record_flow(RESEARCHER if cfg.community else self.role, self.role)
+
+    def entrench(self) -> None:
+        """Each belief the learning phases changed goes back with this member's attachment,
+        ``entrenchment * min(1, tenure / entrenchment_horizon)``; the rest are kept."""
+        model, cfg = self.model, self.model.config
+        tenure = model.steps - self.joined
+        attachment = cfg.entrenchment * min(1.0, tenure / cfg.entrenchment_horizon)
+        for dim, old in enumerate(self.before):
+            if self.beliefs[dim] == old:
+                continue
+            if cfg.entrenchment > 0 and self.random.random() < attachment:
+                self.beliefs[dim] = old
+                model.counts["entrenched"] += 1
+            else:
+                model.counts["belief_changes"] += 1
+
+    def reframe(self) -> None:
+        """Double-loop learning: if safe enough and performing below its aspiration (its
+        performance smoothed over the steps before; a newcomer's is its first performance),
+        with probability double_loop_rate try double_loop_tries random settings of a block
+        of beliefs and adopt the best (the first among equals; the old setting is not among
+        them)."""
+        model, cfg = self.model, self.model.config
+        if self.aspiration is None:  # the first step: an aspiration, no comparison yet
+            self.aspiration = self.performance
+            return
+        aspiration = self.performance if self.joined >= model.steps else self.aspiration
+        self.aspiration = aspiration + cfg.double_loop_aspiration * (self.performance - aspiration)
+        if not self.performance < aspiration or self.safety < cfg.double_loop_safety:
+            return
+        if self.random.random() >= cfg.double_loop_rate:
+            return
+        block = model.task.block(self.random.randrange(cfg.m), cfg.double_loop_block)
+        best, best_score = self.beliefs, -math.inf
+        for _ in range(cfg.double_loop_tries):
+            tried = self.beliefs.copy()
+            for dim in block:
+                tried[dim] = 1 if self.random.random() < 0.5 else -1
+            score = model.score(tried)
+            if score > best_score:
+                best, best_score = tried, score
+        changed = sum(new != old for new, old in zip(best, self.beliefs, strict=True))
+        self.beliefs = best
+        model.counts["reframings"] += 1
+        model.counts["double_loop_changes"] += changed
+        model.counts["belief_changes"] += changed
 
     def drift_to_climate(self) -> None:
         """Safety drifts toward the climate the manager sets (the top sets its own)."""
@@ -424,6 +493,12 @@ class ReferenceModel(mesa.Model):
         self.hero_dependence = cfg.hero_dependence
         self.pool: list[Insight] = []  # insights in flight, oldest first
         self.insights_ever = 0
+        # double-loop learning (7.21): when each code dimension last changed, the code before
+        # this step's learning, the last structural shock and the recovery from it
+        self.code_changed = [0] * m
+        self.code_before = self.code.copy()
+        self.shock: tuple[int, float] | None = None  # (step, mean knowledge before it)
+        self.recovery = math.nan
         self.counts: Counter[str] = Counter()  # events since the last metrics row
         self.intervention_log: list[dict[str, Any]] = []
         # just culture (7.19): each team's flaw slots, by its leader's row; levers move these
@@ -466,6 +541,11 @@ class ReferenceModel(mesa.Model):
             agent.act()
         if cfg.tension_gain > 0:
             self.divide_effort()
+        frames = cfg.entrenchment > 0 or cfg.double_loop_rate > 0  # 7.21
+        if frames:
+            self.code_before = self.code.copy()
+            for agent in self.agents:
+                agent.before = agent.beliefs.copy()
         for agent in self.agents:
             agent.explore()
         if cfg.voice:
@@ -482,6 +562,15 @@ class ReferenceModel(mesa.Model):
         self.learn_code()
         if self.units is not None:
             self.units.learn_practices()
+        if frames:
+            for agent in self.agents:
+                agent.entrench()
+            for dim in range(cfg.m):
+                if self.code[dim] != self.code_before[dim]:
+                    self.code_changed[dim] = self.steps
+        if cfg.double_loop_rate > 0:
+            for agent in self.agents:
+                agent.reframe()
         if cfg.community:
             self.mentor()
         for agent in self.agents:
@@ -1293,6 +1382,15 @@ class ReferenceModel(mesa.Model):
             raise ConfigError("the reference model keeps an NK landscape fixed: no reality_shock")
         self.task.shock(share, self.random)
 
+    def _structural_shock(self, share: float) -> None:
+        if not isinstance(self.task, Reality):
+            raise ConfigError(
+                "the reference model keeps an NK landscape fixed: no structural_shock"
+            )
+        knowledge = statistics.fmean(agent.knowledge for agent in self.agents)
+        self.shock, self.recovery = (self.next_step, knowledge), math.nan
+        self.task.restructure(share, self.random)
+
     # --- data --------------------------------------------------------------------------
 
     def _record(self) -> None:
@@ -1333,6 +1431,8 @@ class ReferenceModel(mesa.Model):
         self._record_fear(row)
         if self.units is not None:
             row.update(self.units.metrics())
+        if cfg.entrenchment > 0 or cfg.double_loop_rate > 0:
+            row.update(self._double_loop_metrics(statistics.fmean(knowledge)))
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
         )
@@ -1401,6 +1501,23 @@ class ReferenceModel(mesa.Model):
             held = sum(value != 0 for value in self.code)
             written = sum(source >= 0 for source in self.code_source)
             row["hero_share"] = written / held if held else float("nan")
+
+    def _double_loop_metrics(self, knowledge: float) -> dict[str, float]:
+        """Section 7.21's columns: its counts, the code's age and rigidity, the recovery."""
+        counts, steps = self.counts, self.steps
+        names = ("belief_changes", "entrenched", "reframings", "double_loop_changes")
+        row: dict[str, float] = {name: counts[name] for name in names}
+        row["double_loop_share"] = _ratio(counts["double_loop_changes"], counts["belief_changes"])
+        ages = [steps - changed for changed in self.code_changed]
+        row["code_age"] = statistics.fmean(ages)
+        horizon = self.config.entrenchment_horizon
+        row["code_rigidity"] = sum(age >= horizon for age in ages) / len(ages)
+        if self.shock is not None and math.isnan(self.recovery):
+            start, level = self.shock
+            if steps >= start and knowledge >= level:
+                self.recovery = float(steps - start + 1)
+        row["recovery_time"] = self.recovery
+        return row
 
     def model_frame(self) -> pd.DataFrame:
         """One row per step (step 0 is the initial state), the fast model's column names."""
@@ -1566,7 +1683,7 @@ class ReferenceUnits:
 
 def _changes_landscape(cfg: Config) -> bool:
     """Whether a run would redraw parts of its task environment (turbulence, a shock)."""
-    shocks = any(spec.action == "reality_shock" for spec in cfg.interventions)
+    shocks = any(spec.action in ("reality_shock", "structural_shock") for spec in cfg.interventions)
     return cfg.turbulence_rate > 0 or shocks
 
 
