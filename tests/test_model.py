@@ -128,6 +128,10 @@ class TestInterventions:
         reality = m.environment.target.copy()
         m.intervene("reality_shock", share=0.5)
         assert (m.environment.target != reality).sum() == 15
+        m.intervene("set_accountability", value=0.3)
+        m.intervene("train_just_culture", amount=0.1)
+        assert m.world.param("blame_bias") == 0.3
+        assert m.world.param("attribution_accuracy") == pytest.approx(0.8)
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()
@@ -184,7 +188,7 @@ def test_a_thinned_run_records_the_rows_a_sweep_keeps_of_the_full_run(
     kept = (rows.step == 0) | (rows.step == last)
     if every is not None:
         kept |= rows.step % every == 0
-    events = list(full.catalogue.events)
+    events = [name for name in full.catalogue.events if name in rows]  # those of this run
     totals = rows[events].cumsum().to_numpy()[kept.to_numpy()]
     expected = rows[kept].reset_index(drop=True)
     expected[events] = np.diff(totals, axis=0, prepend=np.zeros((1, len(events)), totals.dtype))

@@ -99,7 +99,7 @@ def test_the_lever_is_scheduled_from_a_scenario_and_pulled_live() -> None:
         ),
         (
             {"interventions": [{"action": "hold_retreats", "step": 1}]},
-            r"unknown action; allowed: .*'reality_shock', 'hold_retreat'",
+            r"unknown action; allowed: .*'reality_shock', .*'hold_retreat'",
         ),
     ],
 )
