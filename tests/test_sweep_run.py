@@ -103,7 +103,7 @@ def test_a_sweep_is_a_tidy_dataset_with_parameters_on_every_row(fast: Path, tmp_
     model.run()
     mine = frame[frame.run_id == task.run_id].reset_index(drop=True)
     full = model.model_frame()
-    events = list(model.catalogue.events)
+    events = [name for name in model.catalogue.events if name in full]  # those of this run
     states = [c for c in full.columns if c not in events]
     theirs = full.loc[[0, 10, 20, 30], states].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine[states], theirs, check_dtype=False)

@@ -64,7 +64,8 @@ def _recorded(model: CommunityModel, task: RunTask) -> dict[str, list[Any]]:
     if task.record_every is None and len(rows) > 1:
         first, rows = rows[0], [dict(rows[-1])]
         for name in model.catalogue.events:
-            rows[0][name] += first[name]
+            if name in first:  # a mechanism that is off has no column
+                rows[0][name] += first[name]
     names = ["step", *(task.metrics or [c for c in rows[0] if c != "step"])]
     columns: dict[str, list[Any]] = {k: [v] * len(rows) for k, v in task.identity().items()}
     for name in (c for c in names if c in rows[0]):
