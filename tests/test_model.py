@@ -138,6 +138,10 @@ class TestInterventions:
         reality = m.environment.target.copy()
         m.intervene("structural_shock", share=0.2)  # on reality: a run of 6 dimensions
         assert (m.environment.target != reality).sum() == 6
+        m.intervene("set_accountability", value=0.3)
+        m.intervene("train_just_culture", amount=0.1)
+        assert m.world.param("blame_bias") == 0.3
+        assert m.world.param("attribution_accuracy") == pytest.approx(0.8)
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()

@@ -100,6 +100,17 @@ def strike(jc: JustCulture, teams: np.ndarray, u: np.ndarray) -> np.ndarray:
     return (np.cumsum(opened, axis=1) <= nth[:, None]).sum(axis=1)
 
 
+def attribute(
+    world: World, who: np.ndarray, system: np.ndarray, draws: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each failure is reported (voice's chance, 7.5), and whether the leader puts it
+    down to the person: the true cause where the leader sees it, else by the blame bias."""
+    reported = draws[:, 1] < voice_probability(world, who, listener(world, who))
+    sees = draws[:, 2] < world.param("attribution_accuracy")
+    person = np.where(sees, ~system, draws[:, 3] < world.param("blame_bias"))
+    return reported, person
+
+
 def report_incidents(world: World) -> None:
     """The phase: failures, reports, attributions and their consequences (synchronous: every
     decision from the state at the start of the phase, then the changes).
@@ -123,9 +134,7 @@ def report_incidents(world: World) -> None:
     slots = strike(jc, teams, draws[system, 0])
     repeat = jc.struck[teams, slots]
 
-    reported = draws[:, 1] < voice_probability(world, who, listener(world, who))
-    sees = draws[:, 2] < world.param("attribution_accuracy")
-    person = np.where(sees, ~system, draws[:, 3] < world.param("blame_bias"))
+    reported, person = attribute(world, who, system, draws)
     blamed, credited = reported & person, reported & ~person
 
     jc.struck[teams, slots] = True
