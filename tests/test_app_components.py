@@ -11,7 +11,9 @@ import solara
 
 from commsim.app import app as app_module
 from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
-from commsim.app.components import LiveChartWidget
+from commsim.app.components import LiveChartWidget, mechanism_sliders
+from commsim.config import Config, load_config
+from commsim.model import CommunityModel
 
 SCENARIO = """
 name = "workshop"
@@ -166,3 +168,15 @@ def test_on_an_org_chart_reset_keeps_the_chart_and_its_size_is_fixed(monkeypatch
     assert not rc.find(v.Alert).widgets  # no error: the chart survived the new config
     drawn = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
     assert len(drawn) == 39
+
+
+def test_a_mechanism_s_sliders_show_only_where_the_scenario_switches_it_on() -> None:
+    def fields(config: Config) -> set[str]:
+        catalogue = CommunityModel.catalogue_for(config)
+        return {s.field for s in mechanism_sliders(catalogue, config)}
+
+    assert fields(Config()) == set()
+    culture = fields(load_config("configs/just_culture.toml"))
+    assert {"incident_rate", "blame_bias", "attribution_accuracy"} <= culture
+    assert not culture & {"units", "entrenchment", "exploration_fear"}  # others stay hidden
+    assert "entrenchment" in fields(load_config("configs/double_loop.toml"))

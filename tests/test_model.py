@@ -15,7 +15,14 @@ from commsim.model.state import CAPACITY_BUILDER
 
 from .conftest import CONFIGS, run_model
 
-ACTIONS = [lever.name for lever in LEVERS]
+#: the units' levers need units (7.20): tests/test_units.py pulls them in a run that has some
+UNIT_LEVERS = {
+    "set_standardization",
+    "analyse_root_causes",
+    "share_incident_reports",
+    "hold_cross_unit_reviews",
+}
+ACTIONS = [lever.name for lever in LEVERS if lever.name not in UNIT_LEVERS]
 
 
 def test_same_seed_same_everything_and_other_seed_differs() -> None:
@@ -142,6 +149,10 @@ class TestInterventions:
         m.intervene("train_just_culture", amount=0.1)
         assert m.world.param("blame_bias") == 0.3
         assert m.world.param("attribution_accuracy") == pytest.approx(0.8)
+        m.intervene("set_rigour", verifications=2)
+        m.intervene("set_goal_hierarchy", value=1.0)
+        assert m.world.param("verifications_required") == 2
+        assert m.world.param("goal_hierarchy") == 1.0
         m.intervene("reorganisation_shock", share=1.0, min_level=1)
         assert m.next_step == 6  # applied between steps 5 and 6: it shapes step 6
         assert (m.state.joined[m.state.level >= 1] == 6).all()

@@ -236,43 +236,59 @@ CUMULATIVE = (
     "code_changes",
     "mentorings",
 )
-JUST_CULTURE = (  # event counts of runs with incidents (7.19)
-    "incidents",
-    "negligent_incidents",
-    "repeat_incidents",
-    "incidents_reported",
-    "incidents_blamed",
-    "incidents_correctly_attributed",
-    "flaws_fixed",
-)
-# the cost of speaking up's columns (7.22), where it is on
-REPORTING_AVERAGES = ("mean_willingness", "knowledge_reuse", "collaboration_density")
-REPORTING_CUMULATIVE = ("reports_closed", "reports_answered")
-UNIT_STATES = ("local_knowledge", "unit_outcome_variance", "practice_knowledge")
-UNIT_EVENTS = (
-    "adverse_events",
-    "incident_analyses",
-    "practice_changes",
-    "cross_unit_learnings",
-    "innovations_spread",
+
+
+def _each(how: str, *names: str) -> tuple[tuple[str, str], ...]:
+    return tuple((how, name) for name in names)
+
+
+#: the columns of the mechanisms that are off by default (7.19-7.24), summarised where a run
+#: records them: "cum" a run's total, "avg" its mean over the run, "end" its last value
+MECHANISM_SUMMARIES = (
+    *_each(  # just culture (7.19)
+        "cum",
+        "incidents",
+        "negligent_incidents",
+        "repeat_incidents",
+        "incidents_reported",
+        "incidents_blamed",
+        "incidents_correctly_attributed",
+        "flaws_fixed",
+    ),
+    ("avg", "open_flaw_share"),
+    ("end", "mean_carelessness"),
+    # units (7.20)
+    *_each("avg", "local_knowledge", "unit_outcome_variance", "practice_knowledge"),
+    ("end", "local_knowledge"),
+    *_each(
+        "cum",
+        "adverse_events",
+        "incident_analyses",
+        "practice_changes",
+        "cross_unit_learnings",
+        "innovations_spread",
+    ),
+    # double-loop learning and entrenchment (7.21)
+    *_each("cum", "belief_changes", "entrenched", "reframings", "double_loop_changes"),
+    ("end", "code_age"),
+    # the cost of speaking up (7.22)
+    *_each("avg", "mean_willingness", "knowledge_reuse", "collaboration_density"),
+    *_each("avg", "mean_performance"),
+    *_each("cum", "reports_closed", "reports_answered"),
+    # structural tension (7.23)
+    *_each("avg", "exploration_effort", "effort_oscillation", "performance_gap"),
+    ("cum", "wrong_codifications"),
+    ("end", "codification_delay"),
+    # fear and the hero (7.24)
+    *_each("cum", "experiments", "experiments_forgone"),
+    *_each("avg", "others_learning_rate"),
+    ("end", "others_learning_rate"),
 )
 # the floor on top of Z standard errors: shares and means get 0.01, counts one event
-FLOOR = {
-    f"cum_{name}": 1.0
-    for name in (
-        *CUMULATIVE,
-        *JUST_CULTURE,
-        *UNIT_EVENTS,
-        *REPORTING_CUMULATIVE,
-        "wrong_codifications",
-        "experiments",
-        "experiments_forgone",
-        "belief_changes",
-        "entrenched",
-        "reframings",
-        "double_loop_changes",
-    )
+FLOOR = {f"cum_{name}": 1.0 for name in CUMULATIVE} | {
+    f"cum_{name}": 1.0 for how, name in MECHANISM_SUMMARIES if how == "cum"
 }
+SUMMARY = {"cum": "sum", "avg": "mean"}
 
 
 def summarise(frame: Any) -> dict[str, float]:
@@ -287,36 +303,12 @@ def summarise(frame: Any) -> dict[str, float]:
         if run[f"{group}_knowledge"].notna().all():
             out[f"avg_{group}_knowledge"] = float(run[f"{group}_knowledge"].mean())
     out.update({f"cum_{name}": float(run[name].sum()) for name in CUMULATIVE})
-    if "incidents" in run:
-        out.update({f"cum_{name}": float(run[name].sum()) for name in JUST_CULTURE})
-        out["avg_open_flaw_share"] = float(run["open_flaw_share"].mean())
-        out["end_mean_carelessness"] = float(run["mean_carelessness"].iloc[-1])
-    if "exploration_effort" in run:  # structural tension (7.23), where it is on
-        for name in ("exploration_effort", "effort_oscillation", "performance_gap"):
-            out[f"avg_{name}"] = float(run[name].mean())
-        out["cum_wrong_codifications"] = float(run["wrong_codifications"].sum())
-        out["end_codification_delay"] = float(run["codification_delay"].iloc[-1])
-    if "local_knowledge" in frame:  # units on (7.20)
-        out.update({f"avg_{name}": float(run[name].mean()) for name in UNIT_STATES})
-        out["end_local_knowledge"] = float(frame["local_knowledge"].iloc[-1])
-        out.update({f"cum_{name}": float(run[name].sum()) for name in UNIT_EVENTS})
-    out.update(
-        {f"cum_{name}": float(run[name].sum()) for name in MECHANISM_CUMULATIVE if name in run}
-    )
-    if "code_age" in run:
-        out["end_code_age"] = float(frame["code_age"].iloc[-1])
     flows = run["flows"].sum()
     out["cross_role_share"] = float(run["cross_role_flows"].sum() / flows) if flows else 0.0
-    for name in ("experiments", "experiments_forgone"):  # where fear is on (7.24)
+    for how, name in MECHANISM_SUMMARIES:
         if name in run:
-            out[f"cum_{name}"] = float(run[name].sum())
-    if "others_learning_rate" in run:  # where a hero erodes capacity (7.24)
-        out["end_others_learning_rate"] = float(run["others_learning_rate"].iloc[-1])
-        out["avg_others_learning_rate"] = float(run["others_learning_rate"].mean())
-    if "mean_willingness" in frame:
-        out.update({f"avg_{name}": float(run[name].mean()) for name in REPORTING_AVERAGES})
-        out.update({f"cum_{name}": float(run[name].sum()) for name in REPORTING_CUMULATIVE})
-        out["avg_mean_performance"] = float(run["mean_performance"].mean())
+            value = frame[name].iloc[-1] if how == "end" else run[name].agg(SUMMARY[how])
+            out[f"{how}_{name}"] = float(value)
     return out
 
 

@@ -17,6 +17,7 @@ from commsim.model.units import (
     socialise_in_units,
     track_spread,
 )
+from tests.test_model import UNIT_LEVERS
 
 UNITS = {"units": 4, "local_variation": 0.2, "n_agents": 60, "agent_sample_size": 0}
 
@@ -170,3 +171,16 @@ def test_the_standardisation_lever_sets_the_weight_for_the_rest_of_the_run() -> 
     m.environment.units.practice[:] = 1
     socialise_in_units(m.world)
     assert (m.state.beliefs[m.state.role == 1] == -1).all()  # researchers: no wall to cross
+
+
+def test_each_hospital_lever_sets_its_value_and_is_logged() -> None:
+    m = model()
+    m.run(2)
+    m.intervene("analyse_root_causes", share=0.7)
+    m.intervene("share_incident_reports", reach=0.4)
+    m.intervene("hold_cross_unit_reviews", rate=0.2, steps=5)
+    m.intervene("set_standardization", value=0.9)
+    params = ("root_cause_analysis", "incident_sharing", "cross_unit_reviews", "standardization")
+    assert [m.world.param(name) for name in params] == [0.7, 0.4, 0.2, 0.9]
+    assert m.environment.units.reviews_until == m.next_step + 5
+    assert sorted(m.intervention_frame().action) == sorted(UNIT_LEVERS)

@@ -16,7 +16,7 @@ import traitlets
 
 from commsim.app import charts
 from commsim.app.session import COLOUR_BY, LiveRun
-from commsim.catalogue import Catalogue, Lever, Parameter
+from commsim.catalogue import Catalogue, Lever, Parameter, always
 from commsim.config import HASHED_WHEN_SET, Config, ConfigError
 from commsim.model import CommunityModel
 
@@ -95,14 +95,13 @@ SLIDERS = (
     Slider("code_learning_rate", "code learning p2", 0, 1, 0.05),
     Slider("turnover_rate", "turnover", 0, 0.2, 0.01),
     Slider("turbulence_rate", "turbulence", 0, 0.2, 0.01),
-    Slider("double_loop_rate", "double-loop learning", 0, 1, 0.05),  # 7.21
-    Slider("entrenchment", "entrenchment", 0, 1, 0.05),
 )
 
 
 def mechanism_sliders(catalogue: Catalogue, config: Config) -> tuple[Slider, ...]:
     """The numbers of each mechanism the scenario switches on (those off by default): a preset
-    that uses one shows its sliders, and the others stay out of the way."""
+    that uses one shows its sliders, and the others stay out of the way. A mechanism's number
+    in a phase that always runs (fear in exploration) shows where the scenario sets it."""
     return tuple(
         Slider(
             p.name,
@@ -115,6 +114,7 @@ def mechanism_sliders(catalogue: Catalogue, config: Config) -> tuple[Slider, ...
         if phase.enabled(config)
         for p in phase.parameters
         if p.name in HASHED_WHEN_SET
+        and (phase.enabled is not always or getattr(config, p.name) != p.default)
         and p.kind in ("number", "integer")
         and p.low is not None
         and p.high is not None

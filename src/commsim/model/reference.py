@@ -29,20 +29,14 @@ reality. Not here: a changing landscape (``turbulence_rate``, a ``reality_shock`
 ``structural_shock`` on ``task = "nk"``): its optimum would have to be found again, and this
 model refuses such configs (the fast model's landscape shocks are tested directly).
 
-One step, in the order of ``CommunityModel.step`` (``DEFAULT_PHASES``, numbered as in
-docs/MODEL.md, section 3):
-
-1. scheduled interventions    5. exploration -> insights   9. peers
-2. turnover                   6. voice                     10. code learning
-3. turbulence                 7. verification and codification   11. mentoring
-4. acting, performance        8. socialisation             12. drift to the leaders' climate
-13. (where ``incident_rate`` > 0) just culture: failures, reports, attributions (7.19)
-(between 4 and 5, with tension_gain > 0: the goals divide the effort, docs/MODEL.md 7.23)
-                                                           13. relying on the hero (7.24)
-then the metrics row. With the cost of speaking up modelled (docs/MODEL.md 7.22), the reports
-that ended are settled between 7 and 8 (``close_reports``). With entrenchment or double-loop
-learning on (7.21), members' beliefs and the code are noted after 4, and entrenchment then
-reframing run after 10.
+One step, in the order of ``CommunityModel.step`` (``DEFAULT_PHASES``, docs/MODEL.md,
+section 3): scheduled interventions, turnover, turbulence, acting and performance, [the goals
+dividing the effort, 7.23], [frames noted, 7.21], exploration -> insights, voice, verification
+and codification, [reports settled, 7.22], socialisation [toward the code or the unit's
+practice, 7.20], peers, [cross-unit reviews, 7.20], code learning, [unit practices, 7.20],
+[entrenchment and reframing, 7.21], mentoring, drift to the leaders' climate, [incidents,
+7.19], [relying on the hero, 7.24]; then the metrics row. The bracketed phases belong to the
+mechanisms that are off by default and run only where the config switches them on.
 """
 
 from __future__ import annotations
@@ -707,7 +701,7 @@ class ReferenceModel(mesa.Model):
         if self.config.turbulence_rate > 0:  # a landscape never gets here (__init__)
             self.task.drift(self.config.turbulence_rate, self.random)
 
-    # --- phase 6: voice ----------------------------------------------------------------
+    # --- voice ----------------------------------------------------------------
 
     def speak_up(self) -> None:
         """One round of voice for every insight awaiting it.
@@ -853,7 +847,7 @@ class ReferenceModel(mesa.Model):
                 if other.leader is incident.member.leader and other is not incident.member:
                     other.safety *= 1.0 - cfg.blame_contagion
 
-    # --- phase 7: verification and codification ----------------------------------------
+    # --- verification and codification ----------------------------------------
 
     def verify_and_codify(self) -> None:
         """Researchers (or the hero leader) check queued insights; verified ones enter the code."""
@@ -953,7 +947,7 @@ class ReferenceModel(mesa.Model):
         self.exploration_now = min(1.0, 2.0 * self.effort * cfg.exploration_rate)
         self.socialisation_factor = 2.0 * (1.0 - self.effort)
 
-    # --- phase 13: relying on the hero (7.24) ---------------------------------------------
+    # --- relying on the hero (7.24) ---------------------------------------------
 
     def rely_on_hero(self) -> None:
         """Each insight the hero checked this step (verified or refuted) moves every other
@@ -1205,7 +1199,7 @@ class ReferenceModel(mesa.Model):
                 self.code_source[dim] = -1  # whatever insight stood here is superseded
                 self.counts["code_changes"] += 1
 
-    # --- phase 11: mentoring ----------------------------------------------------------
+    # --- mentoring ----------------------------------------------------------
 
     def mentor(self) -> None:
         """Each capacity builder may coach one neighbour: more safety, faster learning."""
