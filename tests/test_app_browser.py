@@ -119,3 +119,34 @@ def test_a_model_from_outside_the_package_is_served_with_its_lever_s_button(
             assert s.failed == [] and s.errors == []
         finally:
             s.close()
+
+
+def test_a_mechanism_s_preset_brings_its_sliders_its_buttons_and_its_chart(
+    browser: Browser,
+) -> None:
+    """The just-culture workshop (docs/WORKSHOPS.md): off in every other preset, its numbers,
+    levers and metrics appear where its preset switches it on, and its lever acts."""
+    with app_server(ROOT / "configs", "just_culture.toml") as url:
+        s = Session(browser, url)
+        try:
+            s.page.get_by_text("incident rate").first.wait_for()  # a slider of its own
+            assert s.page.get_by_role("button", name="Train in just culture").count() == 1
+            assert s.page.get_by_role("button", name="Reorganise").count() == 1  # built-ins too
+            s.step()
+            s.click("Set accountability")
+            s.page.get_by_text("applied: set accountability 0.5 @ 2").wait_for()
+            s.step()
+            added = "[data-testid='plot-extensions']"  # its metrics, charted
+            s.wait_until(added, "points", 3)
+            s.page.screenshot(path=SHOTS / "mechanism.png", full_page=True)
+            assert s.failed == [] and s.errors == []
+        finally:
+            s.close()
+    with app_server(ROOT / "configs", "default.toml") as url:  # and nowhere else
+        s = Session(browser, url)
+        try:
+            s.page.get_by_role("button", name="Reorganise").wait_for()
+            assert s.page.get_by_role("button", name="Set accountability").count() == 0
+            assert s.page.get_by_text("incident rate").count() == 0
+        finally:
+            s.close()
