@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from commsim.config import ConfigError
+from commsim.model.just_culture import PHASE as INCIDENTS
 from commsim.model.model import CommunityModel
 from commsim.model.reference import ReferenceModel
 from tests.orgs import TITLES, clustered_collaboration, uneven_chart
@@ -245,16 +246,7 @@ def _each(how: str, *names: str) -> tuple[tuple[str, str], ...]:
 #: the columns of the mechanisms that are off by default (7.19-7.24), summarised where a run
 #: records them: "cum" a run's total, "avg" its mean over the run, "end" its last value
 MECHANISM_SUMMARIES = (
-    *_each(  # just culture (7.19)
-        "cum",
-        "incidents",
-        "negligent_incidents",
-        "repeat_incidents",
-        "incidents_reported",
-        "incidents_blamed",
-        "incidents_correctly_attributed",
-        "flaws_fixed",
-    ),
+    *_each("cum", *INCIDENTS.counters),  # just culture (7.19)
     ("avg", "open_flaw_share"),
     ("end", "mean_carelessness"),
     # units (7.20)
