@@ -56,6 +56,33 @@ def test_attachment_grows_with_tenure_up_to_the_horizon() -> None:
     )
 
 
+def test_a_code_fully_entrenched_keeps_its_practice_and_dates_no_change() -> None:
+    """code_entrenchment 1 with a horizon of one step: every change of the code is undone,
+    and the insights that made them no longer stand behind it."""
+    model = CommunityModel(None, code_entrenchment=1.0, entrenchment_horizon=1, **SMALL)
+    start = model.state.code.copy()
+    model.run(15)
+    frame = model.model_frame()
+    assert (model.state.code == start).all()
+    assert frame["code_entrenched"].sum() > 0 and frame["code_changes"].sum() > 0
+    assert (model.world.memory.source == -1).all()
+    assert (double_loop.frames(model.world).code_changed == 0).all()
+
+
+def test_the_code_s_attachment_grows_with_the_age_of_its_practice() -> None:
+    model = CommunityModel(None, code_entrenchment=1.0, entrenchment_horizon=10, **SMALL)
+    world, own = model.world, double_loop.frames(model.world)
+    world.step = 20
+    own.code_changed[:2] = [20, 0]  # changed this very step, or standing since the start
+    before = world.scratch["code_before"] = world.state.code.copy()
+    world.state.code[:2] = np.where(before[:2] == 1, -1, 1)  # both change this step
+    changed = world.state.code[:2].copy()
+    double_loop.entrench_code(world)
+    assert world.state.code[0] == changed[0]  # age 0: no attachment, the change stays
+    assert world.state.code[1] == before[1]  # full age: undone
+    assert own.code_changed[:2].tolist() == [20, 0]
+
+
 def test_entrenchment_slows_learning() -> None:
     base = {"steps": 40, **SMALL}
     free = CommunityModel(None, entrenchment=1e-9, seed=3, **base)

@@ -131,6 +131,7 @@ SCENARIOS: dict[str, tuple[dict[str, Any], int]] = {
         {
             "n_agents": 100,
             "entrenchment": 0.5,
+            "code_entrenchment": 0.8,
             "entrenchment_horizon": 10,
             "double_loop_rate": 0.3,
             "interventions": ({"step": 15, "action": "structural_shock", "share": 0.3},),
@@ -261,7 +262,8 @@ MECHANISM_SUMMARIES = (
         "innovations_spread",
     ),
     # double-loop learning and entrenchment (7.21)
-    *_each("cum", "belief_changes", "entrenched", "reframings", "double_loop_changes"),
+    *_each("cum", "belief_changes", "entrenched", "code_entrenched", "reframings"),
+    ("cum", "double_loop_changes"),
     ("end", "code_age"),
     # the cost of speaking up (7.22)
     *_each("avg", "mean_willingness", "knowledge_reuse", "collaboration_density"),
@@ -410,6 +412,7 @@ POWER_CASES = [
     ("units", {"root_cause_analysis": 0.0}, "cum_incident_analyses"),
     ("units", {"standardization": 1.0}, "avg_local_knowledge"),
     ("double_loop", {"entrenchment": 0.3}, "cum_entrenched"),  # weaker attachment
+    ("double_loop", {"code_entrenchment": 0.0}, "cum_code_entrenched"),  # a code that yields
     ("double_loop", {"double_loop_rate": 0.0}, "cum_reframings"),  # no double loop
     ("double_loop", {"double_loop_tries": 1}, "cum_double_loop_changes"),  # a blind reframe
 ]

@@ -303,6 +303,7 @@ HASHED_WHEN_SET: tuple[str, ...] = (
     "incident_sharing",
     "cross_unit_reviews",
     "entrenchment",
+    "code_entrenchment",
     "entrenchment_horizon",
     "double_loop_rate",
     "double_loop_safety",
@@ -521,6 +522,9 @@ class Config(StrictModel):
     # landscape a bit and those it depends on; on reality double_loop_block dimensions in a
     # row) to the best of double_loop_tries settings of it tried
     entrenchment: Prob = 0.0
+    # codified practice resists change: a change of the code goes back with chance
+    # code_entrenchment x min(1, age / entrenchment_horizon), age since it last changed
+    code_entrenchment: Prob = 0.0
     entrenchment_horizon: Int = Field(default=50, ge=1, le=100_000)
     double_loop_rate: Prob = 0.0
     double_loop_safety: Prob = 0.5

@@ -7,6 +7,9 @@ rules are added, both off by default:
 * Entrenchment (T5 [CSL]; "we are our mental models" [CQC]): a belief the learning phases of
   a step changed is changed back with probability
   ``entrenchment * min(1, tenure / entrenchment_horizon)``: long-held views resist change.
+  Codified practice too: a change of the code goes back with
+  ``code_entrenchment * min(1, age / entrenchment_horizon)``, its age the steps since that
+  dimension last changed.
 * Double-loop learning (Argyris & Schon 1978): a member who feels safe enough
   (``safety >= double_loop_safety``) and whose performance fell below its aspiration (its
   performance smoothed over the steps before, Levinthal & March 1993) questions, with
@@ -41,8 +44,9 @@ NAME = "double_loop"  # the key of this mechanism's state in ``world.extra``
 
 
 def is_on(config: Config) -> bool:
-    """Whether a run has the mechanism: entrenchment or double-loop learning switched on."""
-    return config.entrenchment > 0 or config.double_loop_rate > 0
+    """Whether a run has the mechanism: entrenchment (of members or of the code) or
+    double-loop learning switched on."""
+    return config.entrenchment > 0 or config.code_entrenchment > 0 or config.double_loop_rate > 0
 
 
 def reframing_on(config: Config) -> bool:
@@ -102,7 +106,26 @@ def entrench(world: World) -> None:
         state.beliefs[rows[back], dims[back]] = before[rows[back], dims[back]]
     world.counts["entrenched"] += int(back.sum())
     world.counts["belief_changes"] += int(rows.size - back.sum())
-    frames(world).code_changed[state.code != world.scratch["code_before"]] = world.step
+    entrench_code(world)
+
+
+def entrench_code(world: World) -> None:
+    """Codified practice resists change: each dimension of the code that changed this step
+    goes back with ``code_entrenchment * min(1, age / entrenchment_horizon)``, its age the
+    steps since it last changed (one draw per changed dimension, in order); no insight then
+    stands behind it. The dimensions that keep their change are dated."""
+    state, cfg, own = world.state, world.config, frames(world)
+    before = world.scratch["code_before"]
+    dims = np.flatnonzero(state.code != before)
+    if cfg.code_entrenchment > 0 and dims.size:
+        age = world.step - own.code_changed[dims]
+        hold = cfg.code_entrenchment * np.minimum(1.0, age / cfg.entrenchment_horizon)
+        back = dims[world.rng.random(dims.size) < hold]
+        state.code[back] = before[back]
+        world.memory.overwrite(world, back)  # the insight that wrote it no longer stands
+        world.counts["code_entrenched"] += int(back.size)
+        dims = np.setdiff1d(dims, back)
+    own.code_changed[dims] = world.step
 
 
 def blocks(world: World, centres: np.ndarray) -> np.ndarray:
@@ -223,6 +246,12 @@ METRICS: tuple[Metric, ...] = (
         "entrenched",
         "beliefs",
         "changes the learning phases made that entrenchment undid (7.21)",
+    ),
+    _counter(
+        "code_entrenched",
+        "code entrenched",
+        "dimensions",
+        "changes of the code this step that its entrenchment undid (7.21)",
     ),
     _counter("reframings", "reframings", "members", "members who reframed a block (7.21)"),
     _counter(

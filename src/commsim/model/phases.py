@@ -134,7 +134,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
         enabled=double_loop.is_on,
         idea="the frame held before learning: what entrenchment holds on to [CSL]",
         description="members' beliefs and the code are noted before the learning phases (7.21)",
-        when="`entrenchment` > 0 or `double_loop_rate` > 0",
+        when="`entrenchment`, `code_entrenchment` or `double_loop_rate` > 0",
     ),
     Phase(
         "explore",
@@ -436,17 +436,25 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
                 'mental models" [CQC]',
                 "chance a long-held belief's change this step is undone (at full tenure)",
             ),
+            code_entrenchment=(
+                'T5: "over-commitment to past learning can reduce flexibility", of learning '
+                "codified into procedures [CSL]; competency traps (Levitt & March 1988)",
+                "chance a change of a long-standing dimension of the code this step is undone "
+                "(at full age): `code_entrenchment × min(1, age / horizon)`",
+            ),
             entrenchment_horizon=(
                 "attachment grows with tenure: long-held beliefs resist change [CQC]",
                 "tenure (steps) at which attachment is full: "
-                "`entrenchment × min(1, tenure / horizon)`",
+                "`entrenchment × min(1, tenure / horizon)`; for the code, the steps since a "
+                "dimension last changed",
             ),
         ),
-        counters=("belief_changes", "entrenched"),
+        counters=("belief_changes", "entrenched", "code_entrenched"),
         idea="long-held beliefs resist change: entrenchment [CSL], [CQC]",
         description="each belief the learning phases changed goes back with the member's "
-        "attachment (7.21)",
-        when="`entrenchment` > 0 or `double_loop_rate` > 0 (draws only if `entrenchment` > 0)",
+        "attachment, each change of the code with the code's (7.21)",
+        when="`entrenchment`, `code_entrenchment` or `double_loop_rate` > 0 (draws only where "
+        "an entrenchment > 0)",
     ),
     Phase(
         "double_loop",

@@ -535,7 +535,7 @@ class ReferenceModel(mesa.Model):
             agent.act()
         if cfg.tension_gain > 0:
             self.divide_effort()
-        frames = cfg.entrenchment > 0 or cfg.double_loop_rate > 0  # 7.21
+        frames = cfg.entrenchment > 0 or cfg.code_entrenchment > 0 or cfg.double_loop_rate > 0
         if frames:
             self.code_before = self.code.copy()
             for agent in self.agents:
@@ -559,9 +559,7 @@ class ReferenceModel(mesa.Model):
         if frames:
             for agent in self.agents:
                 agent.entrench()
-            for dim in range(cfg.m):
-                if self.code[dim] != self.code_before[dim]:
-                    self.code_changed[dim] = self.steps
+            self.entrench_code()
         if cfg.double_loop_rate > 0:
             for agent in self.agents:
                 agent.reframe()
@@ -577,6 +575,24 @@ class ReferenceModel(mesa.Model):
         self._record()
         if cfg.stop_at_equilibrium and self.at_equilibrium():
             self.running = False
+
+    def entrench_code(self) -> None:
+        """Codified practice resists change (7.21): each dimension of the code that changed
+        this step goes back with ``code_entrenchment * min(1, age / entrenchment_horizon)``,
+        its age the steps since it last changed; no insight then stands behind it. The
+        dimensions that keep their change are dated."""
+        cfg = self.config
+        for dim in range(cfg.m):
+            if self.code[dim] == self.code_before[dim]:
+                continue
+            age = self.steps - self.code_changed[dim]
+            hold = cfg.code_entrenchment * min(1.0, age / cfg.entrenchment_horizon)
+            if cfg.code_entrenchment > 0 and self.random.random() < hold:
+                self.code[dim] = self.code_before[dim]
+                self.code_source[dim] = -1
+                self.counts["code_entrenched"] += 1
+            else:
+                self.code_changed[dim] = self.steps
 
     def run(self, steps: int | None = None) -> None:
         """Step ``steps`` times (default: the config's), stopping early if ``running`` drops."""
@@ -1499,7 +1515,8 @@ class ReferenceModel(mesa.Model):
     def _double_loop_metrics(self, knowledge: float) -> dict[str, float]:
         """Section 7.21's columns: its counts, the code's age and rigidity, the recovery."""
         counts, steps = self.counts, self.steps
-        names = ("belief_changes", "entrenched", "reframings", "double_loop_changes")
+        names = ("belief_changes", "entrenched", "code_entrenched", "reframings")
+        names += ("double_loop_changes",)
         row: dict[str, float] = {name: counts[name] for name in names}
         row["double_loop_share"] = _ratio(counts["double_loop_changes"], counts["belief_changes"])
         ages = [steps - changed for changed in self.code_changed]
