@@ -36,7 +36,8 @@ test: $(VENV)/.installed-dev
 MODEL_TESTS := $(addprefix tests/test_,kernels.py golden.py model.py mechanisms.py march.py \
 	fused.py reference_agreement.py peers.py networks.py organisation.py environment.py \
 	open_model.py own_organisation.py validation_march.py validation_lazer_friedman.py \
-	validation_fang.py validation_miller.py validation_seeds.py sweep_run.py)
+	validation_fang.py validation_miller.py validation_seeds.py sweep_run.py \
+	just_culture.py units.py double_loop.py reporting.py tension.py fear.py)
 test-numpy: $(VENV)/.installed-dev
 	COMMSIM_NO_NUMBA=1 $(BIN)/python -m pytest -m "not slow" -q $(MODEL_TESTS)
 
