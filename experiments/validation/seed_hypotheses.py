@@ -498,14 +498,20 @@ def draw(table: pd.DataFrame, levels: pd.DataFrame, out: Path, n: int) -> None:
     save(fig, out, "seed_hypotheses")
 
 
+def run_sweeps(args: Any, *names: str) -> dict[str, Path]:
+    """Each experiment file of configs/experiments/validation/ named, swept into its own
+    folder of the output (resumed where it stopped), by name, in order."""
+    return {
+        name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
+        for name in names
+    }
+
+
 def climate_and_memory(args: Any) -> list[dict[str, Any]]:
     """H1-H4's sweeps, rows and figure."""
     import pandas as pd
 
-    sweeps = {
-        name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-        for name in ("seed_climate", "seed_memory", "seed_memory_no_reorganisation")
-    }
+    sweeps = run_sweeps(args, "seed_climate", "seed_memory", "seed_memory_no_reorganisation")
     runs = climate_runs(sweeps["seed_climate"])
     rows = [
         {
@@ -592,13 +598,7 @@ def draw_just_culture(runs: pd.DataFrame, out: Path) -> None:
 
 def just_culture_hypothesis(args: Any) -> list[dict[str, Any]]:
     """H5's sweep, figure and rows."""
-    out = run_sweep(
-        "validation/seed_just_culture",
-        args.out / "seed_just_culture",
-        args.workers,
-        args.repetitions,
-    )
-    runs = just_culture_runs(out)
+    runs = just_culture_runs(run_sweeps(args, "seed_just_culture")["seed_just_culture"])
     draw_just_culture(runs, args.out)
     return just_culture_effects(runs)
 
@@ -733,10 +733,7 @@ def draw_units(course: pd.DataFrame, cells: pd.DataFrame, out: Path, n: int) -> 
 
 def units_hypothesis(args: Any) -> list[dict[str, Any]]:
     """H6's three sweeps, rows and figure; prints the innovations' spread time."""
-    sweeps = {
-        name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-        for name in UNIT_SWEEPS
-    }
+    sweeps = run_sweeps(args, *UNIT_SWEEPS)
     late, course = hospital_runs(*(sweeps[name] for name in UNIT_SWEEPS[:2]))
     cells = t1_cells(sweeps["seed_units_standardization"])
     for arm, runs in late.groupby("intervention"):
@@ -858,11 +855,8 @@ def draw_double_loop(levels: pd.Series, out: Path, n: int) -> None:
 
 def double_loop_hypothesis(args: Any) -> list[dict[str, Any]]:
     """H7's sweeps, rows and figure."""
-    outs = [
-        run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-        for name in ("seed_double_loop", "seed_double_loop_value")
-    ]
-    runs, levels = double_loop_runs(*outs)
+    outs = run_sweeps(args, "seed_double_loop", "seed_double_loop_value")
+    runs, levels = double_loop_runs(*outs.values())
     draw_double_loop(levels, args.out, int(runs["repetition"].nunique()))
     return double_loop_effects(runs)
 
@@ -972,9 +966,7 @@ def draw_feedback(course: pd.DataFrame, out: Path, n: int) -> None:
 
 def feedback_hypothesis(args: Any) -> list[dict[str, Any]]:
     """H8's sweep, rows and figure."""
-    name = "seed_feedback"
-    out = run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-    frame = feedback_runs(out)
+    frame = feedback_runs(run_sweeps(args, "seed_feedback")["seed_feedback"])
     rows, course = feedback_effects(frame)
     draw_feedback(course, args.out, int(frame["repetition"].nunique()))
     return rows
@@ -1033,10 +1025,7 @@ def draw_tension(course: pd.DataFrame, out: Path, n: int) -> None:
 
 def tension_hypothesis(args: Any) -> list[dict[str, Any]]:
     """H9's sweep, rows and figure."""
-    out = run_sweep(
-        "validation/seed_tension", args.out / "seed_tension", args.workers, args.repetitions
-    )
-    rows, course = tension_effects(out)
+    rows, course = tension_effects(run_sweeps(args, "seed_tension")["seed_tension"])
     draw_tension(course, args.out, rows[0]["n"])
     return rows
 
@@ -1150,10 +1139,7 @@ def draw_h10(runs: pd.DataFrame, levels: pd.DataFrame, out: Path) -> None:
 
 def fear_hypothesis(args: Any) -> list[dict[str, Any]]:
     """H10's sweeps, rows and figure."""
-    sweeps = {
-        name: run_sweep(f"validation/{name}", args.out / name, args.workers, args.repetitions)
-        for name in ("seed_fear", "seed_hero", "seed_hero_no_coaching")
-    }
+    sweeps = run_sweeps(args, "seed_fear", "seed_hero", "seed_hero_no_coaching")
     fear_rows, runs = fear_effects(sweeps["seed_fear"])
     hero_rows, levels = hero_effects(sweeps["seed_hero"], sweeps["seed_hero_no_coaching"])
     draw_h10(runs, levels, args.out)
