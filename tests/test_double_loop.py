@@ -7,7 +7,7 @@ import pytest
 
 from commsim.config import ConfigError, load_config
 from commsim.levers import LEVERS
-from commsim.model import CommunityModel, double_loop
+from commsim.model import CommunityModel, ReferenceModel, double_loop
 from commsim.model.nk_landscape import NKLandscape
 from commsim.model.reality import RealityVector
 
@@ -211,3 +211,13 @@ def test_a_thinned_run_carries_only_the_events_it_records(rate: float) -> None:
     assert rows.insights_generated.sum() == total
     if rate:
         assert rows.reframings.sum() == full.model_frame().reframings.sum() > 0
+
+
+def test_the_code_s_entrenchment_alone_records_the_mechanism_in_both_models() -> None:
+    """One switch of three: the oracle records 7.21's columns where the fast model does."""
+    params = {"code_entrenchment": 0.5, "steps": 3, **SMALL}
+    fast, slow = CommunityModel(None, **params), ReferenceModel(None, **params)
+    fast.run()
+    slow.run()
+    wanted = {"code_entrenched", "belief_changes", "code_age", "code_rigidity"}
+    assert wanted <= set(fast.model_frame()) and wanted <= set(slow.model_frame())

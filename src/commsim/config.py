@@ -638,6 +638,12 @@ class Config(StrictModel):
         return self
 
     @property
+    def entrenchment_or_reframing(self) -> bool:
+        """Entrenchment (of members or of the code) or double-loop learning is modelled
+        (docs/MODEL.md 7.21)."""
+        return self.entrenchment > 0 or self.code_entrenchment > 0 or self.double_loop_rate > 0
+
+    @property
     def reporting(self) -> bool:
         """The cost of speaking up and closing the loop is modelled (docs/MODEL.md 7.22)."""
         return any(getattr(self, name) > 0 for name in REPORTING_SWITCHES)

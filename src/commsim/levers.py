@@ -205,8 +205,6 @@ LEVERS: tuple[Lever, ...] = (
         "(tables kept); on March's reality, a run of that many neighbouring dimensions "
         "reverses together (7.21)",
         (Parameter("share", 0.3, 0.0, 1.0, open_low=True, label="of the task restructured"),),
-        offered=lambda config: (
-            config.entrenchment > 0 or config.code_entrenchment > 0 or config.double_loop_rate > 0
-        ),
+        offered=lambda config: config.entrenchment_or_reframing,
     ),
 )

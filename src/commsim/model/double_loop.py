@@ -46,7 +46,7 @@ NAME = "double_loop"  # the key of this mechanism's state in ``world.extra``
 def is_on(config: Config) -> bool:
     """Whether a run has the mechanism: entrenchment (of members or of the code) or
     double-loop learning switched on."""
-    return config.entrenchment > 0 or config.code_entrenchment > 0 or config.double_loop_rate > 0
+    return config.entrenchment_or_reframing
 
 
 def reframing_on(config: Config) -> bool:

@@ -535,7 +535,7 @@ class ReferenceModel(mesa.Model):
             agent.act()
         if cfg.tension_gain > 0:
             self.divide_effort()
-        frames = cfg.entrenchment > 0 or cfg.code_entrenchment > 0 or cfg.double_loop_rate > 0
+        frames = cfg.entrenchment_or_reframing  # 7.21
         if frames:
             self.code_before = self.code.copy()
             for agent in self.agents:
@@ -1441,7 +1441,7 @@ class ReferenceModel(mesa.Model):
         self._record_fear(row)
         if self.units is not None:
             row.update(self.units.metrics())
-        if cfg.entrenchment > 0 or cfg.double_loop_rate > 0:
+        if cfg.entrenchment_or_reframing:
             row.update(self._double_loop_metrics(statistics.fmean(knowledge)))
         row["interventions"] = ";".join(
             e["action"] for e in self.intervention_log if e["step"] == self.steps
