@@ -46,7 +46,7 @@ def test_a_participant_steps_and_intervenes_and_sees_both(server, browser):
         network_before = s.page.locator(NETWORK).screenshot()
         plot_before = s.page.locator("[data-testid='plot-safety']").screenshot()
         s.click("Invite voice")
-        s.page.get_by_text("applied: raise safety 0.2 @ 3").wait_for()
+        s.page.get_by_text("applied: Invite voice (safety +0.2) @ 3").wait_for()
         s.step()
         assert s.step_text() == "step 3"  # no reset: the run went on
         assert s.page.locator(NETWORK).screenshot() != network_before
@@ -66,7 +66,7 @@ def test_two_sessions_at_once_never_see_each_others_changes(server, browser):
         for _ in range(3):
             a.step()
         a.click("Flatten the hierarchy")
-        a.page.get_by_text("applied: flatten hierarchy @ 4").wait_for()
+        a.page.get_by_text("applied: Flatten the hierarchy @ 4").wait_for()
         assert b.step_text() == "step 0"
         assert b.page.get_by_text("applied:").count() == 0
         b.step()
@@ -110,7 +110,7 @@ def test_a_model_from_outside_the_package_is_served_with_its_lever_s_button(
         try:
             s.step()
             s.click("Hold a retreat")
-            s.page.get_by_text("applied: hold retreat 0.5 @ 2").wait_for()
+            s.page.get_by_text("applied: Hold a retreat (reflection rate 0.5) @ 2").wait_for()
             s.step()
             assert s.step_text() == "step 2"
             added = "[data-testid='plot-extensions']"  # the extension's metrics, charted
@@ -134,7 +134,7 @@ def test_a_mechanism_s_preset_brings_its_sliders_its_buttons_and_its_chart(
             assert s.page.get_by_role("button", name="Reorganise").count() == 1  # built-ins too
             s.step()
             s.click("Set accountability")
-            s.page.get_by_text("applied: set accountability 0.5 @ 2").wait_for()
+            s.page.get_by_text("applied: Set accountability (blame bias 0.5) @ 2").wait_for()
             s.step()
             added = "[data-testid='plot-extensions']"  # its metrics, charted
             s.wait_until(added, "points", 3)

@@ -13,6 +13,7 @@ from commsim.app import app as app_module
 from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
 from commsim.app.components import LiveChartWidget, mechanism_sliders
 from commsim.config import Config, load_config
+from commsim.levers import LEVERS
 from commsim.model import CommunityModel
 
 SCENARIO = """
@@ -74,13 +75,16 @@ def test_an_intervention_changes_the_running_model_and_marks_every_plot(page):
     button(page, "Step").click()
     network = chart(page, "network-with interventions")
     before = [m["value"][2] for m in json.loads(network.patch)["series"][2]["data"]]
-    button(page, "Invite voice").click()  # safety +0.2 by default
+    for _ in range(3):
+        button(page, "Invite voice").click()  # safety +0.2 by default
+    button(page, "Flatten the hierarchy").click()
     button(page, "Step").click()
     after = [m["value"][2] for m in json.loads(network.patch)["series"][2]["data"]]
-    assert sum(after) / len(after) > sum(before) / len(before) + 0.1
+    assert sum(after) / len(after) > sum(before) / len(before) + 0.3
+    stacked = "Invite voice (safety +0.2) ×3\nFlatten the hierarchy"  # one line at step 2
     for key in ("knowledge", "insights", "safety", "flow"):
         lines = json.loads(chart(page, f"plot-{key}").patch)["series"][0]["markLine"]["data"]
-        assert lines == [{"xAxis": 2, "label": {"formatter": "raise safety 0.2", "fontSize": 10}}]
+        assert lines == [{"xAxis": 2, "label": {"formatter": stacked, "fontSize": 10}}]
     assert "step 2" in step_label(page)  # no reset happened
 
 
@@ -101,17 +105,51 @@ def test_reset_with_a_new_seed_starts_a_new_run_and_a_bad_seed_is_refused(page):
     for _ in range(3):
         button(page, "Step").click()
     (seed,) = [w for w in page.find(v.TextField).widgets if w.label == "seed"]
-    seed.v_model = "-4"
-    seed.fire_event("focusout", None)  # what the browser sends when the field loses focus
-    button(page, "Reset with these settings").click()
-    errors = [w for w in page.find(v.Alert).widgets if "seed" in str(w.children)]
-    assert errors and "greater than or equal to 0" in str(errors[0].children)
-    assert "step 3" in step_label(page)  # the refused reset left the run alone
+    for bad in ("abc", "-4", "1.5", ""):
+        seed.v_model = bad
+        seed.fire_event("focusout", None)  # what the browser sends when the field loses focus
+        assert seed.error and seed.messages == [f"seed {bad!r}: a whole number, 0 or more (e.g. 7)"]
+        reset = button(page, "Reset with these settings")
+        assert reset.disabled
+        reset.click()  # a click that reaches it anyway changes nothing
+        assert "step 3" in step_label(page)  # the refused reset left the run alone
     seed.v_model = "9"
     seed.fire_event("focusout", None)
-    button(page, "Reset with these settings").click()
+    assert not seed.error
+    button(page, "Reset with these settings (1 pending)").click()
     assert "step 0" in step_label(page)
-    assert not [w for w in page.find(v.Alert).widgets if "seed" in str(w.children)]
+    assert button(page, "Reset with these settings").children == ["Reset with these settings"]
+
+
+def test_a_moved_slider_is_marked_pending_until_reset(page):
+    def slider(words: str):
+        (found,) = [w for w in page.find(v.Slider).widgets if w.label.startswith(words)]
+        return found
+
+    labels = [w.label for w in page.find(v.Slider).widgets]
+    assert labels.count("punitiveness") == 1  # Set leaders' response's: acts at once
+    assert slider("punitiveness at").label == "punitiveness at start"
+    slider("punitiveness at").v_model = 0.75
+    slider("integration at").v_model = 0.1
+    assert slider("punitiveness at").label.endswith("(changed: Reset applies it)")
+    assert not slider("safety at").label.endswith(")")  # untouched: unmarked
+    button(page, "Reset with these settings (2 pending)").click()
+    assert slider("punitiveness at").label == "punitiveness at start"
+    assert slider("integration at").v_model == pytest.approx(0.1)
+
+
+def test_every_control_has_one_name_and_every_lever_says_what_it_does(page):
+    labels = [w.label for w in page.find(v.Slider).widgets]
+    assert len(labels) == len(set(labels)), sorted(labels)
+    tips = {  # each lever's button: its tooltip's text
+        str(t.v_slots[0]["children"][0].children[0]): str(t.children[0])
+        for t in page.find(v.Tooltip).widgets
+    }
+    offered = [lever for lever in LEVERS if lever.offered(Config())]
+    assert set(tips) == {lever.label for lever in offered}
+    invite = tips["Invite voice"]
+    assert invite.startswith("safety ← min(safety + amount, 1) for everyone")  # what it does
+    assert "Seed idea: leaders modelling vulnerability" in invite and "`" not in invite
 
 
 def test_choosing_a_preset_resets_to_it(page):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from commsim import api
 from commsim.app import charts
 from commsim.app.layout import edge_kinds, org_chart
 from commsim.app.session import STEERED, TWIN, LiveRun
@@ -52,7 +53,7 @@ def test_interventions_reach_the_steered_model_only_and_the_twin_matches_a_fresh
     run.step(5)
     assert run.model.model_frame().equals(run.twin.model_frame())  # same seed, untouched
     mark = run.intervene("raise_safety", amount=0.3)
-    assert mark.step == 6 and "raise safety" in mark.label
+    assert (mark.step, mark.text) == (6, "Invite voice (safety +0.3)")  # the button's words
     run.step(5)
     steered, twin = run.model.model_frame(), run.twin.model_frame()
     assert steered.loc[6, "interventions"] == "raise_safety"
@@ -101,7 +102,7 @@ def test_export_carries_both_variants_in_csv_and_parquet():
     run.step(4)
     run.intervene("flatten_hierarchy")
     run.step(1)
-    from_csv = pd.read_csv(io.BytesIO(run.export("csv")))
+    from_csv = pd.read_csv(io.BytesIO(run.export("csv")), comment="#")
     from_parquet = pd.read_parquet(io.BytesIO(run.export("parquet")))
     for frame in (from_csv, from_parquet):
         assert list(frame["variant"].unique()) == [STEERED, TWIN]
@@ -149,3 +150,116 @@ def test_network_patch_colours_every_member_and_sizes_by_level():
     top = int(np.argmax(run.model.state.level))
     assert sizes[top] == sizes.max() > sizes.min()
     charts.as_json(charts.network_base(run, "role", "t"))  # JSON-safe throughout
+
+
+def test_scenario_interventions_are_marked_and_left_out_of_the_twin():
+    """AutoCo's compare view: its step-100 reorganisation runs in the steered model only."""
+    run = LiveRun(load_config("configs/autoco.toml", agent_sample_size=0), compare=True)
+    assert [m.step for m in run.marks] == [0, 0]  # step 100's comes when it is reached
+    run.step(120)
+    steered, twin = run.model.model_frame(), run.twin.model_frame()
+    assert run.twin.intervention_log == [] and (twin["interventions"] == "").all()
+    assert steered.loc[100, "interventions"] == "reorganisation_shock"
+    assert steered.loc[100, "departures"] > twin.loc[100, "departures"]
+    assert not steered.loc[100:120, "mean_knowledge"].equals(twin.loc[100:120, "mean_knowledge"])
+    (reorganised,) = [m for m in run.marks if m.step == 100]
+    assert reorganised.text == "scenario: Reorganise (seniors who leave 0.7, from level 1)"
+
+
+def test_repeated_clicks_at_one_step_are_one_mark_with_a_count():
+    run = LiveRun(small())
+    run.step(2)
+    for _ in range(3):
+        run.intervene("raise_safety", amount=0.2)
+    run.intervene("raise_safety", amount=0.1)  # other amounts: another mark
+    run.intervene("flatten_hierarchy")
+    assert [m.text for m in run.marks] == [
+        "Invite voice (safety +0.2) ×3",
+        "Invite voice (safety +0.1)",
+        "Flatten the hierarchy",
+    ]
+    assert [e["action"] for e in run.applied()].count("raise_safety") == 4  # all applied
+    run.step()
+    run.intervene("raise_safety", amount=0.2)  # a later step: a mark of its own
+    assert [(m.step, m.count) for m in run.marks][-1] == (4, 1)
+
+
+def test_an_intervention_at_equilibrium_runs_the_model_again():
+    run = LiveRun(load_config("configs/march1991.toml", seed=2), compare=True)
+    while run.running:
+        run.step()
+    settled = run.steps
+    run.step()
+    assert run.steps == settled  # at equilibrium: nothing steps
+    run.intervene("reality_shock", share=0.5)
+    assert run.running
+    run.step()
+    frame = run.model.model_frame()
+    assert run.steps == settled + 1 and frame.loc[settled + 1, "interventions"] == "reality_shock"
+    before, after = frame.loc[settled:, "code_knowledge"]
+    assert after < before - 0.5  # the shock was applied: half of reality flipped
+
+
+def live_session(config) -> LiveRun:
+    """A run steered live: before the first step, twice at one step, several levers at one
+    step (random draws among them), and after the scenario's own interventions."""
+    run = LiveRun(config, compare=True)
+    run.intervene("raise_safety", amount=0.1)
+    run.intervene("raise_safety", amount=0.1)
+    run.step(3)
+    run.intervene("reality_shock", share=0.3)
+    run.intervene("add_capacity_builders", share=0.2)
+    run.step()
+    run.intervene("reorganisation_shock", share=0.4)
+    run.intervene("flatten_hierarchy")
+    run.step(8)
+    run.intervene("raise_safety", amount=0.2, level=0)
+    run.intervene("set_integration", value=0.3)
+    run.step(4)
+    return run
+
+
+def test_a_saved_session_reruns_exactly_as_a_scenario(tmp_path):
+    """A lever pulled live between steps and the same lever scheduled in a file at that step
+    give the same numbers, random draws included: every metric of every step."""
+    config = load_config("configs/autoco.toml", n_agents=90, agent_sample_size=0)
+    run = live_session(config.with_overrides(punitiveness=0.45))  # a slider moved too
+    text = run.session()
+    (tmp_path / "session.toml").write_text(text)
+    saved = load_config(tmp_path / "session.toml")
+    assert saved.steps == run.steps == 16 and saved.punitiveness == 0.45
+    assert len(saved.interventions) == 2 + 8 + 1  # the scenario's two at step 0, eight live,
+    assert saved.interventions[-1].step == 100  # and the reorganisation still to come
+    rerun = api.run(tmp_path / "session.toml")  # as `commsim run FILE` runs it
+    live = run.model.model_frame()
+    assert rerun.model.equals(live)
+    assert live["interventions"].str.len().sum() > 0
+    again = CommunityModel(saved)  # the model as ``commsim app --replay`` steps it
+    for _ in range(run.steps):
+        again.step()
+    assert again.model_frame().equals(live)
+
+
+def test_export_names_the_settings_and_the_interventions_with_their_amounts():
+    run = LiveRun(small().with_overrides(punitiveness=0.7, seed=8))  # as a Reset with sliders
+    run.step()
+    run.intervene("raise_safety", amount=0.25)
+    run.step()
+    header = {
+        "settings": {"seed": 8, "punitiveness": 0.7, "n_agents": 120},
+        "interventions": [{"step": 2, "action": "raise_safety", "amount": 0.25}],
+    }
+    csv = run.export("csv").decode()
+    lines = csv.splitlines()
+    assert lines[0].startswith("# commsim settings: ") and lines[1].startswith("# commsim inter")
+    settings = json.loads(lines[0].removeprefix("# commsim settings: "))
+    assert settings.items() >= header["settings"].items()
+    assert json.loads(lines[1].removeprefix("# commsim interventions: ")) == header["interventions"]
+    frame = pd.read_parquet(io.BytesIO(run.export("parquet")))
+    assert frame.attrs["commsim"]["interventions"] == header["interventions"]
+    assert frame.attrs["commsim"]["settings"].items() >= header["settings"].items()
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(io.BytesIO(run.export("parquet"))).metadata
+    assert json.loads(metadata[b"commsim.interventions"]) == header["interventions"]
+    assert frame.loc[2, "intervention_args"] == 'raise_safety {"amount": 0.25, "level": null}'

@@ -155,15 +155,20 @@ def series_tail(plot: Plot, runs: Sequence[tuple[str, Rows]], since: int) -> lis
 
 
 def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
-    """Vertical lines at the steps interventions first affected, labelled."""
+    """Vertical lines at the steps interventions first affected: one line per step, its
+    interventions' labels stacked beside it (one text line each), never drawn over each other."""
+    at: dict[int, list[str]] = {}
+    for mark in marks:
+        at.setdefault(mark.step, []).append(mark.text)
     lines = [
-        {"xAxis": mark.step, "label": {"formatter": mark.label, "fontSize": 10}} for mark in marks
+        {"xAxis": step, "label": {"formatter": "\n".join(texts), "fontSize": 10}}
+        for step, texts in sorted(at.items())
     ]
     mark_line = {
         "symbol": "none",
         "silent": True,
         "lineStyle": {"color": "#555", "type": "dotted"},
-        "label": {"position": "insideEndTop"},
+        "label": {"position": "insideEndTop", "lineHeight": 12},
         "data": lines,
     }
     return {"series": [{"markLine": mark_line}]}

@@ -6,6 +6,7 @@ changes; nothing here holds state that another browser session could see.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,9 +51,8 @@ def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
         lambda: charts.as_json(charts.series_base(plot, runs, upto)),
         [id(run), upto, len(runs), plot],
     )
-    marks = solara.use_memo(
-        lambda: charts.as_json(charts.marks_patch(run.marks)), [id(run), len(run.marks)]
-    )
+    shown = tuple(run.marks)  # a repeated click changes a count, not the number of marks
+    marks = solara.use_memo(lambda: charts.as_json(charts.marks_patch(shown)), [id(run), shown])
     return LiveChart(
         base=base,
         tail=charts.as_json(charts.series_tail(plot, runs, upto)),
@@ -84,18 +84,51 @@ class Slider:
     step: float
 
 
+# the Scenario card's: what a run starts with (applied on Reset); a lever's argument of the
+# same name acts at once, so these say "at start" (``scenario_label``)
 SLIDERS = (
     Slider("n_agents", "members", 20, 1000, 10),
     Slider("initial_safety", "safety at start", 0, 1, 0.05),
     Slider("punitiveness", "punitiveness", 0, 1, 0.05),
     Slider("authority_gradient", "authority gradient", 0, 1, 0.05),
     Slider("integration", "integration", 0, 1, 0.05),
-    Slider("exploration_rate", "exploration", 0, 1, 0.05),
-    Slider("socialisation_rate", "socialisation p1", 0, 1, 0.05),
-    Slider("code_learning_rate", "code learning p2", 0, 1, 0.05),
-    Slider("turnover_rate", "turnover", 0, 0.2, 0.01),
-    Slider("turbulence_rate", "turbulence", 0, 0.2, 0.01),
+    Slider("exploration_rate", "exploration rate", 0, 1, 0.05),
+    Slider("socialisation_rate", "socialisation rate p1", 0, 1, 0.05),
+    Slider("code_learning_rate", "code learning rate p2", 0, 1, 0.05),
+    Slider("turnover_rate", "turnover rate", 0, 0.2, 0.01),
+    Slider("turbulence_rate", "turbulence rate", 0, 0.2, 0.01),
 )
+
+
+def argument_label(parameter: Parameter) -> str:
+    """What a lever's slider says."""
+    return parameter.label or parameter.name.replace("_", " ")
+
+
+def scenario_label(slider: Slider, catalogue: Catalogue) -> str:
+    """A Scenario slider's label, never one a lever's argument also has: "punitiveness at
+    start" (on Reset) beside the lever's "punitiveness" (at once)."""
+    taken = {argument_label(p) for lever in catalogue.levers for p in lever.parameters}
+    return f"{slider.label} at start" if slider.label in taken else slider.label
+
+
+def parse_seed(text: str | None) -> tuple[int | None, str | None]:
+    """The seed a participant typed, or the one-line error that says what is allowed."""
+    raw = (text or "").strip()
+    if raw.isascii() and raw.isdigit():
+        return int(raw), None
+    return None, f"seed {raw!r}: a whole number, 0 or more (e.g. 7)"
+
+
+def plain(markdown: str) -> str:
+    """Catalogue text (Markdown) as a tooltip shows it: code marks and links' targets gone."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", markdown)
+    return text.replace("`", "").replace("**", "")
+
+
+def lever_tooltip(lever: Lever) -> str:
+    """What a lever's button does, and the seed idea behind it."""
+    return f"{plain(lever.description)}. Seed idea: {plain(lever.idea)}"
 
 
 def mechanism_sliders(catalogue: Catalogue, config: Config) -> tuple[Slider, ...]:
@@ -105,7 +138,7 @@ def mechanism_sliders(catalogue: Catalogue, config: Config) -> tuple[Slider, ...
     return tuple(
         Slider(
             p.name,
-            p.label or p.name.replace("_", " "),
+            argument_label(p),
             p.low,
             p.high,
             1 if p.integer else SLIDER_STEP,
@@ -128,13 +161,17 @@ def ScenarioControls(
     on_reset: Callable[[Config], None],
     catalogue: Catalogue,
 ) -> solara.Element:
-    """Preset, seed and sliders; nothing changes the run until Reset (or a new preset)."""
+    """Preset, seed and sliders; nothing changes the run until Reset (or a new preset). A
+    slider moved since the last Reset says so, and Reset counts the changes it will apply."""
     shown = SLIDERS + mechanism_sliders(catalogue, config)
     pending = solara.use_reactive({})  # slider values set since the last Reset
-    seed = solara.use_reactive(config.seed)
+    seed_text = solara.use_reactive(str(config.seed))
     error = solara.use_reactive(None)
     names = list(presets)
     current = next((n for n, c in presets.items() if c.name == config.name), names[0])
+    seed, seed_error = parse_seed(seed_text.value)
+    changed = {f: v for f, v in pending.value.items() if v != getattr(config, f)}
+    waiting = len(changed) + (seed is not None and seed != config.seed)
 
     def reset(base: Config, **changes: Any) -> None:
         try:
@@ -144,22 +181,33 @@ def ScenarioControls(
             return
         error.set(None)
         pending.set({})
-        seed.set(new.seed)
+        seed_text.set(str(new.seed))
         on_reset(new)
 
     def choose(name: str) -> None:
         reset(presets[name])
 
+    def reset_with_settings() -> None:
+        if seed is None:
+            return  # the field says why; the run stays as it is
+        reset(config, seed=seed, **pending.value)
+
     with solara.Card("Scenario", margin=0) as card:
+        solara.Text("applied on Reset", classes=["caption"])
         solara.Select("preset", values=names, value=current, on_value=choose)
-        solara.InputInt("seed", value=seed.value, on_value=seed.set, continuous_update=False)
+        solara.InputText("seed", value=seed_text, error=seed_error or False)
         charted = config.org_chart is not None  # its size is the chart's
         for s in shown:
             Widget = solara.SliderInt if isinstance(s.step, int) else solara.SliderFloat
             fixed = charted and s.field == "n_agents"
             value = pending.value.get(s.field, getattr(config, s.field))
+            label = scenario_label(s, catalogue)
+            if fixed:
+                label += " (the org chart's)"
+            elif s.field in changed:
+                label += " (changed: Reset applies it)"
             Widget(
-                f"{s.label} (the org chart's)" if fixed else s.label,
+                label,
                 value=value,
                 min=s.low,
                 max=max(s.high, value),
@@ -168,9 +216,10 @@ def ScenarioControls(
                 on_value=lambda v, f=s.field: pending.set(pending.value | {f: v}),
             )
         solara.Button(
-            "Reset with these settings",
+            "Reset with these settings" + (f" ({waiting} pending)" if waiting else ""),
             color="primary",
-            on_click=lambda: reset(config, seed=seed.value, **pending.value),
+            on_click=reset_with_settings,
+            disabled=seed is None,
         )
         if error.value:
             solara.Error(error.value)
@@ -229,7 +278,7 @@ def ParameterSlider(parameter: Parameter, values: solara.Reactive[dict[str, floa
         values.set({**values.value, parameter.name: value})
 
     return solara.SliderFloat(
-        parameter.label or parameter.name.replace("_", " "),
+        argument_label(parameter),
         value=values.value[parameter.name],
         on_value=set_value,
         min=slider_low(parameter),
@@ -245,12 +294,13 @@ def ActionRow(lever: Lever, on_apply: Callable[[str, dict[str, Any]], None]):
     with solara.Column(gap="0px") as column:
         for parameter in sliders(lever):
             ParameterSlider(parameter, values)
-        solara.Button(
-            lever.label,
-            outlined=True,
-            on_click=lambda: on_apply(lever.name, dict(values.value)),
-            classes=[f"action-{lever.name}"],
-        )
+        with solara.Tooltip(lever_tooltip(lever)):
+            solara.Button(
+                lever.label,
+                outlined=True,
+                on_click=lambda: on_apply(lever.name, dict(values.value)),
+                classes=[f"action-{lever.name}"],
+            )
     return column
 
 
@@ -276,7 +326,7 @@ def Interventions(run: LiveRun, on_change: Callable[[], None], version: int) -> 
             solara.Error(error.value)
         if run.marks:
             solara.Text(
-                "applied: " + "; ".join(f"{m.label} @ {m.step}" for m in run.marks),
+                "applied: " + "; ".join(f"{m.text} @ {m.step}" for m in run.marks),
                 classes=["applied"],
             )
     return card
@@ -300,11 +350,15 @@ def View(
 
 @solara.component
 def Export(run: LiveRun, version: int) -> solara.Element:
-    """Take the run away: every metric of every step (and the twin's, when comparing)."""
+    """Take the run away: every metric of every step (and the twin's, when comparing) with the
+    settings and interventions, and the session as a scenario file that reruns it."""
     stem = f"{run.config.name}_seed{run.config.seed}_step{run.steps}"
     with solara.Card("Export", margin=0) as card, solara.Row():
         solara.FileDownload(
             lambda: run.export("csv"), f"{stem}.csv", label="CSV", mime_type="text/csv"
         )
         solara.FileDownload(lambda: run.export("parquet"), f"{stem}.parquet", label="Parquet")
+        solara.FileDownload(  # a scenario file: `commsim app --replay` or `commsim run` reruns it
+            lambda: run.session().encode(), f"{stem}_session.toml", label="Session file"
+        )
     return card
