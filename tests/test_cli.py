@@ -305,6 +305,104 @@ def test_app_refuses_a_port_already_in_use(small: Path) -> None:
         assert_user_error(invoke("app", small, "--port", port), f"--port {port}", "in use")
 
 
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """What `commsim app` would have become: the server's command line and environment."""
+    seen: dict[str, object] = {}
+
+    def record(path: str, argv: list[str], env: dict[str, str]) -> None:
+        seen.update(argv=argv, env=env)
+
+    monkeypatch.setattr("commsim.app.serve.os.execve", record)
+    return seen
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_app_on_every_interface_prints_the_addresses_participants_open(
+    served: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commsim.app import serve
+
+    port = free_port()
+    monkeypatch.setattr(serve, "lan_addresses", lambda: ["192.168.1.20", "10.0.0.7"])
+    said = invoke("app", "--host", "0.0.0.0", "--port", port)
+    assert said.exit_code == 0, said.stderr
+    assert said.stdout == (
+        f"commsim app: open http://192.168.1.20:{port} in a browser (also "
+        f"http://10.0.0.7:{port}, http://127.0.0.1:{port}); Ctrl-C stops it\n"
+    )
+    assert serve.addresses("127.0.0.1", 9) == ["http://127.0.0.1:9"]  # only what was asked
+
+
+def test_lan_addresses_are_this_machine_s_own_and_never_loopback() -> None:
+    import socket
+
+    from commsim.app.serve import lan_addresses
+
+    found = lan_addresses()
+    assert not [a for a in found if a.startswith(("127.", "0."))]
+    for address in found:  # each is an address of this machine: a socket can listen on it
+        with socket.socket() as s:
+            s.bind((address, 0))
+
+
+def test_app_offers_the_shipped_presets_from_any_folder(
+    served: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started outside the repository, the session plan's scenarios are there; a user's own
+    configs/ adds to them, and its file of a shipped name wins."""
+    from commsim.app.app import CONFIG_ENV, PRESETS_ENV, presets
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "mine.toml").write_text('name = "mine"\nn_agents = 30\n')
+    (tmp_path / "configs" / "own_autoco.toml").write_text('name = "autoco"\nn_agents = 40\n')
+    assert invoke("app", "--port", free_port()).exit_code == 0
+    env = served["env"]
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    monkeypatch.setenv(PRESETS_ENV, env[PRESETS_ENV])
+    offered = presets()
+    plan = {"autoco", "default", "hero_leader", "fragmented_bureaucracy", "just_culture"}
+    assert plan | {"mine"} <= set(offered)
+    assert offered["autoco"].n_agents == 40  # the user's own first
+
+
+def test_the_package_ships_every_source_package_and_the_presets() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    source = {
+        ".".join(p.parent.relative_to(root / "src").parts)
+        for p in (root / "src").rglob("__init__.py")
+    }
+    assert set(setuptools["packages"]) == source | {"commsim.presets", "commsim.presets.own"}
+    assert setuptools["package-dir"]["commsim.presets"] == "configs"
+    assert (root / "configs" / "autoco.toml").is_file()
+
+
+def test_app_replays_a_saved_session_and_refuses_a_bad_one(
+    served: dict[str, object], tmp_path: Path, small: Path
+) -> None:
+    from commsim.app.app import CONFIG_ENV, PRESETS_ENV
+
+    assert invoke("app", "--replay", small, "--port", free_port()).exit_code == 0
+    env = served["env"]
+    assert env[CONFIG_ENV] == str(small.resolve())
+    assert str(tmp_path) not in env[PRESETS_ENV]  # a downloads folder adds no presets
+    bad = tmp_path / "session.toml"
+    bad.write_text('name = "s"\n[[interventions]]\nstep = 2\naction = "raise_safty"\n')
+    assert_user_error(invoke("app", "--replay", bad), "session.toml", "unknown action")
+    assert_user_error(invoke("app", small, "--replay", small), "--replay", "or CONFIG")
+
+
 @pytest.mark.parametrize(
     ("raised", "code", "said"),
     [(SystemExit(1), 1, ""), (typer.Abort(), 1, "aborted\n"), (KeyboardInterrupt(), 130, "")],

@@ -1104,20 +1104,25 @@ def serve_app(
     config: str | os.PathLike[str] | None = None,
     port: int = 8765,
     host: str = "127.0.0.1",
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[list[str]], None] | None = None,
     model: str | None = None,
+    replay: bool = False,
 ) -> None:
     """Serve the workshop app on ``host:port`` until Ctrl-C (this process becomes the server).
 
     The scenario file, if given, is checked first and starts every session; the other
-    scenario files beside it (or in ./configs) are offered as presets. ``on_ready`` gets the
-    page's address once the inputs have been checked. ``model`` is the import path of the
-    model class every session runs (default: ``CommunityModel``).
+    scenario files beside it (or in ./configs) and those shipped with commsim are offered as
+    presets. ``replay``: the file is a saved session, and only ./configs and the shipped
+    scenarios are presets (not the folder it was downloaded to). ``on_ready`` gets the page's
+    addresses once the inputs have been checked (on 0.0.0.0: the machine's network
+    addresses, then its local one). ``model`` is the import path of the model class every
+    session runs (default: ``CommunityModel``).
     """
     from commsim.app.serve import serve
 
     import_model(model, "--model")  # checked here, before the server starts
-    serve(None if config is None else Path(config), port, host, on_ready, model or DEFAULT_MODEL)
+    path = None if config is None else Path(config)
+    serve(path, port, host, on_ready, model or DEFAULT_MODEL, replay=replay)
 
 
 def __getattr__(name: str) -> Any:

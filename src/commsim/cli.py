@@ -362,17 +362,32 @@ def app_(
         str, typer.Option(help="Address to listen on (0.0.0.0 lets others in the room join).")
     ] = "127.0.0.1",
     model: ModelOpt = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            metavar="FILE",
+            help="A session saved in the app (its Session file): every session starts from "
+            "it, its interventions applied as the run passes their steps.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Open the workshop app: steer a live organisation in the browser (Ctrl-C stops it)."""
     from commsim.api import serve_app
 
-    def ready(url: str) -> None:
-        typer.echo(f"commsim app: open {url} in a browser (Ctrl-C stops it)")
+    if config is not None and replay is not None:
+        fail(f"--replay {replay}: a session file starts the app itself; give it or CONFIG")
+
+    def ready(urls: list[str]) -> None:
+        first, *others = urls
+        also = f" (also {', '.join(others)})" if others else ""
+        typer.echo(f"commsim app: open {first} in a browser{also}; Ctrl-C stops it")
 
     try:
-        serve_app(config, port, host, on_ready=ready, model=model)
+        serve_app(config or replay, port, host, on_ready=ready, model=model, replay=bool(replay))
     except (ConfigError, OSError) as exc:
-        fail(describe(exc))
+        fail(describe(exc))  # a file's message names the file
 
 
 ExperimentArg = Annotated[

@@ -27,7 +27,7 @@ from commsim.config import Config, ConfigError, load_config
 from commsim.model import CommunityModel, import_model
 
 CONFIG_ENV = "COMMSIM_APP_CONFIG"  # the scenario file ``commsim app`` was given
-PRESETS_ENV = "COMMSIM_APP_PRESETS"  # the directory whose scenario files are the presets
+PRESETS_ENV = "COMMSIM_APP_PRESETS"  # the directories (os.pathsep) whose scenarios are presets
 MODEL_ENV = "COMMSIM_APP_MODEL"  # the import path of the model class ``commsim app`` was given
 
 
@@ -37,14 +37,15 @@ def model_class() -> type[CommunityModel]:
 
 
 def presets() -> dict[str, Config]:
-    """The starting scenario first, then every valid scenario file in the presets directory."""
+    """The starting scenario first, then every valid scenario file in the presets directories
+    (the first of a name wins: a user's own folder before the scenarios shipped with commsim)."""
     found: dict[str, Config] = {}
     start = os.environ.get(CONFIG_ENV)
     always = model_class().extensions
     first = load_config(start or None, extensions=always)
     found[f"{first.name} (start)"] = first
-    folder = os.environ.get(PRESETS_ENV)
-    if folder:
+    folders = os.environ.get(PRESETS_ENV, "").split(os.pathsep)
+    for folder in filter(None, folders):
         for path in sorted(Path(folder).glob("*.toml")):
             if start and path.resolve() == Path(start).resolve():
                 continue

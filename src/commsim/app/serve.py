@@ -7,6 +7,8 @@ the app works in a workshop room with no network.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.resources
 import os
 import socket
 import sys
@@ -32,11 +34,56 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
+def shipped_presets() -> Path | None:
+    """The session plan's scenario files that come with commsim: ``commsim/presets`` in an
+    install (pyproject ships configs/ there), the repository's configs/ in a source checkout."""
+    installed = importlib.resources.files("commsim") / "presets"
+    if installed.is_dir():
+        return Path(str(installed))
+    checkout = Path(__file__).resolve().parents[3] / "configs"
+    return checkout if checkout.is_dir() else None
+
+
+def preset_folders(config: Path | None) -> list[Path]:
+    """Where the app's presets come from, first found first: the given scenario's folder (or
+    ./configs), then the scenarios shipped with commsim."""
+    own = config.resolve().parent if config is not None else Path("configs").resolve()
+    found = [own] if own.is_dir() else []
+    shipped = shipped_presets()
+    return found + ([shipped] if shipped is not None and shipped not in found else [])
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses that others on its network can reach, found without
+    sending anything: the source address a UDP socket would use (``connect`` only picks the
+    route), and those the host name resolves to."""
+    found: list[str] = []
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed beyond the first hop
+        found.append(probe.getsockname()[0])
+    with contextlib.suppress(OSError):
+        for *_, address in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(str(address[0]))
+    return [a for a in dict.fromkeys(found) if not a.startswith(("127.", "0."))]
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The page's addresses to print: on every interface (``0.0.0.0``), the machine's network
+    addresses that participants open, then the one for this machine; never ``0.0.0.0``."""
+    if host not in ("0.0.0.0", ""):
+        return [f"http://{host}:{port}"]
+    return [f"http://{a}:{port}" for a in lan_addresses()] + [f"http://127.0.0.1:{port}"]
+
+
 def server_command(
-    config: Path | None, port: int, host: str = "127.0.0.1", model: str = DEFAULT_MODEL
+    config: Path | None,
+    port: int,
+    host: str = "127.0.0.1",
+    model: str = DEFAULT_MODEL,
+    replay: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the app; the model and config are
-    validated here."""
+    validated here. A replayed session's folder (a downloads folder) adds no presets."""
     cls = import_model(model, "--model")
     env = dict(os.environ)
     env[MODEL_ENV] = model
@@ -47,9 +94,7 @@ def server_command(
         # a broken file is one line here, not a traceback in the browser
         load_config(config, extensions=cls.extensions)
         env[CONFIG_ENV] = str(config.resolve())
-        env[PRESETS_ENV] = str(config.resolve().parent)
-    elif Path("configs").is_dir():
-        env[PRESETS_ENV] = str(Path("configs").resolve())
+    env[PRESETS_ENV] = os.pathsep.join(map(str, preset_folders(None if replay else config)))
     argv = [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port)]
     argv += ["--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     return argv, env
@@ -59,13 +104,15 @@ def serve(
     config: Path | None,
     port: int,
     host: str = "127.0.0.1",
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[list[str]], None] | None = None,
     model: str = DEFAULT_MODEL,
+    replay: bool = False,
 ) -> None:
-    """Replace this process with the Solara server (Ctrl-C stops it)."""
-    argv, env = server_command(config, port, host, model)
+    """Replace this process with the Solara server (Ctrl-C stops it); ``on_ready`` gets the
+    page's addresses (``addresses``)."""
+    argv, env = server_command(config, port, host, model, replay)
     check_port(host, port)
     if on_ready is not None:
-        on_ready(f"http://{host}:{port}")
+        on_ready(addresses(host, port))
     sys.stdout.flush()
     os.execve(argv[0], argv, env)
