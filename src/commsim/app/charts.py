@@ -154,9 +154,13 @@ def series_tail(plot: Plot, runs: Sequence[tuple[str, Rows]], since: int) -> lis
     return [_points(rows[since:], metric) for _, rows in runs for metric, _ in plot.series]
 
 
+MARK_LENGTH = 150  # px: a marker's label runs along its line, cut (…) to fit the plot
+
+
 def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
     """Vertical lines at the steps interventions first affected: one line per step, its
-    interventions' labels stacked beside it (one text line each), never drawn over each other."""
+    interventions' labels stacked beside it (one text line each), never drawn over each other;
+    the page's applied list says each in full."""
     at: dict[int, list[str]] = {}
     for mark in marks:
         at.setdefault(mark.step, []).append(mark.text)
@@ -168,7 +172,12 @@ def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
         "symbol": "none",
         "silent": True,
         "lineStyle": {"color": "#555", "type": "dotted"},
-        "label": {"position": "insideEndTop", "lineHeight": 12},
+        "label": {
+            "position": "insideEndTop",
+            "lineHeight": 12,
+            "width": MARK_LENGTH,
+            "overflow": "truncate",
+        },
         "data": lines,
     }
     return {"series": [{"markLine": mark_line}]}
