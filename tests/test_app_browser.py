@@ -89,7 +89,9 @@ def test_compare_view_and_download_of_both_runs(server, browser):
         s.page.screenshot(path=SHOTS / "compare.png", full_page=True)
         with s.page.expect_download() as download:
             s.click("CSV")
-        frame = pd.read_csv(io.BytesIO(Path(download.value.path()).read_bytes()))
+        text = Path(download.value.path()).read_bytes()
+        frame = pd.read_csv(io.BytesIO(text), comment="#")  # the header lines name the run
+        assert b'"action": "reorganisation_shock", "min_level": 1, "share": 0.5' in text
         assert sorted(frame["variant"].unique()) == ["with interventions", "without interventions"]
         assert frame.groupby("variant")["step"].max().tolist() == [2, 2]
         departures = frame.groupby("variant")["departures"].sum()
