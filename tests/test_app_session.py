@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -263,3 +265,18 @@ def test_export_names_the_settings_and_the_interventions_with_their_amounts():
     metadata = pq.read_schema(io.BytesIO(run.export("parquet"))).metadata
     assert json.loads(metadata[b"commsim.interventions"]) == header["interventions"]
     assert frame.loc[2, "intervention_args"] == 'raise_safety {"amount": 0.25, "level": null}'
+
+
+def test_a_session_on_one_s_own_org_chart_names_its_file_and_reruns_beside_it(tmp_path):
+    data = Path(__file__).resolve().parent / "data"
+    run = LiveRun(load_config(data / "acme.toml"))
+    run.step(3)
+    run.intervene("flatten_hierarchy")
+    run.step(2)
+    text = run.session()
+    assert 'org_chart = "acme.csv"' in text and '"Analyst" = "researcher"' in text
+    shutil.copy(data / "acme.csv", tmp_path)
+    (tmp_path / "session.toml").write_text(text)
+    rerun = CommunityModel(load_config(tmp_path / "session.toml"))
+    rerun.run()
+    assert rerun.model_frame().equals(run.model.model_frame())

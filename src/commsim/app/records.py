@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from commsim.config import ORG_FILES, Config
-from commsim.model.orgchart import FromFile
+from commsim.model import Collaboration, OrgChart
 
 Logged = Mapping[str, Any]  # an intervention: {"step", "action", "params": JSON text}
 
@@ -32,7 +32,7 @@ def settings(config: Config) -> dict[str, Any]:
             value == field.default and name not in ("name", "seed", "steps")
         ):
             continue
-        if name in ORG_FILES and isinstance(value, FromFile):
+        if name in ORG_FILES and isinstance(value, OrgChart | Collaboration):
             value = value.source
         found[name] = list(value) if isinstance(value, tuple) else value
     return found
