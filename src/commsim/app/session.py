@@ -234,6 +234,8 @@ class LiveRun:
             f"{steps} with {len(done)} intervention(s) applied.\n"
             "Rerun it with `commsim run FILE` or `commsim app --replay FILE`."
         )
+        if not steps:
+            note += "\nA scenario runs at least one step: `commsim run` goes one past it."
         return session_toml(self.config, max(steps, 1), done + later, note)
 
 
