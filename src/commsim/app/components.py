@@ -16,7 +16,7 @@ import solara
 import traitlets
 
 from commsim.app import charts
-from commsim.app.session import COLOUR_BY, LiveRun
+from commsim.app.session import COLOUR_BY, LiveRun, argument_label
 from commsim.catalogue import Catalogue, Lever, Parameter, always
 from commsim.config import HASHED_WHEN_SET, Config, ConfigError
 from commsim.model import CommunityModel
@@ -98,11 +98,6 @@ SLIDERS = (
     Slider("turnover_rate", "turnover rate", 0, 0.2, 0.01),
     Slider("turbulence_rate", "turbulence rate", 0, 0.2, 0.01),
 )
-
-
-def argument_label(parameter: Parameter) -> str:
-    """What a lever's slider says."""
-    return parameter.label or parameter.name.replace("_", " ")
 
 
 def scenario_label(slider: Slider, catalogue: Catalogue) -> str:

@@ -59,7 +59,7 @@ def lan_addresses() -> list[str]:
     route), and those the host name resolves to."""
     found: list[str] = []
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed beyond the first hop
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1; a UDP connect sends no packet
         found.append(probe.getsockname()[0])
     with contextlib.suppress(OSError):
         for *_, address in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):

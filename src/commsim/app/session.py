@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from commsim.app.groups import TeamGroups, grouped, team_groups
 from commsim.app.layout import edge_kinds, org_chart
 from commsim.app.records import interventions, session_toml, settings
-from commsim.catalogue import Lever
+from commsim.catalogue import Lever, Parameter
 from commsim.config import Config
 from commsim.model import CommunityModel
 
@@ -58,6 +58,11 @@ class Mark:
         return ("scenario: " if self.scenario else "") + self.label + times
 
 
+def argument_label(parameter: Parameter) -> str:
+    """What a lever argument's slider (and a marker) calls it."""
+    return parameter.label or parameter.name.replace("_", " ")
+
+
 def describe(lever: Lever, params: Mapping[str, Any]) -> str:
     """The lever's button label and every argument given, in the sliders' words, e.g.
     ``Reorganise (seniors who leave 0.7, from level 1)``."""
@@ -66,7 +71,7 @@ def describe(lever: Lever, params: Mapping[str, Any]) -> str:
         value = params.get(p.name)
         if value is None:
             continue
-        label = p.label or p.name.replace("_", " ")
+        label = argument_label(p)
         given.append(f"{label}{'' if label.endswith('+') else ' '}{value:g}")
     return f"{lever.label} ({', '.join(given)})" if given else lever.label
 
