@@ -218,3 +218,21 @@ def test_a_mechanism_s_sliders_show_only_where_the_scenario_switches_it_on() -> 
     assert {"incident_rate", "blame_bias", "attribution_accuracy"} <= culture
     assert not culture & {"units", "entrenchment", "exploration_fear"}  # others stay hidden
     assert "entrenchment" in fields(load_config("configs/double_loop.toml"))
+
+
+def test_an_intervention_at_equilibrium_makes_step_and_play_work_again(monkeypatch):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv(CONFIG_ENV, str(root / "configs" / "march1991.toml"))
+    monkeypatch.delenv(PRESETS_ENV, raising=False)
+    _, rc = solara.render(Page(), handle_error=False)
+    for _ in range(300):
+        if "(equilibrium)" in step_label(rc):
+            break
+        button(rc, "Step").click()
+    settled = step_label(rc)
+    assert settled.endswith("(equilibrium)") and button(rc, "Play").disabled
+    button(rc, "Reality shock").click()
+    assert not button(rc, "Play").disabled
+    button(rc, "Step").click()
+    steps = int(settled.split()[1])
+    assert step_label(rc).startswith(f"step {steps + 1}")
