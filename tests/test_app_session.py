@@ -232,6 +232,7 @@ def test_a_saved_session_reruns_exactly_as_a_scenario(tmp_path):
     assert saved.steps == run.steps == 16 and saved.punitiveness == 0.45
     assert len(saved.interventions) == 2 + 8 + 1  # the scenario's two at step 0, eight live,
     assert saved.interventions[-1].step == 100  # and the reorganisation still to come
+    assert text.count("[[interventions]]  # the participant's") == 8
     rerun = api.run(tmp_path / "session.toml")  # as `commsim run FILE` runs it
     live = run.model.model_frame()
     assert rerun.model.equals(live)

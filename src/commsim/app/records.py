@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from commsim.config import ORG_FILES, Config
@@ -66,11 +66,15 @@ def _toml(value: Any) -> str:
     raise ValueError(f"cannot write {type(value).__name__} to a scenario file")
 
 
-def session_toml(config: Config, steps: int, scheduled: Iterable[Logged], note: str) -> str:
+def session_toml(
+    config: Config, steps: int, scheduled: Sequence[Logged], note: str, whose: Sequence[str]
+) -> str:
     """A scenario file that reruns a session: ``config`` stopped at ``steps``, with every
-    intervention of ``scheduled`` (logged ones, in the order applied)."""
+    intervention of ``scheduled`` (logged ones, in the order applied), each commented with
+    who pulled it (``whose``: the scenario, the participant)."""
     lines = [f"# {line}" for line in note.splitlines()]
     lines += [f"{k} = {_toml(v)}" for k, v in (settings(config) | {"steps": steps}).items()]
-    for spec in interventions(scheduled):
-        lines += ["", "[[interventions]]", *(f"{k} = {_toml(v)}" for k, v in spec.items())]
+    for spec, who in zip(interventions(scheduled), whose, strict=True):
+        lines += ["", f"[[interventions]]  # the {who}'s"]
+        lines += [f"{k} = {_toml(v)}" for k, v in spec.items()]
     return "\n".join(lines) + "\n"

@@ -101,6 +101,7 @@ class LiveRun:
                 chart, state.level, self.positions, self.reporting, self.informal
             )
         self._marks: list[Mark] = []
+        self._pressed: set[int] = set()  # the participant's entries of the intervention log
         for spec in interventions(_scheduled(config)):
             self._add_mark(spec.pop("step"), spec.pop("action"), spec, scenario=True)
         self.flash: dict[str, Flash] = {STEERED: Flash(), TWIN: Flash()}
@@ -150,6 +151,7 @@ class LiveRun:
         """
         with self.lock:
             self.model.intervene(action, **params)
+            self._pressed.add(len(self.model.intervention_log) - 1)
             self.model.running = True
             applied = self.model.intervention_log[-1]
             return self._add_mark(applied["step"], action, json.loads(applied["params"]))
@@ -241,7 +243,9 @@ class LiveRun:
         )
         if not steps:
             note += "\nA scenario runs at least one step: `commsim run` goes one past it."
-        return session_toml(self.config, max(steps, 1), done + later, note)
+        whose = ["participant" if i in self._pressed else "scenario" for i in range(len(done))]
+        whose += ["scenario"] * len(later)
+        return session_toml(self.config, max(steps, 1), done + later, note, whose)
 
 
 def _block(variant: str, model: CommunityModel) -> pd.DataFrame:
