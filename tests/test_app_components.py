@@ -11,11 +11,19 @@ import solara
 
 from commsim.app import app as app_module
 from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
-from commsim.app.components import LiveChartWidget, mechanism_sliders
+from commsim.app.components import (
+    SLIDERS,
+    LiveChartWidget,
+    mechanism_sliders,
+    scenario_label,
+    sliders,
+)
+from commsim.app.session import argument_label
 from commsim.config import Config, load_config
 from commsim.levers import LEVERS
 from commsim.model import CommunityModel
 
+ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = """
 name = "workshop"
 seed = 5
@@ -221,8 +229,7 @@ def test_a_mechanism_s_sliders_show_only_where_the_scenario_switches_it_on() -> 
 
 
 def test_an_intervention_at_equilibrium_makes_step_and_play_work_again(monkeypatch):
-    root = Path(__file__).resolve().parents[1]
-    monkeypatch.setenv(CONFIG_ENV, str(root / "configs" / "march1991.toml"))
+    monkeypatch.setenv(CONFIG_ENV, str(ROOT / "configs" / "march1991.toml"))
     monkeypatch.delenv(PRESETS_ENV, raising=False)
     _, rc = solara.render(Page(), handle_error=False)
     for _ in range(300):
@@ -236,3 +243,19 @@ def test_an_intervention_at_equilibrium_makes_step_and_play_work_again(monkeypat
     button(rc, "Step").click()
     steps = int(settled.split()[1])
     assert step_label(rc).startswith(f"step {steps + 1}")
+
+
+@pytest.mark.parametrize("preset", sorted((ROOT / "configs").glob("*.toml")), ids=lambda p: p.stem)
+def test_no_two_sliders_share_a_label_in_any_preset(preset: Path) -> None:
+    """The Scenario card's (on Reset) and the levers' (at once) never read alike."""
+    config = load_config(preset)
+    catalogue = CommunityModel.catalogue_for(config)
+    shown = SLIDERS + mechanism_sliders(catalogue, config)
+    labels = [scenario_label(s, catalogue) for s in shown]
+    labels += [
+        argument_label(p)
+        for lever in catalogue.levers
+        if lever.offered(config)
+        for p in sliders(lever)
+    ]
+    assert len(labels) == len(set(labels)), sorted(labels)
