@@ -114,8 +114,11 @@ def chromium() -> Iterator[Browser]:
 class Session:
     """One participant: a browser context of its own, with what its page asked for."""
 
-    def __init__(self, browser: Browser, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1600, "height": 1100})
+    def __init__(
+        self, browser: Browser, url: str, viewport: tuple[int, int] = (1600, 1100)
+    ) -> None:
+        width, height = viewport
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page: Page = self.context.new_page()
         self.requests: list[str] = []
         self.failed: list[str] = []
