@@ -42,7 +42,7 @@ DRAWN = """async (selector) => {
     const value = Array.isArray(d) ? d : d.value;
     const flat = Array.isArray(value[0]) ? value[0] : value;
     const pixel = chart.convertToPixel({ seriesIndex: i }, flat.slice(0, 2));
-    return { value: value, name: d.name || "", pixel: pixel };
+    return { value: value, name: d.name || "", pixel: pixel, size: d.symbolSize };
   };
   return {
     title: option.title[0],
@@ -152,7 +152,7 @@ class Session:
 
     def drawn(self, selector: str = NETWORK) -> dict[str, Any]:
         """What a chart has drawn, read from its ECharts instance: every series' data points
-        (value, name and where on the canvas, in pixels) and the title."""
+        (value, name, where on the canvas in pixels, and marker size) and the title."""
         return self.page.evaluate(DRAWN, selector)
 
     def step_text(self) -> str:

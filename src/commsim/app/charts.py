@@ -348,8 +348,9 @@ def _sub(size: Look) -> dict[str, Any]:
 
 
 def team_sizes(size: np.ndarray, mode: Look = NORMAL) -> np.ndarray:
-    """A team's marker size in pixels: its area grows with its head count."""
-    return mode.member + 2 + 2.5 * np.sqrt(size)
+    """A team's marker size in pixels: its area grows with its head count (and is never
+    smaller than a member's)."""
+    return np.maximum(mode.member, 6 + 2.5 * np.sqrt(size))
 
 
 def team_values(
