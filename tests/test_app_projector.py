@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +184,29 @@ def test_a_thousand_members_in_projector_mode_are_drawn_by_unit(
             assert s.failed == [] and s.errors == []
         finally:
             s.close()
+
+
+def chart_title_becomes(s: Session, size: int) -> None:
+    """Wait (up to 10 s) until the knowledge plot's title is drawn at ``size`` px."""
+    deadline = time.monotonic() + 10
+    while s.page.evaluate(CHART_SIZES, KNOWLEDGE)["title"] != size:
+        assert time.monotonic() < deadline, f"the plot's title never became {size} px"
+        time.sleep(0.2)
+
+
+def test_the_view_card_s_switch_turns_projector_mode_on_and_off(server, browser) -> None:
+    s = Session(browser, server, (1280, 720))
+    try:
+        title = "document.querySelector('.v-card__title')"
+        normal = s.page.evaluate(f"getComputedStyle({title}).fontSize")
+        chart_title_becomes(s, theme.NORMAL.title)
+        switch = s.page.get_by_text("projector mode")
+        switch.click()
+        s.page.wait_for_function(f"parseFloat(getComputedStyle({title}).fontSize) >= 22")
+        chart_title_becomes(s, theme.PROJECTOR.title)
+        switch.click()  # and off again: today's look
+        s.page.wait_for_function(f"getComputedStyle({title}).fontSize === '{normal}'")
+        chart_title_becomes(s, theme.NORMAL.title)
+        assert s.failed == [] and s.errors == []
+    finally:
+        s.close()
