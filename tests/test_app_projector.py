@@ -194,8 +194,10 @@ def chart_title_becomes(s: Session, size: int) -> None:
         time.sleep(0.2)
 
 
-def test_the_view_card_s_switch_turns_projector_mode_on_and_off(server, browser) -> None:
-    s = Session(browser, server, (1280, 720))
+def test_the_view_card_s_switch_turns_projector_mode_on_and_off_in_its_tab_only(
+    server, browser
+) -> None:
+    s, other = Session(browser, server, (1280, 720)), Session(browser, server, (1280, 720))
     try:
         title = "document.querySelector('.v-card__title')"
         normal = s.page.evaluate(f"getComputedStyle({title}).fontSize")
@@ -204,9 +206,13 @@ def test_the_view_card_s_switch_turns_projector_mode_on_and_off(server, browser)
         switch.click()
         s.page.wait_for_function(f"parseFloat(getComputedStyle({title}).fontSize) >= 22")
         chart_title_becomes(s, theme.PROJECTOR.title)
+        other.step()  # the other participant's tab keeps the ordinary look
+        assert other.page.evaluate(f"getComputedStyle({title}).fontSize") == normal
+        assert other.page.evaluate(CHART_SIZES, KNOWLEDGE)["title"] == theme.NORMAL.title
         switch.click()  # and off again: today's look
         s.page.wait_for_function(f"getComputedStyle({title}).fontSize === '{normal}'")
         chart_title_becomes(s, theme.NORMAL.title)
         assert s.failed == [] and s.errors == []
     finally:
         s.close()
+        other.close()
