@@ -77,11 +77,37 @@ class Look:
     plot_grid: tuple[int, int, int, int]  # top, left, right, bottom: room for the type
 
 
-NORMAL = Look(13, 11, 1.5, 4, 2.5, 2.2, 11, 2, 250, 420, (58, 44, 16, 28))
-PROJECTOR = Look(24, 17, 3, 10, 3, 4.5, 20, 3.5, 340, 470, (100, 64, 24, 40))
+NORMAL = Look(
+    title=13,
+    legend=11,
+    line=1.5,
+    member=4,
+    per_level=2.5,
+    voiced=2.2,
+    suppressed=11,
+    outline=2,
+    plot_height=250,
+    network_height=420,
+    plot_grid=(58, 44, 16, 28),
+)
+# read from the back of a room: titles >= 22 px, legends and axes >= 16 px, dots >= 10 px
+PROJECTOR = Look(
+    title=24,
+    legend=17,
+    line=3,
+    member=10,
+    per_level=3,
+    voiced=4.5,
+    suppressed=20,
+    outline=3.5,
+    plot_height=340,
+    network_height=470,
+    plot_grid=(100, 64, 24, 40),  # two rows of legend: it wraps rather than scroll
+)
 
 
 def look(projector: bool) -> Look:
+    """The sizes of a mode: projector mode's, or the ordinary look's."""
     return PROJECTOR if projector else NORMAL
 
 
