@@ -102,7 +102,7 @@ PROJECTOR = Look(
     outline=3.5,
     plot_height=340,
     network_height=470,
-    plot_grid=(100, 64, 24, 40),  # two rows of legend: it wraps rather than scroll
+    plot_grid=(100, 64, 56, 40),  # two rows of legend (it wraps), "step" right of the axis
 )
 
 
