@@ -95,7 +95,11 @@ def test_projector_mode_is_large_shows_every_value_and_fits_the_screen(
             sizes = s.page.evaluate(CHART_SIZES, chart)
             assert sizes["title"] >= 22
             assert all(v >= 16 for k, v in sizes.items() if k != "title" and v is not None)
+        s.page.get_by_text("compare with the same seed").click()  # two networks side by side
+        s.page.locator("[data-testid='network-without interventions']").wait_for()
         s.step()
+        page = s.page.evaluate(PAGE_SIZES)
+        assert page["width"] <= page["viewport"] and all(page["columns"])
         s.page.screenshot(path=SHOTS / f"projector_{viewport[0]}x{viewport[1]}.png")
         assert s.failed == [] and s.errors == []
     finally:

@@ -142,6 +142,10 @@ def test_projector_mode_sizes_the_charts_type_and_members_for_the_back_of_a_room
         assert option["title"]["textStyle"]["fontSize"] >= (22 if projector else 13)
         assert option["legend"]["textStyle"]["fontSize"] >= least
         assert option["yAxis"]["axisLabel"]["fontSize"] >= least
+        both = charts.series_base(plot, [*rows, ("twin", rows[0][1])], 1, projector)
+        if projector:  # comparing: the subtitle's line of its own pushes the legend down
+            assert both["legend"]["top"] >= option["legend"]["top"] + least
+            assert both["grid"]["top"] >= option["grid"]["top"] + least
         flash = run.flash[STEERED]
         patch = charts.network_patch(run, STEERED, run.model, flash, "safety", projector)
         front = min(m["symbolSize"] for m in patch["series"][2]["data"])

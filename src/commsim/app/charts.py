@@ -146,17 +146,22 @@ def series_base(
         y_axis |= {"min": plot.y_range[0], "max": plot.y_range[1]}
     axis_type = {"axisLabel": {"fontSize": size.legend}, "nameTextStyle": {"fontSize": size.legend}}
     title = {"text": plot.title, "textStyle": {"fontSize": size.title}}
-    if len(runs) > 1:
-        title |= {"subtext": "solid: with interventions, dashed: without", "right": 0}
-        title |= {"subtextStyle": {"fontSize": size.legend}}
-    legend = [label for _, label in plot.series]  # one entry per metric, not per variant
     top, left, right, bottom = size.plot_grid
+    legend_top = size.title + 9
+    if len(runs) > 1:
+        title |= {"subtext": "solid: with interventions, dashed: without"}
+        title |= {"subtextStyle": {"fontSize": size.legend}}
+        if projector:  # too wide to share the title's line: a line of its own below it
+            legend_top, top = legend_top + size.legend + 8, top + size.legend + 8
+        else:
+            title |= {"right": 0}
+    legend = [label for _, label in plot.series]  # one entry per metric, not per variant
     return {
         "animation": False,
         "title": title,
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": size.legend}},
         "legend": {
-            "top": size.title + 9,
+            "top": legend_top,
             "type": "plain" if projector else "scroll",  # plain: wraps, never hides one
             "data": legend,
             "textStyle": {"fontSize": size.legend},
