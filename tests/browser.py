@@ -42,7 +42,7 @@ DRAWN = """async (selector) => {
     const value = Array.isArray(d) ? d : d.value;
     const flat = Array.isArray(value[0]) ? value[0] : value;
     const pixel = chart.convertToPixel({ seriesIndex: i }, flat.slice(0, 2));
-    return { value: value, name: d.name || "", pixel: pixel };
+    return { value: value, name: d.name || "", pixel: pixel, size: d.symbolSize };
   };
   return {
     title: option.title[0],
@@ -114,8 +114,11 @@ def chromium() -> Iterator[Browser]:
 class Session:
     """One participant: a browser context of its own, with what its page asked for."""
 
-    def __init__(self, browser: Browser, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1600, "height": 1100})
+    def __init__(
+        self, browser: Browser, url: str, viewport: tuple[int, int] = (1600, 1100)
+    ) -> None:
+        width, height = viewport
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page: Page = self.context.new_page()
         self.requests: list[str] = []
         self.failed: list[str] = []
@@ -149,7 +152,7 @@ class Session:
 
     def drawn(self, selector: str = NETWORK) -> dict[str, Any]:
         """What a chart has drawn, read from its ECharts instance: every series' data points
-        (value, name and where on the canvas, in pixels) and the title."""
+        (value, name, where on the canvas in pixels, and marker size) and the title."""
         return self.page.evaluate(DRAWN, selector)
 
     def step_text(self) -> str:

@@ -98,7 +98,7 @@ def test_an_intervention_changes_the_running_model_and_marks_every_plot(page):
 
 def test_compare_adds_the_untouched_twin_beside_the_steered_model(page):
     button(page, "Step").click()
-    (switch,) = page.find(v.Switch).widgets
+    (switch,) = [w for w in page.find(v.Switch).widgets if "compare" in w.label]
     switch.v_model = True
     button(page, "Reorganise").click()
     button(page, "Step").click()

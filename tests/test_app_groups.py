@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from commsim.app import charts
-from commsim.app.groups import GROUP_ABOVE
+from commsim.app.groups import GENERATED_GROUP_ABOVE, GROUP_ABOVE, UNITS_ACROSS
 from commsim.app.session import STEERED, Flash, LiveRun
 from commsim.config import load_config
 from tests.orgs import TITLES, uneven_chart
@@ -39,15 +39,55 @@ def patch_of(run: LiveRun, attribute: str = "safety", flash: Flash | None = None
     return charts.network_patch(run, STEERED, run.model, flash, attribute)
 
 
-def test_only_a_large_chart_of_one_s_own_is_drawn_by_team() -> None:
-    assert live(uneven_chart(GROUP_ABOVE)).groups is None
-    assert live(uneven_chart(GROUP_ABOVE + 1)).groups is not None
-    generated = LiveRun(load_config(None, n_agents=1000, agent_sample_size=0))
-    assert generated.groups is None  # the generated tree keeps its look at any size
+def test_a_large_chart_of_one_s_own_is_drawn_by_team_in_either_mode() -> None:
+    assert live(uneven_chart(GROUP_ABOVE)).groups == {False: None, True: None}
+    groups = live(uneven_chart(GROUP_ABOVE + 1)).groups
+    assert groups[False] is not None and groups[True] is not None
+
+
+def generated(n: int) -> LiveRun:
+    return LiveRun(load_config(None, n_agents=n, agent_sample_size=0))
+
+
+def test_the_generated_tree_is_drawn_by_unit_above_its_size_and_sooner_on_a_projector() -> None:
+    """Projector mode's larger dots need more room: it groups from GROUP_ABOVE people on."""
+    assert generated(GROUP_ABOVE).groups == {False: None, True: None}
+    bigger = generated(GROUP_ABOVE + 10).groups
+    assert bigger[False] is None and bigger[True] is not None
+    largest = generated(GENERATED_GROUP_ABOVE + 10).groups
+    assert largest[False] is not None and largest[True] is not None
+
+
+def test_a_unit_is_a_manager_and_everyone_below_few_enough_to_sit_side_by_side() -> None:
+    run = generated(1000)
+    groups, state = run.groups[True], run.model.state
+    assert groups.size.sum() == 1000 and groups.n < 100  # markers, not 1,000 dots
+    tree = nx.Graph(groups.reporting.tolist())  # units and the managers above: one tree
+    assert tree.number_of_nodes() == groups.n and nx.is_tree(tree)
+    units = [g for g, label in enumerate(groups.labels) if label.startswith("unit ")]
+    assert 1 < len(units) <= UNITS_ACROSS
+    level = state.level
+    cut = int(level[groups.member == units[0]].max())  # a unit's head is its highest member
+    for g in units:  # each unit: one head at the cut, and exactly everyone who reports to it
+        mine = np.flatnonzero(groups.member == g)
+        head = mine[level[mine] == cut]
+        assert head.size == 1 and level[mine].max() == cut
+        below = {int(head[0])}
+        for row in np.argsort(-level, kind="stable").tolist():
+            if state.manager[row] in below:
+                below.add(row)
+        assert below == set(mine.tolist())
+    others = [g for g in range(groups.n) if g not in units]  # above the cut: one by one
+    assert all(groups.size[g] == 1 for g in others) and "the top" in groups.labels
+    assert np.all(level[np.isin(groups.member, others)] > cut)
+    base = charts.network_base(run, "safety", "t", projector=True)
+    patch = charts.network_patch(run, STEERED, run.model, run.flash[STEERED], "safety", True)
+    assert len(patch["series"][2]["data"]) == groups.n
+    assert len(base["series"][0]["data"]) == groups.n - 1  # a tree: one line per marker but one
 
 
 def test_one_marker_per_team_at_its_members_mean_sized_by_head_count(labelled) -> None:
-    chart, groups = labelled.config.org_chart, labelled.groups
+    chart, groups = labelled.config.org_chart, labelled.groups[False]
     teams = patch_of(labelled)["series"][2]["data"]
     assert len(teams) == groups.n == len(set(chart.team))
     assert groups.size.sum() == chart.n
@@ -61,7 +101,7 @@ def test_one_marker_per_team_at_its_members_mean_sized_by_head_count(labelled) -
 
 
 def test_a_team_is_coloured_by_its_mean_and_says_so_without_ids(labelled) -> None:
-    chart, groups = labelled.config.org_chart, labelled.groups
+    chart, groups = labelled.config.org_chart, labelled.groups[False]
     safety = labelled.model.state.safety
     teams = patch_of(labelled)["series"][2]["data"]
     for g, team in enumerate(teams):
@@ -78,7 +118,7 @@ def test_a_team_is_coloured_by_its_mean_and_says_so_without_ids(labelled) -> Non
 
 
 def test_without_team_labels_teams_are_managers_reports_joined_as_a_tree(by_manager) -> None:
-    chart, groups = by_manager.config.org_chart, by_manager.groups
+    chart, groups = by_manager.config.org_chart, by_manager.groups[False]
     assert groups.n == len(set(chart.manager.tolist()))  # every manager's reports, the top
     for g in range(groups.n):
         assert len(set(chart.manager[groups.member == g].tolist())) == 1
@@ -89,7 +129,7 @@ def test_without_team_labels_teams_are_managers_reports_joined_as_a_tree(by_mana
 
 
 def test_voice_and_suppression_flash_on_the_members_teams(by_manager) -> None:
-    groups = by_manager.groups
+    groups = by_manager.groups[False]
     member = groups.member
     first = np.flatnonzero(member == member[1])  # two teammates
     other = int(np.flatnonzero(member != member[1])[0])
@@ -109,7 +149,7 @@ def test_voice_and_suppression_flash_on_the_members_teams(by_manager) -> None:
 
 def test_the_base_draws_the_teams_lines_and_is_json_safe(labelled) -> None:
     base = json.loads(charts.as_json(charts.network_base(labelled, "level", "t")))
-    groups = labelled.groups
+    groups = labelled.groups[False]
     assert len(base["series"]) == 6  # the sixth: voice within a team
     assert len(base["series"][0]["data"]) == len(groups.reporting) > 0
     assert len(base["series"][1]["data"]) == len(groups.informal)
@@ -123,7 +163,7 @@ def test_a_blank_team_label_falls_back_to_those_who_share_a_manager() -> None:
     team = chart.team.copy()
     blank = np.arange(chart.n) % 7 == 0  # the top among them
     team[blank] = ""
-    groups = live(dataclasses.replace(chart, team=team)).groups
+    groups = live(dataclasses.replace(chart, team=team)).groups[False]
     named = set(team[~blank])
     assert groups.n == len(named) + len(set(chart.manager[blank].tolist()))
     for g in range(groups.n):

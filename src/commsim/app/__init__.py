@@ -1,7 +1,8 @@
 """The workshop app: a live Solara "practice field" that participants steer in a browser.
 
 ``session.py`` holds one participant's run (pure Python, testable without a browser),
-``layout.py`` draws the organisation once (``groups.py`` gathers a large chart of one's
-own into teams), ``charts.py`` turns runs into chart options, ``components.py`` holds the
-Solara widgets and ``app.py`` the page; ``serve.py`` starts it.
+``layout.py`` draws the organisation once (``groups.py`` gathers a large organisation into
+teams), ``charts.py`` turns runs into chart options in ``theme.py``'s colours and sizes (and
+its projector mode), ``components.py`` holds the Solara widgets and ``app.py`` the page;
+``serve.py`` starts it.
 """

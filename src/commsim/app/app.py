@@ -12,7 +12,7 @@ from pathlib import Path
 
 import solara
 
-from commsim.app import charts
+from commsim.app import charts, theme
 from commsim.app.components import (
     Export,
     Interventions,
@@ -96,6 +96,7 @@ def Page() -> None:
     solara.use_thread(play, dependencies=[playing.value, run], intrusive_cancel=False)
 
     solara.Title("commsim practice field")
+    theme.ProjectorMode()
     with solara.Columns([1, 3, 1], style={"padding": "8px"}):
         with solara.Column():
             RunControls(run, playing, speed, step, version.value)

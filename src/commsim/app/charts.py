@@ -18,15 +18,22 @@ import numpy as np
 
 from commsim.app.groups import TeamGroups
 from commsim.app.session import STEERED, Flash, LiveRun, Mark
+from commsim.app.theme import (
+    NORMAL,
+    ROLE_COLOURS,
+    SCALE,
+    SUPPRESSED,
+    VOICED,
+    Look,
+    level_colours,
+    look,
+    series_colour,
+)
 from commsim.catalogue import Catalogue
 from commsim.config import Config
 from commsim.model import CATALOGUE, METRICS, ROLE_NAMES
 
 REBASE = 50
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
-ROLE_COLOURS = ("#4c78a8", "#f58518", "#54a24b")  # practitioner, researcher, capacity builder
-SAFETY_COLOURS = ("#d73027", "#fdae61", "#a6d96a", "#1a9850")  # fear ... wonder
-VOICED, SUPPRESSED = "#00a65a", "#d62728"  # the network's insight events
 Rows = Sequence[dict[str, Any]]
 
 
@@ -38,6 +45,7 @@ class Plot:
     title: str
     series: tuple[tuple[str, str], ...]  # (metric, label)
     y_range: tuple[float, float] | None = None
+    levels: int = 0  # the model's levels: each level's series has its own colour
 
 
 # which metrics each live chart draws: the page's choice; what they are called: the catalogue's
@@ -74,7 +82,7 @@ def plots(
     charts = []
     for key, title, columns, y_range in CHARTS:
         series = levels if key == "safety" else tuple(_series(catalogue, c) for c in columns)
-        charts.append(Plot(key, title, series, y_range))
+        charts.append(Plot(key, title, series, y_range, n_levels))
     mechanisms = set(CATALOGUE.metrics) - set(METRICS)  # on only where a config says so
     added = [
         m
@@ -112,13 +120,16 @@ def rebase_point(length: int) -> int:
     return max(length - 1, 0) // REBASE * REBASE
 
 
-def series_base(plot: Plot, runs: Sequence[tuple[str, Rows]], upto: int) -> dict[str, Any]:
-    """The chart's full option with the first ``upto`` rows of every run."""
+def series_base(
+    plot: Plot, runs: Sequence[tuple[str, Rows]], upto: int, projector: bool = False
+) -> dict[str, Any]:
+    """The chart's full option with the first ``upto`` rows of every run, its type and lines
+    sized for the mode."""
+    size = look(projector)
     series = []
     for variant, rows in runs:
         twin = variant != STEERED
         for i, (metric, label) in enumerate(plot.series):
-            colour = PALETTE[i % len(PALETTE)]
             series.append(
                 {
                     "type": "line",
@@ -126,25 +137,47 @@ def series_base(plot: Plot, runs: Sequence[tuple[str, Rows]], upto: int) -> dict
                     "data": _points(rows[:upto], metric),
                     "showSymbol": False,
                     "connectNulls": False,
-                    "color": colour,
-                    "lineStyle": {"width": 1.5, "type": "dashed" if twin else "solid"},
+                    "color": series_colour(metric, i, plot.levels),
+                    "lineStyle": {"width": size.line, "type": "dashed" if twin else "solid"},
                 }
             )
     y_axis: dict[str, Any] = {"type": "value", "scale": plot.y_range is None}
     if plot.y_range is not None:
         y_axis |= {"min": plot.y_range[0], "max": plot.y_range[1]}
-    title = {"text": plot.title, "textStyle": {"fontSize": 13}}
+    axis_type = {"axisLabel": {"fontSize": size.legend}, "nameTextStyle": {"fontSize": size.legend}}
+    title = {"text": plot.title, "textStyle": {"fontSize": size.title}}
+    top, left, right, bottom = size.plot_grid
+    legend_top = size.title + 9
     if len(runs) > 1:
-        title |= {"subtext": "solid: with interventions, dashed: without", "right": 0}
+        title |= {"subtext": "solid: with interventions, dashed: without"}
+        title |= {"subtextStyle": {"fontSize": size.legend}}
+        if projector:  # too wide to share the title's line: a line of its own below it
+            legend_top, top = legend_top + size.legend + 8, top + size.legend + 8
+        else:
+            title |= {"right": 0}
     legend = [label for _, label in plot.series]  # one entry per metric, not per variant
     return {
         "animation": False,
         "title": title,
-        "tooltip": {"trigger": "axis"},
-        "legend": {"top": 22, "type": "scroll", "data": legend, "textStyle": {"fontSize": 11}},
-        "grid": {"top": 58, "left": 44, "right": 16, "bottom": 28},
-        "xAxis": {"type": "value", "name": "step", "nameGap": 4, "min": 0, "minInterval": 1},
-        "yAxis": y_axis,
+        "tooltip": {"trigger": "axis", "textStyle": {"fontSize": size.legend}},
+        "legend": {
+            "top": legend_top,
+            "type": "plain" if projector else "scroll",  # plain: wraps, never hides one
+            "data": legend,
+            "textStyle": {"fontSize": size.legend},
+            "itemWidth": 2 * size.legend,
+            "itemHeight": size.legend,
+        },
+        "grid": {"top": top, "left": left, "right": right, "bottom": bottom},
+        "xAxis": {
+            "type": "value",
+            "name": "step",
+            "nameGap": 4,
+            "min": 0,
+            "minInterval": 1,
+            **axis_type,
+        },
+        "yAxis": y_axis | axis_type,
         "series": series,
     }
 
@@ -190,9 +223,10 @@ def _segments(positions: np.ndarray, edges: np.ndarray) -> list[list[list[float]
     return positions[edges].tolist()
 
 
-def _visual_map(attribute: str, n_levels: int) -> dict[str, Any]:
+def _visual_map(attribute: str, n_levels: int, size: Look) -> dict[str, Any]:
     common = {"seriesIndex": 2, "dimension": 2, "orient": "horizontal", "left": "center"}
-    common |= {"bottom": 0, "itemWidth": 12, "textStyle": {"fontSize": 11}}
+    common |= {"bottom": 0, "itemWidth": size.legend, "itemHeight": size.legend}
+    common |= {"textStyle": {"fontSize": size.legend}}
     if attribute == "role":
         pieces = [
             {"value": i, "label": name.replace("_", " "), "color": ROLE_COLOURS[i]}
@@ -201,8 +235,8 @@ def _visual_map(attribute: str, n_levels: int) -> dict[str, Any]:
         return common | {"type": "piecewise", "pieces": pieces}
     if attribute == "level":
         pieces = [
-            {"value": lvl, "label": f"level {lvl}", "color": PALETTE[lvl % len(PALETTE)]}
-            for lvl in range(n_levels)
+            {"value": lvl, "label": f"level {lvl}", "color": colour}
+            for lvl, colour in enumerate(level_colours(n_levels))
         ]
         return common | {"type": "piecewise", "pieces": pieces}
     low = -1.0 if attribute == "knowledge" else 0.0
@@ -212,22 +246,25 @@ def _visual_map(attribute: str, n_levels: int) -> dict[str, Any]:
         "max": 1.0,
         "text": [f"{attribute} 1", f"{low:g}"],
         "calculable": False,
-        "itemHeight": 120,
-        "inRange": {"color": list(SAFETY_COLOURS)},
+        "itemHeight": 10 * size.legend,
+        "inRange": {"color": list(SCALE)},
     }
 
 
-def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
+def network_base(
+    run: LiveRun, attribute: str, title: str, projector: bool = False
+) -> dict[str, Any]:
     """The organisation drawn once: reporting lines, faint informal ties, the colour key.
 
     Series: 0 reporting lines, 1 informal ties, 2 members, 3 voiced insights this step,
     4 suppressed insights this step; drawn by team (``run.groups``), 5 insights voiced
     within a team this step. Members and events arrive by ``network_patch``.
     """
+    size, groups = look(projector), run.groups[projector]
     pos, reporting, informal = run.positions, run.reporting, run.informal
     margin = (1.0, 0.3)  # slots, levels: room for the markers at the edges
-    if run.groups is not None:
-        pos, reporting, informal = run.groups.positions, run.groups.reporting, run.groups.informal
+    if groups is not None:
+        pos, reporting, informal = groups.positions, groups.reporting, groups.informal
         margin = (1.5, 0.5)  # a team's marker is larger
     # the ties never change: on a canvas layer of their own (zlevel 0) they are drawn once,
     # and a step repaints only the members' layer above them
@@ -251,7 +288,7 @@ def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
             "name": "voiced",
             "data": [],
             "z": 4,
-            "lineStyle": {"color": VOICED, "width": 2.2, "opacity": 0.9},
+            "lineStyle": {"color": VOICED, "width": size.voiced, "opacity": 0.9},
         },
         live
         | {
@@ -260,21 +297,25 @@ def network_base(run: LiveRun, attribute: str, title: str) -> dict[str, Any]:
             "data": [],
             "z": 5,
             "symbol": "diamond",
-            "symbolSize": 11,
+            "symbolSize": size.suppressed,
             "silent": True,
-            "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": SUPPRESSED, "borderWidth": 2},
+            "itemStyle": {
+                "color": "rgba(0,0,0,0)",
+                "borderColor": SUPPRESSED,
+                "borderWidth": size.outline,
+            },
         },
     ]
-    if run.groups is not None:
-        series = _by_team(series, live)
+    if groups is not None:
+        series = _by_team(series, live, size)
     return {
         "animation": False,
-        "title": {"text": title, "textStyle": {"fontSize": 13}},
-        "grid": {"top": 28, "left": 8, "right": 8, "bottom": 40},
+        "title": {"text": title, "textStyle": {"fontSize": size.title}},
+        "grid": {"top": size.title + 15, "left": 8, "right": 8, "bottom": 3 * size.legend + 7},
         "xAxis": {"show": False, **_extent(pos[:, 0], margin[0])},
         "yAxis": {"show": False, **_extent(pos[:, 1], margin[1])},
-        "tooltip": {"trigger": "item"},
-        "visualMap": _visual_map(attribute, run.model.n_levels),
+        "tooltip": {"trigger": "item", "textStyle": {"fontSize": size.legend}},
+        "visualMap": _visual_map(attribute, run.model.n_levels, size),
         "series": series,
     }
 
@@ -283,27 +324,31 @@ def _extent(values: np.ndarray, margin: float) -> dict[str, float]:
     return {"min": float(values.min()) - margin, "max": float(values.max()) + margin}
 
 
-def _by_team(series: list[dict[str, Any]], live: dict[str, Any]) -> list[dict[str, Any]]:
+def _by_team(
+    series: list[dict[str, Any]], live: dict[str, Any], size: Look
+) -> list[dict[str, Any]]:
     """The base's series for a chart drawn by team: a team's tooltip is its name (label,
     size, value), reporting lines are bolder, and a ring marks voice within a team."""
     series[0]["lineStyle"] |= {"width": 1.2, "opacity": 0.7}
     series[2] |= {"tooltip": {"formatter": "{b}"}, "itemStyle": {"opacity": 0.85}}
-    ring = {"color": "rgba(0,0,0,0)", "borderColor": VOICED, "borderWidth": 2.5}
+    ring = {"color": "rgba(0,0,0,0)", "borderColor": VOICED, "borderWidth": size.outline + 0.5}
     within = {"type": "scatter", "name": "voiced within a team", "data": [], "z": 4}
     return [*series, live | within | {"silent": True, "itemStyle": ring}]
 
 
 def network_patch(
-    run: LiveRun, variant: str, model: Any, flash: Flash, attribute: str
+    run: LiveRun, variant: str, model: Any, flash: Flash, attribute: str, projector: bool = False
 ) -> dict[str, Any]:
     """This step's colours, sizes (by level) and insight events, merged into the base."""
-    if run.groups is not None:
-        return team_patch(run.groups, run.node_values(model, attribute), flash, attribute) | {
-            "title": {"subtext": f"{variant}: step {model.steps}, {run.groups.n} teams"}
+    size, groups = look(projector), run.groups[projector]
+    if groups is not None:
+        values = run.node_values(model, attribute)
+        return team_patch(groups, values, flash, attribute, size) | {
+            "title": {"subtext": f"{variant}: step {model.steps}, {groups.n} teams", **_sub(size)}
         }
     pos = run.positions
     values = np.round(run.node_values(model, attribute), 3)
-    sizes = 4 + 2.5 * model.state.level
+    sizes = size.member + size.per_level * model.state.level
     members = [
         {"value": [x, y, v], "symbolSize": float(s)}
         for (x, y), v, s in zip(pos.tolist(), values.tolist(), sizes.tolist(), strict=True)
@@ -312,14 +357,19 @@ def network_patch(
     voiced = pos[np.stack([holders, listeners], axis=1)].tolist() if holders.size else []
     suppressed = pos[flash.suppressed].tolist()
     return {
-        "title": {"subtext": f"{variant}: step {model.steps}"},
+        "title": {"subtext": f"{variant}: step {model.steps}", **_sub(size)},
         "series": [{}, {}, {"data": members}, {"data": voiced}, {"data": suppressed}],
     }
 
 
-def team_sizes(size: np.ndarray) -> np.ndarray:
-    """A team's marker size in pixels: its area grows with its head count."""
-    return 6 + 2.5 * np.sqrt(size)
+def _sub(size: Look) -> dict[str, Any]:
+    return {"subtextStyle": {"fontSize": size.legend}}
+
+
+def team_sizes(size: np.ndarray, mode: Look = NORMAL) -> np.ndarray:
+    """A team's marker size in pixels: its area grows with its head count (and is never
+    smaller than a member's)."""
+    return np.maximum(mode.member, 6 + 2.5 * np.sqrt(size))
 
 
 def team_values(
@@ -338,11 +388,11 @@ def team_values(
 
 
 def team_patch(
-    groups: TeamGroups, values: np.ndarray, flash: Flash, attribute: str
+    groups: TeamGroups, values: np.ndarray, flash: Flash, attribute: str, mode: Look = NORMAL
 ) -> dict[str, Any]:
     """The teams' colours and this step's insight events, each member's mapped to their
     team: voice between teams is a line, voice within one a ring, suppression a diamond."""
-    pos, sizes = groups.positions, team_sizes(groups.size)
+    pos, sizes = groups.positions, team_sizes(groups.size, mode)
     shown, words = team_values(groups, values, attribute)
     teams = [
         {"name": f"{label}: {size} people, {said}", "value": [x, y, v], "symbolSize": float(s)}

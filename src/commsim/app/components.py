@@ -15,7 +15,7 @@ import ipyvuetify
 import solara
 import traitlets
 
-from commsim.app import charts
+from commsim.app import charts, theme
 from commsim.app.session import COLOUR_BY, LiveRun, argument_label
 from commsim.catalogue import Catalogue, Lever, Parameter, always
 from commsim.config import HASHED_WHEN_SET, Config, ConfigError
@@ -45,11 +45,12 @@ def LiveChart(base: str, tail: str, patch: str, height: str, testid: str) -> sol
 @solara.component
 def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
     """A live chart: the base is rebuilt every ``REBASE`` steps, the tail every step."""
+    projector = theme.projector.value
     runs = [(name, model.recorded()) for name, model in run.models()]
     upto = charts.rebase_point(len(runs[0][1]))
     base = solara.use_memo(
-        lambda: charts.as_json(charts.series_base(plot, runs, upto)),
-        [id(run), upto, len(runs), plot],
+        lambda: charts.as_json(charts.series_base(plot, runs, upto, projector)),
+        [id(run), upto, len(runs), plot, projector],
     )
     shown = tuple(run.marks)  # a repeated click changes a count, not the number of marks
     marks = solara.use_memo(lambda: charts.as_json(charts.marks_patch(shown)), [id(run), shown])
@@ -57,7 +58,7 @@ def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
         base=base,
         tail=charts.as_json(charts.series_tail(plot, runs, upto)),
         patch=marks,
-        height="250px",
+        height=f"{theme.look(projector).plot_height}px",
         testid=f"plot-{plot.key}",
     )
 
@@ -65,12 +66,20 @@ def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
 @solara.component
 def NetworkView(run: LiveRun, variant: str, model: CommunityModel, colour_by: str, version: int):
     """The org chart: static lines drawn once, members' colours and this step's events."""
+    projector = theme.projector.value
     base = solara.use_memo(
-        lambda: charts.as_json(charts.network_base(run, colour_by, "The organisation")),
-        [id(run), colour_by],
+        lambda: charts.as_json(charts.network_base(run, colour_by, "The organisation", projector)),
+        [id(run), colour_by, projector],
     )
-    patch = charts.as_json(charts.network_patch(run, variant, model, run.flash[variant], colour_by))
-    return LiveChart(base=base, tail="[]", patch=patch, height="420px", testid=f"network-{variant}")
+    flash = run.flash[variant]
+    patch = charts.network_patch(run, variant, model, flash, colour_by, projector)
+    return LiveChart(
+        base=base,
+        tail="[]",
+        patch=charts.as_json(patch),
+        height=f"{theme.look(projector).network_height}px",
+        testid=f"network-{variant}",
+    )
 
 
 @dataclass(frozen=True)
@@ -335,6 +344,7 @@ def View(
 ) -> solara.Element:
     with solara.Card("View", margin=0) as card:
         solara.Select("colour members by", values=list(COLOUR_BY), value=colour_by)
+        solara.Switch(label="projector mode (large type and markers)", value=theme.projector)
         solara.Switch(
             label="compare with the same seed, no interventions",
             value=compare.value,

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from commsim.app.groups import TeamGroups, grouped, team_groups
+from commsim.app.groups import TeamGroups, by_team
 from commsim.app.layout import edge_kinds, org_chart
 from commsim.app.records import interventions, session_toml, settings
 from commsim.catalogue import Lever, Parameter
@@ -94,12 +94,13 @@ class LiveRun:
         # once, rounded as drawn: the chart never moves
         self.positions = np.round(org_chart(state.level, state.manager), 3)
         self.reporting, self.informal = edge_kinds(self.model.ties.edges, state.manager)
-        chart = config.org_chart
-        self.groups: TeamGroups | None = None  # a large chart of one's own: drawn by team
-        if grouped(chart):
-            self.groups = team_groups(
-                chart, state.level, self.positions, self.reporting, self.informal
-            )
+        # a large organisation is drawn by team (None: member by member), once per mode:
+        # {projector mode: groups}
+        ties = (self.positions, self.reporting, self.informal)
+        self.groups: dict[bool, TeamGroups | None] = {
+            on: by_team(config.org_chart, state.level, state.manager, ties, on)
+            for on in (False, True)
+        }
         self._marks: list[Mark] = []
         self._pressed: set[int] = set()  # the participant's entries of the intervention log
         for spec in interventions(_scheduled(config)):

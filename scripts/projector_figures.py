@@ -1,0 +1,97 @@
+"""Take docs/WORKSHOPS.md's projector-mode figures in a real browser (the tests' Chromium).
+
+Starts ``commsim app`` on a small generated scenario and on one of 1,000 members, opens each
+with ``?projector=1`` at 1280x720, and writes into docs/figures/workshops/:
+
+- ``projector_1280x720.png``: the page as a projector shows it, after a few steps;
+- ``projector_colour_vision.png``: the network as seen with normal colour vision, with
+  deuteranopia and with protanopia (Chromium's own simulation), side by side;
+- ``projector_1000_members.png``: 1,000 members, drawn by unit.
+
+Each is reduced to a 256-colour palette so that it stays small. Run from the repository root:
+
+    python scripts/projector_figures.py
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.browser import NETWORK, Session, app_server, chromium  # noqa: E402
+
+OUT = ROOT / "docs" / "figures" / "workshops"
+SCENARIO = 'name = "workshop"\nseed = 4\nn_agents = {n}\nagent_sample_size = 0\n'
+VIEWPORT = (1280, 720)
+VISIONS = ("none", "deuteranopia", "protanopia")
+
+
+def save(png: bytes, name: str, scale: float = 1.0) -> None:
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if scale != 1.0:
+        image = image.resize((round(image.width * scale), round(image.height * scale)))
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(OUT / name, optimize=True)
+    print(f"wrote {(OUT / name).relative_to(ROOT)} ({(OUT / name).stat().st_size // 1024} KB)")
+
+
+def seen_by(s: Session, vision: str) -> Image.Image:
+    cdp = s.page.context.new_cdp_session(s.page)
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
+    shot = s.page.locator(NETWORK).screenshot()
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "none"})
+    return Image.open(io.BytesIO(shot)).convert("RGB")
+
+
+def side_by_side(images: list[Image.Image]) -> bytes:
+    row = Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)), "white")
+    x = 0
+    for image in images:
+        row.paste(image, (x, 0))
+        x += image.width
+    buffer = io.BytesIO()
+    row.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def page_figures(folder: Path, browser) -> None:
+    (folder / "workshop.toml").write_text(SCENARIO.format(n=150))
+    with app_server(folder, "workshop.toml") as url:
+        s = Session(browser, url + "?projector=1", VIEWPORT)
+        try:
+            for _ in range(30):  # until a step both voices and silences an insight
+                s.step()
+                drawn = s.drawn()
+                if drawn["series"][3] and drawn["series"][4]:
+                    break
+            save(s.page.screenshot(), "projector_1280x720.png")
+            save(side_by_side([seen_by(s, v) for v in VISIONS]), "projector_colour_vision.png", 0.6)
+        finally:
+            s.close()
+
+
+def large_figure(folder: Path, browser) -> None:
+    (folder / "large.toml").write_text(SCENARIO.format(n=1000))
+    with app_server(folder, "large.toml") as url:
+        s = Session(browser, url + "?projector=1", VIEWPORT)
+        try:
+            s.step()
+            save(s.page.locator(NETWORK).screenshot(), "projector_1000_members.png")
+        finally:
+            s.close()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, chromium() as browser:
+        page_figures(Path(tmp), browser)
+        large_figure(Path(tmp), browser)
+
+
+if __name__ == "__main__":
+    main()
