@@ -19,6 +19,7 @@ from commsim.app.components import (
     sliders,
 )
 from commsim.app.session import argument_label
+from commsim.app.theme import NORMAL
 from commsim.config import Config, load_config
 from commsim.levers import LEVERS
 from commsim.model import CommunityModel
@@ -92,7 +93,7 @@ def test_an_intervention_changes_the_running_model_and_marks_every_plot(page):
     stacked = "Invite voice (safety +0.2) ×3\nFlatten the hierarchy"  # one line at step 2
     for key in ("knowledge", "insights", "safety", "flow"):
         lines = json.loads(chart(page, f"plot-{key}").patch)["series"][0]["markLine"]["data"]
-        assert lines == [{"xAxis": 2, "label": {"formatter": stacked, "fontSize": 10}}]
+        assert lines == [{"xAxis": 2, "label": {"formatter": stacked, "fontSize": NORMAL.legend}}]
     assert "step 2" in step_label(page)  # no reset happened
 
 

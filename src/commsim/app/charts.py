@@ -187,18 +187,18 @@ def series_tail(plot: Plot, runs: Sequence[tuple[str, Rows]], since: int) -> lis
     return [_points(rows[since:], metric) for _, rows in runs for metric, _ in plot.series]
 
 
-MARK_LENGTH = 150  # px: a marker's label runs along its line, cut (…) to fit the plot
+MARK_LENGTH = 0.6  # of the plot's height: a marker's label runs along its line, cut (…) to fit
 
 
-def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
+def marks_patch(marks: Sequence[Mark], size: Look = NORMAL) -> dict[str, Any]:
     """Vertical lines at the steps interventions first affected: one line per step, its
-    interventions' labels stacked beside it (one text line each), never drawn over each other;
-    the page's applied list says each in full."""
+    interventions' labels stacked beside it (one text line each, in the legends' type),
+    never drawn over each other; the page's applied list says each in full."""
     at: dict[int, list[str]] = {}
     for mark in marks:
         at.setdefault(mark.step, []).append(mark.text)
     lines = [
-        {"xAxis": step, "label": {"formatter": "\n".join(texts), "fontSize": 10}}
+        {"xAxis": step, "label": {"formatter": "\n".join(texts), "fontSize": size.legend}}
         for step, texts in sorted(at.items())
     ]
     mark_line = {
@@ -207,8 +207,8 @@ def marks_patch(marks: Sequence[Mark]) -> dict[str, Any]:
         "lineStyle": {"color": "#555", "type": "dotted"},
         "label": {
             "position": "insideEndTop",
-            "lineHeight": 12,
-            "width": MARK_LENGTH,
+            "lineHeight": size.legend + 2,
+            "width": round(MARK_LENGTH * size.plot_height),
             "overflow": "truncate",
         },
         "data": lines,

@@ -53,7 +53,10 @@ def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
         [id(run), upto, len(runs), plot, projector],
     )
     shown = tuple(run.marks)  # a repeated click changes a count, not the number of marks
-    marks = solara.use_memo(lambda: charts.as_json(charts.marks_patch(shown)), [id(run), shown])
+    marks = solara.use_memo(
+        lambda: charts.as_json(charts.marks_patch(shown, theme.look(projector))),
+        [id(run), shown, projector],
+    )
     return LiveChart(
         base=base,
         tail=charts.as_json(charts.series_tail(plot, runs, upto)),
@@ -358,7 +361,8 @@ def Export(run: LiveRun, version: int) -> solara.Element:
     """Take the run away: every metric of every step (and the twin's, when comparing) with the
     settings and interventions, and the session as a scenario file that reruns it."""
     stem = f"{run.config.name}_seed{run.config.seed}_step{run.steps}"
-    with solara.Card("Export", margin=0) as card, solara.Row():
+    wrap = {"flex-wrap": "wrap", "row-gap": "8px"}  # not past a narrow column (a projector)
+    with solara.Card("Export", margin=0) as card, solara.Row(style=wrap):
         solara.FileDownload(
             lambda: run.export("csv"), f"{stem}.csv", label="CSV", mime_type="text/csv"
         )

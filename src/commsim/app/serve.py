@@ -88,6 +88,7 @@ def server_command(
     env = dict(os.environ)
     env[MODEL_ENV] = model
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a workshop room
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # its "runs on Solara" sat over the Interventions
     # Solara's advice for pages embedded over https, printed on every visit over plain http
     env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https"
     if config is not None:
