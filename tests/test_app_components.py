@@ -10,8 +10,9 @@ import pytest
 import solara
 
 from commsim.app import app as app_module
-from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
+from commsim.app.app import CONFIG_ENV, PRESETS_ENV
 from commsim.app.components import LiveChartWidget, mechanism_sliders
+from commsim.app.routes import routes
 from commsim.config import Config, load_config
 from commsim.model import CommunityModel
 
@@ -23,6 +24,13 @@ agent_sample_size = 0
 """
 
 
+def joined(team: str = "workshop"):
+    """The page a team gets at ``/?team=NAME``: joined, its run on the server's registry."""
+    app = solara.autorouting.RenderPage()
+    provider = solara.RoutingProvider(children=[app], routes=routes, pathname=f"/?team={team}")
+    return solara.render(provider, handle_error=False)[1]
+
+
 @pytest.fixture
 def page(tmp_path, monkeypatch):
     """A rendered page started from a small scenario, with one other preset beside it."""
@@ -31,8 +39,7 @@ def page(tmp_path, monkeypatch):
     (tmp_path / "broken.toml").write_text("n_agents = -1\n")  # skipped, not fatal
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "workshop.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(tmp_path))
-    _, rc = solara.render(Page(), handle_error=False)
-    return rc
+    return joined()
 
 
 def button(rc, label: str):
@@ -124,8 +131,7 @@ def test_choosing_a_preset_resets_to_it(page):
 def test_two_sessions_render_two_independent_runs(tmp_path, monkeypatch):
     (tmp_path / "workshop.toml").write_text(SCENARIO)
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "workshop.toml"))
-    _, first = solara.render(Page(), handle_error=False)
-    _, second = solara.render(Page(), handle_error=False)
+    first, second = joined("one"), joined("two")
     button(first, "Step").click()
     button(first, "Flatten").click()
     assert "step 1" in step_label(first) and "step 0" in step_label(second)
@@ -145,7 +151,7 @@ def test_a_scenario_naming_an_org_chart_draws_its_people(monkeypatch):
     data = Path(__file__).resolve().parent / "data"
     monkeypatch.setenv(CONFIG_ENV, str(data / "acme.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(data))
-    _, rc = solara.render(Page(), handle_error=False)
+    rc = joined()
     button(rc, "Step").click()
     members = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
     assert len(members) == 39
@@ -158,7 +164,7 @@ def test_on_an_org_chart_reset_keeps_the_chart_and_its_size_is_fixed(monkeypatch
     data = Path(__file__).resolve().parent / "data"
     monkeypatch.setenv(CONFIG_ENV, str(data / "acme.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(data))
-    _, rc = solara.render(Page(), handle_error=False)
+    rc = joined()
     (members,) = [w for w in rc.find(v.Slider).widgets if "members" in str(w.label)]
     assert members.disabled and members.v_model == 39 and "org chart" in members.label
     (seed,) = [w for w in rc.find(v.TextField).widgets if w.label == "seed"]

@@ -1106,18 +1106,23 @@ def serve_app(
     host: str = "127.0.0.1",
     on_ready: Callable[[str], None] | None = None,
     model: str | None = None,
+    idle_minutes: float = 10.0,
+    facilitator_code: str | None = None,
 ) -> None:
     """Serve the workshop app on ``host:port`` until Ctrl-C (this process becomes the server).
 
     The scenario file, if given, is checked first and starts every session; the other
     scenario files beside it (or in ./configs) are offered as presets. ``on_ready`` gets the
     page's address once the inputs have been checked. ``model`` is the import path of the
-    model class every session runs (default: ``CommunityModel``).
+    model class every session runs (default: ``CommunityModel``). A team whose pages have all
+    gone is paused at once and freed after ``idle_minutes``; the facilitator's room page
+    (``/room``) asks for ``facilitator_code`` (default: a random one, given to ``on_ready``).
     """
     from commsim.app.serve import serve
 
     import_model(model, "--model")  # checked here, before the server starts
-    serve(None if config is None else Path(config), port, host, on_ready, model or DEFAULT_MODEL)
+    path = None if config is None else Path(config)
+    serve(path, port, host, on_ready, model or DEFAULT_MODEL, idle_minutes, facilitator_code)
 
 
 def __getattr__(name: str) -> Any:

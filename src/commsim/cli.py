@@ -362,6 +362,13 @@ def app_(
         str, typer.Option(help="Address to listen on (0.0.0.0 lets others in the room join).")
     ] = "127.0.0.1",
     model: ModelOpt = None,
+    idle_minutes: Annotated[
+        float, typer.Option(help="Free a team's run this long after its last page went away.")
+    ] = 10.0,
+    facilitator_code: Annotated[
+        str | None,
+        typer.Option(help="Code for the room page /room (default: a random one, printed)."),
+    ] = None,
 ) -> None:
     """Open the workshop app: steer a live organisation in the browser (Ctrl-C stops it)."""
     from commsim.api import serve_app
@@ -370,7 +377,7 @@ def app_(
         typer.echo(f"commsim app: open {url} in a browser (Ctrl-C stops it)")
 
     try:
-        serve_app(config, port, host, on_ready=ready, model=model)
+        serve_app(config, port, host, ready, model, idle_minutes, facilitator_code)
     except (ConfigError, OSError) as exc:
         fail(describe(exc))
 

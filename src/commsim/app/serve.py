@@ -8,16 +8,18 @@ the app works in a workshop room with no network.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from commsim.app.app import CONFIG_ENV, MODEL_ENV, PRESETS_ENV
+from commsim.app.app import CONFIG_ENV, IDLE_ENV, MODEL_ENV, PRESETS_ENV
+from commsim.app.room import CODE_ENV
 from commsim.config import ConfigError, load_config
 from commsim.model import DEFAULT_MODEL, import_model
 
-APP = "commsim.app.app:Page"
+APP = "commsim.app.routes"  # the team's page at /, the facilitator's at /room
 
 
 def check_port(host: str, port: int) -> None:
@@ -32,14 +34,40 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
+def facilitator_code(code: str | None) -> str:
+    """The code the room page asks for: the one given (checked), else a new random one."""
+    if code is None:
+        return secrets.token_hex(3)
+    if not (code.isascii() and code.isalnum() and 4 <= len(code) <= 32):
+        raise ConfigError(
+            f"--facilitator-code {code!r}: use 4 to 32 letters or digits (nothing else)"
+        )
+    return code
+
+
+def idle_minutes(minutes: float) -> float:
+    if not minutes > 0:
+        raise ConfigError(f"--idle-minutes {minutes:g}: must be more than 0")
+    return minutes
+
+
 def server_command(
-    config: Path | None, port: int, host: str = "127.0.0.1", model: str = DEFAULT_MODEL
+    config: Path | None,
+    port: int,
+    host: str = "127.0.0.1",
+    model: str = DEFAULT_MODEL,
+    idle: float = 10.0,
+    code: str = "",
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the app; the model and config are
     validated here."""
     cls = import_model(model, "--model")
     env = dict(os.environ)
     env[MODEL_ENV] = model
+    env[IDLE_ENV] = f"{idle_minutes(idle):g}"
+    # Solara keeps a vanished page's kernel as long as the registry keeps its team, not 24 h
+    env["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{idle:g}m"
+    env[CODE_ENV] = code
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a workshop room
     # Solara's advice for pages embedded over https, printed on every visit over plain http
     env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https"
@@ -61,11 +89,16 @@ def serve(
     host: str = "127.0.0.1",
     on_ready: Callable[[str], None] | None = None,
     model: str = DEFAULT_MODEL,
+    idle: float = 10.0,
+    code: str | None = None,
 ) -> None:
-    """Replace this process with the Solara server (Ctrl-C stops it)."""
-    argv, env = server_command(config, port, host, model)
+    """Replace this process with the Solara server (Ctrl-C stops it). ``on_ready`` gets the
+    participants' address, then the facilitator's room with its code."""
+    code = facilitator_code(code)
+    argv, env = server_command(config, port, host, model, idle, code)
     check_port(host, port)
     if on_ready is not None:
         on_ready(f"http://{host}:{port}")
+        on_ready(f"http://{host}:{port}/room (facilitator code: {code})")
     sys.stdout.flush()
     os.execve(argv[0], argv, env)
