@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -112,10 +113,15 @@ def chromium() -> Iterator[Browser]:
 
 
 class Session:
-    """One participant: a browser context of its own, with what its page asked for."""
+    """One participant: a browser context of its own, with what its page asked for. It joins
+    as ``team`` (``?team=``) unless ``url`` names a session of its own (``?session=``)."""
 
     def __init__(
-        self, browser: Browser, url: str, viewport: tuple[int, int] = (1600, 1100)
+        self,
+        browser: Browser,
+        url: str,
+        team: str = "team",
+        viewport: tuple[int, int] = (1600, 1100),
     ) -> None:
         width, height = viewport
         self.context = browser.new_context(viewport={"width": width, "height": height})
@@ -126,7 +132,7 @@ class Session:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("requestfailed", lambda r: self.failed.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
+        self.page.goto(url if "?" in url else f"{url}?team={quote(team)}")
         self.page.locator(NETWORK).wait_for(timeout=90_000)
         self.wait_until(NETWORK, "revision", 1)
         self.wait_until(KNOWLEDGE, "points", 1)

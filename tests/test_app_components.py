@@ -7,10 +7,9 @@ from pathlib import Path
 
 import ipyvuetify as v
 import pytest
-import solara
 
 from commsim.app import app as app_module
-from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
+from commsim.app.app import CONFIG_ENV, PRESETS_ENV
 from commsim.app.components import (
     SLIDERS,
     LiveChartWidget,
@@ -23,6 +22,7 @@ from commsim.app.theme import NORMAL
 from commsim.config import Config, load_config
 from commsim.levers import LEVERS
 from commsim.model import CommunityModel
+from tests.app_page import joined
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = """
@@ -41,8 +41,7 @@ def page(tmp_path, monkeypatch):
     (tmp_path / "broken.toml").write_text("n_agents = -1\n")  # skipped, not fatal
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "workshop.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(tmp_path))
-    _, rc = solara.render(Page(), handle_error=False)
-    return rc
+    return joined()
 
 
 def button(rc, label: str):
@@ -171,8 +170,7 @@ def test_choosing_a_preset_resets_to_it(page):
 def test_two_sessions_render_two_independent_runs(tmp_path, monkeypatch):
     (tmp_path / "workshop.toml").write_text(SCENARIO)
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "workshop.toml"))
-    _, first = solara.render(Page(), handle_error=False)
-    _, second = solara.render(Page(), handle_error=False)
+    first, second = joined("one"), joined("two")
     button(first, "Step").click()
     button(first, "Flatten").click()
     assert "step 1" in step_label(first) and "step 0" in step_label(second)
@@ -192,7 +190,7 @@ def test_a_scenario_naming_an_org_chart_draws_its_people(monkeypatch):
     data = Path(__file__).resolve().parent / "data"
     monkeypatch.setenv(CONFIG_ENV, str(data / "acme.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(data))
-    _, rc = solara.render(Page(), handle_error=False)
+    rc = joined()
     button(rc, "Step").click()
     members = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
     assert len(members) == 39
@@ -205,7 +203,7 @@ def test_on_an_org_chart_reset_keeps_the_chart_and_its_size_is_fixed(monkeypatch
     data = Path(__file__).resolve().parent / "data"
     monkeypatch.setenv(CONFIG_ENV, str(data / "acme.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(data))
-    _, rc = solara.render(Page(), handle_error=False)
+    rc = joined()
     (members,) = [w for w in rc.find(v.Slider).widgets if "members" in str(w.label)]
     assert members.disabled and members.v_model == 39 and "org chart" in members.label
     (seed,) = [w for w in rc.find(v.TextField).widgets if w.label == "seed"]
@@ -232,7 +230,7 @@ def test_a_mechanism_s_sliders_show_only_where_the_scenario_switches_it_on() -> 
 def test_an_intervention_at_equilibrium_makes_step_and_play_work_again(monkeypatch):
     monkeypatch.setenv(CONFIG_ENV, str(ROOT / "configs" / "march1991.toml"))
     monkeypatch.delenv(PRESETS_ENV, raising=False)
-    _, rc = solara.render(Page(), handle_error=False)
+    rc = joined("march")
     for _ in range(300):
         if "(equilibrium)" in step_label(rc):
             break

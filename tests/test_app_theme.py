@@ -14,13 +14,13 @@ import json
 import ipyvuetify as v
 import numpy as np
 import pytest
-import solara
 
 from commsim.app import charts, theme
-from commsim.app.app import CONFIG_ENV, PRESETS_ENV, Page
+from commsim.app.app import CONFIG_ENV, PRESETS_ENV
 from commsim.app.components import LiveChartWidget
 from commsim.app.session import STEERED, LiveRun
 from commsim.config import load_config
+from tests.app_page import joined
 
 MACHADO = {
     "deuteranopia": np.array(
@@ -158,7 +158,7 @@ def test_the_view_card_s_switch_turns_projector_mode_on_for_every_chart(
     (tmp_path / "w.toml").write_text('name = "w"\nn_agents = 60\nagent_sample_size = 0\n')
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "w.toml"))
     monkeypatch.setenv(PRESETS_ENV, str(tmp_path))
-    _, rc = solara.render(Page(), handle_error=False)
+    rc = joined("projector")
 
     def titles() -> set[int]:
         bases = [json.loads(w.base) for w in rc.find(LiveChartWidget).widgets]

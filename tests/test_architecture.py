@@ -38,6 +38,7 @@ def test_experiment_floor_imports_neither_api_nor_cli() -> None:
 def test_app_floor_sits_on_the_core_alone() -> None:
     """The app steers a live model: it needs neither the sweep engine, nor the API, nor the CLI."""
     modules = ["app", "components", "charts", "session", "layout", "groups", "serve", "theme"]
+    modules += ["registry", "room", "routes", "records"]
     loaded = floors_loaded([f"commsim.app.{m}" for m in modules])
     assert "app" in loaded
     assert loaded.isdisjoint({"api", "cli", "experiment", "storage", "plotting"})

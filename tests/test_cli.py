@@ -334,9 +334,10 @@ def test_app_on_every_interface_prints_the_addresses_participants_open(
     monkeypatch.setattr(serve, "lan_addresses", lambda: ["192.168.1.20", "10.0.0.7"])
     said = invoke("app", "--host", "0.0.0.0", "--port", port)
     assert said.exit_code == 0, said.stderr
-    assert said.stdout == (
+    assert said.stdout.startswith(
         f"commsim app: open http://192.168.1.20:{port} in a browser (also "
         f"http://10.0.0.7:{port}, http://127.0.0.1:{port}); Ctrl-C stops it\n"
+        f"commsim app: the facilitator's room is http://192.168.1.20:{port}/room (code: "
     )
     assert serve.addresses("127.0.0.1", 9) == ["http://127.0.0.1:9"]  # only what was asked
 

@@ -1104,9 +1104,11 @@ def serve_app(
     config: str | os.PathLike[str] | None = None,
     port: int = 8765,
     host: str = "127.0.0.1",
-    on_ready: Callable[[list[str]], None] | None = None,
+    on_ready: Callable[[list[str], str], None] | None = None,
     model: str | None = None,
     replay: bool = False,
+    idle_minutes: float = 10.0,
+    facilitator_code: str | None = None,
 ) -> None:
     """Serve the workshop app on ``host:port`` until Ctrl-C (this process becomes the server).
 
@@ -1115,14 +1117,19 @@ def serve_app(
     presets. ``replay``: the file is a saved session, and only ./configs and the shipped
     scenarios are presets (not the folder it was downloaded to). ``on_ready`` gets the page's
     addresses once the inputs have been checked (on 0.0.0.0: the machine's network
-    addresses, then its local one). ``model`` is the import path of the model class every
-    session runs (default: ``CommunityModel``).
+    addresses, then its local one), then the facilitator's room with its code. ``model`` is
+    the import path of the model class every session runs (default: ``CommunityModel``). A
+    team whose pages have all gone is paused at once and freed after ``idle_minutes``; the
+    facilitator's room page (``/room``) asks for ``facilitator_code`` (default: a random
+    one).
     """
     from commsim.app.serve import serve
 
     import_model(model, "--model")  # checked here, before the server starts
     path = None if config is None else Path(config)
-    serve(path, port, host, on_ready, model or DEFAULT_MODEL, replay=replay)
+    serve(
+        path, port, host, on_ready, model or DEFAULT_MODEL, replay, idle_minutes, facilitator_code
+    )
 
 
 def __getattr__(name: str) -> Any:

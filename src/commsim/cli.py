@@ -372,6 +372,13 @@ def app_(
             show_default=False,
         ),
     ] = None,
+    idle_minutes: Annotated[
+        float, typer.Option(help="Free a team's run this long after its last page went away.")
+    ] = 10.0,
+    facilitator_code: Annotated[
+        str | None,
+        typer.Option(help="Code for the room page /room (default: a random one, printed)."),
+    ] = None,
 ) -> None:
     """Open the workshop app: steer a live organisation in the browser (Ctrl-C stops it)."""
     from commsim.api import serve_app
@@ -379,13 +386,23 @@ def app_(
     if config is not None and replay is not None:
         fail(f"--replay {replay}: a session file starts the app itself; give it or CONFIG")
 
-    def ready(urls: list[str]) -> None:
+    def ready(urls: list[str], code: str) -> None:
         first, *others = urls
         also = f" (also {', '.join(others)})" if others else ""
         typer.echo(f"commsim app: open {first} in a browser{also}; Ctrl-C stops it")
+        typer.echo(f"commsim app: the facilitator's room is {first}/room (code: {code})")
 
     try:
-        serve_app(config or replay, port, host, on_ready=ready, model=model, replay=bool(replay))
+        serve_app(
+            config or replay,
+            port,
+            host,
+            ready,
+            model,
+            bool(replay),
+            idle_minutes,
+            facilitator_code,
+        )
     except (ConfigError, OSError) as exc:
         fail(describe(exc))  # a file's message names the file
 

@@ -1,16 +1,24 @@
-"""The workshop page: ``commsim app [CONFIG]`` serves ``Page`` (see ``serve.py``).
+"""The workshop page: ``commsim app [CONFIG]`` serves ``Page`` at ``/`` (see ``routes.py``).
 
-Every browser session renders its own ``Page`` and so gets its own ``LiveRun``: five
-participants steering at once never see each other's changes.
+A participant joins with a team name and gets the team's address (``/?session=<id>``); the
+run itself lives in the server's registry (``registry.py``), so a reload, a second tab or a
+reconnect at that address finds it again. ``/?team=NAME`` joins directly (the facilitator's
+links, the tests). The page only renders: the registry's stepper does the model's work.
 """
 
 from __future__ import annotations
 
 import os
-import time
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
+from urllib.parse import parse_qs
 
+import ipyvuetify
 import solara
+import traitlets
+from solara.server import kernel_context
 
 from commsim.app import charts, theme
 from commsim.app.components import (
@@ -22,6 +30,7 @@ from commsim.app.components import (
     TimeSeries,
     View,
 )
+from commsim.app.registry import Probe, Registry, Team, registry
 from commsim.app.session import LiveRun
 from commsim.config import Config, ConfigError, load_config
 from commsim.model import CommunityModel, import_model
@@ -29,6 +38,9 @@ from commsim.model import CommunityModel, import_model
 CONFIG_ENV = "COMMSIM_APP_CONFIG"  # the scenario file ``commsim app`` was given
 PRESETS_ENV = "COMMSIM_APP_PRESETS"  # the directories (os.pathsep) whose scenarios are presets
 MODEL_ENV = "COMMSIM_APP_MODEL"  # the import path of the model class ``commsim app`` was given
+IDLE_ENV = "COMMSIM_APP_IDLE_MINUTES"  # how long a team without a page keeps its run
+FRAMES = 10  # a page's renders per second at most, however fast its team plays
+LOST_AFTER = 15  # seconds of a dropped connection before the page says to reload
 
 
 def model_class() -> type[CommunityModel]:
@@ -57,57 +69,164 @@ def presets() -> dict[str, Config]:
     return found
 
 
+def room_registry() -> Registry:
+    """The server's registry, freeing a team ``commsim app --idle-minutes`` after its last page
+    went away."""
+    return registry(60 * float(os.environ.get(IDLE_ENV, "10")))
+
+
+def page_probe() -> Probe:
+    """Whether the browser of the page being rendered is still connected, from Solara's own
+    record of its kernel's pages (a page rendered outside a server always is)."""
+    if not kernel_context.has_current_context():
+        return lambda: True
+    context = kernel_context.get_current_context()
+
+    def probe() -> bool | None:
+        if context.closed_event.is_set():
+            return None
+        status = context.page_status.values()
+        return not status or kernel_context.PageStatus.CONNECTED in status
+
+    return probe
+
+
+def query(search: str | None, key: str) -> str:
+    """One parameter of the page's address (``?session=...``), or ``""``."""
+    return parse_qs(search or "").get(key, [""])[0]
+
+
+class ConnectionWidget(ipyvuetify.VuetifyTemplate):
+    """Connected / reconnecting / lost, as the browser sees it (see ``connection.vue``)."""
+
+    template_file = (__file__, "connection.vue")
+    team = traitlets.Unicode("").tag(sync=True)
+    lost_after = traitlets.Float(LOST_AFTER).tag(sync=True)
+
+
 @solara.component
 def Page() -> None:
-    options = solara.use_memo(presets, [])
-    model_cls = solara.use_memo(model_class, [])
-    first = solara.use_memo(lambda: LiveRun(next(iter(options.values())), model=model_cls), [])
-    run, set_run = solara.use_state(first)
-    version = solara.use_reactive(0)
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(5)
-    colour_by = solara.use_reactive("safety")
-    compare = solara.use_reactive(False)
+    """The join screen, or the team's run when the address names one that is still here."""
+    router = solara.use_router()
+    rooms = room_registry()
+    joined = solara.use_ref(cast(Team | None, None))  # the team this page joined
+    asked, named = query(router.search, "session"), query(router.search, "team")
+    team = rooms.get(asked)
+    if team is None and named and joined.current is not None and not joined.current.freed:
+        # a browser that loads ``?team=`` reports that address once more as its page starts:
+        # the team it joined, not a second one
+        team = joined.current
 
-    def changed() -> None:
-        version.set(version.value + 1)
+    def show(new: Team) -> None:
+        joined.current = new
+        router.push(f"/?session={new.id}")
 
-    def step() -> None:
-        run.step()
-        changed()
+    def address() -> None:
+        if team is not None and asked != team.id:
+            router.push(f"/?session={team.id}")
 
-    def reset(config: Config) -> None:
-        playing.set(False)
-        set_run(LiveRun(config, compare=compare.value, model=model_cls))
-        changed()
-
-    def set_compare(on: bool) -> None:
-        run.set_compare(on)
-        compare.set(on)
-        changed()
-
-    def play(cancel) -> None:
-        while playing.value and run.running and not cancel.is_set():
-            started = time.perf_counter()
-            step()
-            cancel.wait(max(0.0, 1.0 / speed.value - (time.perf_counter() - started)))
-        playing.set(False)
-
-    solara.use_thread(play, dependencies=[playing.value, run], intrusive_cancel=False)
-
+    solara.use_effect(address, [router.search])
     solara.Title("commsim practice field")
     theme.ProjectorMode()
+    if team is None:
+        ended = "That session has ended (or never existed): join again." if asked else ""
+        Join(named, ended, show)
+    else:
+        Workshop(team).key(team.id)  # another team: a page of its own
+
+
+@solara.component
+def Join(name: str, message: str, on_join) -> None:
+    """Ask for the team's name and start its run; a name in the address joins at once."""
+    typed = solara.use_reactive(name)
+    error = solara.use_reactive("")
+
+    def join() -> None:
+        try:
+            run = LiveRun(next(iter(presets().values())), model=model_class())
+            team = room_registry().join(typed.value, run)
+        except ValueError as exc:
+            error.set(str(exc))
+            return
+        on_join(team)
+
+    solara.use_effect(lambda: join() if name else None, [])
+    with solara.Card("Join the practice field", style={"max-width": "480px", "margin": "auto"}):
+        if message:
+            solara.Warning(message)
+        solara.InputText("team name", value=typed, continuous_update=True)
+        solara.Button("Join", color="primary", on_click=join, disabled=not typed.value.strip())
+        if error.value:
+            solara.Error(error.value)
+
+
+@solara.component
+def Workshop(team: Team) -> None:
+    """One team's run, drawn whenever its registry version moves (at most ``FRAMES`` a
+    second); every click goes through the registry."""
+    rooms = room_registry()
+    router = solara.use_router()
+    options = solara.use_memo(presets, [])
+    seen = solara.use_reactive(team.version)
+    # one drawing at a time: a click draws its own change before the watcher looks again
+    guard = solara.use_memo(threading.Lock, [])
+    solara.use_effect(lambda: rooms.attach(team, page_probe()), [team.id])
+
+    def watch(cancel: threading.Event) -> None:
+        while not cancel.is_set() and not team.freed:
+            version = rooms.wait(team, seen.value, 1.0)
+            with guard:
+                if version == seen.value:
+                    continue
+                seen.set(team.version)
+            cancel.wait(1.0 / FRAMES)
+
+    solara.use_thread(watch, dependencies=[team.id], intrusive_cancel=False)
+    playing = solara.use_reactive(team.playing, lambda on: rooms.set_playing(team, on))
+    speed = solara.use_reactive(team.speed, lambda s: rooms.set_speed(team, s))
+    colour_by = solara.use_reactive(team.colour_by, lambda c: rooms.set_colour_by(team, c))
+    compare = solara.use_reactive(team.compare)
+
+    def drawn(work: Callable[[], None]) -> Callable[[], None]:
+        """A click's handler: the work (done by the registry's stepper), then its drawing."""
+
+        def handler() -> None:
+            with guard:
+                work()
+                seen.set(team.version)
+
+        return handler
+
+    step = drawn(lambda: rooms.step(team))
+    intervened = drawn(lambda: rooms.resume(team))
+
+    def reset(config: Config) -> None:
+        drawn(lambda: rooms.reset(team, config))()
+
+    def set_compare(on: bool) -> None:
+        drawn(lambda: rooms.set_compare(team, on))()
+
+    if team.freed:
+        gone = "Your session was freed after a long time away: join again."
+        Join("", gone, lambda t: router.push(f"/?session={t.id}"))
+        return
+    run, version = team.run, seen.value
+    ConnectionWidget.element(team=team.name, lost_after=float(LOST_AFTER))
     with solara.Columns([1, 3, 1], style={"padding": "8px"}):
         with solara.Column():
-            RunControls(run, playing, speed, step, version.value)
+            solara.Text(
+                f"team {team.name}" + (f" / {team.round}" if team.round else ""),
+                classes=["team-name"],
+            )
+            RunControls(run, playing, speed, step, version)
             ScenarioControls(options, run.config, reset, run.model.catalogue)
             View(colour_by, compare, set_compare)
-            Export(run, version.value)
+            Export(run, version)
         with solara.Column():
             with solara.Columns([1] * len(run.models())):
                 for variant, model in run.models():
-                    NetworkView(run, variant, model, colour_by.value, version.value)
+                    NetworkView(run, variant, model, colour_by.value, version)
             with solara.GridFixed(columns=2):
                 for plot in charts.plots(run.model.n_levels, run.model.catalogue, run.model.config):
-                    TimeSeries(plot, run, version.value)
-        Interventions(run, changed, version.value)
+                    TimeSeries(plot, run, version)
+        Interventions(run, intervened, version)

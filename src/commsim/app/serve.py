@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import importlib.resources
 import os
+import secrets
 import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from commsim.app.app import CONFIG_ENV, MODEL_ENV, PRESETS_ENV
+from commsim.app.app import CONFIG_ENV, IDLE_ENV, MODEL_ENV, PRESETS_ENV
+from commsim.app.room import CODE_ENV
 from commsim.config import ConfigError, load_config
 from commsim.model import DEFAULT_MODEL, import_model
 
-APP = "commsim.app.app:Page"
+APP = "commsim.app.routes"  # the team's page at /, the facilitator's at /room
 
 
 def check_port(host: str, port: int) -> None:
@@ -75,18 +77,41 @@ def addresses(host: str, port: int) -> list[str]:
     return [f"http://{a}:{port}" for a in lan_addresses()] + [f"http://127.0.0.1:{port}"]
 
 
+def facilitator_code(code: str | None) -> str:
+    """The code the room page asks for: the one given (checked), else a new random one."""
+    if code is None:
+        return secrets.token_hex(3)
+    if not (code.isascii() and code.isalnum() and 4 <= len(code) <= 32):
+        raise ConfigError(
+            f"--facilitator-code {code!r}: use 4 to 32 letters or digits (nothing else)"
+        )
+    return code
+
+
+def idle_minutes(minutes: float) -> float:
+    if not minutes > 0:
+        raise ConfigError(f"--idle-minutes {minutes:g}: must be more than 0")
+    return minutes
+
+
 def server_command(
     config: Path | None,
     port: int,
     host: str = "127.0.0.1",
     model: str = DEFAULT_MODEL,
     replay: bool = False,
+    idle: float = 10.0,
+    code: str = "",
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the app; the model and config are
     validated here. A replayed session's folder (a downloads folder) adds no presets."""
     cls = import_model(model, "--model")
     env = dict(os.environ)
     env[MODEL_ENV] = model
+    env[IDLE_ENV] = f"{idle_minutes(idle):g}"
+    # Solara keeps a vanished page's kernel as long as the registry keeps its team, not 24 h
+    env["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{idle:g}m"
+    env[CODE_ENV] = code
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a workshop room
     env["SOLARA_THEME_SHOW_BANNER"] = "False"  # its "runs on Solara" sat over the Interventions
     # Solara's advice for pages embedded over https, printed on every visit over plain http
@@ -105,15 +130,18 @@ def serve(
     config: Path | None,
     port: int,
     host: str = "127.0.0.1",
-    on_ready: Callable[[list[str]], None] | None = None,
+    on_ready: Callable[[list[str], str], None] | None = None,
     model: str = DEFAULT_MODEL,
     replay: bool = False,
+    idle: float = 10.0,
+    code: str | None = None,
 ) -> None:
-    """Replace this process with the Solara server (Ctrl-C stops it); ``on_ready`` gets the
-    page's addresses (``addresses``)."""
-    argv, env = server_command(config, port, host, model, replay)
+    """Replace this process with the Solara server (Ctrl-C stops it). ``on_ready`` gets the
+    page's addresses (``addresses``) and the facilitator's code for its room page."""
+    code = facilitator_code(code)
+    argv, env = server_command(config, port, host, model, replay, idle, code)
     check_port(host, port)
     if on_ready is not None:
-        on_ready(addresses(host, port))
+        on_ready(addresses(host, port), code)
     sys.stdout.flush()
     os.execve(argv[0], argv, env)
