@@ -30,6 +30,7 @@ from commsim.app.components import (
     TimeSeries,
     View,
 )
+from commsim.app.live import LIVE, LiveWidgets
 from commsim.app.registry import Probe, Registry, Team, registry
 from commsim.app.session import LiveRun
 from commsim.config import Config, ConfigError, load_config
@@ -160,6 +161,14 @@ def Join(name: str, message: str, on_join) -> None:
             solara.Error(error.value)
 
 
+def layout(team: Team) -> tuple:
+    """All a step cannot change on the page but a click can: while it stays the same, a step
+    is drawn by the live widgets alone (``live.py``), not by rendering the page."""
+    run = team.run
+    flags = (team.playing, team.speed, team.colour_by, team.compare, team.round, run.running)
+    return (id(run), run.twin is not None, tuple(run.marks), *flags)
+
+
 @solara.component
 def Workshop(team: Team) -> None:
     """One team's run, drawn whenever its registry version moves (at most ``FRAMES`` a
@@ -167,18 +176,32 @@ def Workshop(team: Team) -> None:
     rooms = room_registry()
     router = solara.use_router()
     options = solara.use_memo(presets, [])
-    seen = solara.use_reactive(team.version)
+    seen = solara.use_reactive(team.version)  # the version the page last rendered
+    shown = solara.use_ref(team.version)  # ... or drew, by a render or by its live widgets
+    rendered = solara.use_ref(None)  # what the last render drew: see ``layout``
+    live = solara.use_memo(LiveWidgets, [])
+    LIVE.provide(live)
     # one drawing at a time: a click draws its own change before the watcher looks again
     guard = solara.use_memo(threading.Lock, [])
     solara.use_effect(lambda: rooms.attach(team, page_probe()), [team.id])
 
+    def draw() -> None:
+        """Render the page, or, while its team plays on, only update its live widgets."""
+        version = team.version
+        if team.playing and layout(team) == rendered.current:
+            with team.run.lock:
+                live.push()
+        else:
+            seen.set(version)
+        shown.current = version
+
     def watch(cancel: threading.Event) -> None:
         while not cancel.is_set() and not team.freed:
-            version = rooms.wait(team, seen.value, 1.0)
+            version = rooms.wait(team, shown.current, 1.0)
             with guard:
-                if version == seen.value:
+                if version == shown.current:
                     continue
-                seen.set(team.version)
+                draw()
             cancel.wait(1.0 / FRAMES)
 
     solara.use_thread(watch, dependencies=[team.id], intrusive_cancel=False)
@@ -194,6 +217,7 @@ def Workshop(team: Team) -> None:
             with guard:
                 work()
                 seen.set(team.version)
+                shown.current = team.version
 
         return handler
 
@@ -211,6 +235,7 @@ def Workshop(team: Team) -> None:
         Join("", gone, lambda t: router.push(f"/?session={t.id}"))
         return
     run, version = team.run, seen.value
+    rendered.current = layout(team)
     ConnectionWidget.element(team=team.name, lost_after=float(LOST_AFTER))
     with solara.Columns([1, 3, 1], style={"padding": "8px"}):
         with solara.Column():

@@ -16,6 +16,7 @@ import solara
 import traitlets
 
 from commsim.app import charts, theme
+from commsim.app.live import Traits, use_live
 from commsim.app.session import COLOUR_BY, LiveRun, argument_label
 from commsim.catalogue import Catalogue, Lever, Parameter, always
 from commsim.config import HASHED_WHEN_SET, Config, ConfigError
@@ -42,47 +43,79 @@ def LiveChart(base: str, tail: str, patch: str, height: str, testid: str) -> sol
     return LiveChartWidget.element(base=base, tail=tail, patch=patch, height=height, testid=testid)
 
 
-@solara.component
-def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
-    """A live chart: the base is rebuilt every ``REBASE`` steps, the tail every step."""
-    projector = theme.projector.value
+def cached(memo: dict[str, Any], name: str, key: Any, compute: Callable[[], str]) -> str:
+    """``compute()`` once per ``key``: what a chart sends rarely (its base, its markers)."""
+    if name not in memo or memo[name][0] != key:
+        memo[name] = (key, compute())
+    return memo[name][1]
+
+
+def series_traits(plot: charts.Plot, run: LiveRun, projector: bool, memo: dict) -> Traits:
+    """A live plot's base (rebuilt every ``REBASE`` steps), tail (every step) and markers."""
     runs = [(name, model.recorded()) for name, model in run.models()]
     upto = charts.rebase_point(len(runs[0][1]))
-    base = solara.use_memo(
+    base = cached(
+        memo,
+        "base",
+        (upto, len(runs), projector),
         lambda: charts.as_json(charts.series_base(plot, runs, upto, projector)),
-        [id(run), upto, len(runs), plot, projector],
     )
     shown = tuple(run.marks)  # a repeated click changes a count, not the number of marks
-    marks = solara.use_memo(
+    marks = cached(
+        memo,
+        "marks",
+        (shown, projector),
         lambda: charts.as_json(charts.marks_patch(shown, theme.look(projector))),
-        [id(run), shown, projector],
     )
-    return LiveChart(
-        base=base,
-        tail=charts.as_json(charts.series_tail(plot, runs, upto)),
-        patch=marks,
-        height=f"{theme.look(projector).plot_height}px",
-        testid=f"plot-{plot.key}",
+    tail = charts.as_json(charts.series_tail(plot, runs, upto))
+    return {"base": base, "tail": tail, "patch": marks}
+
+
+def network_traits(
+    run: LiveRun, variant: str, model: CommunityModel, colour_by: str, projector: bool, memo: dict
+) -> Traits:
+    """The org chart's base (drawn once per colouring) and this step's colours and events."""
+    base = cached(
+        memo,
+        "base",
+        (colour_by, projector),
+        lambda: charts.as_json(charts.network_base(run, colour_by, "The organisation", projector)),
     )
+    flash = run.flash[variant]
+    patch = charts.network_patch(run, variant, model, flash, colour_by, projector)
+    return {"base": base, "tail": "[]", "patch": charts.as_json(patch)}
+
+
+@solara.component
+def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
+    """A live plot; while its team plays, steps reach it without a render (``live.py``)."""
+    projector = theme.projector.value
+    memo = solara.use_memo(dict, [id(run), plot])
+
+    def traits() -> Traits:
+        return series_traits(plot, run, projector, memo)
+
+    name = f"plot-{plot.key}"
+    height = f"{theme.look(projector).plot_height}px"
+    chart = LiveChartWidget.element(**traits(), height=height, testid=name)
+    use_live(name, chart, traits)
+    return chart
 
 
 @solara.component
 def NetworkView(run: LiveRun, variant: str, model: CommunityModel, colour_by: str, version: int):
     """The org chart: static lines drawn once, members' colours and this step's events."""
     projector = theme.projector.value
-    base = solara.use_memo(
-        lambda: charts.as_json(charts.network_base(run, colour_by, "The organisation", projector)),
-        [id(run), colour_by, projector],
-    )
-    flash = run.flash[variant]
-    patch = charts.network_patch(run, variant, model, flash, colour_by, projector)
-    return LiveChart(
-        base=base,
-        tail="[]",
-        patch=charts.as_json(patch),
-        height=f"{theme.look(projector).network_height}px",
-        testid=f"network-{variant}",
-    )
+    memo = solara.use_memo(dict, [id(run), variant])
+
+    def traits() -> Traits:
+        return network_traits(run, variant, model, colour_by, projector, memo)
+
+    name = f"network-{variant}"
+    height = f"{theme.look(projector).network_height}px"
+    chart = LiveChartWidget.element(**traits(), height=height, testid=name)
+    use_live(name, chart, traits)
+    return chart
 
 
 @dataclass(frozen=True)
@@ -255,10 +288,13 @@ def RunControls(
                 "Step", icon_name="mdi-step-forward", on_click=on_step, disabled=playing.value
             )
         solara.SliderInt("speed (steps per second)", value=speed, min=1, max=20)
-        solara.Text(
-            f"step {run.steps}" + ("" if run.running else " (equilibrium)"), classes=["run-step"]
-        )
+        label = ipyvuetify.Html.element(tag="div", children=[step_text(run)], class_="run-step")
+        use_live("step", label, lambda: {"children": [step_text(run)]})
     return card
+
+
+def step_text(run: LiveRun) -> str:
+    return f"step {run.steps}" + ("" if run.running else " (equilibrium)")
 
 
 SLIDER_STEP = 0.05
