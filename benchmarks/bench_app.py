@@ -4,18 +4,28 @@
 
 Prints one table measured in one run, side by side:
 - server: ``model.step()`` alone, then step + re-render of the whole page (``solara.render``,
-  no browser), per step;
+  no browser; what a Step click costs), then step + the live widgets' update (what a step
+  costs while the team plays), per step;
 - browser: from pressing Step in headless Chromium to the network view and the knowledge plot
   both having drawn the new step (timed inside the page: click -> both charts' revision
   counters moved -> the next animation frame);
-- play: the step rate Play sustains at its top speed (20 steps per second asked).
-The goal is a step plus redraw of at most 250 ms at 500 members.
+- play: the step rate Play sustains at its top speed (20 steps per second asked);
+- room (``--room N``): the same Step click in a real browser while N - 1 other participants
+  play at speed 5. The others are websocket clients (``ws_participants.py``, Solara's own
+  protocol: the server does all it does for a page; nothing is drawn), since 30 Chromium
+  pages would take the two cores the server is measured on. Prints their step rates and
+  the server's CPU share.
+The goals: a step plus redraw of at most 250 ms at 500 members, alone and (median) in a
+room of 30.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,12 +60,15 @@ def summary(times_ms: list[float]) -> str:
     return f"{statistics.median(ordered):8.1f} {p90:8.1f} {ordered[-1]:8.1f}"
 
 
-def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float]]:
+def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float], list[float]]:
+    """Per step: the model alone; a Step click (step + a render of the whole page); a step
+    drawn as a playing team's is, by its live widgets alone (``commsim.app.live``)."""
     import ipyvuetify as v
-    import solara
 
-    from commsim.app.app import CONFIG_ENV, Page
+    from commsim.app import app as app_module
+    from commsim.app.live import LiveWidgets
     from commsim.model.model import CommunityModel
+    from tests.app_page import joined
 
     model = CommunityModel(scenario)
     bare = []
@@ -63,17 +76,30 @@ def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float]]:
         t = time.perf_counter()
         model.step()
         bare.append(1000 * (time.perf_counter() - t))
-    import os
+    pages: list[LiveWidgets] = []
 
-    os.environ[CONFIG_ENV] = str(scenario)
-    _, rc = solara.render(Page(), handle_error=False)
+    class Recorded(LiveWidgets):
+        def __init__(self) -> None:
+            super().__init__()
+            pages.append(self)
+
+    app_module.LiveWidgets = Recorded  # type: ignore[misc]
+    os.environ[app_module.CONFIG_ENV] = str(scenario)
+    rc = joined("bench")
     step = next(w for w in rc.find(v.Btn).widgets if "Step" in str(w.children))
-    rendered = []
+    rendered, pushed = [], []
     for _ in range(steps):
         t = time.perf_counter()
         step.click()
         rendered.append(1000 * (time.perf_counter() - t))
-    return bare, rendered
+    (team,) = [t for t in app_module.room_registry().teams() if t.name == "bench"]
+    for _ in range(steps):
+        t = time.perf_counter()
+        with team.run.lock:
+            team.run.step()
+            pages[-1].push()
+        pushed.append(1000 * (time.perf_counter() - t))
+    return bare, rendered, pushed
 
 
 def in_browser(folder: Path, steps: int) -> tuple[list[float], float]:
@@ -94,10 +120,50 @@ def in_browser(folder: Path, steps: int) -> tuple[list[float], float]:
     return clicks, rate
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid(port: str) -> int:
+    """The pid of the process listening on ``port`` (the Solara server ``commsim app`` became)."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True)
+    return int(out.stdout.split("pid=")[1].split(",")[0])
+
+
+def in_room(folder: Path, people: int, clicks: int) -> tuple[list[float], list[float], float]:
+    """Step clicks timed in a real browser while ``people - 1`` websocket clients play."""
+    others = people - 1
+    with app_server(folder, "bench.toml") as url, chromium() as browser:
+        pid = server_pid(url.rstrip("/").rsplit(":", 1)[1])
+        seconds = 60 + 2 * others + clicks  # every page loaded, then the clicks
+        script = str(ROOT / "benchmarks" / "ws_participants.py")
+        options = ["--seconds", str(seconds), "--path", "/?team=p{i}"]
+        crowd = subprocess.Popen(
+            [sys.executable, script, url, str(others), *options],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        s = Session(browser, url, team="measured")
+        time.sleep(5 + 2 * others)  # the crowd's pages load and start playing
+        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        times = []
+        for _ in range(clicks):
+            times.append(s.page.evaluate(CLICK_AND_WAIT, [NETWORK, KNOWLEDGE]))
+            time.sleep(0.5)
+        cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+        s.close()
+        out, _ = crowd.communicate(timeout=seconds + 120)
+    rates = [json.loads(line)["rate"] for line in out.splitlines() if line.startswith("{")]
+    return times, rates, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--room", type=int, default=0, help="participants in the room test")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -105,14 +171,24 @@ def main() -> None:
         scenario.write_text(
             f'name = "bench"\nseed = 1\nn_agents = {args.members}\nagent_sample_size = 0\n'
         )
-        bare, rendered = server_side(scenario, args.steps)
+        bare, rendered, pushed = server_side(scenario, args.steps)
         clicks, rate = in_browser(folder, args.steps)
+        if args.room:
+            crowded, rates, cpu = in_room(folder, args.room, args.steps)
     print(f"\nworkshop app, {args.members} members, {args.steps} steps each (ms)")
     print(f"{'':44} {'median':>8} {'p90':>8} {'max':>8}")
     print(f"{'server: model.step() alone':44} {summary(bare)}")
-    print(f"{'server: step + page re-render':44} {summary(rendered)}")
+    print(f"{'server: step + page re-render (a Step click)':44} {summary(rendered)}")
+    print(f"{'server: step + live widgets (while playing)':44} {summary(pushed)}")
     print(f"{'browser: Step click -> network + plot drawn':44} {summary(clicks)}")
     print(f"play at top speed (20/s asked): {rate:.1f} steps per second sustained")
+    if args.room:
+        label = f"room of {args.room}: Step click, others playing"
+        print(f"{label:44} {summary(crowded)}")
+        print(
+            f"the {len(rates)} others at speed 5: {statistics.median(rates):.2f} steps/s median "
+            f"(min {min(rates):.2f}, {sum(rates):.0f} in total); server CPU {100 * cpu:.0f}%"
+        )
 
 
 if __name__ == "__main__":

@@ -120,8 +120,8 @@ class Session:
         self,
         browser: Browser,
         url: str,
-        team: str = "team",
         viewport: tuple[int, int] = (1600, 1100),
+        team: str = "team",
     ) -> None:
         width, height = viewport
         self.context = browser.new_context(viewport={"width": width, "height": height})
@@ -132,7 +132,8 @@ class Session:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("requestfailed", lambda r: self.failed.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url if "?" in url else f"{url}?team={quote(team)}")
+        own = "session=" in url or "team=" in url
+        self.page.goto(url if own else f"{url}{'&' if '?' in url else '?'}team={quote(team)}")
         self.page.locator(NETWORK).wait_for(timeout=90_000)
         self.wait_until(NETWORK, "revision", 1)
         self.wait_until(KNOWLEDGE, "points", 1)

@@ -22,7 +22,7 @@ from commsim.app.theme import NORMAL
 from commsim.config import Config, load_config
 from commsim.levers import LEVERS
 from commsim.model import CommunityModel
-from tests.app_page import joined
+from tests.app_page import joined, members_drawn
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = """
@@ -55,6 +55,11 @@ def chart(rc, testid: str) -> LiveChartWidget:
     return found
 
 
+def network_members(widget) -> list[dict]:
+    """The members a network chart draws: its patch's values and sizes at its base's places."""
+    return members_drawn(json.loads(widget.patch), json.loads(widget.base))
+
+
 def step_label(rc) -> str:
     return rc.find(v.Html, class_="run-step").widget.children[0]
 
@@ -82,12 +87,12 @@ def test_step_advances_the_model_and_feeds_the_charts_a_tail(page):
 def test_an_intervention_changes_the_running_model_and_marks_every_plot(page):
     button(page, "Step").click()
     network = chart(page, "network-with interventions")
-    before = [m["value"][2] for m in json.loads(network.patch)["series"][2]["data"]]
+    before = json.loads(network.patch)["members"]["value"]
     for _ in range(3):
         button(page, "Invite voice").click()  # safety +0.2 by default
     button(page, "Flatten the hierarchy").click()
     button(page, "Step").click()
-    after = [m["value"][2] for m in json.loads(network.patch)["series"][2]["data"]]
+    after = json.loads(network.patch)["members"]["value"]
     assert sum(after) / len(after) > sum(before) / len(before) + 0.3
     stacked = "Invite voice (safety +0.2) ×3\nFlatten the hierarchy"  # one line at step 2
     for key in ("knowledge", "insights", "safety", "flow"):
@@ -105,7 +110,7 @@ def test_compare_adds_the_untouched_twin_beside_the_steered_model(page):
     twin = json.loads(chart(page, "network-without interventions").patch)
     steered = json.loads(chart(page, "network-with interventions").patch)
     assert twin["title"]["subtext"] == "without interventions: step 2"
-    assert twin["series"][2]["data"] != steered["series"][2]["data"]
+    assert twin["members"] != steered["members"]
     assert len(json.loads(chart(page, "plot-knowledge").tail)) == 4  # 2 series x 2 models
 
 
@@ -164,7 +169,7 @@ def test_choosing_a_preset_resets_to_it(page):
     (preset,) = [w for w in page.find(v.Select).widgets if w.label == "preset"]
     preset.v_model = "other"
     network = chart(page, "network-with interventions")
-    assert len(json.loads(network.patch)["series"][2]["data"]) == 60
+    assert len(network_members(network)) == 60
 
 
 def test_two_sessions_render_two_independent_runs(tmp_path, monkeypatch):
@@ -192,7 +197,7 @@ def test_a_scenario_naming_an_org_chart_draws_its_people(monkeypatch):
     monkeypatch.setenv(PRESETS_ENV, str(data))
     rc = joined()
     button(rc, "Step").click()
-    members = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
+    members = network_members(chart(rc, "network-with interventions"))
     assert len(members) == 39
     heights = [m["value"][1] for m in members]
     assert heights[0] == max(heights)  # row 0, the top of the chart
@@ -211,8 +216,7 @@ def test_on_an_org_chart_reset_keeps_the_chart_and_its_size_is_fixed(monkeypatch
     seed.fire_event("focusout", None)
     button(rc, "Reset with these settings").click()
     assert not rc.find(v.Alert).widgets  # no error: the chart survived the new config
-    drawn = json.loads(chart(rc, "network-with interventions").patch)["series"][2]["data"]
-    assert len(drawn) == 39
+    assert len(network_members(chart(rc, "network-with interventions"))) == 39
 
 
 def test_a_mechanism_s_sliders_show_only_where_the_scenario_switches_it_on() -> None:

@@ -148,7 +148,7 @@ def test_projector_mode_sizes_the_charts_type_and_members_for_the_back_of_a_room
             assert both["grid"]["top"] >= option["grid"]["top"] + least
         flash = run.flash[STEERED]
         patch = charts.network_patch(run, STEERED, run.model, flash, "safety", projector)
-        front = min(m["symbolSize"] for m in patch["series"][2]["data"])
+        front = min(patch["members"]["size"])
         assert front >= (10 if projector else 4)
 
 
