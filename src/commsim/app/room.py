@@ -71,11 +71,13 @@ def team_row(team: Team) -> str:
     return f"<tr {attributes}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
-def team_table(teams: Sequence[Team]) -> str:
+def team_table(teams: Sequence[Team], version: int) -> str:
+    """Every team's row; ``version`` is the room's, for a test to know what it reads."""
     heads = ["team", "step", "status", "interventions", *(label for _, label in HEADLINES)]
     head = "".join(f"<th style='text-align:left'>{h}</th>" for h in heads)
     rows = "".join(team_row(t) for t in teams)
-    return f'<table class="room-teams" cellpadding="6"><tr>{head}</tr>{rows}</table>'
+    table = f'<table class="room-teams" cellpadding="6" data-version="{version}">'
+    return f"{table}<tr>{head}</tr>{rows}</table>"
 
 
 def overlay(teams: Sequence[Team], metric: str, label: str) -> dict[str, Any]:
@@ -146,7 +148,7 @@ def Dashboard() -> None:
     chosen = solara.use_reactive(next(iter(options)))
     round_name = solara.use_reactive("")
     debrief = solara.use_reactive(False)
-    teams = rooms.teams()
+    teams, version = rooms.teams(), seen.value  # reading it redraws the page when it moves
 
     with solara.Column(style={"padding": "12px"}):
         with solara.Card("The room", margin=0), solara.Row():
@@ -160,7 +162,7 @@ def Dashboard() -> None:
                 on_click=lambda: rooms.push(options[chosen.value], round_name.value.strip()),
             )
             solara.Switch(label="debrief: all teams' runs overlaid", value=debrief)
-        solara.HTML(tag="div", unsafe_innerHTML=team_table(teams))
+        solara.HTML(tag="div", unsafe_innerHTML=team_table(teams, version))
         if debrief.value:
             with solara.GridFixed(columns=len(HEADLINES)):
                 for metric, label in HEADLINES:
