@@ -152,6 +152,10 @@ def Join(name: str, message: str, on_join) -> None:
     with solara.Card("Join the practice field", style={"max-width": "480px", "margin": "auto"}):
         if message:
             solara.Warning(message)
+        solara.Text(
+            "Your team's run stays at the address this page moves to: a reload, or that "
+            "address on another laptop, brings the team back to it."
+        )
         solara.InputText("team name", value=typed, continuous_update=True)
         solara.Button("Join", color="primary", on_click=join, disabled=not typed.value.strip())
         if error.value:

@@ -30,6 +30,7 @@ HEADLINES = (
 )
 SPARK = 120  # the last steps a sparkline draws
 REFRESH = 1.0  # seconds between two redraws at most
+CELL = 'style="text-align: left; padding: 4px 14px; border-bottom: 1px solid #ddd"'
 
 
 def history(team: Team, metric: str, last: int | None = None) -> list[float]:
@@ -68,15 +69,15 @@ def team_row(team: Team) -> str:
     ]
     name = html.escape(team.name, quote=True)
     attributes = f'data-team="{name}" data-step="{team.run.steps}" data-status="{team.status}"'
-    return f"<tr {attributes}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return f"<tr {attributes}>" + "".join(f"<td {CELL}>{c}</td>" for c in cells) + "</tr>"
 
 
 def team_table(teams: Sequence[Team], version: int) -> str:
     """Every team's row; ``version`` is the room's, for a test to know what it reads."""
     heads = ["team", "step", "status", "interventions", *(label for _, label in HEADLINES)]
-    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in heads)
+    head = "".join(f"<th {CELL}>{h}</th>" for h in heads)
     rows = "".join(team_row(t) for t in teams)
-    table = f'<table class="room-teams" cellpadding="6" data-version="{version}">'
+    table = f'<table class="room-teams" data-version="{version}" style="font-size: 16px">'
     return f"{table}<tr>{head}</tr>{rows}</table>"
 
 
