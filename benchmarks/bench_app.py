@@ -54,7 +54,8 @@ def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float]]:
     import ipyvuetify as v
     import solara
 
-    from commsim.app.app import CONFIG_ENV, Page
+    from commsim.app.app import CONFIG_ENV
+    from commsim.app.routes import routes
     from commsim.model.model import CommunityModel
 
     model = CommunityModel(scenario)
@@ -66,7 +67,9 @@ def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float]]:
     import os
 
     os.environ[CONFIG_ENV] = str(scenario)
-    _, rc = solara.render(Page(), handle_error=False)
+    page = solara.autorouting.RenderPage()  # a team's page, joined at /?team=bench
+    joined = solara.RoutingProvider(children=[page], routes=routes, pathname="/?team=bench")
+    _, rc = solara.render(joined, handle_error=False)
     step = next(w for w in rc.find(v.Btn).widgets if "Step" in str(w.children))
     rendered = []
     for _ in range(steps):

@@ -172,10 +172,12 @@ def Workshop(team: Team) -> None:
     seen = solara.use_reactive(team.version)
     # one drawing at a time: a click draws its own change before the watcher looks again
     guard = solara.use_memo(threading.Lock, [])
-    solara.use_effect(lambda: rooms.attach(team, page_probe()), [team.id])
+    probe = solara.use_memo(page_probe, [])
+    solara.use_effect(lambda: rooms.attach(team, probe), [team.id])
 
     def watch(cancel: threading.Event) -> None:
-        while not cancel.is_set() and not team.freed:
+        # until the team is freed or this page is gone for good (a reload is a new page)
+        while not cancel.is_set() and not team.freed and probe() is not None:
             version = rooms.wait(team, seen.value, 1.0)
             with guard:
                 if version == seen.value:

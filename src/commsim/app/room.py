@@ -18,7 +18,7 @@ from typing import Any
 import solara
 
 from commsim.app import charts
-from commsim.app.app import presets, query, room_registry
+from commsim.app.app import page_probe, presets, query, room_registry
 from commsim.app.components import LiveChart
 from commsim.app.registry import Team
 
@@ -136,9 +136,10 @@ def Room() -> None:
 def Dashboard() -> None:
     rooms = room_registry()
     seen = solara.use_reactive(rooms.version)
+    probe = solara.use_memo(page_probe, [])
 
     def watch(cancel: threading.Event) -> None:
-        while not cancel.is_set():
+        while not cancel.is_set() and probe() is not None:  # until this page is gone
             version = rooms.wait_room(seen.value, REFRESH)
             if version != seen.value:
                 seen.set(version)
