@@ -3,5 +3,7 @@
 ``session.py`` holds one participant's run (pure Python, testable without a browser),
 ``layout.py`` draws the organisation once (``groups.py`` gathers a large chart of one's
 own into teams), ``charts.py`` turns runs into chart options, ``components.py`` holds the
-Solara widgets and ``app.py`` the page; ``serve.py`` starts it.
+Solara widgets and ``app.py`` the page; ``serve.py`` starts it. ``registry.py`` keeps every
+team's run in the server and steps them, ``room.py`` is the facilitator's page and
+``routes.py`` serves both pages.
 """
