@@ -59,6 +59,8 @@ def test_a_team_gets_a_short_unguessable_id_and_a_name_is_required(rooms):
     assert rooms.get(a.id) is a and rooms.get("nope") is None and rooms.get(None) is None
     with pytest.raises(ValueError, match="team name: empty"):
         rooms.join("  ", LiveRun(SMALL))
+    with pytest.raises(ValueError, match="team name: 41 characters; at most 40"):
+        rooms.join("x" * 41, LiveRun(SMALL))
     assert [t.name for t in rooms.teams()] == ["A", "A"]
 
 

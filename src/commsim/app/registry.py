@@ -27,6 +27,7 @@ from commsim.config import Config
 
 LOG = logging.getLogger(__name__)
 SPEEDS = (1, 20)  # steps per second a team can play at
+NAME_LENGTH = 40  # a team name's characters at most
 HOUSEKEEPING = 0.5  # seconds between two looks at which teams still have a page
 # a page's probe: True while its browser is connected, False while it is away (it may come
 # back), None once it is gone for good
@@ -94,8 +95,10 @@ class Registry:
         name = name.strip()
         if not name:
             raise ValueError("team name: empty; type the name your team goes by")
+        if len(name) > NAME_LENGTH:
+            raise ValueError(f"team name: {len(name)} characters; at most {NAME_LENGTH}")
         with self._cond:
-            team = Team(secrets.token_urlsafe(6), name[:40], run, idle_since=self.clock())
+            team = Team(secrets.token_urlsafe(6), name, run, idle_since=self.clock())
             team.connected = False  # until a page attaches
             self._teams[team.id] = team
             self._bump(team)
