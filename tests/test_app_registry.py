@@ -59,6 +59,8 @@ def test_a_team_gets_a_short_unguessable_id_and_a_name_is_required(rooms):
     assert rooms.get(a.id) is a and rooms.get("nope") is None and rooms.get(None) is None
     with pytest.raises(ValueError, match="team name: empty"):
         rooms.join("  ", LiveRun(SMALL))
+    with pytest.raises(ValueError, match="team name: 41 characters; at most 40"):
+        rooms.join("x" * 41, LiveRun(SMALL))
     assert [t.name for t in rooms.teams()] == ["A", "A"]
 
 
@@ -115,9 +117,21 @@ def test_a_reset_keeps_the_twin_and_stops_play_and_a_push_reaches_every_team(roo
         assert (team.run.config.name, team.round, team.run.steps) == ("fear", "round 2: fear", 0)
 
 
-def test_a_dropped_page_pauses_at_once_and_its_team_is_freed_after_the_idle_time():
-    clock = Clock()
-    rooms = Registry(idle_seconds=60, clock=clock)
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def timed(clock: Clock) -> Iterator[Registry]:
+    """A registry on the test's clock: its idle time passes when the test says so."""
+    registry = Registry(idle_seconds=60, clock=clock)
+    yield registry
+    registry.stop()
+
+
+def test_a_dropped_page_pauses_at_once_and_its_team_is_freed_after_the_idle_time(timed, clock):
+    rooms = timed
     team, page = joined(rooms, "A")
     other, _ = joined(rooms, "B")
     team.playing = other.playing = True
@@ -139,9 +153,8 @@ def test_a_dropped_page_pauses_at_once_and_its_team_is_freed_after_the_idle_time
     assert rooms.get(other.id) is other  # the connected team stays
 
 
-def test_a_new_page_brings_a_team_back_before_it_is_freed():
-    clock = Clock()
-    rooms = Registry(idle_seconds=60, clock=clock)
+def test_a_new_page_brings_a_team_back_before_it_is_freed(timed, clock):
+    rooms = timed
     team, page = joined(rooms, "A")
     page.state = None  # a reload: the old page is gone...
     rooms.look()
@@ -180,3 +193,18 @@ def test_play_goes_on_after_an_intervention_disturbs_an_equilibrium(rooms):
     time.sleep(0.5)
     rooms.set_playing(team, False)
     assert team.run.steps > settled + 1
+
+
+def test_a_failing_step_pauses_its_team_and_the_others_play_on(rooms):
+    broken, _ = joined(rooms, "broken")
+    fine, _ = joined(rooms, "fine")
+
+    def fail(k: int = 1) -> None:
+        raise RuntimeError("a bug in a model")
+
+    broken.run.step = fail
+    for team in (broken, fine):
+        rooms.set_speed(team, 20)
+        rooms.set_playing(team, True)
+    time.sleep(0.5)
+    assert not broken.playing and fine.playing and fine.run.steps >= 3

@@ -18,6 +18,7 @@ from commsim.app.session import STEERED, TWIN, LiveRun
 from commsim.config import ConfigError, load_config
 from commsim.model.model import CommunityModel
 from commsim.model.state import NO_MANAGER
+from tests.app_page import members_drawn
 
 
 def small(**overrides: object):
@@ -143,9 +144,11 @@ def test_network_patch_colours_every_member_and_sizes_by_level():
     run.step()
     for attribute in ("safety", "knowledge", "role", "level"):
         patch = charts.network_patch(run, STEERED, run.model, run.flash[STEERED], attribute)
-        members = patch["series"][2]["data"]
+        base = charts.network_base(run, attribute, "t")
+        members = members_drawn(patch, base)
         values = np.array([m["value"][2] for m in members])
         assert len(members) == run.model.state.n
+        assert [m["value"][:2] for m in members] == run.positions.tolist()
         expected = np.round(run.node_values(run.model, attribute), 3)
         assert values == pytest.approx(expected)
     sizes = np.array([m["symbolSize"] for m in members])

@@ -337,7 +337,8 @@ def test_app_on_every_interface_prints_the_addresses_participants_open(
     assert said.stdout.startswith(
         f"commsim app: open http://192.168.1.20:{port} in a browser (also "
         f"http://10.0.0.7:{port}, http://127.0.0.1:{port}); Ctrl-C stops it\n"
-        f"commsim app: the facilitator's room is http://192.168.1.20:{port}/room (code: "
+        f"commsim app: the facilitator's room is http://192.168.1.20:{port}/room "
+        "(facilitator code: "
     )
     assert serve.addresses("127.0.0.1", 9) == ["http://127.0.0.1:9"]  # only what was asked
 
@@ -402,6 +403,34 @@ def test_app_replays_a_saved_session_and_refuses_a_bad_one(
     bad.write_text('name = "s"\n[[interventions]]\nstep = 2\naction = "raise_safty"\n')
     assert_user_error(invoke("app", "--replay", bad), "session.toml", "unknown action")
     assert_user_error(invoke("app", small, "--replay", small), "--replay", "or CONFIG")
+
+
+@pytest.mark.usefixtures("no_server")
+def test_app_refuses_a_bad_idle_time_or_facilitator_code(small: Path) -> None:
+    said = invoke("app", small, "--idle-minutes", 0)
+    assert_user_error(said, "--idle-minutes 0", "more than 0")
+    said = invoke("app", small, "--facilitator-code", "a b")
+    assert_user_error(said, "--facilitator-code 'a b'", "4 to 32 letters or digits")
+
+
+def test_app_prints_the_room_with_its_code_and_frees_idle_teams_as_told(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, str] = {}
+    monkeypatch.setattr("commsim.app.serve.os.execve", lambda _, __, env: served.update(env))
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    done = invoke("app", small, "--port", port, "--idle-minutes", 2.5)
+    code = done.stdout.split("facilitator code: ")[1].split(")")[0]
+    assert f"http://127.0.0.1:{port}/room (facilitator code: {code})" in done.stdout
+    assert len(code) == 6 and served["COMMSIM_APP_FACILITATOR_CODE"] == code
+    assert served["COMMSIM_APP_IDLE_MINUTES"] == "2.5"
+    assert served["SOLARA_KERNEL_CULL_TIMEOUT"] == "2.5m"  # no orphaned kernel for 24 h
+    again = invoke("app", small, "--port", port, "--facilitator-code", "Room42")
+    assert "facilitator code: Room42)" in again.stdout
 
 
 @pytest.mark.parametrize(

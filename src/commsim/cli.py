@@ -390,7 +390,8 @@ def app_(
         first, *others = urls
         also = f" (also {', '.join(others)})" if others else ""
         typer.echo(f"commsim app: open {first} in a browser{also}; Ctrl-C stops it")
-        typer.echo(f"commsim app: the facilitator's room is {first}/room (code: {code})")
+        room = f"{first}/room (facilitator code: {code})"
+        typer.echo(f"commsim app: the facilitator's room is {room}")
 
     try:
         serve_app(

@@ -155,6 +155,10 @@ def Join(name: str, message: str, on_join) -> None:
     with solara.Card("Join the practice field", style={"max-width": "480px", "margin": "auto"}):
         if message:
             solara.Warning(message)
+        solara.Text(
+            "Your team's run stays at the address this page moves to: a reload, or that "
+            "address on another laptop, brings the team back to it."
+        )
         solara.InputText("team name", value=typed, continuous_update=True)
         solara.Button("Join", color="primary", on_click=join, disabled=not typed.value.strip())
         if error.value:
@@ -183,7 +187,8 @@ def Workshop(team: Team) -> None:
     LIVE.provide(live)
     # one drawing at a time: a click draws its own change before the watcher looks again
     guard = solara.use_memo(threading.Lock, [])
-    solara.use_effect(lambda: rooms.attach(team, page_probe()), [team.id])
+    probe = solara.use_memo(page_probe, [])
+    solara.use_effect(lambda: rooms.attach(team, probe), [team.id])
 
     def draw() -> None:
         """Render the page, or, while its team plays on, only update its live widgets."""
@@ -196,7 +201,8 @@ def Workshop(team: Team) -> None:
         shown.current = version
 
     def watch(cancel: threading.Event) -> None:
-        while not cancel.is_set() and not team.freed:
+        # until the team is freed or this page is gone for good (a reload is a new page)
+        while not cancel.is_set() and not team.freed and probe() is not None:
             version = rooms.wait(team, shown.current, 1.0)
             with guard:
                 if version == shown.current:

@@ -13,6 +13,7 @@ and freed after ``idle_seconds`` without one. Pure Python: no Solara in it.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -24,7 +25,9 @@ from typing import Any
 from commsim.app.session import LiveRun
 from commsim.config import Config
 
+LOG = logging.getLogger(__name__)
 SPEEDS = (1, 20)  # steps per second a team can play at
+NAME_LENGTH = 40  # a team name's characters at most
 HOUSEKEEPING = 0.5  # seconds between two looks at which teams still have a page
 # a page's probe: True while its browser is connected, False while it is away (it may come
 # back), None once it is gone for good
@@ -92,11 +95,14 @@ class Registry:
         name = name.strip()
         if not name:
             raise ValueError("team name: empty; type the name your team goes by")
+        if len(name) > NAME_LENGTH:
+            raise ValueError(f"team name: {len(name)} characters; at most {NAME_LENGTH}")
         with self._cond:
-            team = Team(secrets.token_urlsafe(6), name[:40], run, idle_since=self.clock())
+            team = Team(secrets.token_urlsafe(6), name, run, idle_since=self.clock())
             team.connected = False  # until a page attaches
             self._teams[team.id] = team
             self._bump(team)
+        self.start()  # its housekeeping frees the team if no page ever shows it
         return team
 
     def get(self, team_id: str | None) -> Team | None:
@@ -306,12 +312,18 @@ class Registry:
 
     def _play(self, team: Team) -> None:
         """One step of a playing team; the next is due a period later, and a team that fell
-        behind owes at most one step (it does not crowd out the others catching up)."""
-        team.run.step()
+        behind owes at most one step (it does not crowd out the others catching up). A step
+        that fails pauses its team, not the room."""
+        try:
+            team.run.step()
+            ok = True
+        except Exception:
+            LOG.exception("team %r: a step failed; the team is paused", team.name)
+            ok = False
         period = 1.0 / team.speed
         with self._cond:
             team.due = max(team.due + period, self.clock() - period)
-            team.playing = team.playing and team.run.running
+            team.playing = ok and team.playing and team.run.running
             self._bump(team)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import solara
 
 from commsim.app import charts
-from commsim.app.app import presets, query, room_registry
+from commsim.app.app import page_probe, presets, query, room_registry
 from commsim.app.components import LiveChart
 from commsim.app.registry import Team
 
@@ -30,6 +30,7 @@ HEADLINES = (
 )
 SPARK = 120  # the last steps a sparkline draws
 REFRESH = 1.0  # seconds between two redraws at most
+CELL = 'style="text-align: left; padding: 4px 14px; border-bottom: 1px solid #ddd"'
 
 
 def history(team: Team, metric: str, last: int | None = None) -> list[float]:
@@ -68,14 +69,16 @@ def team_row(team: Team) -> str:
     ]
     name = html.escape(team.name, quote=True)
     attributes = f'data-team="{name}" data-step="{team.run.steps}" data-status="{team.status}"'
-    return f"<tr {attributes}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return f"<tr {attributes}>" + "".join(f"<td {CELL}>{c}</td>" for c in cells) + "</tr>"
 
 
-def team_table(teams: Sequence[Team]) -> str:
+def team_table(teams: Sequence[Team], version: int) -> str:
+    """Every team's row; ``version`` is the room's, for a test to know what it reads."""
     heads = ["team", "step", "status", "interventions", *(label for _, label in HEADLINES)]
-    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in heads)
+    head = "".join(f"<th {CELL}>{h}</th>" for h in heads)
     rows = "".join(team_row(t) for t in teams)
-    return f'<table class="room-teams" cellpadding="6"><tr>{head}</tr>{rows}</table>'
+    table = f'<table class="room-teams" data-version="{version}" style="font-size: 16px">'
+    return f"{table}<tr>{head}</tr>{rows}</table>"
 
 
 def overlay(teams: Sequence[Team], metric: str, label: str) -> dict[str, Any]:
@@ -133,9 +136,10 @@ def Room() -> None:
 def Dashboard() -> None:
     rooms = room_registry()
     seen = solara.use_reactive(rooms.version)
+    probe = solara.use_memo(page_probe, [])
 
     def watch(cancel: threading.Event) -> None:
-        while not cancel.is_set():
+        while not cancel.is_set() and probe() is not None:  # until this page is gone
             version = rooms.wait_room(seen.value, REFRESH)
             if version != seen.value:
                 seen.set(version)
@@ -146,7 +150,7 @@ def Dashboard() -> None:
     chosen = solara.use_reactive(next(iter(options)))
     round_name = solara.use_reactive("")
     debrief = solara.use_reactive(False)
-    teams = rooms.teams()
+    teams, version = rooms.teams(), seen.value  # reading it redraws the page when it moves
 
     with solara.Column(style={"padding": "12px"}):
         with solara.Card("The room", margin=0), solara.Row():
@@ -160,7 +164,7 @@ def Dashboard() -> None:
                 on_click=lambda: rooms.push(options[chosen.value], round_name.value.strip()),
             )
             solara.Switch(label="debrief: all teams' runs overlaid", value=debrief)
-        solara.HTML(tag="div", unsafe_innerHTML=team_table(teams))
+        solara.HTML(tag="div", unsafe_innerHTML=team_table(teams, version))
         if debrief.value:
             with solara.GridFixed(columns=len(HEADLINES)):
                 for metric, label in HEADLINES:
