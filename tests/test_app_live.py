@@ -9,6 +9,7 @@ the same picture and check that playing does not render.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import ipyvuetify as v
 import pytest
@@ -124,3 +125,17 @@ def test_a_push_draws_what_a_render_would(tmp_path, monkeypatch) -> None:
     for name, traits in expected.items():
         assert {k: getattr(drawn[name], k) for k in traits} == traits, name
     assert rc.find(v.Html, class_="run-step").widget.children == ["step 61"]
+
+
+@pytest.mark.parametrize(
+    ("playing", "period"), [(0, 0.1), (1, 0.1), (6, 0.1), (12, 0.2), (30, 0.5), (120, 1.0)]
+)
+def test_a_full_room_shares_its_drawings_among_the_playing_teams(playing, period) -> None:
+    """Ten drawings a second while the room has room; past ``ROOM_FRAMES`` in all, each
+    page draws less often (never below once a second), however many teams play."""
+
+    class Rooms:
+        def teams(self):
+            return [SimpleNamespace(playing=i < playing) for i in range(playing + 3)]
+
+    assert app_module.frame_period(Rooms()) == pytest.approx(period)

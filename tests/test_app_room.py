@@ -78,7 +78,7 @@ def test_the_room_lists_every_team_pauses_them_all_and_pushes_a_round(server, br
         for _ in range(3):
             a.step()
         a.click("Invite voice")
-        a.page.get_by_text("applied: raise safety 0.2 @ 4").wait_for()
+        a.page.get_by_text("applied: Invite voice (safety +0.2) @ 4").wait_for()
         b.step()
         with room_page(browser, server) as room:
             for team, step in (("A", 3), ("B", 1), ("C", 0)):
@@ -127,7 +127,7 @@ def test_a_reload_returns_the_team_to_its_run_and_a_second_tab_sees_it_too(serve
         for _ in range(3):
             s.step()
         s.click("Flatten the hierarchy")
-        s.page.get_by_text("applied: flatten hierarchy @ 4").wait_for()
+        s.page.get_by_text("applied: Flatten the hierarchy @ 4").wait_for()
         s.page.get_by_text("compare with the same seed").click()
         s.page.locator(TWIN).wait_for()
         seed = s.page.get_by_role("textbox", name="seed").input_value()
@@ -136,7 +136,7 @@ def test_a_reload_returns_the_team_to_its_run_and_a_second_tab_sees_it_too(serve
         s.page.locator(TWIN).wait_for(timeout=60_000)
         s.wait_until(NETWORK, "revision", 1)
         assert s.page.url == address and s.step_text() == "step 3"
-        s.page.get_by_text("applied: flatten hierarchy @ 4").wait_for()
+        s.page.get_by_text("applied: Flatten the hierarchy @ 4").wait_for()
         assert s.page.get_by_role("textbox", name="seed").input_value() == seed
         assert "team Reloader" in s.page.locator(".team-name").inner_text()
         other = Session(browser, address)  # the same address in another browser

@@ -142,7 +142,8 @@ def test_the_installed_example_is_served_with_its_lever_and_metrics(env) -> None
         try:
             s.step()
             s.click("Curate the repository")
-            s.page.get_by_text("applied: curate repository 1 @ 2").wait_for()
+            applied = "applied: Curate the repository (of entries reviewed 1) @ 2"
+            s.page.get_by_text(applied).wait_for()
             s.step()
             added = "[data-testid='plot-extensions']"
             s.wait_until(added, "points", 3)

@@ -40,7 +40,12 @@ CONFIG_ENV = "COMMSIM_APP_CONFIG"  # the scenario file ``commsim app`` was given
 PRESETS_ENV = "COMMSIM_APP_PRESETS"  # the directories (os.pathsep) whose scenarios are presets
 MODEL_ENV = "COMMSIM_APP_MODEL"  # the import path of the model class ``commsim app`` was given
 IDLE_ENV = "COMMSIM_APP_IDLE_MINUTES"  # how long a team without a page keeps its run
-FRAMES = 10  # a page's renders per second at most, however fast its team plays
+FRAMES = 10  # a page's drawings per second at most, however fast its team plays
+# ... and the whole room's, shared by the playing teams: the server's one Python thread
+# cannot draw 30 teams at 5 steps a second (a drawing costs it about 10 ms with the
+# websocket's work), so in a full room each page draws two or three times a second, every
+# step still taken at the team's speed and the newest points all sent
+ROOM_FRAMES = 60
 LOST_AFTER = 15  # seconds of a dropped connection before the page says to reload
 
 
@@ -165,6 +170,13 @@ def Join(name: str, message: str, on_join) -> None:
             solara.Error(error.value)
 
 
+def frame_period(rooms: Registry) -> float:
+    """Seconds between a page's drawings: ``FRAMES`` a second, fewer when the playing teams
+    would together draw more than ``ROOM_FRAMES``."""
+    playing = sum(team.playing for team in rooms.teams())
+    return 1.0 / max(1.0, min(FRAMES, ROOM_FRAMES / max(playing, 1)))
+
+
 def layout(team: Team) -> tuple:
     """All a step cannot change on the page but a click can: while it stays the same, a step
     is drawn by the live widgets alone (``live.py``), not by rendering the page."""
@@ -176,7 +188,7 @@ def layout(team: Team) -> tuple:
 @solara.component
 def Workshop(team: Team) -> None:
     """One team's run, drawn whenever its registry version moves (at most ``FRAMES`` a
-    second); every click goes through the registry."""
+    second, fewer in a full room: ``frame_period``); every click goes through the registry."""
     rooms = room_registry()
     router = solara.use_router()
     options = solara.use_memo(presets, [])
@@ -208,7 +220,7 @@ def Workshop(team: Team) -> None:
                 if version == shown.current:
                     continue
                 draw()
-            cancel.wait(1.0 / FRAMES)
+            cancel.wait(frame_period(rooms))
 
     solara.use_thread(watch, dependencies=[team.id], intrusive_cancel=False)
     playing = solara.use_reactive(team.playing, lambda on: rooms.set_playing(team, on))
