@@ -64,11 +64,7 @@ def page_figures(folder: Path, browser) -> None:
     with app_server(folder, "workshop.toml") as url:
         s = Session(browser, url + "?projector=1", VIEWPORT)
         try:
-            for _ in range(30):  # until a step both voices and silences an insight
-                s.step()
-                drawn = s.drawn()
-                if drawn["series"][3] and drawn["series"][4]:
-                    break
+            s.step_until_voice_and_silence()
             save(s.page.screenshot(), "projector_1280x720.png")
             save(side_by_side([seen_by(s, v) for v in VISIONS]), "projector_colour_vision.png", 0.6)
         finally:

@@ -162,6 +162,16 @@ class Session:
         (value, name, where on the canvas in pixels, and marker size) and the title."""
         return self.page.evaluate(DRAWN, selector)
 
+    def step_until_voice_and_silence(self, tries: int = 30) -> dict[str, Any]:
+        """Step until one step both voices and silences an insight (or ``tries`` steps);
+        what the network drew then."""
+        for _ in range(tries):
+            self.step()
+            drawn = self.drawn()
+            if drawn["series"][3] and drawn["series"][4]:
+                break
+        return drawn
+
     def step_text(self) -> str:
         return self.page.locator(".run-step").inner_text()
 

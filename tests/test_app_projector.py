@@ -137,11 +137,7 @@ def test_fear_wonder_voice_and_silence_differ_under_deuteranopia_and_protanopia(
     of one step, stay clearly apart in Chromium's simulation of both deficiencies."""
     s = Session(browser, server + "?projector=1", (1280, 720))
     try:
-        for _ in range(30):  # until one step both voices and silences an insight
-            s.step()
-            drawn = s.drawn()
-            if drawn["series"][3] and drawn["series"][4]:
-                break
+        drawn = s.step_until_voice_and_silence()
         members, voiced, quiet = drawn["series"][2], drawn["series"][3], drawn["series"][4]
         assert voiced and quiet
         low = min(members, key=lambda m: m["value"][2])

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from commsim.app import charts, room
 from commsim.app.registry import Registry, Team, _Job
 from commsim.app.session import LiveRun
 from commsim.config import Config
@@ -208,3 +209,22 @@ def test_a_failing_step_pauses_its_team_and_the_others_play_on(rooms):
         rooms.set_playing(team, True)
     time.sleep(0.5)
     assert not broken.playing and fine.playing and fine.run.steps >= 3
+
+
+def test_the_debrief_overlays_every_team_in_a_colour_of_its_own(rooms):
+    """One line a team (its name, its whole run), each intervention pinned where it acted."""
+    (a, _), (b, _) = joined(rooms, "A"), joined(rooms, "B")
+    for _ in range(3):
+        rooms.step(a)
+    a.run.intervene("raise_safety", amount=0.2)
+    rooms.step(a)
+    rooms.step(b)
+    option = room.overlay([a, b], "code_knowledge", "code knowledge")
+    first, second = option["series"]
+    assert (first["name"], second["name"]) == ("A", "B")
+    assert len(first["data"]) == 5 and len(second["data"]) == 2  # steps 0-4, 0-1
+    assert first["color"] != second["color"]
+    (pin,) = first["markPoint"]["data"]
+    assert pin["coord"][0] == 4 and pin["value"] == "Invite voice (safety +0.2)"
+    assert second["markPoint"]["data"] == []
+    charts.as_json(option)  # JSON-safe for the page

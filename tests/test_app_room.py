@@ -83,7 +83,8 @@ def test_the_room_lists_every_team_pauses_them_all_and_pushes_a_round(server, br
         with room_page(browser, server) as room:
             for team, step in (("A", 3), ("B", 1), ("C", 0)):
                 room.locator(row(room, team, step=str(step), status="paused")).wait_for()
-            assert "1 (latest: raise safety 0.2 @ 4)" in room.locator(row(room, "A")).inner_text()
+            latest = "1 (latest: Invite voice (safety +0.2) @ 4)"
+            assert latest in room.locator(row(room, "A")).inner_text()
             assert room.locator(f"{row(room, 'A')} svg polyline").count() == 3  # sparklines
             a.click("Play")
             room.locator(row(room, "A", status="playing")).wait_for()
@@ -102,7 +103,7 @@ def test_the_room_lists_every_team_pauses_them_all_and_pushes_a_round(server, br
             assert [len(s) for s in drawn] == [played + 1, 2, 1]  # A, B, C: a line each
             room.screenshot(path=SHOTS / "room.png")
             room.locator(".v-input", has_text="scenario").click()
-            room.get_by_role("option", name="fear").click()
+            room.get_by_role("option", name="fear", exact=True).click()
             round_name = room.get_by_label("round (optional, e.g. round 2: fear)")
             round_name.fill("round 2: fear")
             round_name.press("Enter")

@@ -17,7 +17,7 @@ from typing import Any
 
 import solara
 
-from commsim.app import charts
+from commsim.app import charts, theme
 from commsim.app.app import page_probe, presets, query, room_registry
 from commsim.app.components import LiveChart
 from commsim.app.registry import Team
@@ -59,7 +59,7 @@ def sparkline(values: Sequence[float], width: int = 140, height: int = 30) -> st
 def team_row(team: Team) -> str:
     """One row of the room's table: who, where, what they did, how it goes."""
     marks = team.run.marks
-    latest = f"{html.escape(marks[-1].label)} @ {marks[-1].step}" if marks else ""
+    latest = f"{html.escape(marks[-1].text)} @ {marks[-1].step}" if marks else ""
     cells = [
         f'<a href="./?session={team.id}" target="_blank">{html.escape(team.name)}</a>',
         str(team.run.steps),
@@ -87,9 +87,9 @@ def overlay(teams: Sequence[Team], metric: str, label: str) -> dict[str, Any]:
     series = []
     for i, team in enumerate(teams):
         values = history(team, metric)
-        colour = charts.PALETTE[i % len(charts.PALETTE)]
+        colour = theme.TEAM_COLOURS[i % len(theme.TEAM_COLOURS)]
         marks = [
-            {"coord": [m.step, values[min(m.step, len(values) - 1)]], "value": m.label}
+            {"coord": [m.step, values[min(m.step, len(values) - 1)]], "value": m.text}
             for m in team.run.marks
             if values
         ]

@@ -34,6 +34,8 @@ SCALE = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 LEVEL_RAMP = ("#bcbddc", "#3f007d")
 # any other series (code and members' knowledge, flows, an extension's metrics)
 SERIES = (SKY_BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, GREY)
+# teams side by side (the room's debrief): every Okabe-Ito colour, the darkest first
+TEAM_COLOURS = (BLUE, VERMILLION, BLUISH_GREEN, REDDISH_PURPLE, ORANGE, SKY_BLUE, BLACK, GREY)
 # a chart's series whose metric has a colour of its own, the same in every chart
 MEANING = {
     "insights_voiced": VOICED,
