@@ -262,3 +262,18 @@ def test_no_two_sliders_share_a_label_in_any_preset(preset: Path) -> None:
         for p in sliders(lever)
     ]
     assert len(labels) == len(set(labels)), sorted(labels)
+
+
+@pytest.mark.parametrize(
+    ("search", "address"),
+    [
+        (None, "/?session=abc"),
+        ("team=Blue", "/?session=abc"),
+        ("team=Blue&projector=1", "/?session=abc&projector=1"),
+        ("session=old&projector=1", "/?session=abc&projector=1"),
+    ],
+)
+def test_a_team_s_address_keeps_the_page_s_other_parameters(search, address) -> None:
+    """Joining moves the page to the team's address; projector mode goes with it, so a
+    reload of the projector's page stays large."""
+    assert app_module.team_address("abc", search) == address

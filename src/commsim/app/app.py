@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import ipyvuetify
 import solara
@@ -102,6 +102,13 @@ def query(search: str | None, key: str) -> str:
     return parse_qs(search or "").get(key, [""])[0]
 
 
+def team_address(team_id: str, search: str | None) -> str:
+    """The team's own address, keeping the page's other parameters (``projector=1``: a
+    reload of a projector's page stays in projector mode)."""
+    kept = [(k, v) for k, v in parse_qsl(search or "") if k not in ("session", "team")]
+    return "/?" + urlencode([("session", team_id), *kept])
+
+
 class ConnectionWidget(ipyvuetify.VuetifyTemplate):
     """Connected / reconnecting / lost, as the browser sees it (see ``connection.vue``)."""
 
@@ -125,11 +132,11 @@ def Page() -> None:
 
     def show(new: Team) -> None:
         joined.current = new
-        router.push(f"/?session={new.id}")
+        router.push(team_address(new.id, router.search))
 
     def address() -> None:
         if team is not None and asked != team.id:
-            router.push(f"/?session={team.id}")
+            router.push(team_address(team.id, router.search))
 
     solara.use_effect(address, [router.search])
     solara.Title("commsim practice field")
@@ -250,7 +257,7 @@ def Workshop(team: Team) -> None:
 
     if team.freed:
         gone = "Your session was freed after a long time away: join again."
-        Join("", gone, lambda t: router.push(f"/?session={t.id}"))
+        Join("", gone, lambda t: router.push(team_address(t.id, router.search)))
         return
     run, version = team.run, seen.value
     rendered.current = layout(team)
