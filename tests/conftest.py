@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
 
 from commsim.model.model import CommunityModel
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -37,3 +42,13 @@ def run_model(steps: int = 40, **overrides: object) -> tuple[CommunityModel, pd.
 @pytest.fixture
 def march_path() -> Path:
     return CONFIGS / "march1991.toml"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, one per browser test module (``tests/browser.py``); Playwright is
+    imported only by the tests that ask for it."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser import KNOWLEDGE, NETWORK, Session, app_server, chromium
+from tests.browser import KNOWLEDGE, NETWORK, Session, app_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "app"
@@ -27,12 +27,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     (folder / "workshop.toml").write_text(SCENARIO)
     with app_server(folder, "workshop.toml") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def test_a_participant_steps_and_intervenes_and_sees_both(server, browser):

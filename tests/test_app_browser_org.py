@@ -5,27 +5,19 @@ a large one team by team). Screenshots go to ``test-output/app/``."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from playwright.sync_api import Browser
 
 from commsim.app.groups import GROUP_ABOVE
 from commsim.orgfiles import read_org_chart
-from tests.browser import NETWORK, Session, app_server, chromium
+from tests.browser import NETWORK, Session, app_server
 from tests.orgs import uneven_chart
 
 DATA = Path(__file__).resolve().parent / "data"
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "app"
 LARGE = 450  # people: above GROUP_ABOVE, so drawn by team
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def test_a_scenario_naming_a_chart_shows_that_chart(browser: Browser) -> None:

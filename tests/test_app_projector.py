@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.sync_api import Browser
 
 from commsim.app import theme
-from tests.browser import KNOWLEDGE, NETWORK, Session, app_server, chromium
+from tests.browser import KNOWLEDGE, NETWORK, Session, app_server
 from tests.test_app_theme import delta_e
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "app"
@@ -64,12 +64,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     (folder / "workshop.toml").write_text(SCENARIO.format(n=150))
     with app_server(folder, "workshop.toml") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.parametrize("viewport", [(1280, 720), (1920, 1080)])

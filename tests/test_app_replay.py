@@ -7,13 +7,11 @@ steps to the same step, and every chart has drawn the same numbers at every step
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser
 
-from tests.browser import Session, app_server, chromium
+from tests.browser import Session, app_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "app"
@@ -28,12 +26,6 @@ action = "reorganisation_shock"
 share = 0.6
 """
 PLOTS = ("knowledge", "insights", "safety", "flow")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def drawn_numbers(s: Session) -> dict[str, list[list[list[float | None]]]]:

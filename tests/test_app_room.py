@@ -12,19 +12,13 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser import DRAWN, NETWORK, Session, app_server, chromium
+from tests.browser import DRAWN, NETWORK, Session, app_server
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "app"
 SCENARIO = 'name = "workshop"\nseed = 4\nn_agents = 150\nagent_sample_size = 0\n'
 FEAR = 'name = "fear"\nseed = 4\nn_agents = 120\npunitiveness = 0.9\nagent_sample_size = 0\n'
 CODE = "room42"
 TWIN = "[data-testid='network-without interventions']"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
