@@ -10,7 +10,7 @@ import pytest
 from commsim.app import charts, room
 from commsim.app.registry import Registry, Team, _Job
 from commsim.app.session import LiveRun
-from commsim.config import Config
+from commsim.config import Config, ConfigError
 
 SMALL = Config(name="small", n_agents=30, seed=3, agent_sample_size=0)
 # no rate that keeps things moving: this run settles within 300 steps
@@ -187,8 +187,7 @@ def test_play_goes_on_after_an_intervention_disturbs_an_equilibrium(rooms):
     assert settled < 300 and not team.run.running
     rooms.set_playing(team, True)
     assert not team.playing  # nothing to play
-    team.run.intervene("reorganisation_shock", share=0.5)
-    rooms.resume(team)
+    rooms.intervene(team, "reorganisation_shock", {"share": 0.5})
     rooms.set_speed(team, 20)
     rooms.set_playing(team, True)
     time.sleep(0.5)
@@ -228,3 +227,14 @@ def test_the_debrief_overlays_every_team_in_a_colour_of_its_own(rooms):
     assert pin["coord"][0] == 4 and pin["value"] == "Invite voice (safety +0.2)"
     assert second["markPoint"]["data"] == []
     charts.as_json(option)  # JSON-safe for the page
+
+
+def test_an_intervention_runs_on_the_stepper_and_a_bad_amount_comes_back_refused(rooms):
+    team, _ = joined(rooms, "A")
+    seen = team.version
+    rooms.intervene(team, "raise_safety", {"amount": 0.2})
+    assert [m.text for m in team.run.marks] == ["Invite voice (safety +0.2)"]
+    assert team.version > seen  # its pages redraw
+    with pytest.raises(ConfigError, match="amount"):
+        rooms.intervene(team, "raise_safety", {"amount": 5.0})
+    assert len(team.run.model.intervention_log) == 1 and len(team.run.marks) == 1

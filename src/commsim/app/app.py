@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import ipyvuetify
@@ -54,14 +54,18 @@ def model_class() -> type[CommunityModel]:
     return import_model(os.environ.get(MODEL_ENV), "--model")
 
 
+def start_config() -> Config:
+    """The scenario ``commsim app`` was given (or the built-in defaults): a new team's run."""
+    return load_config(os.environ.get(CONFIG_ENV) or None, extensions=model_class().extensions)
+
+
 def presets() -> dict[str, Config]:
     """The starting scenario first, then every valid scenario file in the presets directories
     (the first of a name wins: a user's own folder before the scenarios shipped with commsim)."""
-    found: dict[str, Config] = {}
     start = os.environ.get(CONFIG_ENV)
     always = model_class().extensions
-    first = load_config(start or None, extensions=always)
-    found[f"{first.name} (start)"] = first
+    first = start_config()
+    found: dict[str, Config] = {f"{first.name} (start)": first}
     folders = os.environ.get(PRESETS_ENV, "").split(os.pathsep)
     for folder in filter(None, folders):
         for path in sorted(Path(folder).glob("*.toml")):
@@ -156,7 +160,7 @@ def Join(name: str, message: str, on_join) -> None:
 
     def join() -> None:
         try:
-            run = LiveRun(next(iter(presets().values())), model=model_class())
+            run = LiveRun(start_config(), model=model_class())  # not every preset
             team = room_registry().join(typed.value, run)
         except ValueError as exc:
             error.set(str(exc))
@@ -247,7 +251,9 @@ def Workshop(team: Team) -> None:
         return handler
 
     step = drawn(lambda: rooms.step(team))
-    intervened = drawn(lambda: rooms.resume(team))
+
+    def intervene(action: str, params: dict[str, Any]) -> None:
+        drawn(lambda: rooms.intervene(team, action, params))()
 
     def reset(config: Config) -> None:
         drawn(lambda: rooms.reset(team, config))()
@@ -279,4 +285,4 @@ def Workshop(team: Team) -> None:
             with solara.GridFixed(columns=2):
                 for plot in charts.plots(run.model.n_levels, run.model.catalogue, run.model.config):
                     TimeSeries(plot, run, version)
-        Interventions(run, intervened, version)
+        Interventions(run, intervene, version)

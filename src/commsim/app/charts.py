@@ -150,7 +150,7 @@ def series_base(
     legend_top = size.title + 9
     if len(runs) > 1:
         title |= {"subtext": "solid: with interventions, dashed: without"}
-        title |= {"subtextStyle": {"fontSize": size.legend}}
+        title |= _sub(size)
         if projector:  # too wide to share the title's line: a line of its own below it
             legend_top, top = legend_top + size.legend + 8, top + size.legend + 8
         else:

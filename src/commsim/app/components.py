@@ -86,6 +86,14 @@ def network_traits(
     return {"base": base, "tail": "[]", "patch": charts.as_json(patch)}
 
 
+def live_chart(name: str, height: int, traits: Callable[[], Traits]) -> solara.Element:
+    """A chart drawn from ``traits()`` at each render and, while its team plays, updated in
+    place from the same function (``use_live``); called inside a component."""
+    chart = LiveChartWidget.element(**traits(), height=f"{height}px", testid=name)
+    use_live(name, chart, traits)
+    return chart
+
+
 @solara.component
 def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
     """A live plot; while its team plays, steps reach it without a render (``live.py``)."""
@@ -95,11 +103,7 @@ def TimeSeries(plot: charts.Plot, run: LiveRun, version: int) -> solara.Element:
     def traits() -> Traits:
         return series_traits(plot, run, projector, memo)
 
-    name = f"plot-{plot.key}"
-    height = f"{theme.look(projector).plot_height}px"
-    chart = LiveChartWidget.element(**traits(), height=height, testid=name)
-    use_live(name, chart, traits)
-    return chart
+    return live_chart(f"plot-{plot.key}", theme.look(projector).plot_height, traits)
 
 
 @solara.component
@@ -111,11 +115,7 @@ def NetworkView(run: LiveRun, variant: str, model: CommunityModel, colour_by: st
     def traits() -> Traits:
         return network_traits(run, variant, model, colour_by, projector, memo)
 
-    name = f"network-{variant}"
-    height = f"{theme.look(projector).network_height}px"
-    chart = LiveChartWidget.element(**traits(), height=height, testid=name)
-    use_live(name, chart, traits)
-    return chart
+    return live_chart(f"network-{variant}", theme.look(projector).network_height, traits)
 
 
 @dataclass(frozen=True)
@@ -348,18 +348,20 @@ def ActionRow(lever: Lever, on_apply: Callable[[str, dict[str, Any]], None]):
 
 
 @solara.component
-def Interventions(run: LiveRun, on_change: Callable[[], None], version: int) -> solara.Element:
-    """Every intervention, applied to the running model without a reset."""
+def Interventions(
+    run: LiveRun, intervene: Callable[[str, dict[str, Any]], None], version: int
+) -> solara.Element:
+    """Every intervention, applied to the running model without a reset (by ``intervene``,
+    which raises the model's one-line ``ConfigError`` for an out-of-range amount)."""
     error = solara.use_reactive(None)
 
     def apply(action: str, params: dict[str, Any]) -> None:
         try:
-            run.intervene(action, **params)
+            intervene(action, params)
         except ConfigError as exc:
             error.set(str(exc))
             return
         error.set(None)
-        on_change()
 
     with solara.Card("Interventions (now, without reset)", margin=0) as card:
         for lever in run.model.catalogue.levers:

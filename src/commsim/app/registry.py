@@ -151,13 +151,11 @@ class Registry:
         """One step now (the Step button)."""
         self.call(team, team.run.step)
 
-    def resume(self, team: Team) -> None:
-        """An intervention disturbed the run: one that had settled may step and play on (its
-        next step looks for equilibrium again)."""
-        with team.run.lock:
-            team.run.model.running = True
-        with self._cond:
-            self._bump(team)
+    def intervene(self, team: Team, action: str, params: dict[str, Any]) -> None:
+        """Pull a lever on the team's run now, on the stepper (``LiveRun.intervene``: a run
+        that had settled may step and play on); an out-of-range amount raises its
+        ``ConfigError`` here and changes nothing."""
+        self.call(team, lambda: team.run.intervene(action, **params))
 
     def reset(self, team: Team, config: Config) -> None:
         """A new run from ``config`` (paused), keeping the team's compare view."""

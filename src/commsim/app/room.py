@@ -52,7 +52,7 @@ def sparkline(values: Sequence[float], width: int = 140, height: int = 30) -> st
     )
     return (
         f'<svg width="{width}" height="{height}"><polyline points="{points}" fill="none" '
-        f'stroke="#0072b2" stroke-width="1.5"/></svg>'
+        f'stroke="{theme.BLUE}" stroke-width="1.5"/></svg>'
     )
 
 
