@@ -13,8 +13,8 @@ Prints one table measured in one run, side by side:
 - room (``--room N``): the same Step click in a real browser while N - 1 other participants
   play at speed 5. The others are websocket clients (``ws_participants.py``, Solara's own
   protocol: the server does all it does for a page; nothing is drawn), since 30 Chromium
-  pages would take the two cores the server is measured on. Prints their step rates and
-  the server's CPU share.
+  pages would take the two cores the server is measured on. Prints their step rates while
+  the clicks were measured (every page loaded and playing) and the server's CPU share.
 The goals: a step plus redraw of at most 250 ms at 500 members, alone and (median) in a
 room of 30.
 """
@@ -132,8 +132,17 @@ def server_pid(port: str) -> int:
     return int(out.stdout.split("pid=")[1].split(",")[0])
 
 
+def window_rate(shown: list[tuple[float, int]], start: float, end: float) -> float:
+    """Steps per second a page was shown between two wall-clock times (its first and last
+    update inside them)."""
+    inside = [(t, step) for t, step in shown if start <= t <= end]
+    (t0, s0), (t1, s1) = inside[0], inside[-1]
+    return (s1 - s0) / (t1 - t0)
+
+
 def in_room(folder: Path, people: int, clicks: int) -> tuple[list[float], list[float], float]:
-    """Step clicks timed in a real browser while ``people - 1`` websocket clients play."""
+    """Step clicks timed in a real browser while ``people - 1`` websocket clients play; their
+    step rates are taken over the same minutes."""
     others = people - 1
     with app_server(folder, "bench.toml") as url, chromium() as browser:
         pid = server_pid(url.rstrip("/").rsplit(":", 1)[1])
@@ -147,15 +156,17 @@ def in_room(folder: Path, people: int, clicks: int) -> tuple[list[float], list[f
         )
         s = Session(browser, url, team="measured")
         time.sleep(5 + 2 * others)  # the crowd's pages load and start playing
-        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        cpu0, t0, start = cpu_seconds(pid), time.perf_counter(), time.time()
         times = []
         for _ in range(clicks):
             times.append(s.page.evaluate(CLICK_AND_WAIT, [NETWORK, KNOWLEDGE]))
             time.sleep(0.5)
         cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+        end = time.time()
         s.close()
         out, _ = crowd.communicate(timeout=seconds + 120)
-    rates = [json.loads(line)["rate"] for line in out.splitlines() if line.startswith("{")]
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    rates = [window_rate(row["shown"], start, end) for row in rows]
     return times, rates, cpu
 
 

@@ -8,7 +8,9 @@ participant is all there. Each runs in one asyncio loop in a process of its own.
 
     python benchmarks/ws_participants.py URL N [--seconds S] [--path /?team=...]
 
-prints one JSON line per participant: updates received and the step its page last showed.
+prints one JSON line per participant: updates received, the step its page last showed, and
+``shown``: every (wall-clock time, step) its page was sent, so a rate can be taken over any
+window (the benchmark's clicks) rather than since Play (which includes the room loading).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Participant:
         self.bytes = 0
         self.playing_since: tuple[float, int] | None = None  # (time, step) when Play went in
         self.ended = 0.0
+        self.shown: list[tuple[float, int]] = []  # (time.time(), step) of each update
 
     async def run(self, seconds: float, play: bool) -> None:
         cookie = session_cookie(self.url)
@@ -131,6 +134,7 @@ class Participant:
             found = STEP_TEXT.findall(frame)
             if found:
                 self.step = max(self.step, int(found[-1]))
+                self.shown.append((time.time(), self.step))
 
 
 async def room(url: str, n: int, seconds: float, path: str, play: bool) -> list[Participant]:
@@ -150,6 +154,7 @@ def main() -> None:
     people = asyncio.run(room(args.url, args.n, args.seconds, args.path, not args.idle))
     for p in people:
         row = {"updates": p.updates, "step": p.step, "bytes": p.bytes, "rate": p.rate()}
+        row["shown"] = p.shown
         print(json.dumps(row), flush=True)
 
 

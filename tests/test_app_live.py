@@ -8,10 +8,12 @@ the same picture and check that playing does not render.
 
 from __future__ import annotations
 
+import io
 import time
 from types import SimpleNamespace
 
 import ipyvuetify as v
+import pandas as pd
 import pytest
 
 from commsim.app import app as app_module
@@ -93,6 +95,42 @@ def test_playing_draws_every_step_without_rendering_the_page(page) -> None:
     assert playing <= 3, f"{playing} renders for {shown - 1} steps: playing rendered the page"
     drawn = charts(rc)
     assert all(drawn[k][1] != before[k][1] for k in drawn if k.startswith("plot-"))
+
+
+def test_a_step_click_is_drawn_without_rendering_and_a_later_render_keeps_it(page) -> None:
+    """A Step click sets the live widgets alone; a render of another card afterwards (a
+    slider moved) must not put back what the page's last render drew."""
+    rc = page
+    button(rc, "Step").click()  # the first click may render (equilibrium, marks...)
+    renders, before = rc.render_count, charts(rc)
+    for _ in range(3):
+        button(rc, "Step").click()
+    assert rc.render_count == renders, "a Step click rendered the page"
+    stepped = charts(rc)
+    assert rc.find(v.Html, class_="run-step").widget.children == ["step 4"]
+    assert all(stepped[k][1] != before[k][1] for k in stepped if k.startswith("plot-"))
+    (slider, *_) = [w for w in rc.find(v.Slider).widgets if w.label.startswith("safety +")]
+    slider.v_model = slider.v_model + 0.05  # renders the intervention's row
+    assert rc.render_count > renders
+    assert rc.find(v.Html, class_="run-step").widget.children == ["step 4"]
+    assert charts(rc) == stepped
+
+
+def test_a_download_is_named_by_the_step_reached_when_it_is_taken(page) -> None:
+    """Steps drawn without a render leave the page's download names behind; the name is
+    set with the data."""
+    from solara.components.file_download import FileDownloadWidget
+
+    rc = page
+    for _ in range(5):
+        button(rc, "Step").click()
+    (csv,) = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.endswith(".csv")]
+    csv.request_download = True  # what the browser sends on a click
+    deadline = time.monotonic() + 30
+    while csv.bytes is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert csv.filename == "live_seed3_step5.csv"
+    assert pd.read_csv(io.BytesIO(csv.bytes), comment="#")["step"].max() == 5
 
 
 def test_a_push_draws_what_a_render_would(tmp_path, monkeypatch) -> None:

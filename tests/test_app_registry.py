@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from commsim.app import charts, room
-from commsim.app.registry import Registry, Team, _Job
+from commsim.app.registry import CATCH_UP, Registry, Team, _Job
 from commsim.app.session import LiveRun
 from commsim.config import Config, ConfigError
 
@@ -88,6 +89,59 @@ def test_a_page_s_step_goes_before_every_playing_team(rooms):
     with rooms._cond:
         assert rooms._next() is job
         assert rooms._next() is playing
+    playing.run.lock.release()  # held for the step ``_next`` chose it for
+
+
+def test_a_team_being_drawn_waits_while_the_next_overdue_one_steps(rooms):
+    """The one stepper never waits on a page: a team whose run a page is drawing (its lock
+    held) is passed over for the next most overdue, and stepped once the page is done."""
+    drawn, _ = joined(rooms, "drawn")
+    other, _ = joined(rooms, "other")
+    rooms.stop()  # the test is the stepper
+    drawn.playing, drawn.due = True, 0.0  # the most overdue
+    other.playing, other.due = True, 1.0
+    held = threading.Event()
+
+    def page() -> None:
+        with drawn.run.lock:
+            held.set()
+            release.wait(5)
+
+    release = threading.Event()
+    threading.Thread(target=page).start()
+    held.wait(5)
+    with rooms._cond:
+        assert rooms._next() is other
+    rooms._play(other)
+    release.set()
+    time.sleep(0.05)
+    with rooms._cond:
+        assert rooms._next() is drawn
+    rooms._play(drawn)
+    assert drawn.run.steps == other.run.steps == 1
+
+
+def test_a_team_that_fell_behind_makes_up_half_a_second_of_steps(timed, clock):
+    """After a stall a team steps back to back until it is back on time, if it was at most
+    ``CATCH_UP`` behind; what a longer stall cost is lost rather than made up in a burst."""
+    team, _ = joined(timed, "late")
+    timed.stop()  # the test is the stepper
+    timed.set_speed(team, 4)
+    team.playing, team.due = True, clock.now - 0.5  # two steps behind
+
+    def steps_due() -> int:
+        done = 0
+        while True:
+            with timed._cond:
+                chosen = timed._next()
+            if chosen is None:
+                return done
+            timed._play(chosen)
+            done += 1
+
+    assert steps_due() == 3  # the two owed, and the one due now
+    clock.now += 60  # a long stall: a minute's steps are not made up, half a second's are
+    assert steps_due() == 1 + int(CATCH_UP * 4) + 1  # the one due then, those, the one now
 
 
 def test_work_runs_on_the_stepper_and_its_errors_come_back(rooms):

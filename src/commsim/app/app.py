@@ -214,9 +214,10 @@ def Workshop(team: Team) -> None:
     solara.use_effect(lambda: rooms.attach(team, probe), [team.id])
 
     def draw() -> None:
-        """Render the page, or, while its team plays on, only update its live widgets."""
+        """Render the page, or, when only steps happened since its last render (a Step click,
+        a team playing on), only update its live widgets."""
         version = team.version
-        if team.playing and layout(team) == rendered.current:
+        if layout(team) == rendered.current:
             with team.run.lock:
                 live.push()
         else:
@@ -245,8 +246,7 @@ def Workshop(team: Team) -> None:
         def handler() -> None:
             with guard:
                 work()
-                seen.set(team.version)
-                shown.current = team.version
+                draw()
 
         return handler
 
@@ -277,7 +277,7 @@ def Workshop(team: Team) -> None:
             RunControls(run, playing, speed, step, version)
             ScenarioControls(options, run.config, reset, run.model.catalogue)
             View(colour_by, compare, set_compare)
-            Export(run, version)
+            Export(run)
         with solara.Column():
             with solara.Columns([1] * len(run.models())):
                 for variant, model in run.models():

@@ -87,9 +87,9 @@ def network_traits(
 
 
 def live_chart(name: str, height: int, traits: Callable[[], Traits]) -> solara.Element:
-    """A chart drawn from ``traits()`` at each render and, while its team plays, updated in
+    """A chart drawn from ``traits()`` after each render and, between renders, updated in
     place from the same function (``use_live``); called inside a component."""
-    chart = LiveChartWidget.element(**traits(), height=f"{height}px", testid=name)
+    chart = LiveChartWidget.element(height=f"{height}px", testid=name)
     use_live(name, chart, traits)
     return chart
 
@@ -288,7 +288,7 @@ def RunControls(
                 "Step", icon_name="mdi-step-forward", on_click=on_step, disabled=playing.value
             )
         solara.SliderInt("speed (steps per second)", value=speed, min=1, max=20)
-        label = ipyvuetify.Html.element(tag="div", children=[step_text(run)], class_="run-step")
+        label = ipyvuetify.Html.element(tag="div", class_="run-step")
         use_live("step", label, lambda: {"children": [step_text(run)]})
     return card
 
@@ -395,17 +395,41 @@ def View(
 
 
 @solara.component
-def Export(run: LiveRun, version: int) -> solara.Element:
+def Download(
+    data: Callable[[], bytes], stem: Callable[[], str], suffix: str, label: str, mime_type: str
+):
+    """A file download named as it is taken: steps drawn without a render (``live.py``) leave
+    the page's last render behind, so the name is taken with the data."""
+    name, set_name = solara.use_state(stem() + suffix)
+
+    def named() -> bytes:
+        set_name(stem() + suffix)  # drawn before the data arrives to be saved under it
+        return data()
+
+    taken = solara.use_memo(lambda: named, [data, stem, suffix])  # one callable: see Export
+    return solara.FileDownload(taken, name, label=label, mime_type=mime_type)
+
+
+@solara.component
+def Export(run: LiveRun) -> solara.Element:
     """Take the run away: every metric of every step (and the twin's, when comparing) with the
-    settings and interventions, and the session as a scenario file that reruns it."""
-    stem = f"{run.config.name}_seed{run.config.seed}_step{run.steps}"
+    settings and interventions, and the session as a scenario file that reruns it; each file
+    named by the step reached when it is taken."""
+    # the same callables while the run is the same: new ones would restart FileDownload's
+    # thread and clear its state on every render
+    stem, csv, parquet, session = solara.use_memo(
+        lambda: (
+            lambda: f"{run.config.name}_seed{run.config.seed}_step{run.steps}",
+            lambda: run.export("csv"),
+            lambda: run.export("parquet"),
+            lambda: run.session().encode(),
+        ),
+        [run],
+    )
     wrap = {"flex-wrap": "wrap", "row-gap": "8px"}  # not past a narrow column (a projector)
     with solara.Card("Export", margin=0) as card, solara.Row(style=wrap):
-        solara.FileDownload(
-            lambda: run.export("csv"), f"{stem}.csv", label="CSV", mime_type="text/csv"
-        )
-        solara.FileDownload(lambda: run.export("parquet"), f"{stem}.parquet", label="Parquet")
-        solara.FileDownload(  # a scenario file: `commsim app --replay` or `commsim run` reruns it
-            lambda: run.session().encode(), f"{stem}_session.toml", label="Session file"
-        )
+        Download(csv, stem, ".csv", "CSV", "text/csv")
+        Download(parquet, stem, ".parquet", "Parquet", "application/octet-stream")
+        # a scenario file: `commsim app --replay` or `commsim run` reruns it
+        Download(session, stem, "_session.toml", "Session file", "application/octet-stream")
     return card

@@ -4,7 +4,8 @@ A team's run lives here, in the server process, not in a Solara kernel: a reload
 tab or a reconnect finds it again by the team's id. One stepper thread does every model's
 work (steps, interventions, resets, the twin's catch-up): pages only render, and no step
 runs on a web server thread. Playing teams are stepped fairly, the one most overdue first;
-a step or an intervention a page asks for goes before them all. Pages wait for their
+a step or an intervention a page asks for goes before them all, and a team a page is
+drawing (its run's lock held) waits while another steps. Pages wait for their
 team's ``version`` to change and render once, however many steps happened meanwhile.
 
 A team whose pages have all gone (a closed laptop, a dropped connection) is paused at once
@@ -29,6 +30,10 @@ LOG = logging.getLogger(__name__)
 SPEEDS = (1, 20)  # steps per second a team can play at
 NAME_LENGTH = 40  # a team name's characters at most
 HOUSEKEEPING = 0.5  # seconds between two looks at which teams still have a page
+# a playing team that fell behind (the server was busy) makes up this many seconds of its
+# steps, back to back; what a longer stall cost it is not made up in a burst
+CATCH_UP = 0.5
+BUSY = 0.002  # seconds to wait when every overdue team is being drawn by a page
 # a page's probe: True while its browser is connected, False while it is away (it may come
 # back), None once it is gone for good
 Probe = Callable[[], bool | None]
@@ -270,19 +275,24 @@ class Registry:
         self._cond.notify_all()
 
     def _next(self) -> _Job | Team | None:
-        """The next piece of work: a page's job first, then the most overdue playing team;
-        None after waiting a little for either (the caller holds the lock)."""
+        """The next piece of work: a page's job first, then the most overdue playing team
+        that no page is drawing, returned with its run's lock held (``_play`` releases it);
+        None after waiting a little for either (the caller holds the registry's lock)."""
         if self._jobs:
             return self._jobs.popleft()
         now = self.clock()
-        playing = [t for t in self._teams.values() if t.playing]
-        if playing:
-            team = min(playing, key=lambda t: t.due)
-            if team.due <= now:
+        playing = sorted((t for t in self._teams.values() if t.playing), key=lambda t: t.due)
+        for team in playing:
+            if team.due > now:
+                break
+            if team.run.lock.acquire(blocking=False):
                 return team
-            self._cond.wait(min(team.due - now, HOUSEKEEPING))
-        else:
+        if not playing:
             self._cond.wait(HOUSEKEEPING)
+        elif playing[0].due > now:
+            self._cond.wait(min(playing[0].due - now, HOUSEKEEPING))
+        else:
+            self._cond.wait(BUSY)  # every overdue team is being drawn by a page
         return None
 
     def _loop(self) -> None:
@@ -309,18 +319,19 @@ class Registry:
         job.done.set()
 
     def _play(self, team: Team) -> None:
-        """One step of a playing team; the next is due a period later, and a team that fell
-        behind owes at most one step (it does not crowd out the others catching up). A step
-        that fails pauses its team, not the room."""
+        """One step of a playing team (its run's lock held by ``_next``); the next is due a
+        period later, and a team that fell behind makes up at most ``CATCH_UP`` seconds of
+        steps. A step that fails pauses its team, not the room."""
         try:
             team.run.step()
             ok = True
         except Exception:
             LOG.exception("team %r: a step failed; the team is paused", team.name)
             ok = False
-        period = 1.0 / team.speed
+        finally:
+            team.run.lock.release()
         with self._cond:
-            team.due = max(team.due + period, self.clock() - period)
+            team.due = max(team.due + 1.0 / team.speed, self.clock() - CATCH_UP)
             team.playing = ok and team.playing and team.run.running
             self._bump(team)
 
