@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/bench_app.py [--members 500] [--steps 30]
 
 Prints one table measured in one run, side by side:
-- server: ``model.step()`` alone, then step + re-render of the whole page (``solara.render``,
-  no browser; what a Step click costs), then step + the live widgets' update (what a step
-  costs while the team plays), per step;
+- server: ``model.step()`` alone; a Step click (the step, drawn by the page's live widgets);
+  a click that re-renders the whole page (an intervention: ``solara.render``, no browser);
+  a playing team's step (the step and the live widgets' update);
 - browser: from pressing Step in headless Chromium to the network view and the knowledge plot
   both having drawn the new step (timed inside the page: click -> both charts' revision
   counters moved -> the next animation frame);
@@ -60,9 +60,10 @@ def summary(times_ms: list[float]) -> str:
     return f"{statistics.median(ordered):8.1f} {p90:8.1f} {ordered[-1]:8.1f}"
 
 
-def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float], list[float]]:
-    """Per step: the model alone; a Step click (step + a render of the whole page); a step
-    drawn as a playing team's is, by its live widgets alone (``commsim.app.live``)."""
+def server_side(scenario: Path, steps: int) -> list[list[float]]:
+    """Per step: the model alone; a Step click; an intervention's click (a render of the
+    whole page); a step drawn as a playing team's is, by its live widgets alone
+    (``commsim.app.live``)."""
     import ipyvuetify as v
 
     from commsim.app import app as app_module
@@ -86,12 +87,15 @@ def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float], l
     app_module.LiveWidgets = Recorded  # type: ignore[misc]
     os.environ[app_module.CONFIG_ENV] = str(scenario)
     rc = joined("bench")
-    step = next(w for w in rc.find(v.Btn).widgets if "Step" in str(w.children))
-    rendered, pushed = [], []
-    for _ in range(steps):
-        t = time.perf_counter()
-        step.click()
-        rendered.append(1000 * (time.perf_counter() - t))
+    buttons = rc.find(v.Btn).widgets
+    step = next(w for w in buttons if "Step" in str(w.children))
+    lever = next(w for w in buttons if "action-raise_safety" in (w.class_ or ""))
+    clicked, rendered, pushed = [], [], []
+    for button, times in [(step, clicked), (lever, rendered)]:
+        for _ in range(steps):
+            t = time.perf_counter()
+            button.click()
+            times.append(1000 * (time.perf_counter() - t))
     (team,) = [t for t in app_module.room_registry().teams() if t.name == "bench"]
     for _ in range(steps):
         t = time.perf_counter()
@@ -99,7 +103,7 @@ def server_side(scenario: Path, steps: int) -> tuple[list[float], list[float], l
             team.run.step()
             pages[-1].push()
         pushed.append(1000 * (time.perf_counter() - t))
-    return bare, rendered, pushed
+    return [bare, clicked, rendered, pushed]
 
 
 def in_browser(folder: Path, steps: int) -> tuple[list[float], float]:
@@ -182,15 +186,20 @@ def main() -> None:
         scenario.write_text(
             f'name = "bench"\nseed = 1\nn_agents = {args.members}\nagent_sample_size = 0\n'
         )
-        bare, rendered, pushed = server_side(scenario, args.steps)
+        server = server_side(scenario, args.steps)
         clicks, rate = in_browser(folder, args.steps)
         if args.room:
             crowded, rates, cpu = in_room(folder, args.room, args.steps)
     print(f"\nworkshop app, {args.members} members, {args.steps} steps each (ms)")
     print(f"{'':44} {'median':>8} {'p90':>8} {'max':>8}")
-    print(f"{'server: model.step() alone':44} {summary(bare)}")
-    print(f"{'server: step + page re-render (a Step click)':44} {summary(rendered)}")
-    print(f"{'server: step + live widgets (while playing)':44} {summary(pushed)}")
+    rows = (
+        "server: model.step() alone",
+        "server: a Step click (live widgets)",
+        "server: an intervention (page re-render)",
+        "server: step + live widgets (while playing)",
+    )
+    for label, times in zip(rows, server, strict=True):
+        print(f"{label:44} {summary(times)}")
     print(f"{'browser: Step click -> network + plot drawn':44} {summary(clicks)}")
     print(f"play at top speed (20/s asked): {rate:.1f} steps per second sustained")
     if args.room:
