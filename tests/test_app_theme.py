@@ -143,9 +143,9 @@ def test_projector_mode_sizes_the_charts_type_and_members_for_the_back_of_a_room
         assert option["legend"]["textStyle"]["fontSize"] >= least
         assert option["yAxis"]["axisLabel"]["fontSize"] >= least
         both = charts.series_base(plot, [*rows, ("twin", rows[0][1])], 1, projector)
-        if projector:  # comparing: the subtitle's line of its own pushes the legend down
-            assert both["legend"]["top"] >= option["legend"]["top"] + least
-            assert both["grid"]["top"] >= option["grid"]["top"] + least
+        # comparing: the subtitle's line of its own pushes the legend down, in either mode
+        assert both["legend"]["top"] >= option["legend"]["top"] + least
+        assert both["grid"]["top"] >= option["grid"]["top"] + least
         flash = run.flash[STEERED]
         patch = charts.network_patch(run, STEERED, run.model, flash, "safety", projector)
         front = min(patch["members"]["size"])

@@ -151,10 +151,9 @@ def series_base(
     if len(runs) > 1:
         title |= {"subtext": "solid: with interventions, dashed: without"}
         title |= _sub(size)
-        if projector:  # too wide to share the title's line: a line of its own below it
-            legend_top, top = legend_top + size.legend + 8, top + size.legend + 8
-        else:
-            title |= {"right": 0}
+        # the subtitle's line is the legend's too (it ran over the subtitle in a compare
+        # view at 1600 px): the legend goes on a line of its own below it
+        legend_top, top = legend_top + size.legend + 8, top + size.legend + 8
     legend = [label for _, label in plot.series]  # one entry per metric, not per variant
     return {
         "animation": False,

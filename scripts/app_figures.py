@@ -1,7 +1,11 @@
-"""Take docs/WORKSHOPS.md's projector-mode figures in a real browser (the tests' Chromium).
+"""Take the workshop app's figures in a real browser (the tests' Chromium).
 
-Starts ``commsim app`` on a small generated scenario and on one of 1,000 members, opens each
-with ``?projector=1`` at 1280x720, and writes into docs/figures/workshops/:
+``docs/figures/app_compare.png`` (the README's and WORKSHOPS.md's): ``configs/default.toml``
+at 1600x1100 in compare mode, where after step 16 the leaders stop punishing bad news and
+invite voice, drawn at step 40 beside the same seed left alone.
+
+The projector-mode figures: ``commsim app`` on a small generated scenario and on one of
+1,000 members, each opened with ``?projector=1`` at 1280x720, into docs/figures/workshops/:
 
 - ``projector_1280x720.png``: the page as a projector shows it, after a few steps;
 - ``projector_colour_vision.png``: the network as seen with normal colour vision, with
@@ -10,7 +14,7 @@ with ``?projector=1`` at 1280x720, and writes into docs/figures/workshops/:
 
 Each is reduced to a 256-colour palette so that it stays small. Run from the repository root:
 
-    python scripts/projector_figures.py
+    python scripts/app_figures.py
 """
 
 from __future__ import annotations
@@ -26,18 +30,52 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.browser import NETWORK, Session, app_server, chromium  # noqa: E402
 
-OUT = ROOT / "docs" / "figures" / "workshops"
+FIGURES = ROOT / "docs" / "figures"
+OUT = FIGURES / "workshops"
 SCENARIO = 'name = "workshop"\nseed = 4\nn_agents = {n}\nagent_sample_size = 0\n'
 VIEWPORT = (1280, 720)
 VISIONS = ("none", "deuteranopia", "protanopia")
 
 
-def save(png: bytes, name: str, scale: float = 1.0) -> None:
+def save(png: bytes, name: str, scale: float = 1.0, folder: Path = OUT) -> None:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     if scale != 1.0:
         image = image.resize((round(image.width * scale), round(image.height * scale)))
-    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(OUT / name, optimize=True)
-    print(f"wrote {(OUT / name).relative_to(ROOT)} ({(OUT / name).stat().st_size // 1024} KB)")
+    path = folder / name
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
+    print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+
+
+# the left end of the slider whose label is exactly ``label`` (a lever's, not "... at start")
+SLIDER_START = """
+(label) => {
+  const input = [...document.querySelectorAll('.v-input')].find(
+    (e) => e.querySelector('.v-label')?.innerText.trim() === label);
+  const box = input.querySelector('.v-slider').getBoundingClientRect();
+  return [box.left + 1, box.top + box.height / 2];
+}
+"""
+
+
+def compare_figure(folder: Path, browser) -> None:
+    (folder / "default.toml").write_text((ROOT / "configs" / "default.toml").read_text())
+    with app_server(folder, "default.toml") as url:
+        s = Session(browser, url, team="north")
+        try:
+            s.page.get_by_text("compare with the same seed").click()
+            s.page.locator("[data-testid='network-without interventions']").wait_for()
+            for _ in range(16):
+                s.step()
+            x, y = s.page.evaluate(SLIDER_START, "punitiveness")
+            s.page.mouse.click(x, y)
+            s.click("Set leaders' response")
+            s.click("Invite voice")
+            s.page.get_by_text("applied:").wait_for()
+            for _ in range(24):
+                s.step()
+            save(s.page.screenshot(), "app_compare.png", folder=FIGURES)
+        finally:
+            s.close()
 
 
 def seen_by(s: Session, vision: str) -> Image.Image:
@@ -85,6 +123,7 @@ def large_figure(folder: Path, browser) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, chromium() as browser:
+        compare_figure(Path(tmp), browser)
         page_figures(Path(tmp), browser)
         large_figure(Path(tmp), browser)
 
