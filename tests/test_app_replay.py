@@ -61,6 +61,8 @@ def test_a_saved_session_replays_step_for_step(tmp_path: Path, browser: Browser)
             assert {len(line) for lines in played.values() for line in lines} == {7}  # 0..6
             with s.page.expect_download() as download:
                 s.click("Session file")
+            # named by the step reached, though the last two steps were drawn without a render
+            assert download.value.suggested_filename.endswith("_seed11_step6_session.toml")
             saved = tmp_path / "downloads" / "session.toml"
             saved.parent.mkdir()
             download.value.save_as(saved)
