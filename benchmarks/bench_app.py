@@ -11,10 +11,11 @@ Prints one table measured in one run, side by side:
   counters moved -> the next animation frame);
 - play: the step rate Play sustains at its top speed (20 steps per second asked);
 - room (``--room N``): the same Step click in a real browser while N - 1 other participants
-  play at speed 5. The others are websocket clients (``ws_participants.py``, Solara's own
-  protocol: the server does all it does for a page; nothing is drawn), since 30 Chromium
-  pages would take the two cores the server is measured on. Prints their step rates while
-  the clicks were measured (every page loaded and playing) and the server's CPU share.
+  play at speed 5: ``--browsers K`` - 1 of them Chromium pages, the rest websocket clients
+  (``ws_participants.py``, Solara's own protocol: the server does all it does for a page;
+  nothing is drawn), since 30 Chromium pages would take the two cores the server is
+  measured on. Prints their step rates while the clicks were measured (every page loaded
+  and playing) and the server's CPU share.
 The goals: a step plus redraw of at most 250 ms at 500 members, alone and (median) in a
 room of 30.
 """
@@ -144,10 +145,17 @@ def window_rate(shown: list[tuple[float, int]], start: float, end: float) -> flo
     return (s1 - s0) / (t1 - t0)
 
 
-def in_room(folder: Path, people: int, clicks: int) -> tuple[list[float], list[float], float]:
-    """Step clicks timed in a real browser while ``people - 1`` websocket clients play; their
-    step rates are taken over the same minutes."""
-    others = people - 1
+def shown_step(s: Session) -> int:
+    return int(s.step_text().split()[1])
+
+
+def in_room(
+    folder: Path, people: int, clicks: int, browsers: int = 1
+) -> tuple[list[float], list[float], float]:
+    """Step clicks timed in a real browser while ``people - 1`` others play: ``browsers - 1``
+    Chromium pages, the rest websocket clients. Everyone's step rate is taken over the
+    minutes of the clicks."""
+    others = people - browsers
     with app_server(folder, "bench.toml") as url, chromium() as browser:
         pid = server_pid(url.rstrip("/").rsplit(":", 1)[1])
         seconds = 60 + 2 * others + clicks  # every page loaded, then the clicks
@@ -159,18 +167,24 @@ def in_room(folder: Path, people: int, clicks: int) -> tuple[list[float], list[f
             text=True,
         )
         s = Session(browser, url, team="measured")
+        players = [Session(browser, url, team=f"b{i}") for i in range(browsers - 1)]
+        for player in players:
+            player.click("Play")
         time.sleep(5 + 2 * others)  # the crowd's pages load and start playing
         cpu0, t0, start = cpu_seconds(pid), time.perf_counter(), time.time()
+        before = [shown_step(p) for p in players]
         times = []
         for _ in range(clicks):
             times.append(s.page.evaluate(CLICK_AND_WAIT, [NETWORK, KNOWLEDGE]))
             time.sleep(0.5)
         cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
         end = time.time()
-        s.close()
+        rates = [(shown_step(p) - b) / (end - start) for p, b in zip(players, before, strict=True)]
+        for session in (s, *players):
+            session.close()
         out, _ = crowd.communicate(timeout=seconds + 120)
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    rates = [window_rate(row["shown"], start, end) for row in rows]
+    rates += [window_rate(row["shown"], start, end) for row in rows]
     return times, rates, cpu
 
 
@@ -179,6 +193,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--room", type=int, default=0, help="participants in the room test")
+    parser.add_argument(
+        "--browsers", type=int, default=1, help="of them, Chromium pages (the rest websockets)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -189,7 +206,7 @@ def main() -> None:
         server = server_side(scenario, args.steps)
         clicks, rate = in_browser(folder, args.steps)
         if args.room:
-            crowded, rates, cpu = in_room(folder, args.room, args.steps)
+            crowded, rates, cpu = in_room(folder, args.room, args.steps, args.browsers)
     print(f"\nworkshop app, {args.members} members, {args.steps} steps each (ms)")
     print(f"{'':44} {'median':>8} {'p90':>8} {'max':>8}")
     rows = (
@@ -203,7 +220,7 @@ def main() -> None:
     print(f"{'browser: Step click -> network + plot drawn':44} {summary(clicks)}")
     print(f"play at top speed (20/s asked): {rate:.1f} steps per second sustained")
     if args.room:
-        label = f"room of {args.room}: Step click, others playing"
+        label = f"room of {args.room} ({args.browsers} in Chromium): Step click"
         print(f"{label:44} {summary(crowded)}")
         print(
             f"the {len(rates)} others at speed 5: {statistics.median(rates):.2f} steps/s median "
