@@ -7,6 +7,7 @@ through ``executable_path``; ``COMMSIM_CHROMIUM`` points elsewhere.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import socket
 import subprocess
@@ -112,17 +113,22 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+_TEAMS = itertools.count(1)
+
+
 class Session:
     """One participant: a browser context of its own, with what its page asked for. It joins
-    as ``team`` (``?team=``) unless ``url`` names a session of its own (``?session=``)."""
+    as ``team`` (``?team=``; a name of its own unless given: a name in the room joins that
+    team's run) unless ``url`` names a session of its own (``?session=``)."""
 
     def __init__(
         self,
         browser: Browser,
         url: str,
         viewport: tuple[int, int] = (1600, 1100),
-        team: str = "team",
+        team: str | None = None,
     ) -> None:
+        team = team or f"team {next(_TEAMS)}"
         width, height = viewport
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page: Page = self.context.new_page()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,3 +53,17 @@ def browser() -> Iterator[Browser]:
 
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(autouse=True)
+def own_room() -> Iterator[None]:
+    """A page rendered in a test joins a room of the test's own: a team name is one team in
+    a room, and another test's team of the same name is not this test's (the app's server
+    keeps one registry a process; a test process renders pages of many tests)."""
+    yield
+    registry = sys.modules.get("commsim.app.registry")
+    if registry is not None:
+        with registry._CREATING:
+            room, registry._REGISTRY = registry._REGISTRY, None
+        if room is not None:
+            room.stop()

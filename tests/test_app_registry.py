@@ -48,7 +48,7 @@ def rooms() -> Iterator[Registry]:
 
 
 def joined(rooms: Registry, name: str, config: Config = SMALL) -> tuple[Team, Page]:
-    team = rooms.join(name, LiveRun(config))
+    team = rooms.join(name, lambda: LiveRun(config))
     page = Page()
     rooms.attach(team, page)
     return team, page
@@ -56,14 +56,36 @@ def joined(rooms: Registry, name: str, config: Config = SMALL) -> tuple[Team, Pa
 
 def test_a_team_gets_a_short_unguessable_id_and_a_name_is_required(rooms):
     a, _ = joined(rooms, " A ")
-    b, _ = joined(rooms, "A")
-    assert a.name == b.name == "A" and a.id != b.id and 6 <= len(a.id) <= 12
+    b, _ = joined(rooms, "B")
+    assert a.name == "A" and a.id != b.id and 6 <= len(a.id) <= 12
     assert rooms.get(a.id) is a and rooms.get("nope") is None and rooms.get(None) is None
     with pytest.raises(ValueError, match="team name: empty"):
-        rooms.join("  ", LiveRun(SMALL))
+        rooms.join("  ", lambda: LiveRun(SMALL))
     with pytest.raises(ValueError, match="team name: 41 characters; at most 40"):
-        rooms.join("x" * 41, LiveRun(SMALL))
-    assert [t.name for t in rooms.teams()] == ["A", "A"]
+        rooms.join("x" * 41, lambda: LiveRun(SMALL))
+    assert [t.name for t in rooms.teams()] == ["A", "B"]
+
+
+def test_a_name_in_the_room_joins_that_team_and_a_freed_one_starts_afresh(timed, clock):
+    """A second laptop of team A (or the facilitator's link for A) joins A's run, whatever
+    the case and spaces; no second run is made for it. Once A is freed its name is free."""
+    made: list[LiveRun] = []
+
+    def start() -> LiveRun:
+        made.append(LiveRun(SMALL))
+        return made[-1]
+
+    a = timed.join("Team A", start)
+    timed.attach(a, Page())
+    for typed in ("Team A", " team a ", "TEAM A"):
+        assert timed.join(typed, start) is a
+    assert len(made) == 1 and [t.name for t in timed.teams()] == ["Team A"]
+    assert timed.join("Team B", start) is not a and len(made) == 2
+    a.probes[0].state = None  # its page gone for good
+    timed.look()
+    clock.now += 61
+    timed.look()
+    assert a.freed and timed.join("team a", start) is not a and len(made) == 3
 
 
 def test_playing_teams_are_stepped_fairly_at_their_speed(rooms):

@@ -69,6 +69,13 @@ def test_the_room_lists_every_team_pauses_them_all_and_pushes_a_round(server, br
         joining.get_by_role("button", name="Join").click()
         joining.locator(NETWORK).wait_for(timeout=60_000)
         assert "?session=" in joining.url and "team C" in joining.locator(".team-name").inner_text()
+        second = context.new_page()  # another laptop of team C types the name its own way
+        second.goto(server)
+        second.get_by_label("team name").fill(" c ")
+        second.get_by_role("button", name="Join").click()
+        second.locator(NETWORK).wait_for(timeout=60_000)
+        assert second.url == joining.url  # team C's run, not a fourth team (see the overlay)
+        second.close()
         for _ in range(3):
             a.step()
         a.click("Invite voice")

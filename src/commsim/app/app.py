@@ -159,9 +159,10 @@ def Join(name: str, message: str, on_join) -> None:
     error = solara.use_reactive("")
 
     def join() -> None:
-        try:
-            run = LiveRun(start_config(), model=model_class())  # not every preset
-            team = room_registry().join(typed.value, run)
+        try:  # a new team's run starts from the start scenario (not every preset)
+            team = room_registry().join(
+                typed.value, lambda: LiveRun(start_config(), model=model_class())
+            )
         except ValueError as exc:
             error.set(str(exc))
             return
@@ -172,8 +173,9 @@ def Join(name: str, message: str, on_join) -> None:
         if message:
             solara.Warning(message)
         solara.Text(
-            "Your team's run stays at the address this page moves to: a reload, or that "
-            "address on another laptop, brings the team back to it."
+            "Your team's run stays at the address this page moves to: a reload, that "
+            "address on another laptop, or the team's name typed again brings the team back "
+            "to it. A name already in the room joins that team."
         )
         solara.InputText("team name", value=typed, continuous_update=True)
         solara.Button("Join", color="primary", on_click=join, disabled=not typed.value.strip())

@@ -89,26 +89,39 @@ class Registry:
         self._teams: dict[str, Team] = {}
         self._jobs: deque[_Job] = deque()
         self._cond = threading.Condition()
+        self._joining = threading.Lock()  # held while a new team's run is made (not _cond)
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._next_look = 0.0
 
     # --- teams ---------------------------------------------------------------------------
 
-    def join(self, name: str, run: LiveRun) -> Team:
-        """A new team with a fresh run; its id is short and unguessable."""
+    def join(self, name: str, start: Callable[[], LiveRun]) -> Team:
+        """The team of that name: the one in the room (whatever the case and spaces: a second
+        laptop of the team, a link handed out to all of them), or a new one with the run
+        ``start()`` makes; a new team's id is short and unguessable."""
         name = name.strip()
         if not name:
             raise ValueError("team name: empty; type the name your team goes by")
         if len(name) > NAME_LENGTH:
             raise ValueError(f"team name: {len(name)} characters; at most {NAME_LENGTH}")
-        with self._cond:
-            team = Team(secrets.token_urlsafe(6), name, run, idle_since=self.clock())
-            team.connected = False  # until a page attaches
-            self._teams[team.id] = team
-            self._bump(team)
+        with self._joining:  # one team a name, however many laptops join at once
+            found = self.named(name)
+            if found is not None:
+                return found
+            team = Team(secrets.token_urlsafe(6), name, start(), idle_since=self.clock())
+            with self._cond:
+                team.connected = False  # until a page attaches
+                self._teams[team.id] = team
+                self._bump(team)
         self.start()  # its housekeeping frees the team if no page ever shows it
         return team
+
+    def named(self, name: str) -> Team | None:
+        """The team in the room called ``name`` (case and spaces aside), if any."""
+        key = name.strip().casefold()
+        with self._cond:
+            return next((t for t in self._teams.values() if t.name.casefold() == key), None)
 
     def get(self, team_id: str | None) -> Team | None:
         """The team with this id, or None if there is none (never was, or freed)."""
