@@ -79,11 +79,7 @@ def compare_figure(folder: Path, browser) -> None:
 
 
 def seen_by(s: Session, vision: str) -> Image.Image:
-    cdp = s.page.context.new_cdp_session(s.page)
-    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
-    shot = s.page.locator(NETWORK).screenshot()
-    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "none"})
-    return Image.open(io.BytesIO(shot)).convert("RGB")
+    return Image.open(io.BytesIO(s.seen_by(vision))).convert("RGB")
 
 
 def side_by_side(images: list[Image.Image]) -> bytes:

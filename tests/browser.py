@@ -178,6 +178,15 @@ class Session:
                 break
         return drawn
 
+    def seen_by(self, vision: str, selector: str = NETWORK) -> bytes:
+        """A screenshot of a chart as Chromium shows it to someone with ``vision``
+        ("deuteranopia", "protanopia", ...; "none" for normal colour vision)."""
+        cdp = self.page.context.new_cdp_session(self.page)
+        cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
+        shot = self.page.locator(selector).screenshot()
+        cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "none"})
+        return shot
+
     def step_text(self) -> str:
         return self.page.locator(".run-step").inner_text()
 

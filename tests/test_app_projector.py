@@ -102,11 +102,8 @@ def test_projector_mode_is_large_shows_every_value_and_fits_the_screen(
 
 def pixels(s: Session, vision: str) -> np.ndarray:
     """The network as Chromium shows it to someone with ``vision`` (or normal vision)."""
-    cdp = s.page.context.new_cdp_session(s.page)
-    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
-    shot = s.page.locator(NETWORK).screenshot()
-    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "none"})
-    return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=float) / 255
+    image = Image.open(io.BytesIO(s.seen_by(vision))).convert("RGB")
+    return np.asarray(image, dtype=float) / 255
 
 
 def nearest(image: np.ndarray, at: tuple[float, float], colour: str, reach: int) -> tuple:
