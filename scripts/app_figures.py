@@ -19,9 +19,11 @@ Each is reduced to a 256-colour palette so that it stays small. Run from the rep
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
@@ -57,25 +59,41 @@ SLIDER_START = """
 """
 
 
-def compare_figure(folder: Path, browser) -> None:
-    (folder / "default.toml").write_text((ROOT / "configs" / "default.toml").read_text())
-    with app_server(folder, "default.toml") as url:
-        s = Session(browser, url, team="north")
+@contextlib.contextmanager
+def page(
+    folder: Path,
+    browser,
+    scenario: str,
+    address: str = "",
+    viewport: tuple[int, int] = (1600, 1100),
+    team: str = "north",
+) -> Iterator[Session]:
+    """A participant's page of ``commsim app`` started on ``scenario`` (a scenario file's
+    text), opened at ``address`` (``?projector=1``)."""
+    (folder / "figure.toml").write_text(scenario)
+    with app_server(folder, "figure.toml") as url:
+        s = Session(browser, url + address, viewport, team)
         try:
-            s.page.get_by_text("compare with the same seed").click()
-            s.page.locator("[data-testid='network-without interventions']").wait_for()
-            for _ in range(16):
-                s.step()
-            x, y = s.page.evaluate(SLIDER_START, "punitiveness")
-            s.page.mouse.click(x, y)
-            s.click("Set leaders' response")
-            s.click("Invite voice")
-            s.page.get_by_text("applied:").wait_for()
-            for _ in range(24):
-                s.step()
-            save(s.page.screenshot(), "app_compare.png", folder=FIGURES)
+            yield s
         finally:
             s.close()
+
+
+def compare_figure(folder: Path, browser) -> None:
+    default = (ROOT / "configs" / "default.toml").read_text()
+    with page(folder, browser, default) as s:
+        s.page.get_by_text("compare with the same seed").click()
+        s.page.locator("[data-testid='network-without interventions']").wait_for()
+        for _ in range(16):
+            s.step()
+        x, y = s.page.evaluate(SLIDER_START, "punitiveness")
+        s.page.mouse.click(x, y)
+        s.click("Set leaders' response")
+        s.click("Invite voice")
+        s.page.get_by_text("applied:").wait_for()
+        for _ in range(24):
+            s.step()
+        save(s.page.screenshot(), "app_compare.png", folder=FIGURES)
 
 
 def seen_by(s: Session, vision: str) -> Image.Image:
@@ -94,26 +112,16 @@ def side_by_side(images: list[Image.Image]) -> bytes:
 
 
 def page_figures(folder: Path, browser) -> None:
-    (folder / "workshop.toml").write_text(SCENARIO.format(n=150))
-    with app_server(folder, "workshop.toml") as url:
-        s = Session(browser, url + "?projector=1", VIEWPORT)
-        try:
-            s.step_until_voice_and_silence()
-            save(s.page.screenshot(), "projector_1280x720.png")
-            save(side_by_side([seen_by(s, v) for v in VISIONS]), "projector_colour_vision.png", 0.6)
-        finally:
-            s.close()
+    with page(folder, browser, SCENARIO.format(n=150), "?projector=1", VIEWPORT) as s:
+        s.step_until_voice_and_silence()
+        save(s.page.screenshot(), "projector_1280x720.png")
+        save(side_by_side([seen_by(s, v) for v in VISIONS]), "projector_colour_vision.png", 0.6)
 
 
 def large_figure(folder: Path, browser) -> None:
-    (folder / "large.toml").write_text(SCENARIO.format(n=1000))
-    with app_server(folder, "large.toml") as url:
-        s = Session(browser, url + "?projector=1", VIEWPORT)
-        try:
-            s.step()
-            save(s.page.locator(NETWORK).screenshot(), "projector_1000_members.png")
-        finally:
-            s.close()
+    with page(folder, browser, SCENARIO.format(n=1000), "?projector=1", VIEWPORT) as s:
+        s.step()
+        save(s.page.locator(NETWORK).screenshot(), "projector_1000_members.png")
 
 
 def main() -> None:
