@@ -107,6 +107,10 @@ def server_side(scenario: Path, steps: int) -> list[list[float]]:
     return [bare, clicked, rendered, pushed]
 
 
+def shown_step(s: Session) -> int:
+    return int(s.step_text().split()[1])
+
+
 def in_browser(folder: Path, steps: int) -> tuple[list[float], float]:
     with app_server(folder, "bench.toml") as url, chromium() as browser:
         s = Session(browser, url)
@@ -114,12 +118,12 @@ def in_browser(folder: Path, steps: int) -> tuple[list[float], float]:
         clicks = [s.page.evaluate(CLICK_AND_WAIT, [NETWORK, KNOWLEDGE]) for _ in range(steps)]
         speed = s.page.locator(".v-input", has_text="speed").locator(".v-slider").bounding_box()
         s.page.mouse.click(speed["x"] + speed["width"] - 1, speed["y"] + speed["height"] / 2)
-        start_step, started = int(s.step_text().split()[1]), time.perf_counter()
+        start_step, started = shown_step(s), time.perf_counter()
         s.click("Play")
         time.sleep(5)
         s.click("Pause")
         s.page.get_by_role("button", name="Play").wait_for()
-        played = int(s.step_text().split()[1]) - start_step
+        played = shown_step(s) - start_step
         rate = played / (time.perf_counter() - started)
         s.close()
     return clicks, rate
@@ -143,10 +147,6 @@ def window_rate(shown: list[tuple[float, int]], start: float, end: float) -> flo
     inside = [(t, step) for t, step in shown if start <= t <= end]
     (t0, s0), (t1, s1) = inside[0], inside[-1]
     return (s1 - s0) / (t1 - t0)
-
-
-def shown_step(s: Session) -> int:
-    return int(s.step_text().split()[1])
 
 
 def in_room(
