@@ -53,7 +53,9 @@ def test_a_fused_run_gives_the_phases_numbers(variant: str, seed: int) -> None:
 
 
 def test_numba_draws_what_numpy_draws() -> None:
-    from commsim.model.fused import _generator_state, _next_double, _next_raw
+    from commsim.model.fused.pcg import generator_state as _generator_state
+    from commsim.model.fused.pcg import next_double as _next_double
+    from commsim.model.fused.pcg import next_raw as _next_raw
 
     for seed in (0, 1, 2**40 + 3):
         ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)

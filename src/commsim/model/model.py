@@ -95,7 +95,7 @@ class CommunityModel(mesa.Model):
     metrics: ClassVar[tuple[Metric, ...]] = METRICS + MECHANISM_METRICS
     levers: ClassVar[tuple[Lever, ...]] = LEVERS
     extensions: ClassVar[tuple[Extension, ...]] = ()
-    #: run March's block of phases as one compiled call where a run allows it (``fused.py``)
+    #: run March's block of phases as one compiled call where a run allows it (``fused``)
     fuse_phases: ClassVar[bool] = True
 
     def __init__(self, config: Config | dict[str, Any] | str | None = None, **overrides: Any):

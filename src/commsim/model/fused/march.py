@@ -3,11 +3,10 @@
 A step of a small organisation is almost all fixed cost: at N = 50 each phase's Python and
 NumPy calls cost far more than its 1,500 beliefs of work. Where a run's step is March's
 model (March's reality; exploration, voice, research, peers and mentoring off), the phases
-from turbulence to code learning run as one compiled call instead (``fuse``). It does what
+from turbulence to code learning run as one compiled call instead (``fuse_block``). It does what
 those phases do, in their order, with the same random numbers from the model's own generator:
-numba advances NumPy's PCG64 state in place (``_next_raw`` is PCG64's step and output,
-``_next_double`` NumPy's ``random()``), and the kernels it calls are the phases' own compiled
-loops. So a fused run gives exactly the numbers of the phases it replaces
+numba advances NumPy's PCG64 state in place (``pcg.py``), and the kernels it calls are the
+phases' own compiled loops. So a fused run gives exactly the numbers of the phases it replaces
 (``tests/test_fused.py`` runs both); the phases stay the reference, and run wherever numba
 is off or a run is not March's block (a subclass's or an extension's phase among them, an
 NK landscape, a mechanism on).
@@ -15,7 +14,6 @@ NK landscape, a mechanism on).
 
 from __future__ import annotations
 
-import ctypes
 from typing import TYPE_CHECKING
 
 import numba
@@ -30,6 +28,8 @@ from commsim.model.practice import act, explore
 from commsim.model.reality import RealityVector
 from commsim.model.reality import act as act_kernel
 
+from .pcg import next_double, next_raw
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -40,44 +40,6 @@ BLOCK = (turbulence, act, explore, socialise, learn_from_peers, learn_code)
 
 _act = act_kernel.compiled()
 _socialise = socialise_beliefs.compiled()
-
-# PCG64 (O'Neill 2014; NumPy's default bit generator): a 128-bit LCG and its XSL-RR output
-_MUL_HI = np.uint64(2549297995355413924)
-_MUL_LO = np.uint64(4865540595714422341)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_S32, _S58, _S11 = np.uint64(32), np.uint64(58), np.uint64(11)
-_SIXTY_THREE, _SIXTY_FOUR = np.uint64(63), np.uint64(64)
-_TWO_TO_MINUS_53 = 1.0 / 9007199254740992.0
-
-
-@numba.njit(cache=True, nogil=True)
-def _mul_high(a: np.uint64, b: np.uint64) -> np.uint64:
-    """The high 64 bits of the 128-bit product a * b."""
-    a_lo, a_hi, b_lo, b_hi = a & _LOW32, a >> _S32, b & _LOW32, b >> _S32
-    low, cross1, cross2 = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo
-    middle = (low >> _S32) + (cross1 & _LOW32) + (cross2 & _LOW32)
-    return a_hi * b_hi + (cross1 >> _S32) + (cross2 >> _S32) + (middle >> _S32)
-
-
-@numba.njit(cache=True, nogil=True)
-def _next_raw(state: np.ndarray) -> np.uint64:
-    """PCG64's next 64-bit output (``bit_generator.random_raw()``), advancing ``state`` in
-    place: [state low, state high, increment low, increment high], as NumPy holds it."""
-    lo, hi = state[0], state[1]
-    product_lo = lo * _MUL_LO
-    product_hi = _mul_high(lo, _MUL_LO) + lo * _MUL_HI + hi * _MUL_LO
-    new_lo = product_lo + state[2]
-    carry = np.uint64(1) if new_lo < product_lo else np.uint64(0)
-    new_hi = product_hi + state[3] + carry
-    state[0], state[1] = new_lo, new_hi
-    x, rotation = new_hi ^ new_lo, new_hi >> _S58
-    return (x >> rotation) | (x << ((_SIXTY_FOUR - rotation) & _SIXTY_THREE))
-
-
-@numba.njit(cache=True, nogil=True)
-def _next_double(state: np.ndarray) -> float:
-    """NumPy's ``Generator.random()`` on PCG64: the top 53 bits of the next output."""
-    return np.float64(_next_raw(state) >> _S11) * _TWO_TO_MINUS_53
 
 
 @numba.njit(cache=True, nogil=True)
@@ -102,16 +64,16 @@ def _block(
     performance, which ``act`` leaves for later phases."""
     n, m = beliefs.shape
     for d in range(m):  # turbulence: one draw per dimension, whatever the rate
-        if _next_double(rng) < turbulence_rate:
+        if next_double(rng) < turbulence_rate:
             reality[d] = -reality[d]
-    actions, performance = _act(beliefs, reality, _next_raw(rng))
+    actions, performance = _act(beliefs, reality, next_raw(rng))
     held = False
     for d in range(m):
         held |= code[d] != 0
     if held:  # socialisation draws nothing while the code holds no view
         access = np.ones(3)  # community off: nothing is walled
         changes, adopted, crossed = _socialise(
-            beliefs, code, rate, learning_rate, role, access, -1, _next_raw(rng), gradual,
+            beliefs, code, rate, learning_rate, role, access, -1, next_raw(rng), gradual,
             from_insight,
         )  # fmt: skip
         counts[0] += changes
@@ -135,7 +97,7 @@ def _block(
     counts[3] = superior
     changed = 0
     for d in range(m):  # one draw per dimension, tacit ones included
-        u = _next_double(rng)
+        u = next_double(rng)
         majority = np.int8(np.sign(votes[d]))
         chance = 1.0 - (1.0 - code_learning_rate) ** np.float64(abs(votes[d]))
         if d >= tacit and majority != 0 and majority != code[d] and u < chance:
@@ -192,25 +154,9 @@ def _steps(
 _COUNTED = ("flows", "insights_adopted", "cross_role_flows", "superior_group", "code_changes")
 
 
-def _generator_state(rng: np.random.Generator) -> np.ndarray | None:
-    """NumPy's own PCG64 state as four uint64 words (a view: writing it advances ``rng``), or
-    None when the generator is not PCG64 or its memory is not laid out as expected."""
-    bit_generator = rng.bit_generator
-    if type(bit_generator) is not np.random.PCG64:
-        return None
-    pointer = ctypes.c_void_p.from_address(bit_generator.ctypes.state_address).value
-    if not pointer:
-        return None
-    words = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(pointer))
-    held = bit_generator.state["state"]
-    mask = (1 << 64) - 1
-    expected = [held["state"] & mask, held["state"] >> 64, held["inc"] & mask, held["inc"] >> 64]
-    return words if [int(w) for w in words] == expected else None
-
-
-def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
+def fuse_block(phases: Sequence[Phase], world: World, state: np.ndarray) -> tuple[Phase, ...]:
     """``phases`` with March's block replaced by one compiled phase, where the run allows it
-    (else ``phases`` unchanged)."""
+    (else ``phases`` unchanged); ``state``: the model's generator (``pcg.generator_state``)."""
     runs = [phase.run for phase in phases]
     start = runs.index(BLOCK[0]) if BLOCK[0] in runs else -1
     cfg = world.config
@@ -222,13 +168,11 @@ def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
         and not cfg.voice
         and cfg.exploration_fear == 0  # (idle anyway where exploration_rate is 0)
     )
-    state = _generator_state(world.rng)
     if (
         start < 0
         or tuple(runs[start : start + len(BLOCK)]) != BLOCK
         or not off
         or type(world.environment) is not RealityVector
-        or state is None
     ):
         return tuple(phases)
     block = Phase("march_block", Block(state, phases[start : start + len(BLOCK)]))
