@@ -21,7 +21,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
+from commsim.model.environment import turbulence
+from commsim.model.learning import learn_code
 
+from . import code
 from .march import fuse_block
 from .pcg import generator_state
 
@@ -34,7 +37,10 @@ if TYPE_CHECKING:
 Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
 #: the phase functions that have a compiled stand-in, and what makes it
-STAND_INS: dict[Callable[[World], None], Maker] = {}
+STAND_INS: dict[Callable[[World], None], Maker] = {
+    turbulence: code.make_turbulence,
+    learn_code: code.make_code_learning,
+}
 
 
 def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
