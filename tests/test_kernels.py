@@ -21,6 +21,7 @@ import pytest
 import commsim.model
 from commsim.model import kernels
 from commsim.model.learning import adoption_chances, code_changes, socialise_beliefs
+from commsim.model.memory import crossings
 from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
 from commsim.model.reality import act
@@ -143,6 +144,22 @@ def test_code_changes_loops_equal_their_twin(n: int, m: int) -> None:
             assert (dims >= tacit).all() and (values != code[dims]).all()
 
 
+@needs_numba
+@pytest.mark.parametrize(("n", "m"), SHAPES)
+def test_crossings_loops_equal_their_twin(n: int, m: int) -> None:
+    rng = np.random.default_rng(n + m)
+    for _ in range(5):
+        code = rng.integers(-1, 2, size=m).astype(np.int8)
+        plus = rng.integers(0, n + 1, size=m)
+        minus = rng.integers(0, n + 1 - plus)
+        live, diffused = rng.random(m) < 0.7, rng.random(m) < 0.3
+        for threshold in (0.0, 0.5, plus[0] / n, 1.0):  # plus[0] / n: a reach at the threshold
+            args = (code, plus, minus, n, live, diffused, threshold)
+            reach, dims = crossings.compiled()(*args)
+            assert same((reach, dims), crossings.twin(*args))
+            assert (live[dims] & ~diffused[dims] & (reach[dims] >= threshold)).all()
+
+
 def test_the_adoption_table_is_march_s_chance_for_every_margin() -> None:
     chances = adoption_chances(0.9, 40)
     margins = np.arange(41)
@@ -179,6 +196,7 @@ KERNELS = [
     act,
     socialise_beliefs,
     code_changes,
+    crossings,
     tally,
     member_sums,
     kernels.bernoulli_rows,

@@ -376,7 +376,7 @@ def collect(world: World) -> dict[str, float | int | str]:
     # upward voice: the share of waiting insights spoken up this step, heard or punished
     row["voice_rate_upward"] = _ratio(counts["insights_spoken"], counts["voice_opportunities"])
     row["cross_role_share"] = _ratio(counts["cross_role_flows"], counts["flows"])
-    row["diffusion_reach"] = world.memory.track(world, plus, minus)
+    row["diffusion_reach"] = world.memory.mean_reach(world.memory.track(world, plus, minus))
     row["diffusion_time"] = world.memory.mean_diffusion_time
     row["insights_in_flight"] = world.ledger.pool_size
     row["advancement"] = advancement(world.knowledge_history, world.config.advancement_window)
