@@ -21,7 +21,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
+from commsim.model import practice
 
+from . import explore
 from .march import fuse_block
 from .pcg import generator_state
 
@@ -34,7 +36,9 @@ if TYPE_CHECKING:
 Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
 #: the phase functions that have a compiled stand-in, and what makes it
-STAND_INS: dict[Callable[[World], None], Maker] = {}
+STAND_INS: dict[Callable[[World], None], Maker] = {
+    practice.explore: explore.make,
+}
 
 
 def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
