@@ -21,9 +21,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
+from commsim.model.community import mentor
+from commsim.model.peers import learn_from_peers
 
 from .march import fuse_block
 from .pcg import generator_state
+from .peers import make_mentoring, make_peers
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +37,10 @@ if TYPE_CHECKING:
 Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
 #: the phase functions that have a compiled stand-in, and what makes it
-STAND_INS: dict[Callable[[World], None], Maker] = {}
+STAND_INS: dict[Callable[[World], None], Maker] = {
+    learn_from_peers: make_peers,
+    mentor: make_mentoring,
+}
 
 
 def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
