@@ -56,7 +56,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, tuple[str, ...]]]] = {
     ),
     # turnover resets learning rates; the peers' chance follows them
     "turnover": ({"turnover_rate": 0.1}, {"peers": ("flows",), "mentoring": ("mentorings",)}),
-    # no walls: every flow crosses, no mentoring phase
+    # no walls: every flow gets through; no mentoring phase
     "community off": (
         {"community": False, "neighbour_learning_rate": 0.5},
         {"peers": ("flows",)},
