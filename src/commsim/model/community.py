@@ -26,8 +26,14 @@ if TYPE_CHECKING:
 
 def crossing_chance(world: World, source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Probability that a flow from roles ``source`` to roles ``target`` gets through."""
+    return crossing_table(world)[source, target]
+
+
+def crossing_table(world: World) -> np.ndarray:
+    """``table[source role, target role]``: the chance a flow gets through now (the live
+    ``integration``)."""
     cfg = world.config
-    return _crossing_table(cfg.community, world.param("integration"), cfg.bridging)[source, target]
+    return _crossing_table(cfg.community, world.param("integration"), cfg.bridging)
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,7 +11,9 @@ stand-in does not cover the run (its ``make`` returns None), and the tests run b
 * ``march.py``: March's block (turbulence to code learning) as one call, and whole runs of
   it between kept rows;
 * ``STAND_INS``: one phase each, by the phase function it replaces; ``make(world, state)``
-  gives the stand-in for a run, or None where the run needs the phase.
+  gives the stand-in for a run, or None where the run needs the phase. Each module holds
+  its own (``code.py``: turbulence and code learning; ``explore.py``; ``peers.py``: peers
+  and mentoring).
 """
 
 from __future__ import annotations
@@ -21,10 +23,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
-from commsim.model.environment import turbulence
-from commsim.model.learning import learn_code
 
-from . import code
+from . import code, explore, peers
 from .march import fuse_block
 from .pcg import generator_state
 
@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 #: what makes a stand-in for a run: None where the run needs the NumPy phase
 Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
-#: the phase functions that have a compiled stand-in, and what makes it
+#: the phase functions that have a compiled stand-in, and what makes it (each module's own)
 STAND_INS: dict[Callable[[World], None], Maker] = {
-    turbulence: code.make_turbulence,
-    learn_code: code.make_code_learning,
+    **code.STAND_INS,
+    **explore.STAND_INS,
+    **peers.STAND_INS,
 }
 
 

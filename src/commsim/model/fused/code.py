@@ -15,8 +15,9 @@ import numba
 import numpy as np
 
 from commsim.model import kernels
-from commsim.model.community import _crossing_table
-from commsim.model.learning import adoption_chances, code_changes
+from commsim.model.community import crossing_table
+from commsim.model.environment import turbulence
+from commsim.model.learning import adoption_chances, code_changes, learn_code
 from commsim.model.memory import tacit_count
 from commsim.model.reality import RealityVector
 from commsim.model.reporting import willing_safety
@@ -44,10 +45,10 @@ def make_turbulence(world: World, rng: np.ndarray) -> Callable[[World], None] | 
     if type(world.environment) is not RealityVector:
         return None
 
-    def turbulence(world: World) -> None:
+    def compiled_turbulence(world: World) -> None:
         _drift(rng, world.environment.target, world.config.turbulence_rate)
 
-    return turbulence
+    return compiled_turbulence
 
 
 @numba.njit(cache=True, nogil=True)
@@ -126,13 +127,12 @@ def make_code_learning(world: World, rng: np.ndarray) -> Callable[[World], None]
     discount = (1.0 - cfg.authority_gradient) ** np.arange(world.n_levels)  # by the gap
     changed = np.empty(world.state.m, np.int64)
 
-    def learn_code(world: World) -> None:
+    def compiled_code_learning(world: World) -> None:
         state, scratch = world.state, world.scratch
-        reach = _crossing_table(cfg.community, world.param("integration"), cfg.bridging)
         superior, changes = _learn_code(
             rng, state.beliefs, scratch["actions"] if by_performance else state.beliefs,
             scratch["performance"], state.code, world.environment.target, by_performance,
-            reach[:, RESEARCHER], cfg.voice, willing_safety(world) if reporting else
+            crossing_table(world)[:, RESEARCHER], cfg.voice, willing_safety(world) if reporting else
             state.safety, state.manager, state.level, hero, discount, state.role, walled,
             chances, tacit, changed,
         )  # fmt: skip
@@ -141,4 +141,7 @@ def make_code_learning(world: World, rng: np.ndarray) -> Callable[[World], None]
             world.memory.overwrite(world, changed[:changes])
             world.counts["code_changes"] += changes
 
-    return learn_code
+    return compiled_code_learning
+
+
+STAND_INS = {turbulence: make_turbulence, learn_code: make_code_learning}

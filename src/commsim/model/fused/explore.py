@@ -19,7 +19,7 @@ import numpy as np
 
 from commsim.model import kernels
 from commsim.model.fear import fearful
-from commsim.model.practice import entry_stage
+from commsim.model.practice import entry_stage, explore
 from commsim.model.reality import RealityVector
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
 
@@ -109,3 +109,6 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
             counts["insights_generated"] += members.size
 
     return run
+
+
+STAND_INS = {explore: make}

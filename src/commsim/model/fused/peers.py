@@ -17,7 +17,8 @@ import numba
 import numpy as np
 
 from commsim.model import kernels
-from commsim.model.community import _crossing_table
+from commsim.model.community import crossing_table, mentor
+from commsim.model.peers import learn_from_peers
 from commsim.model.state import CAPACITY_BUILDER, approach_by_powers
 
 from .pcg import next_double, next_raw, uniform_below
@@ -127,12 +128,6 @@ def _mentor(
     return count
 
 
-def _crossing(world: World) -> np.ndarray:
-    """The crossing table now (``community.crossing_chance``'s, with the live integration)."""
-    cfg = world.config
-    return _crossing_table(cfg.community, world.param("integration"), cfg.bridging)
-
-
 def make_peers(world: World, rng_state: np.ndarray) -> Callable[[World], None] | None:
     """The stand-in for ``learn_from_peers``: its default rule on unweighted ties."""
     if world.config.peer_learning != "random_neighbour" or world.ties.weight is not None:
@@ -143,7 +138,7 @@ def make_peers(world: World, rng_state: np.ndarray) -> Callable[[World], None] |
         flows, crossed, adopted = _copy_a_better_neighbour(
             rng_state, cfg.neighbour_learning_rate, state.learning_rate, ties.indptr,
             ties.indices, state.beliefs, state.role, state.code, world.memory.from_insight,
-            world.scratch["performance"], _crossing(world), cfg.socialisation_mode == "jump",
+            world.scratch["performance"], crossing_table(world), cfg.socialisation_mode == "jump",
         )  # fmt: skip
         counts = world.counts
         counts["flows"] += flows
@@ -167,8 +162,11 @@ def make_mentoring(world: World, rng_state: np.ndarray) -> Callable[[World], Non
         state, cfg, ties = world.state, world.config, world.ties
         world.counts["mentorings"] += _mentor(
             rng_state, cfg.mentoring_rate, state.role, ties.indptr, ties.indices,
-            _crossing(world), state.safety, safety_powers, state.learning_rate,
+            crossing_table(world), state.safety, safety_powers, state.learning_rate,
             cfg.max_learning_rate, learning_powers,
         )  # fmt: skip
 
     return mentoring
+
+
+STAND_INS = {learn_from_peers: make_peers, mentor: make_mentoring}
