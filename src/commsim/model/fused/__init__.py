@@ -21,7 +21,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
+from commsim.model.voice import speak_up
 
+from . import voice
 from .march import fuse_block
 from .pcg import generator_state
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
 #: the phase functions that have a compiled stand-in, and what makes it
-STAND_INS: dict[Callable[[World], None], Maker] = {}
+STAND_INS: dict[Callable[[World], None], Maker] = {speak_up: voice.make}
 
 
 def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
