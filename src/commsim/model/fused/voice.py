@@ -5,12 +5,13 @@ them with some twenty small NumPy calls: the rows of each fate, the holders' saf
 (appreciation up, punishment down), the pool's stage and since, the rows dropped. Here
 ``voice_fates``' and ``approach_by_powers``' own compiled loops run from numba and the fates
 are applied in the same call, with the phase's key drawn from the model's generator
-(``pcg.next_raw``); Python keeps the ledger's three logs, the counts and the drop.
+(``pcg.next_raw``) and the pool compacted in place; Python keeps the ledger's logs and the
+counts.
 
 It covers every run the phase runs in: leadership collective or hero, research on or off,
 willingness to report (7.22) on or off (``willing_safety`` is read each call, as the phase
 does). The parameters it reads are the config's (no lever sets them), so the discount by gap
-and the safety gains' powers are made once per run.
+and the safety gains' powers are made once per run (longer as the pool grows).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class SpeakUp:
         size = ledger.pool_size
         if not size:
             return
-        if size >= self.appreciation.size:  # a row is heard at most once per entry
+        if size >= self.appreciation.size:  # powers up to the events, at most the pool
             self._powers(2 * size + 1)
         willing = willing_safety(world) if self.reporting else state.safety
         counts, logged, kept = _speak_up(
