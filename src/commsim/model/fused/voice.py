@@ -119,7 +119,7 @@ class SpeakUp:
         size = ledger.pool_size
         if not size:
             return
-        if size >= self.appreciation.size:  # powers up to the events, at most the pool
+        if size >= self.appreciation.size:  # powers 0 .. the responses, at most the pool
             self._powers(2 * size + 1)
         willing = willing_safety(world) if self.reporting else state.safety
         counts, logged, kept = _speak_up(
@@ -130,7 +130,7 @@ class SpeakUp:
         _, _, waits, heard, punished, suppressed = counts.tolist()
         ids, members, start = *logged, 0
         for event, count in (("voiced", heard), ("punished", punished), ("suppressed", suppressed)):
-            if count:  # (the ledger logs nothing of an empty one)
+            if count:  # an empty log appends nothing: spare its slices and call
                 ledger.log(step, event, ids[start : start + count], members[start : start + count])
             start += count
         spoken = heard + punished
