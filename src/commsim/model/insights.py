@@ -31,26 +31,32 @@ AWAITING_VOICE, AWAITING_VERIFICATION = 0, 1
 POOL_COLUMNS = ("id", "holder", "dim", "value", "stage", "since", "verifier")
 
 
+def _int64(column: np.ndarray | int) -> np.ndarray | int:
+    """A chunk's column: an int as it is, an array copied as int64."""
+    return column if type(column) is int else np.array(column, dtype=np.int64)
+
+
 class _Chunks:
     """An append-only table kept as the list of the arrays appended, joined when read.
 
     A step appends a handful of small arrays (one per event kind), so appending must cost
     next to nothing; a column is concatenated only when someone reads it (the frames at
-    the end of a run). A scalar stands for a whole chunk's column.
+    the end of a run). An int stands for a whole chunk's column.
     """
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self._names = names
-        self._chunks: list[tuple[int, tuple[np.ndarray, ...]]] = []
+        self._chunks: list[tuple[int, tuple[np.ndarray | int, ...]]] = []
         self.size = 0
 
     def append(self, size: int, *cols: np.ndarray | int) -> None:
-        """Append ``size`` rows; ``cols`` in the order of the names, arrays or scalars.
+        """Append ``size`` rows; ``cols`` in the order of the names, arrays or ints.
 
-        Arrays are copied, so a caller may pass a view of state it later changes.
+        Arrays are copied (as int64), so a caller may pass a view of state it later changes;
+        an int is kept as it is and stands for the whole chunk's column.
         """
         if size:
-            self._chunks.append((size, tuple(np.array(c, dtype=np.int64) for c in cols)))
+            self._chunks.append((size, tuple(map(_int64, cols))))
             self.size += size
 
     def recent(self, since: int) -> list[tuple[np.ndarray, ...]]:
@@ -60,8 +66,9 @@ class _Chunks:
             if size <= since:
                 break
             size -= n
-            out.append(tuple(c if c.ndim else np.full(n, c) for c in cols))  # no broadcast_to:
-            # its cost (tens of microseconds) dominates a step's few short chunks
+            # np.full, not broadcast_to: its cost (tens of microseconds) dominates a step's
+            # few short chunks
+            out.append(tuple(np.full(n, c) if type(c) is int or not c.ndim else c for c in cols))
         return out[::-1]
 
     def column(self, name: str) -> np.ndarray:
