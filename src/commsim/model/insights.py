@@ -143,6 +143,11 @@ class InsightLedger:
         self._live = kept.shape[1]
         self._pool[:, : self._live] = kept
 
+    def keep_first(self, size: int) -> None:
+        """Keep the pool's first ``size`` entries: what a compiled phase that compacted the
+        pool in place (``fused``) leaves; as ``keep`` would, without its fancy indexing."""
+        self._live = size
+
     def drop(self, rows: np.ndarray) -> None:
         """Drop the given pool rows."""
         if rows.size:
