@@ -21,9 +21,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
+from commsim.model.community import verify_and_codify
 
 from .march import fuse_block
 from .pcg import generator_state
+from .verify import make as make_verify
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
 #: the phase functions that have a compiled stand-in, and what makes it
-STAND_INS: dict[Callable[[World], None], Maker] = {}
+STAND_INS: dict[Callable[[World], None], Maker] = {verify_and_codify: make_verify}
 
 
 def fuse(phases: Sequence[Phase], world: World) -> tuple[Phase, ...]:
