@@ -124,12 +124,7 @@ def _verify(
             for column in range(pool.shape[0]):
                 pool[column, kept] = pool[column, r]
             kept += 1
-    counts[0], counts[1], counts[2] = (
-        walled_count,
-        np.count_nonzero(verified),
-        np.count_nonzero(refuted),
-    )
-    counts[3], counts[4], counts[5] = c, crossed, kept
+    counts[:] = np.array([walled_count, verified.sum(), refuted.sum(), c, crossed, kept])
     return False, logged
 
 
