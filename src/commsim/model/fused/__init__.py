@@ -13,7 +13,7 @@ stand-in does not cover the run (its ``make`` returns None), and the tests run b
 * ``STAND_INS``: one phase each, by the phase function it replaces; ``make(world, state)``
   gives the stand-in for a run, or None where the run needs the phase. Each module holds
   its own (``code.py``: turbulence and code learning; ``explore.py``; ``peers.py``: peers
-  and mentoring; ``voice.py``).
+  and mentoring; ``verify.py``: verification and codification; ``voice.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
 
-from . import code, explore, peers, voice
+from . import code, explore, peers, verify, voice
 from .march import fuse_block
 from .pcg import generator_state
 
@@ -42,6 +42,7 @@ STAND_INS: dict[Callable[[World], None], Maker] = {
     **explore.STAND_INS,
     **peers.STAND_INS,
     **voice.STAND_INS,
+    **verify.STAND_INS,
 }
 
 
