@@ -66,3 +66,12 @@ def test_voice_off_runs_no_stand_in() -> None:
     """The stand-in covers every run the phase runs in; without voice there is none."""
     model = CommunityModel(DEFAULT, seed=0, voice=False, **SMALL)
     assert "voice" not in compiled_phases(model)
+
+
+def test_the_climate_drifts_compiled_with_the_phases_numbers() -> None:
+    overrides = VARIANTS["levers, turnover"][0]
+    model = assert_same_run(
+        DEFAULT, 2, 30, expect="climate", climate_drift=0.3, **SMALL, **overrides
+    )
+    assert model.model_frame().mean_safety.diff().abs().max() > 0.01
+    assert "climate" not in compiled_phases(CommunityModel(DEFAULT, seed=0, climate_drift=0.0))

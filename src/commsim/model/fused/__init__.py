@@ -13,7 +13,7 @@ stand-in does not cover the run (its ``make`` returns None), and the tests run b
 * ``STAND_INS``: one phase each, by the phase function it replaces; ``make(world, state)``
   gives the stand-in for a run, or None where the run needs the phase. Each module holds
   its own (``code.py``: turbulence and code learning; ``explore.py``; ``peers.py``: peers
-  and mentoring; ``verify.py``: verification and codification; ``voice.py``).
+  and mentoring; ``verify.py``: verification and codification; ``voice.py``: voice and the climate).
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ It covers every run the phase runs in: leadership collective or hero, research o
 willingness to report (7.22) on or off (``willing_safety`` is read each call, as the phase
 does). The parameters it reads are the config's (no lever sets them), so the discount by gap
 and the safety gains' powers are made once per run (longer as the pool grows).
+
+The climate's drift (``drift_to_climate``, every member's safety toward the climate its
+manager sets) is one compiled loop too, with the phase's operations in the phase's order.
 """
 
 from __future__ import annotations
@@ -24,11 +27,22 @@ import numpy as np
 from commsim.model.insights import AWAITING_VERIFICATION
 from commsim.model.reporting import willing_safety
 from commsim.model.state import approach_by_powers
-from commsim.model.voice import HEARD, NOT_WAITING, OWN, PUNISHED, WAITS, speak_up, voice_fates
+from commsim.model.voice import (
+    HEARD,
+    NOT_WAITING,
+    OWN,
+    PUNISHED,
+    WAITS,
+    drift_to_climate,
+    speak_up,
+    voice_fates,
+)
 
 from .pcg import next_raw
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from commsim.model.world import World
 
 _fates = voice_fates.compiled()
@@ -148,4 +162,25 @@ def make(world: World, rng_state: np.ndarray) -> SpeakUp:
     return SpeakUp(rng_state, world)
 
 
-STAND_INS = {speak_up: make}
+@numba.njit(cache=True, nogil=True)
+def _drift(safety: np.ndarray, punitiveness: np.ndarray, setter: np.ndarray, drift: float) -> None:
+    """``drift_to_climate``'s update, member by member with the same operations."""
+    for i in range(safety.shape[0]):
+        safety[i] += drift * ((1.0 - punitiveness[setter[i]]) - safety[i])
+
+
+def make_climate(world: World, rng_state: np.ndarray) -> Callable[[World], None] | None:
+    """The compiled climate drift (it draws nothing); None at a drift of 0, where the phase
+    returns at once."""
+    drift = world.config.climate_drift
+    if drift == 0:
+        return None
+
+    def climate(world: World) -> None:
+        state = world.state
+        _drift(state.safety, state.punitiveness, world.climate_setter, drift)
+
+    return climate
+
+
+STAND_INS = {speak_up: make, drift_to_climate: make_climate}
