@@ -9,7 +9,7 @@ import pytest
 from commsim.model import CommunityModel
 
 from .conftest import CONFIGS
-from .fused_check import assert_same_run, compiled_phases
+from .fused_check import Fused, assert_same_run, compiled_phases
 
 DEFAULT = CONFIGS / "default.toml"
 
@@ -42,5 +42,5 @@ def test_turbulence_is_compiled_where_it_flips_march_s_reality() -> None:
 
 
 def test_a_landscape_keeps_its_own_turbulence_and_code_learning() -> None:
-    model = CommunityModel(DEFAULT, seed=0, n_agents=60, task="nk", nk_k=2, m=10)
+    model = Fused(DEFAULT, seed=0, n_agents=60, task="nk", nk_k=2, m=10)
     assert not {"turbulence", "code_learning"} & set(compiled_phases(model))

@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from commsim.model import CommunityModel
-
 from .conftest import CONFIGS
-from .fused_check import assert_same_run, compiled_phases
+from .fused_check import Fused, assert_same_run, compiled_phases
 
 DEFAULT = CONFIGS / "default.toml"
 SMALL = {"n_agents": 120}
@@ -64,5 +62,5 @@ def test_a_fused_explore_gives_the_phase_s_numbers(variant: str, seed: int) -> N
     "task", [{"task": "nk", "m": 10, "nk_k": 2}, {"units": 3}], ids=["nk", "units"]
 )
 def test_other_tasks_keep_the_phase(task: dict[str, Any]) -> None:
-    assert "explore" not in compiled_phases(CommunityModel(DEFAULT, **SMALL, **task))
+    assert "explore" not in compiled_phases(Fused(DEFAULT, **SMALL, **task))
     assert_same_run(DEFAULT, 2, 20, **SMALL, **task)

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from commsim.model import CommunityModel, kernels
+from commsim.model import CommunityModel
+from commsim.model.fused import verify
 
 from .conftest import CONFIGS
-from .fused_check import assert_same_run, compiled_phases
+from .fused_check import Fused, assert_same_run, compiled_phases
 
 DEFAULT = CONFIGS / "default.toml"
 SMALL: dict[str, Any] = {"n_agents": 120}
@@ -71,27 +72,21 @@ def test_over_capacity_the_phase_runs(
     """A verifier over capacity: the phase draws its permutation; the other steps stay
     compiled."""
     fallbacks = []
-    if kernels.HAVE_NUMBA:
-        from commsim.model.fused import verify
-
-        phase = verify.verify_and_codify
-        monkeypatch.setattr(
-            verify, "verify_and_codify", lambda world: fallbacks.append(phase(world))
-        )
+    phase = verify.verify_and_codify
+    monkeypatch.setattr(verify, "verify_and_codify", lambda world: fallbacks.append(phase(world)))
     model = assert_same_run(
         DEFAULT, 4, 40, expect="verify", verification_capacity=1, **SMALL, **overrides
     )
     assert model.model_frame().insights_codified.sum() > 0
     if overrides["insight_ttl"] == 1:
         assert events(model, "expired") > 0
-    if kernels.HAVE_NUMBA:
-        assert 0 < len(fallbacks) < 40
+    assert 0 < len(fallbacks) < 40
 
 
 @pytest.mark.parametrize(
     "why", [{"leadership": "hero"}, {"task": "nk", "m": 12}, {"units": 3}], ids=str
 )
 def test_other_runs_keep_the_phase(why: dict[str, Any]) -> None:
-    model = CommunityModel(DEFAULT, seed=0, **SMALL, **why)
+    model = Fused(DEFAULT, seed=0, **SMALL, **why)
     assert "verify" not in compiled_phases(model)
     assert_same_run(DEFAULT, 0, 20, **SMALL, **why)

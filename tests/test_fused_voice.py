@@ -9,7 +9,7 @@ import pytest
 from commsim.model import CommunityModel
 
 from .conftest import CONFIGS
-from .fused_check import assert_same_run, compiled_phases
+from .fused_check import Fused, assert_same_run, compiled_phases
 
 DEFAULT = CONFIGS / "default.toml"
 SMALL = {"n_agents": 120, "agent_sample_size": 0}
@@ -64,7 +64,7 @@ def test_variant_gives_the_phases_numbers(variant: str) -> None:
 
 def test_voice_off_runs_no_stand_in() -> None:
     """The stand-in covers every run the phase runs in; without voice there is none."""
-    model = CommunityModel(DEFAULT, seed=0, voice=False, **SMALL)
+    model = Fused(DEFAULT, seed=0, voice=False, **SMALL)
     assert "voice" not in compiled_phases(model)
 
 
@@ -74,4 +74,4 @@ def test_the_climate_drifts_compiled_with_the_phases_numbers() -> None:
         DEFAULT, 2, 30, expect="climate", climate_drift=0.3, **SMALL, **overrides
     )
     assert model.model_frame().mean_safety.diff().abs().max() > 0.01
-    assert "climate" not in compiled_phases(CommunityModel(DEFAULT, seed=0, climate_drift=0.0))
+    assert "climate" not in compiled_phases(Fused(DEFAULT, seed=0, climate_drift=0.0))
