@@ -21,7 +21,7 @@ import pytest
 import commsim.model
 from commsim.model import kernels
 from commsim.model.learning import adoption_chances, code_changes, socialise_beliefs
-from commsim.model.memory import crossings
+from commsim.model.memory import crossings, diffusing
 from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
 from commsim.model.reality import act
@@ -160,6 +160,24 @@ def test_crossings_loops_equal_their_twin(n: int, m: int) -> None:
             assert (live[dims] & ~diffused[dims] & (reach[dims] >= threshold)).all()
 
 
+@needs_numba
+@pytest.mark.parametrize(("n", "m"), SHAPES)
+def test_diffusing_loops_equal_their_twin_and_crossings(n: int, m: int) -> None:
+    """From the beliefs, the same dimensions and reach as ``crossings`` from the tally."""
+    rng = np.random.default_rng(7 * n + m)
+    for _ in range(5):
+        matrix = beliefs(rng, n, m)
+        code = rng.integers(-1, 2, size=m).astype(np.int8)
+        live, diffused = rng.random(m) < 0.7, rng.random(m) < 0.3
+        _, plus, minus, _ = tally(matrix, code)
+        for threshold in (0.0, 0.3, plus[0] / n, 1.0):
+            args = (matrix, code, live, diffused, threshold)
+            dims, reach = diffusing.compiled()(*args)
+            assert same((dims, reach), diffusing.twin(*args))
+            every, crossed = crossings.twin(code, plus, minus, n, live, diffused, threshold)
+            assert same((dims, reach), (crossed, every[crossed]))
+
+
 def test_the_adoption_table_is_march_s_chance_for_every_margin() -> None:
     chances = adoption_chances(0.9, 40)
     margins = np.arange(41)
@@ -197,6 +215,7 @@ KERNELS = [
     socialise_beliefs,
     code_changes,
     crossings,
+    diffusing,
     tally,
     member_sums,
     kernels.bernoulli_rows,

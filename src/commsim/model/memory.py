@@ -60,27 +60,46 @@ class OrgMemory:
         self._written = True
         self.codified_at[dims] = world.step
 
+    @property
+    def tracking(self) -> bool:
+        """An insight stands behind some dimension of the code (so diffusion is followed)."""
+        return self._written and bool(self.from_insight.any())
+
     def track(self, world: World, plus: np.ndarray, minus: np.ndarray) -> np.ndarray | None:
         """Log insights that crossed the threshold this step; return each dimension's reach
         (None while no insight stands behind the code).
 
         ``reach[d]``, the share of members holding the code's value on d, is built from the
-        counts holding +1 and -1 only when an insight stands behind some dimension.
+        counts holding +1 and -1 (the metrics' ``tally``) only while ``tracking``.
         """
-        if not self._written or not self.from_insight.any():
+        if not self.tracking:
             return None
         code, n, live = world.state.code, world.state.n, self.from_insight
         reach, dims = crossings(
             code, plus, minus, n, live, self.diffused, world.config.diffusion_threshold
         )
+        self._diffuse(world, dims, reach[dims])
+        return reach
+
+    def track_beliefs(self, world: World) -> None:
+        """``track`` on a step without metrics: the holders are counted only on the
+        dimensions that may still diffuse (``diffusing``), not over the whole matrix."""
+        if self.tracking:
+            state, threshold = world.state, world.config.diffusion_threshold
+            live = self.from_insight
+            self._diffuse(
+                world, *diffusing(state.beliefs, state.code, live, self.diffused, threshold)
+            )
+
+    def _diffuse(self, world: World, dims: np.ndarray, reach: np.ndarray) -> None:
+        """The insights behind ``dims`` (reach ``reach``) diffused this step: logged, timed."""
         if dims.size:
             self.diffused[dims] = True
             times = world.step - self.codified_at[dims]
             self.diffusion_times.extend(times.tolist())
             self._time_total += int(times.sum())
-            adopters = np.round(reach[dims] * world.state.n).astype(np.int64)
+            adopters = np.round(reach * world.state.n).astype(np.int64)
             world.ledger.log(world.step, "diffused", self.source[dims], adopters)
-        return reach
 
     def mean_reach(self, reach: np.ndarray | None) -> float:
         """The mean over the dimensions an insight stands behind of ``track``'s reach."""
@@ -129,3 +148,52 @@ def crossings(
     """
     reach = np.where(code == 1, plus / n, np.where(code == -1, minus / n, 0.0))
     return reach, np.flatnonzero(live & ~diffused & (reach >= threshold))
+
+
+# --- diffusing: the insights that crossed the threshold, counted from the beliefs -------
+
+
+def _diffusing_loops(
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    live: np.ndarray,
+    diffused: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    n, m = beliefs.shape
+    dims, reach = np.empty(m, np.int64), np.empty(m, np.float64)
+    k = 0
+    for d in range(m):
+        if not live[d] or diffused[d]:
+            continue
+        c, held = code[d], 0
+        if c != 0:
+            for i in range(n):
+                held += beliefs[i, d] == c
+        share = held / n if c != 0 else 0.0
+        if share >= threshold:
+            dims[k], reach[k] = d, share
+            k += 1
+    return dims[:k], reach[:k]
+
+
+@kernel(_diffusing_loops)
+def diffusing(
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    live: np.ndarray,
+    diffused: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The live, not yet diffused dimensions whose reach (the share of members holding the
+    code's value; 0 where the code holds none) is at least ``threshold``, and their reach:
+    ``crossings`` without the metrics' counts. Compiled: on a step without metrics it
+    counts the holders of a few dimensions instead of tallying the whole belief matrix.
+    """
+    n = beliefs.shape[0]
+    candidates = np.flatnonzero(live & ~diffused)
+    values = code[candidates]
+    held = np.count_nonzero(beliefs[:, candidates] == values, axis=0)
+    reach = np.where(values != 0, held / n, 0.0)
+    crossed = reach >= threshold
+    return candidates[crossed], reach[crossed]

@@ -333,11 +333,8 @@ def advancement(history: list[float], window: int) -> float:
 def track(world: World) -> None:
     """What a step leaves in the run's history when no row is recorded for it: the code's
     knowledge (``advancement`` reads it) and the insights that diffused (logged)."""
-    state, environment = world.state, world.environment
-    world.knowledge_history.append(environment.code_knowledge(state.code))
-    if world.memory.from_insight.any():
-        _, plus, minus, _ = tally(state.beliefs, environment.target)
-        world.memory.track(world, plus, minus)
+    world.knowledge_history.append(world.environment.code_knowledge(world.state.code))
+    world.memory.track_beliefs(world)
 
 
 def collect(world: World) -> dict[str, float | int | str]:
