@@ -56,8 +56,13 @@ class _Chunks:
         an int is kept as it is and stands for the whole chunk's column.
         """
         if size:
-            self._chunks.append((size, tuple(map(_int64, cols))))
-            self.size += size
+            self.add(size, tuple(map(_int64, cols)))
+
+    def add(self, size: int, cols: tuple[np.ndarray | int, ...]) -> None:
+        """``append`` for columns already made (int64 copies, or ints): a step logs about
+        ten times, so ``log`` makes its four itself."""
+        self._chunks.append((size, cols))
+        self.size += size
 
     def recent(self, since: int) -> list[tuple[np.ndarray, ...]]:
         """The chunks appended since the table had ``since`` rows, as full-length columns."""
@@ -142,7 +147,8 @@ class InsightLedger:
             self._pool = grown
 
     def log(self, step: int, event: str, ids: np.ndarray, members: np.ndarray | int = -1) -> None:
-        self.events.append(ids.shape[0], ids, step, EVENT_CODE[event], members)
+        if size := ids.shape[0]:
+            self.events.add(size, (_int64(ids), step, EVENT_CODE[event], _int64(members)))
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop from the pool every entry where ``mask`` is False."""
