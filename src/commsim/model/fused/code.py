@@ -52,6 +52,34 @@ def make_turbulence(world: World, rng: np.ndarray) -> Callable[[World], None] | 
 
 
 @numba.njit(cache=True, nogil=True)
+def superior_rows(
+    beliefs: np.ndarray,
+    performance: np.ndarray,
+    code: np.ndarray,
+    target: np.ndarray,
+    by_performance: bool,
+) -> np.ndarray:
+    """The members doing better than the code: by this step's performance, or by the score
+    of their beliefs (March's reality: right minus wrong, exact integers)."""
+    n, m = beliefs.shape
+    code_score = np.int64(0)
+    for d in range(m):
+        code_score += np.int64(code[d]) * np.int64(target[d])
+    rows = np.empty(n, np.int64)
+    count = 0
+    for i in range(n):
+        score = performance[i]
+        if not by_performance:
+            score = 0
+            for d in range(m):
+                score += np.int64(beliefs[i, d]) * np.int64(target[d])
+        if score > code_score:
+            rows[count] = i
+            count += 1
+    return rows[:count]
+
+
+@numba.njit(cache=True, nogil=True)
 def _learn_code(
     rng: np.ndarray,
     beliefs: np.ndarray,
@@ -77,22 +105,9 @@ def _learn_code(
     code, thinned by one keyed trial each to those whose view reaches the code past voice and
     the walls), then the code's changes, written to ``code`` and their dimensions to
     ``changed``. Returns the group's size and the number of changes."""
-    n, m = beliefs.shape
-    code_score = np.int64(0)
-    for d in range(m):
-        code_score += np.int64(code[d]) * np.int64(target[d])
-    superior = np.empty(n, np.int64)
-    count = 0
-    for i in range(n):
-        score = performance[i]
-        if not by_performance:
-            score = 0
-            for d in range(m):
-                score += np.int64(beliefs[i, d]) * np.int64(target[d])
-        if score > code_score:
-            superior[count] = i
-            count += 1
-    rows = superior[:count]
+    m = beliefs.shape[1]
+    rows = superior_rows(beliefs, performance, code, target, by_performance)
+    count = rows.shape[0]
     if count and walled:
         chance = np.empty(count, np.float64)
         for k in range(count):

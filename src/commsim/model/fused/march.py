@@ -28,6 +28,7 @@ from commsim.model.practice import act, explore
 from commsim.model.reality import RealityVector
 from commsim.model.reality import act as act_kernel
 
+from .code import superior_rows
 from .pcg import next_double, next_raw
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def _block(
     """One step of the block, in place; ``counts`` gets flows, adopted, cross-role flows
     (added), the superior group (set) and code changes (added). Returns the actions and
     performance, which ``act`` leaves for later phases."""
-    n, m = beliefs.shape
+    m = beliefs.shape[1]
     for d in range(m):  # turbulence: one draw per dimension, whatever the rate
         if next_double(rng) < turbulence_rate:
             reality[d] = -reality[d]
@@ -79,22 +80,12 @@ def _block(
         counts[0] += changes
         counts[1] += adopted
         counts[2] += crossed
-    code_score = np.int64(0)
-    for d in range(m):
-        code_score += np.int64(code[d]) * np.int64(reality[d])
+    superior = superior_rows(beliefs, performance, code, reality, by_performance)
     votes = np.zeros(m, np.int64)
-    superior = 0
-    for i in range(n):
-        score = performance[i]
-        if not by_performance:
-            score = 0
-            for d in range(m):
-                score += np.int64(beliefs[i, d]) * np.int64(reality[d])
-        if score > code_score:
-            superior += 1
-            for d in range(m):
-                votes[d] += actions[i, d] if by_performance else beliefs[i, d]
-    counts[3] = superior
+    for i in superior:
+        for d in range(m):
+            votes[d] += actions[i, d] if by_performance else beliefs[i, d]
+    counts[3] = superior.shape[0]
     changed = 0
     for d in range(m):  # one draw per dimension, tacit ones included
         u = next_double(rng)
