@@ -60,21 +60,24 @@ class OrgMemory:
         self._written = True
         self.codified_at[dims] = world.step
 
-    @property
-    def tracking(self) -> bool:
-        """An insight stands behind some dimension of the code (so diffusion is followed)."""
-        return self._written and bool(self.from_insight.any())
+    def _tracked(self) -> np.ndarray | None:
+        """The dimensions an insight stands behind (``from_insight``), or None while none
+        does: then diffusion is not followed."""
+        live = self.from_insight if self._written else None
+        return live if live is not None and live.any() else None
 
     def track(self, world: World, plus: np.ndarray, minus: np.ndarray) -> np.ndarray | None:
         """Log insights that crossed the threshold this step; return each dimension's reach
         (None while no insight stands behind the code).
 
         ``reach[d]``, the share of members holding the code's value on d, is built from the
-        counts holding +1 and -1 (the metrics' ``tally``) only while ``tracking``.
+        counts holding +1 and -1 (the metrics' ``tally``) only while an insight stands behind
+        the code.
         """
-        if not self.tracking:
+        live = self._tracked()
+        if live is None:
             return None
-        code, n, live = world.state.code, world.state.n, self.from_insight
+        code, n = world.state.code, world.state.n
         reach, dims = crossings(
             code, plus, minus, n, live, self.diffused, world.config.diffusion_threshold
         )
@@ -84,9 +87,9 @@ class OrgMemory:
     def track_beliefs(self, world: World) -> None:
         """``track`` on a step without metrics: the holders are counted only on the
         dimensions that may still diffuse (``diffusing``), not over the whole matrix."""
-        if self.tracking:
+        live = self._tracked()
+        if live is not None:
             state, threshold = world.state, world.config.diffusion_threshold
-            live = self.from_insight
             self._diffuse(
                 world, *diffusing(state.beliefs, state.code, live, self.diffused, threshold)
             )
