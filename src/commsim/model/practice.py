@@ -36,8 +36,7 @@ def explore(world: World) -> None:
     """Practitioners (and researchers, with less noise) test one belief against reality;
     fear of experimenting (``fear.explorers``, 7.24) keeps the unsafe from trying."""
     cfg, state, rng = world.config, world.state, world.rng
-    # the configured rate, or the share of effort the goals leave it (tension.py)
-    rate = world.scratch.get("exploration_rate", cfg.exploration_rate)
+    rate = exploration_rate(world)
     if rate == 0:
         return
     p = np.where(state.role != CAPACITY_BUILDER, rate, 0.0)
@@ -52,6 +51,11 @@ def explore(world: World) -> None:
     state.beliefs[members, dims] = seen
     world.ledger.generate(world.step, members, dims, seen, stage=entry_stage(world))
     world.counts["insights_generated"] += members.size
+
+
+def exploration_rate(world: World) -> float:
+    """The configured rate, or the share of effort the goals leave it this step (tension.py)."""
+    return world.scratch.get("exploration_rate", world.config.exploration_rate)
 
 
 def entry_stage(world: World) -> int | None:

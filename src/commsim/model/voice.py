@@ -48,6 +48,11 @@ def listener(world: World, holders: np.ndarray) -> np.ndarray:
     return np.where(target == NO_MANAGER, holders, target)
 
 
+def gap_discount(world: World) -> np.ndarray:
+    """``(1 - authority_gradient) ** gap`` for every gap between levels: voice's discount."""
+    return (1.0 - world.config.authority_gradient) ** np.arange(world.n_levels)
+
+
 def voice_probability(world: World, holders: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Psychological safety discounted by the authority gradient, per level of the gap."""
     state = world.state
@@ -74,7 +79,7 @@ def speak_up(world: World) -> None:
         state.punitiveness,
         state.beliefs,
         world.top if cfg.leadership == "hero" else -1,
-        (1.0 - cfg.authority_gradient) ** np.arange(world.n_levels),  # discount by gap
+        gap_discount(world),
         cfg.insight_ttl,
         step,
         kernels.draw_key(world.rng),

@@ -22,6 +22,7 @@ from commsim.model.memory import tacit_count
 from commsim.model.reality import RealityVector
 from commsim.model.reporting import willing_safety
 from commsim.model.state import NO_MANAGER, RESEARCHER
+from commsim.model.voice import gap_discount
 
 from .pcg import next_double, next_raw
 
@@ -139,7 +140,7 @@ def make_code_learning(world: World, rng: np.ndarray) -> Callable[[World], None]
     by_performance, tacit = cfg.superior_basis == "performance", tacit_count(cfg)
     walled, reporting = cfg.community or cfg.voice, cfg.reporting
     hero = world.top if cfg.leadership == "hero" else -1
-    discount = (1.0 - cfg.authority_gradient) ** np.arange(world.n_levels)  # by the gap
+    discount = gap_discount(world)
     changed = np.empty(world.state.m, np.int64)
 
     def compiled_code_learning(world: World) -> None:

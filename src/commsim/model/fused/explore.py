@@ -19,7 +19,7 @@ import numpy as np
 
 from commsim.model import kernels
 from commsim.model.fear import fearful
-from commsim.model.practice import entry_stage, explore
+from commsim.model.practice import entry_stage, exploration_rate, explore
 from commsim.model.reality import RealityVector
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
 
@@ -92,7 +92,7 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
 
     def run(world: World) -> None:
         """``explore``, compiled: the rate and fear as they stand now."""
-        rate = world.scratch.get("exploration_rate", cfg.exploration_rate)
+        rate = exploration_rate(world)
         if rate == 0:
             return
         s = world.state

@@ -19,7 +19,7 @@ import numpy as np
 from commsim.model import kernels
 from commsim.model.community import crossing_table, mentor
 from commsim.model.peers import learn_from_peers
-from commsim.model.state import CAPACITY_BUILDER, approach_by_powers
+from commsim.model.state import CAPACITY_BUILDER, approach_by_powers, approach_powers
 
 from .pcg import next_double, next_raw, uniform_below
 
@@ -153,10 +153,9 @@ def make_mentoring(world: World, rng_state: np.ndarray) -> Callable[[World], Non
     if world.ties.weight is not None:
         return None
     cfg = world.config
-    # approach_rows' (1 - gain) ** c for every count c a step can reach (at most n coachings)
-    reach = np.arange(world.state.n + 1)
-    safety_powers = (1.0 - cfg.mentoring_safety_gain) ** reach
-    learning_powers = (1.0 - cfg.mentoring_learning_gain) ** reach
+    # approach_rows' table for every count a step can reach (at most n coachings)
+    safety_powers = approach_powers(cfg.mentoring_safety_gain, world.state.n + 1)
+    learning_powers = approach_powers(cfg.mentoring_learning_gain, world.state.n + 1)
 
     def mentoring(world: World) -> None:
         state, cfg, ties = world.state, world.config, world.ties

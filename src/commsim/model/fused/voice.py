@@ -26,7 +26,7 @@ import numpy as np
 
 from commsim.model.insights import AWAITING_VERIFICATION
 from commsim.model.reporting import willing_safety
-from commsim.model.state import approach_by_powers
+from commsim.model.state import approach_by_powers, approach_powers
 from commsim.model.voice import (
     HEARD,
     NOT_WAITING,
@@ -34,6 +34,7 @@ from commsim.model.voice import (
     PUNISHED,
     WAITS,
     drift_to_climate,
+    gap_discount,
     speak_up,
     voice_fates,
 )
@@ -116,7 +117,7 @@ class SpeakUp:
         cfg = world.config
         self.rng_state = rng_state
         self.hero = world.top if cfg.leadership == "hero" else -1
-        self.discount = (1.0 - cfg.authority_gradient) ** np.arange(world.n_levels)
+        self.discount = gap_discount(world)
         self.ttl = cfg.insight_ttl
         self.reporting = cfg.reporting  # else ``willing_safety`` is ``state.safety``
         self.research = cfg.community or cfg.leadership == "hero"
@@ -124,9 +125,8 @@ class SpeakUp:
         self._powers(0)  # made on the first call, remade as the pool grows
 
     def _powers(self, length: int) -> None:
-        """The gains' powers 0 .. length - 1, as ``approach_rows`` makes them (element c of
-        ``x ** np.arange(k)`` does not depend on k)."""
-        self.appreciation, self.punishment = ((1.0 - g) ** np.arange(length) for g in self.gains)
+        """The gains' powers 0 .. length - 1, as ``approach_rows`` makes them."""
+        self.appreciation, self.punishment = (approach_powers(g, length) for g in self.gains)
 
     def __call__(self, world: World) -> None:
         ledger, state, step = world.ledger, world.state, world.step
