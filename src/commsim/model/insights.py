@@ -29,58 +29,54 @@ EVENT_CODE = {name: i for i, name in enumerate(EVENTS)}
 
 AWAITING_VOICE, AWAITING_VERIFICATION = 0, 1
 POOL_COLUMNS = ("id", "holder", "dim", "value", "stage", "since", "verifier")
+#: an insight's record (its row is its id) and a lifecycle event, as the ledger keeps them
+RECORD_COLUMNS = ("insight", "member", "dim", "value", "born")
+EVENT_COLUMNS = ("insight", "step", "event", "member")
 
 
-def _int64(column: np.ndarray | int) -> np.ndarray | int:
-    """A chunk's column: an int as it is, an array copied as int64."""
-    return column if type(column) is int else np.array(column, dtype=np.int64)
+class _Columns:
+    """An append-only table of int64 columns, held in one over-allocated array.
 
-
-class _Chunks:
-    """An append-only table kept as the list of the arrays appended, joined when read.
-
-    A step appends a handful of small arrays (one per event kind), so appending must cost
-    next to nothing; a column is concatenated only when someone reads it (the frames at
-    the end of a run). An int stands for a whole chunk's column.
+    A step appends a handful of short runs of rows (one per event kind), so appending must
+    cost next to nothing: a row range is written in place, and a compiled phase may write
+    rows itself (``reserve``, then ``extend``). Reading a column is a slice, not a join.
     """
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self._names = names
-        self._chunks: list[tuple[int, tuple[np.ndarray | int, ...]]] = []
+        self._data = np.empty((len(names), 256), dtype=np.int64)
         self.size = 0
 
+    def reserve(self, rows: int) -> np.ndarray:
+        """The whole array, grown if need be to hold ``rows`` more rows after ``size``: a
+        compiled phase writes them from column ``size`` on, then calls ``extend``."""
+        need = self.size + rows
+        if need > self._data.shape[1]:
+            grown = np.empty((len(self._names), max(need, 2 * self._data.shape[1])), np.int64)
+            grown[:, : self.size] = self._data[:, : self.size]
+            self._data = grown
+        return self._data
+
+    def extend(self, rows: int) -> None:
+        """``rows`` rows written after ``size`` (in the array ``reserve`` returned) join."""
+        self.size += rows
+
     def append(self, size: int, *cols: np.ndarray | int) -> None:
-        """Append ``size`` rows; ``cols`` in the order of the names, arrays or ints.
-
-        Arrays are copied (as int64), so a caller may pass a view of state it later changes;
-        an int is kept as it is and stands for the whole chunk's column.
-        """
+        """Append ``size`` rows; ``cols`` in the order of the names, arrays or ints (an int
+        fills its column). Values are copied, so a caller may pass a view of state."""
         if size:
-            self.add(size, tuple(map(_int64, cols)))
+            data, start = self.reserve(size), self.size
+            for row, col in zip(data, cols, strict=True):
+                row[start : start + size] = col
+            self.size += size
 
-    def add(self, size: int, cols: tuple[np.ndarray | int, ...]) -> None:
-        """``append`` for columns already made (int64 copies, or ints): a step logs about
-        ten times, so ``log`` makes its four itself."""
-        self._chunks.append((size, cols))
-        self.size += size
-
-    def recent(self, since: int) -> list[tuple[np.ndarray, ...]]:
-        """The chunks appended since the table had ``since`` rows, as full-length columns."""
-        out, size = [], self.size
-        for n, cols in reversed(self._chunks):
-            if size <= since:
-                break
-            size -= n
-            # np.full, not broadcast_to: its cost (tens of microseconds) dominates a step's
-            # few short chunks
-            out.append(tuple(np.full(n, c) if type(c) is int or not c.ndim else c for c in cols))
-        return out[::-1]
+    def recent(self, since: int) -> np.ndarray:
+        """The rows appended since the table had ``since`` rows: a (columns, rows) view."""
+        return self._data[:, since : self.size]
 
     def column(self, name: str) -> np.ndarray:
-        """One column, joined (a new array on every call)."""
-        k = self._names.index(name)
-        parts = [np.broadcast_to(cols[k], n) for n, cols in self._chunks]
-        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+        """One column (a copy)."""
+        return self._data[self._names.index(name), : self.size].copy()
 
 
 class InsightLedger:
@@ -92,8 +88,8 @@ class InsightLedger:
     """
 
     def __init__(self) -> None:
-        self.records = _Chunks(("insight", "member", "dim", "value", "born"))
-        self.events = _Chunks(("insight", "step", "event", "member"))
+        self.records = _Columns(RECORD_COLUMNS)
+        self.events = _Columns(EVENT_COLUMNS)
         self._pool = np.empty((len(POOL_COLUMNS), 1024), dtype=np.int64)
         self._live = 0
 
@@ -133,22 +129,28 @@ class InsightLedger:
         self.records.append(k, ids, members, dims, values, step)
         self.log(step, "generated", ids, members)
         if stage is not None and k:
-            self._grow(self._live + k)
-            new = self._pool[:, self._live : self._live + k]
+            new = self.reserve_pool(k)[:, self._live : self._live + k]
             new[0], new[1], new[2], new[3] = ids, members, dims, values
             new[4], new[5], new[6] = stage, step, -1
             self._live += k
         return ids
 
-    def _grow(self, size: int) -> None:
+    def reserve_pool(self, rows: int) -> np.ndarray:
+        """The pool's whole array, grown if need be to hold ``rows`` more entries after its
+        live ones: a compiled phase writes them there, then calls ``extend_pool``."""
+        size = self._live + rows
         if size > self._pool.shape[1]:
             grown = np.empty((len(POOL_COLUMNS), 2 * size), dtype=np.int64)
             grown[:, : self._live] = self._pool[:, : self._live]
             self._pool = grown
+        return self._pool
+
+    def extend_pool(self, rows: int) -> None:
+        """``rows`` entries written after the live ones (``reserve_pool``) join the pool."""
+        self._live += rows
 
     def log(self, step: int, event: str, ids: np.ndarray, members: np.ndarray | int = -1) -> None:
-        if size := ids.shape[0]:
-            self.events.add(size, (_int64(ids), step, EVENT_CODE[event], _int64(members)))
+        self.events.append(ids.shape[0], ids, step, EVENT_CODE[event], members)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop from the pool every entry where ``mask`` is False."""
@@ -168,23 +170,19 @@ class InsightLedger:
             mask[rows] = False
             self.keep(mask)
 
-    def links_since(self, since: int, event: str) -> tuple[np.ndarray, np.ndarray]:
-        """Holders and members of the ``event`` events logged after the log had ``since`` rows.
+    def since(self, since: int, event: str) -> tuple[np.ndarray, np.ndarray]:
+        """Insight ids and members of the ``event`` events logged after the log had ``since``
+        rows, in the order logged. Reads only the newest rows, so a live view or a phase can
+        ask every step at no cost that grows with the run."""
+        ids, _, events, members = self.events.recent(since)
+        hit = events == EVENT_CODE[event]
+        return ids[hit], members[hit]
 
-        Reads only the newest chunks, so a live view can ask every step at no cost that grows
-        with the run (the app draws each step's voiced and suppressed insights this way).
-        """
-        chunks = [c for c in self.events.recent(since) if c[2][0] == EVENT_CODE[event]]
-        if not chunks:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        ids = np.concatenate([c[0] for c in chunks])
-        members = np.concatenate([c[3] for c in chunks])
-        holders = np.empty_like(ids)
-        # records hold one row per insight, in id order: each chunk's ids are contiguous
-        for rec_ids, rec_members, *_ in self.records.recent(int(ids.min())):
-            hit = (ids >= rec_ids[0]) & (ids <= rec_ids[-1])
-            holders[hit] = rec_members[ids[hit] - rec_ids[0]]
-        return holders, members
+    def links_since(self, since: int, event: str) -> tuple[np.ndarray, np.ndarray]:
+        """Holders and members of the ``event`` events logged after the log had ``since`` rows
+        (the app draws each step's voiced and suppressed insights this way)."""
+        ids, members = self.since(since, event)
+        return self.records.recent(0)[1, ids], members  # a record's row is its insight's id
 
     def frame(self) -> pd.DataFrame:
         """The event log joined with each insight's record: one row per event."""

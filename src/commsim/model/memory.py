@@ -57,8 +57,13 @@ class OrgMemory:
         """Codified insights now stand behind their dimensions (the code holds their values)."""
         self.overwrite(world, dims)
         self.source[dims] = ids
-        self._written = True
+        self.wrote()
         self.codified_at[dims] = world.step
+
+    def wrote(self) -> None:
+        """An insight was recorded (by ``record``, or a compiled phase that writes the
+        arrays itself): from now on diffusion is followed."""
+        self._written = True
 
     def _tracked(self) -> np.ndarray | None:
         """The dimensions an insight stands behind (``from_insight``), or None while none

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from commsim.catalogue import Metric
-from commsim.model.insights import EVENT_CODE
 from commsim.model.state import approach_rows
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
 
 KEY = "reporting"  # its state in ``world.extra``
 #: a report's end: everything but verification is a report that vanished
-_VANISHED = tuple(EVENT_CODE[e] for e in ("refuted", "walled", "expired"))
+_VANISHED = ("refuted", "walled", "expired")
 HOLDER, DIM, HEARD = range(3)  # the rows of ``Reports.insights``
 
 
@@ -63,8 +62,8 @@ class Reports:
             grown = np.full((3, 2 * records.size), -1, np.int64)
             grown[:, : self.known] = self.insights[:, : self.known]
             self.insights = grown
-        for ids, members, dims, *_ in records.recent(self.known):
-            self.insights[HOLDER, ids], self.insights[DIM, ids] = members, dims
+        ids, members, dims = records.recent(self.known)[:3]
+        self.insights[HOLDER, ids], self.insights[DIM, ids] = members, dims
         self.known = records.size
 
 
@@ -99,14 +98,6 @@ def welcome(world: World, newcomers: np.ndarray) -> None:
         found.willingness[newcomers] = 1.0
 
 
-def _events(world: World, since: int) -> dict[int, np.ndarray]:
-    """The insight ids of each kind of event logged after the log had ``since`` rows."""
-    found: dict[int, list[np.ndarray]] = {}
-    for ids, _, event, _ in world.ledger.events.recent(since):
-        found.setdefault(int(event[0]), []).append(ids)
-    return {event: np.concatenate(parts) for event, parts in found.items()}
-
-
 def close_reports(world: World) -> None:
     """After verification: charge this step's reports, and settle the reports that ended.
 
@@ -121,18 +112,21 @@ def close_reports(world: World) -> None:
     cfg, step = world.config, world.step
     own = reports(world)
     own.learn(world)
-    events = _events(world, own.read)
-    own.read = world.ledger.events.size
-    none = np.empty(0, np.int64)
-    heard = events.get(EVENT_CODE["voiced"], none)
+    ledger, since = world.ledger, own.read
+    own.read = ledger.events.size
+
+    def events(name: str) -> np.ndarray:
+        return ledger.since(since, name)[0]
+
+    heard = events("voiced")
     own.insights[HEARD, heard] = step
-    spoken = own.insights[HOLDER, np.concatenate([heard, events.get(EVENT_CODE["punished"], none)])]
+    spoken = own.insights[HOLDER, np.concatenate([heard, events("punished")])]
     cost = world.param("voice_cost")
     _charge(world, own, spoken, cost)
 
     research = cfg.community or cfg.leadership == "hero"
-    ends = [events.get(code, none) for code in _VANISHED] + ([] if research else [heard])
-    verified = events.get(EVENT_CODE["verified"], none)
+    ends = [events(name) for name in _VANISHED] + ([] if research else [heard])
+    verified = events("verified")
     ended, ok = _settled(world, own, verified, np.concatenate(ends))
     answered, vanished = ended[ok], ended[~ok]
     approach_rows(own.willingness, 1.0, cfg.willingness_gain, answered)
@@ -140,7 +134,7 @@ def close_reports(world: World) -> None:
     approach_rows(own.willingness, 0.0, cfg.willingness_loss, vanished)
     world.counts["reports_closed"] += int(ended.size)
     world.counts["reports_answered"] += int(answered.size)
-    _note_codified(world, own, events.get(EVENT_CODE["codified"], none))
+    _note_codified(world, own, events("codified"))
 
 
 def _charge(world: World, own: Reports, spoken: np.ndarray, cost: float) -> None:

@@ -6,8 +6,9 @@ fixed cost. The stand-in does them in one compiled call, drawing what the phase 
 same order (the trial's key, then a dimension per explorer, then a noise draw per explorer)
 and calling the phase's own trial (``kernels.bernoulli_rows``'s loops). It covers March's
 reality (``RealityVector``: feedback is the true value of the dimension, ``better``, flipped
-with the member's noise); units and NK landscapes keep the phase. The ledger and the counters
-stay in Python, on the compiled call's outputs.
+with the member's noise); units and NK landscapes keep the phase. The insights it generates
+are written into the ledger's arrays in the same call (``ledger.generate``); the counters
+stay in Python.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from commsim.model.practice import entry_stage, exploration_rate, explore
 from commsim.model.reality import RealityVector
 from commsim.model.state import CAPACITY_BUILDER, RESEARCHER
 
+from .ledger import generate
 from .pcg import next_double, next_raw, uniform_below
 
 if TYPE_CHECKING:
@@ -45,11 +47,13 @@ def _explore(
     counted: bool,
     practice_noise: float,
     research_noise: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    ledger: tuple,
+) -> tuple[int, int, int]:
     """``explore`` at a rate above 0, beliefs changed in place (``fear.explorers`` then
-    ``observe`` on March's reality). Returns the members whose belief changed, their
-    dimensions and new values, and how many would have explored without fear (counted only
-    where ``counted``, else the explorers) and how many did."""
+    ``observe`` on March's reality), the insights generated written into ``ledger``
+    (``fused.ledger.generate``'s arguments but the insights'). Returns how many insights,
+    and how many would have explored without fear (counted only where ``counted``, else the
+    explorers) and how many did."""
     n, m = beliefs.shape
     p = np.empty(n)
     for i in range(n):
@@ -78,7 +82,8 @@ def _explore(
             beliefs[i, d] = value
             members[kept], changed[kept], seen[kept] = i, d, value
             kept += 1
-    return members[:kept], changed[:kept], seen[:kept], would, k
+    generate(*ledger, members[:kept], changed[:kept], seen[:kept])
+    return kept, would, k
 
 
 def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
@@ -88,6 +93,7 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
         return None
     cfg = world.config  # frozen: what the phase reads of it is fixed for the run
     counted, stage = fearful(cfg), entry_stage(world)
+    pooled = -1 if stage is None else stage
     noises = (float(cfg.practice_noise), float(cfg.research_noise))
 
     def run(world: World) -> None:
@@ -95,18 +101,24 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
         rate = exploration_rate(world)
         if rate == 0:
             return
-        s = world.state
-        members, dims, seen, would, dared = _explore(
-            state, s.beliefs, s.role, s.safety, world.environment.target, float(rate),
-            float(world.param("exploration_fear")), counted, *noises,
+        s, ledger = world.state, world.ledger
+        n = s.n  # at most an insight a member
+        into = (
+            ledger.records.reserve(n), ledger.events.reserve(n), ledger.reserve_pool(n),
+            ledger.count, ledger.events.size, ledger.pool_size, world.step, pooled,
         )  # fmt: skip
+        generated, would, dared = _explore(
+            state, s.beliefs, s.role, s.safety, world.environment.target, float(rate),
+            float(world.param("exploration_fear")), counted, *noises, into,
+        )  # fmt: skip
+        ledger.records.extend(generated)
+        ledger.events.extend(generated)
+        ledger.extend_pool(generated if stage is not None else 0)
         counts = world.counts
         if counted:
             counts["experiments_forgone"] += would - dared
             counts["experiments"] += dared
-        if dared:
-            world.ledger.generate(world.step, members, dims, seen, stage=stage)
-            counts["insights_generated"] += members.size
+        counts["insights_generated"] += generated
 
     return run
 

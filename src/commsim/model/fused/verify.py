@@ -5,8 +5,9 @@ thirty small NumPy calls on the few insights in the verification queue. The stan
 its work in one compiled call, drawing what the phase draws in the same order: a verifier
 per newly queued insight, then a crossing draw per new insight, then a noise draw per
 insight checked (``observe`` on March's reality, where the feedback is the dimension's true
-value whatever the holder believes). The ledger, the memory and the counters stay in
-Python, on the call's outputs, logged in the phase's order.
+value whatever the holder believes). Its events, in the phase's order, and the memory of
+what was codified are written in the same call (``ledger.put_event``, ``ledger.codify``);
+the counters stay in Python.
 
 It covers collective leadership on March's reality (``RealityVector``) with one
 verification required. Where a verifier has more insights than ``verification_capacity``
@@ -23,12 +24,13 @@ import numba
 import numpy as np
 
 from commsim.model.community import crossing_table, verify_and_codify
-from commsim.model.insights import AWAITING_VERIFICATION
+from commsim.model.insights import AWAITING_VERIFICATION, EVENT_CODE
 from commsim.model.memory import tacit_count
 from commsim.model.reality import RealityVector
 from commsim.model.state import RESEARCHER
 from commsim.model.tension import record_codified, tension_shown
 
+from .ledger import codify, put_event
 from .pcg import next_double, uniform_below
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 # the pool's rows (insights.POOL_COLUMNS)
 _ID, _HOLDER, _DIM, _VALUE, _STAGE, _SINCE, _VERIFIER = range(7)
+_WALLED, _VERIFIED, _REFUTED = (EVENT_CODE[e] for e in ("walled", "verified", "refuted"))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -54,12 +57,18 @@ def _verify(
     noise: float,
     tacit: int,
     counts: np.ndarray,
+    events: np.ndarray,
+    logged: int,
+    memory: tuple,
 ) -> tuple[bool, np.ndarray]:
     """``verify_and_codify`` in place (the pool compacted in place, beliefs, code) where no
     verifier is over ``capacity``; else nothing changes, the generator included, and the
-    first value is True. Returns that and the logged insights (rows: id, member, dimension,
-    steps waited) of the walled, verified, refuted and codified in turn; ``counts`` gets
-    how many of each, the flows across roles and the entries the pool keeps (its first)."""
+    first value is True. The walled, verified and refuted are written into the ledger's
+    ``events`` from row ``logged`` on, in turn, then the codified with the memory
+    (``memory``: ``ledger.codify``'s first three arguments). Returns that and the codified
+    insights' dimensions and steps waited (two rows); ``counts`` gets how many walled,
+    verified, refuted and codified, the flows across roles, the entries the pool keeps (its
+    first) and the events written."""
     n, m = beliefs.shape
     size = pool.shape[1]
     stage, verifier = pool[_STAGE], pool[_VERIFIER]
@@ -85,7 +94,7 @@ def _verify(
             load[chosen[j]] += 1
     if load.max() > capacity:  # the phase would draw a permutation: leave it to the phase
         rng[:] = saved
-        return True, np.empty((4, 0), np.int64)
+        return True, np.empty((2, 0), np.int64)
     verifier[new] = chosen
     # every queued insight is checked, where it was born (March's reality: its true value)
     checked = (stage == AWAITING_VERIFICATION) & ~walled
@@ -109,23 +118,29 @@ def _verify(
             codified[c] = r
             c += 1
     refuted = checked & ~verified
-    rows = np.concatenate(
-        (np.flatnonzero(walled), np.flatnonzero(verified), np.flatnonzero(refuted), codified[:c])
-    )
-    walled_count = np.count_nonzero(walled)
-    logged = np.empty((4, rows.size), np.int64)
-    for j, r in enumerate(rows):  # the walled are logged with their holders, the rest with
-        logged[0, j] = pool[_ID, r]  # their verifiers
-        logged[1, j] = pool[_HOLDER, r] if j < walled_count else verifier[r]
-        logged[2, j], logged[3, j] = pool[_DIM, r], step - pool[_SINCE, r]
+    row = logged  # the walled with their holders, the verified and refuted with verifiers
+    for event, rows in ((_WALLED, walled), (_VERIFIED, verified), (_REFUTED, refuted)):
+        for r in np.flatnonzero(rows):
+            member = pool[_HOLDER, r] if event == _WALLED else verifier[r]
+            put_event(events, row, pool[_ID, r], step, event, member)
+            row += 1
+    codified_rows = np.empty((4, c), np.int64)  # id, verifier, dimension, steps waited
+    for j in range(c):
+        r = codified[j]
+        codified_rows[0, j], codified_rows[1, j] = pool[_ID, r], verifier[r]
+        codified_rows[2, j], codified_rows[3, j] = pool[_DIM, r], step - pool[_SINCE, r]
+    ids, verifiers, dims = codified_rows[0], codified_rows[1], codified_rows[2]
+    row = codify(*memory, events, row, step, ids, verifiers, dims)
     kept = 0
     for r in range(size):  # the queue leaves the pool: the walled, and everyone checked
         if stage[r] != AWAITING_VERIFICATION:
             for column in range(pool.shape[0]):
                 pool[column, kept] = pool[column, r]
             kept += 1
-    counts[:] = np.array([walled_count, verified.sum(), refuted.sum(), c, crossed, kept])
-    return False, logged
+    counts[:] = np.array(
+        [walled.sum(), verified.sum(), refuted.sum(), c, crossed, kept, row - logged]
+    )
+    return False, codified_rows[2:]
 
 
 def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
@@ -136,7 +151,7 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
         return None
     shown, tacit = tension_shown(cfg), tacit_count(cfg)
     fixed = (int(cfg.verification_capacity), float(cfg.research_noise), tacit)
-    counts = np.zeros(6, np.int64)
+    counts = np.zeros(7, np.int64)
 
     def run(world: World) -> None:
         """``verify_and_codify``, compiled: the phase itself where rigour asks for more than
@@ -145,24 +160,23 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
             verify_and_codify(world)
             return
         ledger, s, step = world.ledger, world.state, world.step
-        over, logged = _verify(
+        memory = world.memory
+        over, (dims, waited) = _verify(
             state, ledger.pool, s.beliefs, s.role, s.code, world.environment.target,
             crossing_table(world), step, *fixed, counts,
+            ledger.events.reserve(ledger.pool_size + 2 * s.m), ledger.events.size,
+            (memory.source, memory.diffused, memory.codified_at),
         )  # fmt: skip
         if over:
             verify_and_codify(world)
             return
-        walled, verified, refuted, codified, crossed, kept = counts.tolist()
-        a, b, c = walled, walled + verified, walled + verified + refuted
+        walled, verified, refuted, codified, crossed, kept, logged = counts.tolist()
         ledger.keep_first(kept)
-        ledger.log(step, "walled", logged[0, :a], logged[1, :a])
-        ledger.log(step, "verified", logged[0, a:b], logged[1, a:b])
-        ledger.log(step, "refuted", logged[0, b:c], logged[1, b:c])
+        ledger.events.extend(logged)
         if codified:
-            world.memory.record(world, logged[0, c:], logged[2, c:])
-            ledger.log(step, "codified", logged[0, c:], logged[1, c:])
-        if shown and c > a:  # the queue was not empty
-            record_codified(world, logged[3, c:], logged[2, c:], s.code[logged[2, c:]])
+            memory.wrote()
+        if shown and verified + refuted:  # the queue was not empty
+            record_codified(world, waited, dims, s.code[dims])
         tally = world.counts
         tally["insights_walled"] += walled
         tally["insights_verified"] += verified

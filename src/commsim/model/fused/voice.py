@@ -5,8 +5,8 @@ them with some twenty small NumPy calls: the rows of each fate, the holders' saf
 (appreciation up, punishment down), the pool's stage and since, the rows dropped. Here
 ``voice_fates``' and ``approach_by_powers``' own compiled loops run from numba and the fates
 are applied in the same call, with the phase's key drawn from the model's generator
-(``pcg.next_raw``) and the pool compacted in place; Python keeps the ledger's logs and the
-counts.
+(``pcg.next_raw``), the pool compacted in place and the events written into the ledger's
+log (``ledger.put_event``); Python keeps the counts.
 
 It covers every run the phase runs in: leadership collective or hero, research on or off,
 willingness to report (7.22) on or off (``willing_safety`` is read each call, as the phase
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
-from commsim.model.insights import AWAITING_VERIFICATION
+from commsim.model.insights import AWAITING_VERIFICATION, EVENT_CODE
 from commsim.model.reporting import willing_safety
 from commsim.model.state import approach_by_powers, approach_powers
 from commsim.model.voice import (
@@ -39,6 +39,7 @@ from commsim.model.voice import (
     voice_fates,
 )
 
+from .ledger import put_event
 from .pcg import next_raw
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
     from commsim.model.world import World
 
+_VOICED, _PUNISHED, _SUPPRESSED = (EVENT_CODE[e] for e in ("voiced", "punished", "suppressed"))
 _fates = voice_fates.compiled()
 _approach = approach_by_powers.compiled()
 
@@ -67,13 +69,15 @@ def _speak_up(
     research: bool,
     appreciation: np.ndarray,
     punishment: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, int]:
+    events: np.ndarray,
+    logged: int,
+) -> tuple[np.ndarray, int]:
     """One round of voice, in place on ``safety`` and ``pool`` (``speak_up``'s arguments;
-    ``appreciation``, ``punishment``: the gains' powers, longer than the pool).
+    ``appreciation``, ``punishment``: the gains' powers, longer than the pool), its events
+    written into the ledger's ``events`` from row ``logged`` on: the heard and the punished
+    with their listener, then the suppressed with their holder.
 
-    Returns the fate counts; the logged entries (row 0 ids, row 1 the listener, or the holder
-    where suppressed), heard, punished and suppressed in that order; and how many entries the
-    pool keeps (compacted to its front)."""
+    Returns the fate counts and how many entries the pool keeps (compacted to its front)."""
     order, counts, target = _fates(
         pool, manager, level, willing, punitiveness, beliefs, hero, discount, ttl, step,
         next_raw(rng),
@@ -84,11 +88,11 @@ def _speak_up(
     first = waiting + counts[WAITS]
     heard = first + counts[HEARD]
     spoken = heard + counts[PUNISHED]
-    logged = np.empty((2, size - first), np.int64)
     for k in range(first, size):
         j = order[k]
-        logged[0, k - first] = pool[0, j]
-        logged[1, k - first] = target[j] if k < spoken else pool[1, j]
+        event = _VOICED if k < heard else _PUNISHED if k < spoken else _SUPPRESSED
+        member = target[j] if k < spoken else pool[1, j]
+        put_event(events, logged + k - first, pool[0, j], step, event, member)
     if heard > first:  # appreciation, then punishment, as ``_update_safety``
         _approach(safety, 1.0, appreciation, pool[1][order[first:heard]])
     if spoken > heard:
@@ -107,7 +111,7 @@ def _speak_up(
         if keep[j]:
             pool[:, kept] = pool[:, j]
             kept += 1
-    return counts, logged, kept
+    return counts, kept
 
 
 class SpeakUp:
@@ -136,18 +140,15 @@ class SpeakUp:
         if size >= self.appreciation.size:  # powers 0 .. the responses, at most the pool
             self._powers(2 * size + 1)
         willing = willing_safety(world) if self.reporting else state.safety
-        counts, logged, kept = _speak_up(
+        counts, kept = _speak_up(
             self.rng_state, ledger.pool, state.manager, state.level, state.safety, willing,
             state.punitiveness, state.beliefs, self.hero, self.discount, self.ttl, step,
-            self.research, self.appreciation, self.punishment,
+            self.research, self.appreciation, self.punishment, ledger.events.reserve(size),
+            ledger.events.size,
         )  # fmt: skip
         _, _, waits, heard, punished, suppressed = counts.tolist()
-        ids, members, start = *logged, 0
-        for event, count in (("voiced", heard), ("punished", punished), ("suppressed", suppressed)):
-            if count:  # an empty log appends nothing: spare its slices and call
-                ledger.log(step, event, ids[start : start + count], members[start : start + count])
-            start += count
         spoken = heard + punished
+        ledger.events.extend(spoken + suppressed)
         tally = world.counts
         tally["voice_opportunities"] += waits + spoken + suppressed
         tally["insights_spoken"] += spoken
