@@ -24,7 +24,7 @@ from commsim.model.learning import adoption_chances, code_changes, socialise_bel
 from commsim.model.memory import crossings, diffusing
 from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
-from commsim.model.reality import act
+from commsim.model.reality import act, row_score
 from commsim.model.state import approach_by_powers
 from commsim.model.voice import HEARD, voice_fates
 
@@ -69,7 +69,7 @@ SHAPES = [(1, 1), (63, 30), (64, 30), (65, 7), (1000, 30), (300, 70)]
 
 @needs_numba
 @pytest.mark.parametrize(("n", "m"), SHAPES)
-def test_act_and_tally_loops_equal_their_twins(n: int, m: int) -> None:
+def test_act_tally_and_row_score_loops_equal_their_twins(n: int, m: int) -> None:
     rng = np.random.default_rng(n * m)
     b = beliefs(rng, n, m)
     reality = (2 * rng.integers(0, 2, size=m) - 1).astype(np.int8)
@@ -78,6 +78,9 @@ def test_act_and_tally_loops_equal_their_twins(n: int, m: int) -> None:
     assert same(compiled, act.twin(b, reality, key))
     assert compiled[0].flags.f_contiguous
     assert same(tally.compiled()(b, reality), tally.twin(b, reality))
+    for row in (b[0], b[-1].copy(), np.zeros(m, np.int8)):  # a view, a copy, no view at all
+        score = row_score.compiled()(row, reality)
+        assert score == row_score.twin(row, reality) == int(np.dot(row.astype(int), reality))
 
 
 @needs_numba
@@ -212,6 +215,7 @@ def test_voice_loops_equal_their_twin(hero: int) -> None:
 
 KERNELS = [
     act,
+    row_score,
     socialise_beliefs,
     code_changes,
     crossings,

@@ -67,8 +67,8 @@ class RealityVector(TaskEnvironment):
         return self.score(beliefs) / self.m
 
     def code_score(self, code: np.ndarray) -> int:
-        """``score`` of one row, in one dot product (exact in float32, as ``score``)."""
-        return int(np.dot(code.astype(np.float32), self.target.astype(np.float32)))
+        """``score`` of one row (``row_score``)."""
+        return int(row_score(code, self.target))
 
     def code_knowledge(self, code: np.ndarray) -> float:
         """``knowledge`` of one row: the same integer over the same m."""
@@ -88,6 +88,21 @@ def right_minus_wrong(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
     """Dimensions right minus wrong, per row (zeros count for nothing): March's score."""
     # a float32 BLAS product is exact here: every partial sum is an integer below 2**24
     return (beliefs.astype(np.float32) @ reality.astype(np.float32)).astype(np.int64)
+
+
+def _row_score_loops(row: np.ndarray, reality: np.ndarray) -> np.int64:
+    score = np.int64(0)
+    for d in range(row.shape[0]):
+        score += np.int64(row[d]) * np.int64(reality[d])
+    return score
+
+
+@kernel(_row_score_loops)
+def row_score(row: np.ndarray, reality: np.ndarray) -> np.int64:
+    """One row's score: right minus wrong. Compiled because the code's score is asked every
+    step (its knowledge is the run's history), where the dot product's two conversions
+    cost more than the sum; the twin's float32 product is exact, as ``right_minus_wrong``."""
+    return np.int64(np.dot(row.astype(np.float32), reality.astype(np.float32)))
 
 
 # --- acting on the beliefs: a coin where one is undecided, a score against reality -----

@@ -12,8 +12,9 @@ stand-in does not cover the run (its ``make`` returns None), and the tests run b
   it between kept rows;
 * ``STAND_INS``: one phase each, by the phase function it replaces; ``make(world, state)``
   gives the stand-in for a run, or None where the run needs the phase. Each module holds
-  its own (``code.py``: turbulence and code learning; ``explore.py``; ``peers.py``: peers
-  and mentoring; ``verify.py``: verification and codification; ``voice.py``: voice and the climate).
+  its own (``beliefs.py``: acting and socialisation; ``code.py``: turbulence and code
+  learning; ``explore.py``; ``peers.py``: peers and mentoring; ``verify.py``: verification
+  and codification; ``voice.py``: voice and the climate; ``ledger.py``: what they log).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from commsim.catalogue import Phase
 
-from . import code, explore, peers, verify, voice
+from . import beliefs, code, explore, peers, verify, voice
 from .march import fuse_block
 from .pcg import generator_state
 
@@ -38,6 +39,7 @@ Maker = Callable[["World", "np.ndarray"], Callable[["World"], None] | None]
 
 #: the phase functions that have a compiled stand-in, and what makes it (each module's own)
 STAND_INS: dict[Callable[[World], None], Maker] = {
+    **beliefs.STAND_INS,
     **code.STAND_INS,
     **explore.STAND_INS,
     **peers.STAND_INS,

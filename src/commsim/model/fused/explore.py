@@ -7,8 +7,8 @@ same order (the trial's key, then a dimension per explorer, then a noise draw pe
 and calling the phase's own trial (``kernels.bernoulli_rows``'s loops). It covers March's
 reality (``RealityVector``: feedback is the true value of the dimension, ``better``, flipped
 with the member's noise); units and NK landscapes keep the phase. The insights it generates
-are written into the ledger's arrays in the same call (``ledger.generate``); the counters
-stay in Python.
+are written into the ledger's arrays by a second compiled call (``ledger.generate``); the
+counters stay in Python.
 """
 
 from __future__ import annotations
@@ -47,13 +47,11 @@ def _explore(
     counted: bool,
     practice_noise: float,
     research_noise: float,
-    ledger: tuple,
-) -> tuple[int, int, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """``explore`` at a rate above 0, beliefs changed in place (``fear.explorers`` then
-    ``observe`` on March's reality), the insights generated written into ``ledger``
-    (``fused.ledger.generate``'s arguments but the insights'). Returns how many insights,
-    and how many would have explored without fear (counted only where ``counted``, else the
-    explorers) and how many did."""
+    ``observe`` on March's reality). Returns the members whose belief changed, their
+    dimensions and new values, and how many would have explored without fear (counted only
+    where ``counted``, else the explorers) and how many did."""
     n, m = beliefs.shape
     p = np.empty(n)
     for i in range(n):
@@ -82,8 +80,7 @@ def _explore(
             beliefs[i, d] = value
             members[kept], changed[kept], seen[kept] = i, d, value
             kept += 1
-    generate(*ledger, members[:kept], changed[:kept], seen[:kept])
-    return kept, would, k
+    return members[:kept], changed[:kept], seen[:kept], would, k
 
 
 def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
@@ -102,23 +99,25 @@ def make(world: World, state: np.ndarray) -> Callable[[World], None] | None:
         if rate == 0:
             return
         s, ledger = world.state, world.ledger
-        n = s.n  # at most an insight a member
-        into = (
-            ledger.records.reserve(n), ledger.events.reserve(n), ledger.reserve_pool(n),
-            ledger.count, ledger.events.size, ledger.pool_size, world.step, pooled,
-        )  # fmt: skip
-        generated, would, dared = _explore(
+        members, dims, seen, would, dared = _explore(
             state, s.beliefs, s.role, s.safety, world.environment.target, float(rate),
-            float(world.param("exploration_fear")), counted, *noises, into,
+            float(world.param("exploration_fear")), counted, *noises,
         )  # fmt: skip
-        ledger.records.extend(generated)
-        ledger.events.extend(generated)
-        ledger.extend_pool(generated if stage is not None else 0)
+        k = members.size
+        if k:  # written where ``ledger.generate`` writes, in one compiled call
+            generate(
+                ledger.records.reserve(k), ledger.events.reserve(k), ledger.reserve_pool(k),
+                ledger.count, ledger.events.size, ledger.pool_size, world.step, pooled,
+                members, dims, seen,
+            )  # fmt: skip
+            ledger.records.extend(k)
+            ledger.events.extend(k)
+            ledger.extend_pool(k if stage is not None else 0)
         counts = world.counts
         if counted:
             counts["experiments_forgone"] += would - dared
             counts["experiments"] += dared
-        counts["insights_generated"] += generated
+        counts["insights_generated"] += k
 
     return run
 
