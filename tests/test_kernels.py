@@ -171,10 +171,11 @@ def test_diffusing_loops_equal_their_twin_and_crossings(n: int, m: int) -> None:
     for _ in range(5):
         matrix = beliefs(rng, n, m)
         code = rng.integers(-1, 2, size=m).astype(np.int8)
-        live, diffused = rng.random(m) < 0.7, rng.random(m) < 0.3
+        source = np.where(rng.random(m) < 0.7, rng.integers(0, 9, size=m), -1)
+        live, diffused = source >= 0, rng.random(m) < 0.3
         _, plus, minus, _ = tally(matrix, code)
         for threshold in (0.0, 0.3, plus[0] / n, 1.0):
-            args = (matrix, code, live, diffused, threshold)
+            args = (matrix, code, source, diffused, threshold)
             dims, reach = diffusing.compiled()(*args)
             assert same((dims, reach), diffusing.twin(*args))
             every, crossed = crossings.twin(code, plus, minus, n, live, diffused, threshold)

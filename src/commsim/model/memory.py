@@ -65,12 +65,6 @@ class OrgMemory:
         arrays itself): from now on diffusion is followed."""
         self._written = True
 
-    def _tracked(self) -> np.ndarray | None:
-        """The dimensions an insight stands behind (``from_insight``), or None while none
-        does: then diffusion is not followed."""
-        live = self.from_insight if self._written else None
-        return live if live is not None and live.any() else None
-
     def track(self, world: World, plus: np.ndarray, minus: np.ndarray) -> np.ndarray | None:
         """Log insights that crossed the threshold this step; return each dimension's reach
         (None while no insight stands behind the code).
@@ -79,35 +73,36 @@ class OrgMemory:
         counts holding +1 and -1 (the metrics' ``tally``) only while an insight stands behind
         the code.
         """
-        live = self._tracked()
-        if live is None:
+        live = self.from_insight if self._written else None
+        if live is None or not live.any():
             return None
         code, n = world.state.code, world.state.n
         reach, dims = crossings(
             code, plus, minus, n, live, self.diffused, world.config.diffusion_threshold
         )
-        self._diffuse(world, dims, reach[dims])
+        if dims.size:
+            self._diffuse(world, dims, reach[dims])
         return reach
 
     def track_beliefs(self, world: World) -> None:
         """``track`` on a step without metrics: the holders are counted only on the
         dimensions that may still diffuse (``diffusing``), not over the whole matrix."""
-        live = self._tracked()
-        if live is not None:
+        if self._written:  # (``diffusing`` reads which dimensions an insight stands behind)
             state, threshold = world.state, world.config.diffusion_threshold
-            self._diffuse(
-                world, *diffusing(state.beliefs, state.code, live, self.diffused, threshold)
+            dims, reach = diffusing(
+                state.beliefs, state.code, self.source, self.diffused, threshold
             )
+            if dims.size:
+                self._diffuse(world, dims, reach)
 
     def _diffuse(self, world: World, dims: np.ndarray, reach: np.ndarray) -> None:
         """The insights behind ``dims`` (reach ``reach``) diffused this step: logged, timed."""
-        if dims.size:
-            self.diffused[dims] = True
-            times = world.step - self.codified_at[dims]
-            self.diffusion_times.extend(times.tolist())
-            self._time_total += int(times.sum())
-            adopters = np.round(reach * world.state.n).astype(np.int64)
-            world.ledger.log(world.step, "diffused", self.source[dims], adopters)
+        self.diffused[dims] = True
+        times = world.step - self.codified_at[dims]
+        self.diffusion_times.extend(times.tolist())
+        self._time_total += int(times.sum())
+        adopters = np.round(reach * world.state.n).astype(np.int64)
+        world.ledger.log(world.step, "diffused", self.source[dims], adopters)
 
     def mean_reach(self, reach: np.ndarray | None) -> float:
         """The mean over the dimensions an insight stands behind of ``track``'s reach."""
@@ -164,7 +159,7 @@ def crossings(
 def _diffusing_loops(
     beliefs: np.ndarray,
     code: np.ndarray,
-    live: np.ndarray,
+    source: np.ndarray,
     diffused: np.ndarray,
     threshold: float,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +167,7 @@ def _diffusing_loops(
     dims, reach = np.empty(m, np.int64), np.empty(m, np.float64)
     k = 0
     for d in range(m):
-        if not live[d] or diffused[d]:
+        if source[d] < 0 or diffused[d]:
             continue
         c, held = code[d], 0
         if c != 0:
@@ -189,17 +184,18 @@ def _diffusing_loops(
 def diffusing(
     beliefs: np.ndarray,
     code: np.ndarray,
-    live: np.ndarray,
+    source: np.ndarray,
     diffused: np.ndarray,
     threshold: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The live, not yet diffused dimensions whose reach (the share of members holding the
-    code's value; 0 where the code holds none) is at least ``threshold``, and their reach:
-    ``crossings`` without the metrics' counts. Compiled: on a step without metrics it
-    counts the holders of a few dimensions instead of tallying the whole belief matrix.
+    """The live (an insight stands behind them: ``source`` at least 0), not yet diffused
+    dimensions whose reach (the share of members holding the code's value; 0 where the
+    code holds none) is at least ``threshold``, and their reach: ``crossings`` without the
+    metrics' counts. Compiled: on a step without metrics it counts the holders of a few
+    dimensions instead of tallying the whole belief matrix, and asks which are live itself.
     """
     n = beliefs.shape[0]
-    candidates = np.flatnonzero(live & ~diffused)
+    candidates = np.flatnonzero((source >= 0) & ~diffused)
     values = code[candidates]
     held = np.count_nonzero(beliefs[:, candidates] == values, axis=0)
     reach = np.where(values != 0, held / n, 0.0)

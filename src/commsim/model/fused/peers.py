@@ -56,13 +56,14 @@ def _copy_a_better_neighbour(
     beliefs: np.ndarray,
     role: np.ndarray,
     code: np.ndarray,
-    from_insight: np.ndarray,
+    source: np.ndarray,
     performance: np.ndarray,
     crossing: np.ndarray,
     jump: bool,
 ) -> tuple[int, int, int]:
     """``peers.copy_a_better_neighbour``, in place; returns (flows, cross-role flows,
-    insights adopted)."""
+    insights adopted: made the code's value on a dimension an insight stands
+    behind, ``source`` at least 0)."""
     if rate == 0:  # the phase is off: nothing drawn
         return 0, 0, 0
     n, m = beliefs.shape
@@ -94,7 +95,7 @@ def _copy_a_better_neighbour(
             beliefs[learner, d] = new[k]
             flows += 1
             crossed += role[peers[k]] != role[learner]
-            adopted += new[k] == code[d] and code[d] != 0 and from_insight[d]
+            adopted += new[k] == code[d] and code[d] != 0 and source[d] >= 0
     return flows, crossed, adopted
 
 
@@ -137,7 +138,7 @@ def make_peers(world: World, rng_state: np.ndarray) -> Callable[[World], None] |
         state, cfg, ties = world.state, world.config, world.ties
         flows, crossed, adopted = _copy_a_better_neighbour(
             rng_state, cfg.neighbour_learning_rate, state.learning_rate, ties.indptr,
-            ties.indices, state.beliefs, state.role, state.code, world.memory.from_insight,
+            ties.indices, state.beliefs, state.role, state.code, world.memory.source,
             world.scratch["performance"], crossing_table(world), cfg.socialisation_mode == "jump",
         )  # fmt: skip
         counts = world.counts
