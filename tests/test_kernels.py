@@ -21,7 +21,7 @@ import pytest
 import commsim.model
 from commsim.model import kernels
 from commsim.model.learning import adoption_chances, code_changes, socialise_beliefs
-from commsim.model.memory import crossings, diffusing
+from commsim.model.memory import crossings, diffuse, diffusing
 from commsim.model.metrics import member_sums, tally
 from commsim.model.model import CommunityModel
 from commsim.model.reality import act, row_score
@@ -182,6 +182,30 @@ def test_diffusing_loops_equal_their_twin_and_crossings(n: int, m: int) -> None:
             assert same((dims, reach), (crossed, every[crossed]))
 
 
+@needs_numba
+@pytest.mark.parametrize("n", [1, 4, 500])
+def test_diffuse_loops_equal_their_twin(n: int) -> None:
+    """The same marks, times and logged rows (adopters rounded half to even) both ways."""
+    rng = np.random.default_rng(n)
+    m = 30
+    for k in (0, 1, 7):
+        dims = rng.choice(m, size=k, replace=False)
+        reach = np.where(rng.random(k) < 0.5, (np.arange(k) + 0.5) / n, rng.random(k))
+        source, codified_at = rng.integers(0, 99, size=m), rng.integers(0, 20, size=m)
+        before, outputs = rng.random(m) < 0.2, []
+        for run in (diffuse.compiled(), diffuse.twin):
+            diffused, events = before.copy(), np.full((4, 12), -7, np.int64)
+            times = run(dims, reach, n, 25, source, diffused, codified_at, events, 3)
+            outputs.append((times, diffused, events))
+            assert diffused[dims].all() and (diffused == before | np.isin(np.arange(m), dims)).all()
+            assert (events[:, :3] == -7).all() and (events[:, 3 + k :] == -7).all()
+        assert same(outputs[0], outputs[1])
+        times, _, events = outputs[0]
+        assert same(times, 25 - codified_at[dims])
+        assert same(events[0, 3 : 3 + k], source[dims])
+        assert same(events[3, 3 : 3 + k], np.round(reach * n).astype(np.int64))
+
+
 def test_the_adoption_table_is_march_s_chance_for_every_margin() -> None:
     chances = adoption_chances(0.9, 40)
     margins = np.arange(41)
@@ -221,6 +245,7 @@ KERNELS = [
     code_changes,
     crossings,
     diffusing,
+    diffuse,
     tally,
     member_sums,
     kernels.bernoulli_rows,
