@@ -111,9 +111,12 @@ def _socialise_beliefs_loops(
     from_insight: np.ndarray,
 ) -> tuple[int, int, int]:
     n, m = beliefs.shape
-    cut = np.empty(n, np.float64)  # p_i * 2**32
+    # ``below(p_i)``: u < cut exactly when u < p_i * 2**32 (u an integer), and an integer
+    # comparison vectorises where converting u to a double does not (AVX2 has no such op)
+    cut = np.empty(n, np.int64)
     for i in range(n):
-        cut[i] = min(rate[i] * learning_rate[i] * access[role[i]], 1.0) * TWO32
+        p = min(rate[i] * learning_rate[i] * access[role[i]], 1.0)
+        cut[i] = np.int64(np.ceil(max(p, 0.0) * TWO32))
     moved = np.zeros(n, np.int64)
     adopted = 0
     for d in range(m):
@@ -127,7 +130,7 @@ def _socialise_beliefs_loops(
             z = (z ^ (z >> S27)) * MIX2
             z = z ^ (z >> S31)
             b = column[i]
-            hit = (b != c) & (np.float64(z >> S32) < cut[i])
+            hit = (b != c) & (np.int64(z >> S32) < cut[i])
             new = (b + np.int8(1) if c > b else b - np.int8(1)) if gradual else c
             column[i] = new if hit else b
             moved[i] += hit
