@@ -5,9 +5,13 @@ Each pass is already one compiled kernel (``reality.act``, ``learning.socialise_
 around it the phase spends as long again in Python: the key's draw, whether the code holds
 a view, the walls' chances by role, the insight behind each dimension. Here all of it is one
 numba call, drawing the key from the model's generator (``pcg.next_raw``) where the phase
-draws it, and calling the kernel's own compiled loops. Acting covers March's reality
-(``RealityVector``; an NK landscape performs its own way, and keeps the phase);
-socialisation reads no task, and covers every run.
+draws it. Acting calls the kernel's own compiled loops. Socialisation runs the kernel's
+trials dimension by dimension (``socialise_columns``): branch-free over a column where many
+beliefs differ from the code, as the kernel does everywhere, but only on the differing
+beliefs of a column that has nearly settled, which is most of them once the code has: each
+belief's number depends on its (dimension, member) alone, so the trials are the same.
+Acting covers March's reality (``RealityVector``; an NK landscape performs its own way, and
+keeps the phase); socialisation reads no task, and covers every run.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import numba
 import numpy as np
 
 from commsim.model.community import crossing_table
-from commsim.model.learning import socialise, socialise_beliefs
+from commsim.model.kernels import GAMMA, MIX1, MIX2, S27, S30, S31, S32, TWO32
+from commsim.model.learning import socialise
 from commsim.model.practice import act
 from commsim.model.reality import RealityVector
 from commsim.model.reality import act as act_kernel
@@ -31,7 +36,94 @@ if TYPE_CHECKING:
     from commsim.model.world import World
 
 _act = act_kernel.compiled()
-_socialise_beliefs = socialise_beliefs.compiled()
+
+#: a column with fewer than this share of its beliefs differing from the code is tried
+#: belief by belief (measured: the branch-free pass is the faster above it)
+SPARSE = 1 / 8
+
+
+@numba.njit(cache=True, nogil=True)
+def _number(key: np.uint64, k: int) -> np.int64:
+    """The top 32 bits of number k of the stream ``key`` (``kernels.splitmix64``)."""
+    z = np.uint64(k + 1) * GAMMA + key
+    z = (z ^ (z >> S30)) * MIX1
+    z = (z ^ (z >> S27)) * MIX2
+    return np.int64((z ^ (z >> S31)) >> S32)
+
+
+@numba.njit(cache=True, nogil=True, inline="never")
+def _sparse(column, c, cut, moved, first, key, gradual, live) -> int:
+    """The kernel's trials on one column (numbers ``first`` + i), on the beliefs that
+    differ from the code only."""
+    adopted = 0
+    for i in range(column.shape[0]):
+        b = column[i]
+        if b != c and _number(key, first + i) < cut[i]:
+            new = (b + np.int8(1) if c > b else b - np.int8(1)) if gradual else c
+            column[i] = new
+            moved[i] += 1
+            adopted += (new == c) & live
+    return adopted
+
+
+@numba.njit(cache=True, nogil=True)
+def _differing(column: np.ndarray, c: np.int8) -> float:
+    """The share of the column's beliefs that differ from the code's view ``c``, from at most
+    64 of them evenly spaced: it only chooses the faster pass, never the trials."""
+    every = max(1, column.shape[0] // 64)
+    count = seen = 0
+    for i in range(0, column.shape[0], every):
+        count += column[i] != c
+        seen += 1
+    return count / seen
+
+
+@numba.njit(cache=True, nogil=True)
+def socialise_columns(
+    beliefs: np.ndarray,
+    code: np.ndarray,
+    rate: np.ndarray,
+    learning_rate: np.ndarray,
+    role: np.ndarray,
+    access: np.ndarray,
+    source_role: int,
+    key: np.uint64,
+    gradual: bool,
+    from_insight: np.ndarray,
+) -> tuple[int, int, int]:
+    """``learning.socialise_beliefs``, exactly: its arguments, its trials, its result."""
+    n, m = beliefs.shape
+    cut = np.empty(n, np.int64)  # the kernel's integer cut-offs (``kernels.below``)
+    for i in range(n):
+        p = min(rate[i] * learning_rate[i] * access[role[i]], 1.0)
+        cut[i] = np.int64(np.ceil(max(p, 0.0) * TWO32))
+    moved = np.zeros(n, np.int64)
+    adopted = 0
+    for d in range(m):
+        c = code[d]
+        if c == 0:
+            continue  # no view on d: no trial
+        column = beliefs[:, d]
+        if _differing(column, c) < SPARSE:
+            adopted += _sparse(column, c, cut, moved, d * n, key, gradual, from_insight[d])
+            continue
+        for i in range(n):  # the kernel's branch-free pass, so that it vectorises
+            z = np.uint64(d * n + i + 1) * GAMMA + key  # splitmix64, inline
+            z = (z ^ (z >> S30)) * MIX1
+            z = (z ^ (z >> S27)) * MIX2
+            z = z ^ (z >> S31)
+            b = column[i]
+            hit = (b != c) & (np.int64(z >> S32) < cut[i])
+            new = (b + np.int8(1) if c > b else b - np.int8(1)) if gradual else c
+            column[i] = new if hit else b
+            moved[i] += hit
+            adopted += hit & (new == c) & from_insight[d]
+    changes = crossed = 0
+    for i in range(n):
+        changes += moved[i]
+        if source_role >= 0 and role[i] != source_role:
+            crossed += moved[i]
+    return changes, adopted, crossed
 
 
 @numba.njit(cache=True, nogil=True)
@@ -65,7 +157,7 @@ def _socialised(
     rated = np.empty(rate.shape[0])
     for i in range(rate.shape[0]):
         rated[i] = rate[i] * factor  # as the phase's ``rate * factor``: x * 1.0 is x
-    return _socialise_beliefs(
+    return socialise_columns(
         beliefs, code, rated, learning_rate, role, access, source_role, next_raw(rng), gradual,
         source >= 0,
     )  # fmt: skip

@@ -6,7 +6,8 @@ model (March's reality; exploration, voice, research, peers and mentoring off), 
 from turbulence to code learning run as one compiled call instead (``fuse_block``). It does what
 those phases do, in their order, with the same random numbers from the model's own generator:
 numba advances NumPy's PCG64 state in place (``pcg.py``), and the kernels it calls are the
-phases' own compiled loops. So a fused run gives exactly the numbers of the phases it replaces
+phases' own compiled loops (socialisation's, column by column: ``beliefs.socialise_columns``).
+So a fused run gives exactly the numbers of the phases it replaces
 (``tests/test_fused.py`` runs both); the phases stay the reference, and run wherever numba
 is off or a run is not March's block (a subclass's or an extension's phase among them, an
 NK landscape, a mechanism on).
@@ -21,13 +22,14 @@ import numpy as np
 
 from commsim.catalogue import Phase
 from commsim.model.environment import turbulence
-from commsim.model.learning import learn_code, socialise, socialise_beliefs
+from commsim.model.learning import learn_code, socialise
 from commsim.model.memory import tacit_count
 from commsim.model.peers import learn_from_peers
 from commsim.model.practice import act, explore
 from commsim.model.reality import RealityVector
 from commsim.model.reality import act as act_kernel
 
+from .beliefs import socialise_columns
 from .code import superior_rows
 from .pcg import next_double, next_raw
 
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 BLOCK = (turbulence, act, explore, socialise, learn_from_peers, learn_code)
 
 _act = act_kernel.compiled()
-_socialise = socialise_beliefs.compiled()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -73,7 +74,7 @@ def _block(
         held |= code[d] != 0
     if held:  # socialisation draws nothing while the code holds no view
         access = np.ones(3)  # community off: nothing is walled
-        changes, adopted, crossed = _socialise(
+        changes, adopted, crossed = socialise_columns(
             beliefs, code, rate, learning_rate, role, access, -1, next_raw(rng), gradual,
             from_insight,
         )  # fmt: skip
