@@ -120,7 +120,7 @@ class Kernel[**P, R]:
     call; ``compiled()`` and ``twin`` stay reachable so that tests run both on one input.
     """
 
-    def __init__(self, loops: Callable[..., Any], twin: Callable[P, R]) -> None:
+    def __init__(self, loops: Callable[..., Any] | str, twin: Callable[P, R]) -> None:
         self.loops = loops
         self.twin = twin
         self._compiled: Callable[P, R] | None = None
@@ -128,11 +128,16 @@ class Kernel[**P, R]:
         functools.update_wrapper(self, twin)
 
     def compiled(self) -> Callable[P, R]:
-        """The loops compiled by numba (cached on disk next to their module)."""
+        """The loops compiled by numba (cached on disk next to their module), or, where
+        ``loops`` names them (``"module:function"``), the loops compiled there."""
         if self._compiled is None:
-            import numba
+            if isinstance(self.loops, str):
+                module, name = self.loops.split(":")
+                self._compiled = getattr(importlib.import_module(module), name)
+            else:
+                import numba
 
-            self._compiled = numba.njit(cache=True, nogil=True)(self.loops)
+                self._compiled = numba.njit(cache=True, nogil=True)(self.loops)
         return self._compiled
 
     def _bind(self, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -144,10 +149,14 @@ class Kernel[**P, R]:
         return self._run(*args, **kwargs)
 
 
-def kernel[**P, R](loops: Callable[..., Any]) -> Callable[[Callable[P, R]], Kernel[P, R]]:
+def kernel[**P, R](
+    loops: Callable[..., Any] | str,
+) -> Callable[[Callable[P, R]], Kernel[P, R]]:
     """Decorate a NumPy twin: the kernel runs ``loops`` compiled by numba, else the twin.
 
-    ``loops`` must compute exactly what the twin does (``tests/test_kernels.py``).
+    ``loops`` must compute exactly what the twin does (``tests/test_kernels.py``). Loops that
+    call numba helpers of their own live where numba is imported at once (``fused``), and
+    are named here as ``"module:function"``: this module imports numba only when it runs.
     """
 
     def wrap(twin: Callable[P, R]) -> Kernel[P, R]:

@@ -28,14 +28,7 @@ import numpy as np
 from commsim.model import kernels
 from commsim.model.community import crossing_chance
 from commsim.model.kernels import (
-    GAMMA,
-    MIX1,
-    MIX2,
-    S27,
-    S30,
-    S31,
     S32,
-    TWO32,
     below,
     kernel,
     splitmix64,
@@ -98,52 +91,7 @@ def socialise(world: World) -> None:
 _BLOCK = 1 << 17  # beliefs the NumPy twin handles at once
 
 
-def _socialise_beliefs_loops(
-    beliefs: np.ndarray,
-    code: np.ndarray,
-    rate: np.ndarray,
-    learning_rate: np.ndarray,
-    role: np.ndarray,
-    access: np.ndarray,
-    source_role: int,
-    key: np.uint64,
-    gradual: bool,
-    from_insight: np.ndarray,
-) -> tuple[int, int, int]:
-    n, m = beliefs.shape
-    # ``below(p_i)``: u < cut exactly when u < p_i * 2**32 (u an integer), and an integer
-    # comparison vectorises where converting u to a double does not (AVX2 has no such op)
-    cut = np.empty(n, np.int64)
-    for i in range(n):
-        p = min(rate[i] * learning_rate[i] * access[role[i]], 1.0)
-        cut[i] = np.int64(np.ceil(max(p, 0.0) * TWO32))
-    moved = np.zeros(n, np.int64)
-    adopted = 0
-    for d in range(m):
-        c = code[d]
-        if c == 0:
-            continue  # no view on d: no trial
-        column = beliefs[:, d]
-        for i in range(n):  # branch-free, so that it vectorises
-            z = np.uint64(d * n + i + 1) * GAMMA + key  # splitmix64, inline
-            z = (z ^ (z >> S30)) * MIX1
-            z = (z ^ (z >> S27)) * MIX2
-            z = z ^ (z >> S31)
-            b = column[i]
-            hit = (b != c) & (np.int64(z >> S32) < cut[i])
-            new = (b + np.int8(1) if c > b else b - np.int8(1)) if gradual else c
-            column[i] = new if hit else b
-            moved[i] += hit
-            adopted += hit & (new == c) & from_insight[d]
-    changes = crossed = 0
-    for i in range(n):
-        changes += moved[i]
-        if source_role >= 0 and role[i] != source_role:
-            crossed += moved[i]
-    return changes, adopted, crossed
-
-
-@kernel(_socialise_beliefs_loops)
+@kernel("commsim.model.fused.beliefs:socialise_columns")
 def socialise_beliefs(
     beliefs: np.ndarray,
     code: np.ndarray,
@@ -165,7 +113,9 @@ def socialise_beliefs(
     whose member's role is not ``source_role`` (-1: the code is everyone's own role).
 
     Compiled because it sweeps the whole N x m belief matrix every step: in NumPy a chain
-    of whole-matrix temporaries, compiled one vectorised pass.
+    of whole-matrix temporaries, compiled one vectorised pass over a dimension where many
+    beliefs differ from the code, and a trial per differing belief where few do
+    (``fused.beliefs.socialise_columns``, the loops: they call numba helpers of their own).
     """
     n, m = beliefs.shape
     cut = below(np.minimum(rate * learning_rate * access[role], 1.0))

@@ -5,11 +5,12 @@ Each pass is already one compiled kernel (``reality.act``, ``learning.socialise_
 around it the phase spends as long again in Python: the key's draw, whether the code holds
 a view, the walls' chances by role, the insight behind each dimension. Here all of it is one
 numba call, drawing the key from the model's generator (``pcg.next_raw``) where the phase
-draws it. Acting calls the kernel's own compiled loops. Socialisation runs the kernel's
-trials dimension by dimension (``socialise_columns``): branch-free over a column where many
-beliefs differ from the code, as the kernel does everywhere, but only on the differing
-beliefs of a column that has nearly settled, which is most of them once the code has: each
-belief's number depends on its (dimension, member) alone, so the trials are the same.
+draws it, and calling the kernels' own compiled loops. Socialisation's loops live here
+(``socialise_columns``, which ``learning.socialise_beliefs`` names as its compiled form):
+they take a branch-free pass over a dimension where many beliefs differ from the code, and
+try only the differing beliefs of a dimension that has nearly settled, which is most of them
+once the code has; each belief's number depends on its (dimension, member) alone, so the
+trials are the same either way, and the same as the twin's.
 Acting covers March's reality (``RealityVector``; an NK landscape performs its own way, and
 keeps the phase); socialisation reads no task, and covers every run.
 """
@@ -91,7 +92,8 @@ def socialise_columns(
     gradual: bool,
     from_insight: np.ndarray,
 ) -> tuple[int, int, int]:
-    """``learning.socialise_beliefs``, exactly: its arguments, its trials, its result."""
+    """The loops of ``learning.socialise_beliefs`` (its compiled form: the kernel names them
+    here, where numba is imported at once, since they call helpers of their own)."""
     n, m = beliefs.shape
     cut = np.empty(n, np.int64)  # the kernel's integer cut-offs (``kernels.below``)
     for i in range(n):
