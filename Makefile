@@ -34,7 +34,8 @@ test: $(VENV)/.installed-dev
 # discovery, calibration, the app) take the model's numbers as given, so they run once, in
 # `make test`.
 MODEL_TESTS := $(addprefix tests/test_,kernels.py golden.py model.py mechanisms.py march.py \
-	fused.py reference_agreement.py peers.py networks.py organisation.py environment.py \
+	fused.py fused_beliefs.py fused_code.py fused_explore.py fused_peers.py fused_verify.py \
+	fused_voice.py reference_agreement.py peers.py networks.py organisation.py environment.py \
 	open_model.py own_organisation.py validation_march.py validation_lazer_friedman.py \
 	validation_fang.py validation_miller.py validation_seeds.py sweep_run.py \
 	just_culture.py units.py double_loop.py reporting.py tension.py fear.py)
