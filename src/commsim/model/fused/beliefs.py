@@ -110,12 +110,8 @@ def socialise_columns(
             adopted += _sparse(column, c, cut, moved, d * n, key, gradual, from_insight[d])
             continue
         for i in range(n):  # the kernel's branch-free pass, so that it vectorises
-            z = np.uint64(d * n + i + 1) * GAMMA + key  # splitmix64, inline
-            z = (z ^ (z >> S30)) * MIX1
-            z = (z ^ (z >> S27)) * MIX2
-            z = z ^ (z >> S31)
             b = column[i]
-            hit = (b != c) & (np.int64(z >> S32) < cut[i])
+            hit = (b != c) & (_number(key, d * n + i) < cut[i])
             new = (b + np.int8(1) if c > b else b - np.int8(1)) if gradual else c
             column[i] = new if hit else b
             moved[i] += hit
