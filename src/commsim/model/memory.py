@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commsim.model.insights import EVENT_CODE, EVENT_COLUMNS
+from commsim.model.insights import EVENT_CODE
 from commsim.model.kernels import kernel
 
 if TYPE_CHECKING:
@@ -74,8 +74,10 @@ class OrgMemory:
         counts holding +1 and -1 (the metrics' ``tally``) only while an insight stands behind
         the code.
         """
-        live = self.from_insight if self._written else None
-        if live is None or not live.any():
+        if not self._written:
+            return None
+        live = self.from_insight
+        if not live.any():
             return None
         code, n = world.state.code, world.state.n
         reach, dims = crossings(
@@ -208,35 +210,10 @@ def diffusing(
 
 # --- diffuse: the insights that crossed the threshold, marked, timed and logged ---------
 
-_INSIGHT, _STEP, _EVENT, _MEMBER = map(EVENT_COLUMNS.index, ("insight", "step", "event", "member"))
 _DIFFUSED = EVENT_CODE["diffused"]
 
 
-def _diffuse_loops(
-    dims: np.ndarray,
-    reach: np.ndarray,
-    n: int,
-    step: int,
-    source: np.ndarray,
-    diffused: np.ndarray,
-    codified_at: np.ndarray,
-    events: np.ndarray,
-    row: int,
-) -> np.ndarray:
-    k = dims.shape[0]
-    times = np.empty(k, np.int64)
-    for j in range(k):
-        d = dims[j]
-        diffused[d] = True
-        times[j] = step - codified_at[d]
-        events[_INSIGHT, row + j] = source[d]
-        events[_STEP, row + j] = step
-        events[_EVENT, row + j] = _DIFFUSED
-        events[_MEMBER, row + j] = np.int64(np.round(reach[j] * n))
-    return times
-
-
-@kernel(_diffuse_loops)
+@kernel("commsim.model.fused.ledger:diffuse")  # loops that write the log as the others do
 def diffuse(
     dims: np.ndarray,
     reach: np.ndarray,
@@ -253,11 +230,8 @@ def diffuse(
     ``row`` on, with their adopters ``round(reach * n)``. Returns each one's steps since
     codification. Compiled: a step that sees a crossing paid half a dozen NumPy calls."""
     diffused[dims] = True
-    rows = slice(row, row + dims.shape[0])
-    events[_INSIGHT, rows], events[_STEP, rows], events[_EVENT, rows] = (
-        source[dims],
-        step,
-        _DIFFUSED,
-    )
-    events[_MEMBER, rows] = np.round(reach * n).astype(np.int64)
+    adopters = np.round(reach * n).astype(np.int64)
+    logged = (source[dims], step, _DIFFUSED, adopters)  # in EVENT_COLUMNS' order, as ``log``
+    for column, values in zip(events[:, row : row + dims.shape[0]], logged, strict=True):
+        column[:] = values
     return step - codified_at[dims]

@@ -1,6 +1,6 @@
 """The insight ledger written from compiled code: what ``InsightLedger.log`` and ``generate``
 (and ``OrgMemory.record``) write, row by row, into the arrays they keep
-(``_Columns.reserve``, ``reserve_pool``).
+(``_Columns.reserve``, ``reserve_pool``); and the loops of ``memory.diffuse``, which log.
 
 A step logs about ten runs of events; from Python each log is a few microseconds of slicing
 and copying, more than the compiled phase that decided them. A stand-in that logs here
@@ -23,7 +23,9 @@ _R_ID, _R_MEMBER, _R_DIM, _R_VALUE, _R_BORN = map(
 _P_ID, _P_HOLDER, _P_DIM, _P_VALUE, _P_STAGE, _P_SINCE, _P_VERIFIER = map(
     POOL_COLUMNS.index, ("id", "holder", "dim", "value", "stage", "since", "verifier")
 )
-GENERATED, SUPERSEDED, CODIFIED = (EVENT_CODE[e] for e in ("generated", "superseded", "codified"))
+GENERATED, SUPERSEDED, CODIFIED, DIFFUSED = (
+    EVENT_CODE[e] for e in ("generated", "superseded", "codified", "diffused")
+)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -97,3 +99,25 @@ def codify(
         put_event(events, row, ids[j], step, CODIFIED, verifiers[j])
         row += 1
     return row
+
+
+@numba.njit(cache=True, nogil=True)
+def diffuse(
+    dims: np.ndarray,
+    reach: np.ndarray,
+    n: int,
+    step: int,
+    source: np.ndarray,
+    diffused: np.ndarray,
+    codified_at: np.ndarray,
+    events: np.ndarray,
+    row: int,
+) -> np.ndarray:
+    """The loops of ``memory.diffuse`` (its compiled form, named there)."""
+    times = np.empty(dims.shape[0], np.int64)
+    for j in range(dims.shape[0]):
+        d = dims[j]
+        diffused[d] = True
+        times[j] = step - codified_at[d]
+        put_event(events, row + j, source[d], step, DIFFUSED, np.int64(np.round(reach[j] * n)))
+    return times
