@@ -122,3 +122,75 @@ def test_a_run_of_the_block_alone_leaps_between_rows_to_the_same_numbers(
     leaping.step()  # and on from there, one step at a time
     reference.step()
     pd.testing.assert_frame_equal(leaping.model_frame(), reference.model_frame())
+
+
+def _last_recorded(model: CommunityModel) -> dict[str, Any]:
+    """The model's last row, its events counting step 0's (as a sweep keeps a run's end)."""
+    first, last = model.recorded()[0], dict(model.recorded()[-1])
+    for name in model.catalogue.events_of(model.config):
+        last[name] += first[name]
+    return last
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"socialisation_rate": 0.9, "code_learning_rate": 0.1, "seed": 4},
+        {**VARIANTS["fast learners"], "seed": 2},
+        {**VARIANTS["paper's text"], "seed": 9},
+        {"turbulence_rate": 0.05, "stop_at_equilibrium": False, "steps": 40},
+        {"steps": 3},  # ends before equilibrium
+        {"steps": 1},
+        {"tacit_share": 0.3, "n_agents": 120, "seed": 8},
+    ],
+    ids=str,
+)
+def test_a_run_of_the_block_alone_gives_its_last_row_without_the_model(
+    overrides: dict[str, Any],
+) -> None:
+    """``last_row`` makes neither the Mesa model nor the step-0 row: the same row, every
+    column with its value and its Python type, as the model run to its end."""
+    model = CommunityModel(MARCH, **overrides)
+    model.run(record_every=None)
+    row = CommunityModel.last_row(model.config)
+    if not kernels.HAVE_NUMBA:  # the block is numba's: without it the model runs
+        assert row is None
+        return
+    expected = _last_recorded(model)
+    assert row is not None and list(row) == list(expected)
+    assert [type(v) for v in row.values()] == [type(v) for v in expected.values()]
+    pd.testing.assert_frame_equal(pd.DataFrame([row]), pd.DataFrame([expected]))
+
+
+class Stepped(CommunityModel):
+    def step(self) -> None:
+        super().step()
+
+
+@pytest.mark.parametrize(
+    "why",
+    [
+        {"turnover_rate": 0.1},
+        {"climate_drift": 0.1},
+        {"exploration_rate": 0.1},
+        {"interventions": [{"step": 3, "action": "reality_shock", "share": 0.3}]},
+        {"agent_sample_size": 5},
+        {"task": "nk", "m": 10, "nk_k": 2},
+    ],
+    ids=str,
+)
+def test_last_row_leaves_any_other_run_to_the_model(why: dict[str, Any]) -> None:
+    config = CommunityModel(MARCH, **why).config
+    assert CommunityModel.last_row(config) is None
+
+
+def test_last_row_leaves_a_changed_model_to_the_model() -> None:
+    config = CommunityModel(MARCH).config
+    watched = Extension("watched", phases=(Phase("watch", _noop, after="climate"),))
+
+    class Watched(CommunityModel):
+        extensions = (watched,)
+
+    assert Stepped.last_row(config) is None and Unfused.last_row(config) is None
+    assert Watched.last_row(config) is None

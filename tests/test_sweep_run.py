@@ -501,3 +501,21 @@ def test_runs_made_together_store_what_each_stores_alone(fast: Path) -> None:
     runs = [{"run_id": ["a"], "x": [1]}, {"run_id": ["b"], "x": [0.5]}, {"run_id": ["c"], "x": [2]}]
     types = [table.schema.field("x").type for table in _tables(runs)]
     assert types == [pa.int64(), pa.float64(), pa.int64()]
+
+
+def test_march_s_runs_without_the_model_store_what_the_model_stores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run of March's block recorded at its end is run without the Mesa model
+    (``CommunityModel.last_row``): the same stored table as the model's."""
+    from commsim.model import kernels
+
+    march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
+    tasks = plan_sweep(load_experiment(march)).tasks[::97][:8]
+    assert (CommunityModel.last_row(tasks[0].config) is not None) == kernels.HAVE_NUMBA
+    lean = [execute(task) for task in tasks]
+    monkeypatch.setattr(CommunityModel, "last_row", classmethod(lambda cls, config: None))
+    for mine, model in zip(lean, [execute(task) for task in tasks], strict=True):
+        assert mine.ok and model.ok
+        assert mine.metrics.schema == model.metrics.schema
+        assert content(mine.metrics.to_pandas()) == content(model.metrics.to_pandas())

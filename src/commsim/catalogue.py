@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -227,12 +228,12 @@ class Catalogue:
         """Every column of a run's model table but ``step``, in order."""
         return [name for metric in self.metrics for name in metric.names(config)]
 
-    @property
+    @cached_property
     def counters(self) -> tuple[str, ...]:
         """What phases count in ``world.counts``: event counts and head counts."""
         return tuple(m.name for m in self.metrics if m.kind != "state")
 
-    @property
+    @cached_property
     def events(self) -> tuple[str, ...]:
         """The event counts: a row holds those since the previous row; totals are sums."""
         return tuple(m.name for m in self.metrics if m.kind == "event count")

@@ -42,8 +42,6 @@ from commsim.model.organisation import Ties, build_hierarchy, build_network
 from commsim.model.peers import settled
 from commsim.model.phases import DEFAULT_PHASES, MECHANISM_METRICS, compose
 from commsim.model.state import PRACTITIONER, ROLE_NAMES, OrgState, draw_punitiveness
-from commsim.model.turnover import turnover
-from commsim.model.voice import drift_to_climate
 from commsim.model.world import World
 
 
@@ -83,6 +81,83 @@ def assign_fast_learners(config: Config) -> np.ndarray:
     return fast
 
 
+def build_world(cfg: Config, catalogue: Catalogue, rng: np.random.Generator) -> World:
+    """A run's world at step 0, before any extension's setup: the task, the org chart, the
+    members and their ties, drawn from ``rng`` in this order (a run's random stream)."""
+    n, m = cfg.n_agents, cfg.m
+    environment = make_environment(cfg, rng)
+    chart = cfg.org_chart
+    if chart is None:
+        level, manager = build_hierarchy(n, cfg.span_of_control)
+    else:
+        level, manager = chart.level.copy(), chart.manager.copy()
+    fast = assign_fast_learners(cfg)
+    state = OrgState(
+        beliefs=environment.initial_beliefs(rng, n),
+        safety=np.full(n, cfg.initial_safety),
+        learning_rate=np.ones(n),
+        level=level,
+        manager=manager,
+        role=assign_roles(cfg, rng),
+        fast=fast,
+        socialisation_rate=np.where(fast, cfg.fast_socialisation_rate, cfg.socialisation_rate),
+        punitiveness=draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread),
+        joined=np.zeros(n, dtype=np.int64),
+        code=np.zeros(m, dtype=np.int8),
+    )
+    if chart is not None:
+        chart.apply(state, cfg.org_chart_roles, cfg.community)
+    return World(
+        config=cfg,
+        state=state,
+        environment=environment,
+        ties=build_network(cfg, manager, rng),
+        rng=rng,
+        counters=catalogue.counters,
+        levers={lever.name: lever for lever in catalogue.levers},
+    )
+
+
+#: the built-in metrics, by identity (dataclass equality is slow)
+_BUILT_IN = frozenset(map(id, METRICS))
+
+#: the metrics of a catalogue's that are not built in, by the identity of its metrics (kept)
+_BEYOND: dict[int, tuple[tuple[Metric, ...], list[Metric]]] = {}
+
+#: ``catalogue_for``'s, by model class and the identities of its two sets of extensions
+_CATALOGUES: dict[tuple[type, int, int], tuple[Any, Any, Catalogue]] = {}
+
+
+def extra_metrics(catalogue: Catalogue, config: Config) -> tuple[Metric, ...]:
+    """The metrics of a run beyond the built-in ones (an extension's, where it is on)."""
+    metrics = catalogue.metrics
+    known = _BEYOND.get(id(metrics))
+    if known is None or known[0] is not metrics:
+        known = _BEYOND[id(metrics)] = (metrics, [m for m in metrics if id(m) not in _BUILT_IN])
+    return tuple(m for m in known[1] if m.enabled(config))
+
+
+def may_settle(world: World, step: int) -> bool:
+    """Nothing but the beliefs and the code stands between the run at ``step`` and
+    equilibrium: no rate that keeps changing things, no change still scheduled, no insight
+    in flight."""
+    cfg = world.config
+    if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate:
+        return False
+    if any(spec.step > step for spec in cfg.interventions):
+        return False  # a scheduled change is still to come
+    return not world.ledger.pool_id.size
+
+
+def sample_rows(config: Config, rng: np.random.Generator) -> np.ndarray:
+    """The members whose state the agent table samples (drawn after the world; a sample of
+    none draws nothing, as ``choice`` of none would not)."""
+    n, size = config.n_agents, min(config.agent_sample_size, config.n_agents)
+    if not size:
+        return np.empty(0, np.int64)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
 class CommunityModel(mesa.Model):
     """Members with mental models, safety and roles, on an org chart with informal ties.
 
@@ -104,48 +179,13 @@ class CommunityModel(mesa.Model):
         self.config = cfg
         self.catalogue = type(self).catalogue_for(cfg)
         self._active = tuple(p for p in self.catalogue.phases if p.enabled(cfg))
-        built_in = set(map(id, METRICS))  # by identity: dataclass equality is slow
-        self._extra_metrics = tuple(
-            m for m in self.catalogue.metrics if id(m) not in built_in and m.enabled(cfg)
-        )
-        rng = self.rng
-        n, m = cfg.n_agents, cfg.m
-        environment = make_environment(cfg, rng)
-        chart = cfg.org_chart
-        if chart is None:
-            level, manager = build_hierarchy(n, cfg.span_of_control)
-        else:
-            level, manager = chart.level.copy(), chart.manager.copy()
-        fast = assign_fast_learners(cfg)
-        state = OrgState(
-            beliefs=environment.initial_beliefs(rng, n),
-            safety=np.full(n, cfg.initial_safety),
-            learning_rate=np.ones(n),
-            level=level,
-            manager=manager,
-            role=assign_roles(cfg, rng),
-            fast=fast,
-            socialisation_rate=np.where(fast, cfg.fast_socialisation_rate, cfg.socialisation_rate),
-            punitiveness=draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread),
-            joined=np.zeros(n, dtype=np.int64),
-            code=np.zeros(m, dtype=np.int8),
-        )
-        if chart is not None:
-            chart.apply(state, cfg.org_chart_roles, cfg.community)
-        self.world = World(
-            config=cfg,
-            state=state,
-            environment=environment,
-            ties=build_network(cfg, manager, rng),
-            rng=rng,
-            counters=self.catalogue.counters,
-            levers={lever.name: lever for lever in self.catalogue.levers},
-        )
+        self._extra_metrics = extra_metrics(self.catalogue, cfg)
+        self.world = build_world(cfg, self.catalogue, self.rng)
         if type(self).fuse_phases and kernels.HAVE_NUMBA:
             from commsim.model.fused import fuse  # imports numba: only when it runs
 
             self._active = fuse(self._active, self.world)
-        self.sample_rows = np.sort(rng.choice(n, size=min(cfg.agent_sample_size, n), replace=False))
+        self.sample_rows = sample_rows(cfg, self.rng)
         for extension in self.catalogue.extensions:  # their own state, after every draw above
             if extension.setup is not None:
                 self.world.extra[extension.name] = extension.setup(self.world)
@@ -162,14 +202,59 @@ class CommunityModel(mesa.Model):
 
     @classmethod
     def catalogue_for(cls, config: Config) -> Catalogue:
-        """The phases, metrics and levers a run of ``config`` has (no model is built)."""
-        extensions = distinct(cls.extensions + type(config).extended_by)
-        return Catalogue(
+        """The phases, metrics and levers a run of ``config`` has (no model is built); made
+        once per model class and set of extensions (a run of a sweep would pay 30 us)."""
+        ours, theirs = cls.extensions, type(config).extended_by
+        made = _CATALOGUES.get((cls, id(ours), id(theirs)))
+        if made is not None and made[0] is ours and made[1] is theirs:
+            return made[2]
+        extensions = distinct(ours + theirs)
+        catalogue = Catalogue(
             phases=compose(cls.phases, (p for e in extensions for p in e.phases)),
             metrics=cls.metrics + tuple(m for e in extensions for m in e.metrics),
             levers=cls.levers + tuple(lever for e in extensions for lever in e.levers),
             extensions=extensions,
         )
+        _CATALOGUES[cls, id(ours), id(theirs)] = (ours, theirs, catalogue)  # keeps the ids
+        return catalogue
+
+    @classmethod
+    def last_row(cls, config: Config) -> dict[str, Any] | None:
+        """The row that ``cls(config).run(record_every=None)`` records at its end, its event
+        counts those of the whole run, where the whole run is March's block (``fused.march
+        .alone``); None for any other run. Its steps go in one compiled call, and neither
+        the Mesa model nor the step-0 row (which has no events: nothing is scheduled) is
+        made: a sweep of March's small runs pays a third as much per run. The same numbers
+        as the model's (``tests/test_fused.py``)."""
+        cfg = config
+        plain = cls.step is CommunityModel.step and cls.run is CommunityModel.run
+        if not (plain and cls.fuse_phases and kernels.HAVE_NUMBA) or cfg.interventions:
+            return None
+        catalogue = cls.catalogue_for(cfg)
+        if cfg.agent_sample_size or extra_metrics(catalogue, cfg):
+            return None
+        if any(extension.setup is not None for extension in catalogue.extensions):
+            return None
+        from commsim.model.fused.march import alone, fuse_block
+        from commsim.model.fused.pcg import generator_state
+
+        rng = np.random.default_rng(cfg.seed)  # as Mesa makes the model's
+        world = build_world(cfg, catalogue, rng)
+        state = generator_state(rng)
+        phases = tuple(p for p in catalogue.phases if p.enabled(cfg))
+        block = None if state is None else alone(fuse_block(phases, world, state), cfg)
+        if block is None:
+            return None
+        track(world)  # step 0's history
+        world.started = True
+        settle = cfg.stop_at_equilibrium and may_settle(world, 0)
+        taken, _, earlier, scores = block.advance(world, cfg.steps, settle)
+        world.step = taken
+        world.knowledge_history.extend((scores[:-1] / cfg.m).tolist())  # the last: its row's
+        row = collect(world)
+        for name, value in earlier.items():
+            row[name] += value
+        return row
 
     # --- the world, as the Mesa model shows it ------------------------------------------
 
@@ -277,24 +362,18 @@ class CommunityModel(mesa.Model):
         """March's compiled block (``fused.Block``) when the whole run is that block and rows
         are thinned, so that the steps between two rows run in one compiled call (``_leap``);
         else None. Every other phase must be a built-in one that does nothing in this run."""
-        cfg, active = self.config, self._active
-        blocks = [p.run for p in active if p.name == "march_block"]
-        idle = {
-            apply_scheduled: not cfg.interventions,
-            turnover: cfg.turnover_rate == 0,
-            drift_to_climate: cfg.climate_drift == 0,
-        }
         if (
             clock is None
             or self._every == 1
-            or len(blocks) != 1
-            or not all(idle.get(p.run, False) for p in active if p.name != "march_block")
             or self.sample_rows.size
             or self._extra_metrics
             or type(self).step is not CommunityModel.step
+            or not any(p.name == "march_block" for p in self._active)
         ):
             return None
-        return blocks[0]
+        from commsim.model.fused.march import alone
+
+        return alone(self._active, self.config)
 
     def _gap(self) -> int:
         """The steps before the next one that gets a row (``run``'s ``record_every``)."""
@@ -361,14 +440,7 @@ class CommunityModel(mesa.Model):
         return self._may_settle() and self._code_settled() and settled(self.world)
 
     def _may_settle(self) -> bool:
-        """Nothing but the beliefs and the code stands between this run and equilibrium: no
-        rate that keeps changing things, no change still scheduled, no insight in flight."""
-        cfg = self.config
-        if cfg.turnover_rate or cfg.turbulence_rate or cfg.exploration_rate:
-            return False
-        if any(spec.step > self.steps for spec in cfg.interventions):
-            return False  # a scheduled change is still to come
-        return not self.ledger.pool_id.size
+        return may_settle(self.world, self.steps)
 
     def _code_settled(self) -> bool:
         """Socialisation and code learning can change nothing: everyone holds the code and

@@ -22,12 +22,15 @@ import numpy as np
 
 from commsim.catalogue import Phase
 from commsim.model.environment import turbulence
-from commsim.model.learning import learn_code, socialise
+from commsim.model.learning import adoption_chances, learn_code, socialise
+from commsim.model.levers import apply_scheduled
 from commsim.model.memory import tacit_count
 from commsim.model.peers import learn_from_peers
 from commsim.model.practice import act, explore
 from commsim.model.reality import RealityVector
 from commsim.model.reality import act as act_kernel
+from commsim.model.turnover import turnover
+from commsim.model.voice import drift_to_climate
 
 from .beliefs import socialise_columns
 from .code import superior_rows
@@ -36,6 +39,7 @@ from .pcg import next_double, next_raw
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from commsim.config import Config
     from commsim.model.world import World
 
 #: the phases the block replaces, in the order they run
@@ -55,15 +59,16 @@ def _block(
     role: np.ndarray,
     from_insight: np.ndarray,
     turbulence_rate: float,
-    code_learning_rate: float,
+    chances: np.ndarray,
     gradual: bool,
     by_performance: bool,
     tacit: int,
     counts: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One step of the block, in place; ``counts`` gets flows, adopted, cross-role flows
-    (added), the superior group (set) and code changes (added). Returns the actions and
-    performance, which ``act`` leaves for later phases."""
+    (added), the superior group (set) and code changes (added). ``chances``: code
+    learning's table (``learning.adoption_chances``). Returns the actions and performance,
+    which ``act`` leaves for later phases."""
     m = beliefs.shape[1]
     for d in range(m):  # turbulence: one draw per dimension, whatever the rate
         if next_double(rng) < turbulence_rate:
@@ -91,8 +96,7 @@ def _block(
     for d in range(m):  # one draw per dimension, tacit ones included
         u = next_double(rng)
         majority = np.int8(np.sign(votes[d]))
-        chance = 1.0 - (1.0 - code_learning_rate) ** np.float64(abs(votes[d]))
-        if d >= tacit and majority != 0 and majority != code[d] and u < chance:
+        if d >= tacit and majority != 0 and majority != code[d] and u < chances[abs(votes[d])]:
             code[d] = majority
             changed += 1
     counts[4] += changed
@@ -117,6 +121,7 @@ def _settled(beliefs: np.ndarray, code: np.ndarray, by_performance: bool, p2: fl
 @numba.njit(cache=True, nogil=True)
 def _steps(
     block: tuple,
+    p2: float,
     steps: int,
     settle: bool,
     last: np.ndarray,
@@ -124,10 +129,10 @@ def _steps(
     scores: np.ndarray,
 ) -> tuple[int, bool]:
     """Up to ``steps`` whole steps of a run that is the block alone (``block``: ``_block``'s
-    arguments but its counts); stops after a step at March's equilibrium when ``settle``.
-    ``last`` gets the last step's counts, ``earlier`` the events of the steps before it,
-    ``scores`` each step's code score."""
-    beliefs, code, reality, by_performance, p2 = block[1], block[2], block[3], block[11], block[9]
+    arguments but its counts; ``p2`` the code learning rate); stops after a step at March's
+    equilibrium when ``settle``. ``last`` gets the last step's counts, ``earlier`` the
+    events of the steps before it, ``scores`` each step's code score."""
+    beliefs, code, reality, by_performance = block[1], block[2], block[3], block[11]
     for s in range(steps):
         for k in range(last.shape[0]):
             if k != 3:  # the superior group is a head count, not an event
@@ -167,8 +172,24 @@ def fuse_block(phases: Sequence[Phase], world: World, state: np.ndarray) -> tupl
         or type(world.environment) is not RealityVector
     ):
         return tuple(phases)
-    block = Phase("march_block", Block(state, phases[start : start + len(BLOCK)]))
+    chances = adoption_chances(cfg.code_learning_rate, world.state.n)
+    block = Phase("march_block", Block(state, phases[start : start + len(BLOCK)], chances))
     return (*phases[:start], block, *phases[start + len(BLOCK) :])
+
+
+def alone(phases: Sequence[Phase], config: Config) -> Block | None:
+    """The block, where a run's phases (``fuse_block``'s) are the block and built-in phases
+    that do nothing in this run (else None): such a run's steps can go many to a call."""
+    idle = {
+        apply_scheduled: not config.interventions,
+        turnover: config.turnover_rate == 0,
+        drift_to_climate: config.climate_drift == 0,
+    }
+    blocks = [phase.run for phase in phases if phase.name == "march_block"]
+    others = (phase.run for phase in phases if phase.name != "march_block")
+    if len(blocks) != 1 or not all(idle.get(run, False) for run in others):
+        return None
+    return blocks[0]  # type: ignore[return-value]  # the phase's run is the Block
 
 
 class Block:
@@ -176,8 +197,8 @@ class Block:
     behind a dimension of the code (whose supersession the ledger logs). ``advance`` runs
     many steps of a run that is nothing but the block in one call."""
 
-    def __init__(self, rng_state: np.ndarray, phases: Sequence[Phase]) -> None:
-        self.rng_state, self.phases = rng_state, tuple(phases)
+    def __init__(self, rng_state: np.ndarray, phases: Sequence[Phase], chances: np.ndarray) -> None:
+        self.rng_state, self.phases, self.chances = rng_state, tuple(phases), chances
         self.counts = np.zeros(len(_COUNTED), np.int64)
 
     def _arguments(self, world: World) -> tuple:
@@ -185,7 +206,7 @@ class Block:
         return (
             self.rng_state, state.beliefs, state.code, world.environment.target,
             state.socialisation_rate, state.learning_rate, state.role,
-            world.memory.from_insight, cfg.turbulence_rate, cfg.code_learning_rate,
+            world.memory.from_insight, cfg.turbulence_rate, self.chances,
             cfg.socialisation_mode == "gradual", cfg.superior_basis == "performance",
             tacit_count(cfg),
         )  # fmt: skip
@@ -213,7 +234,8 @@ class Block:
         last, earlier = self.counts, np.zeros(len(_COUNTED), np.int64)
         last[:] = 0
         scores = np.empty(steps, np.int64)
-        taken, settled = _steps(self._arguments(world), steps, settle, last, earlier, scores)
+        arguments, p2 = self._arguments(world), world.config.code_learning_rate
+        taken, settled = _steps(arguments, p2, steps, settle, last, earlier, scores)
         _add_counts(world.counts, last)
         events = dict(zip(_COUNTED, earlier.tolist(), strict=True))
         del events["superior_group"]

@@ -63,7 +63,8 @@ def uniform_below(state: np.ndarray, high: int) -> np.int64:
 
 def generator_state(rng: np.random.Generator) -> np.ndarray | None:
     """NumPy's own PCG64 state as four uint64 words (a view: writing it advances ``rng``), or
-    None when the generator is not PCG64 or its memory is not laid out as expected."""
+    None when the generator is not PCG64 or its memory is not laid out as expected (checked
+    on the first generator: every PCG64 of a process is laid out alike)."""
     bit_generator = rng.bit_generator
     if type(bit_generator) is not np.random.PCG64:
         return None
@@ -71,7 +72,14 @@ def generator_state(rng: np.random.Generator) -> np.ndarray | None:
     if not pointer:
         return None
     words = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(pointer))
+    if _LAYOUT_SEEN:
+        return words if _LAYOUT_SEEN[0] else None
     held = bit_generator.state["state"]
     mask = (1 << 64) - 1
     expected = [held["state"] & mask, held["state"] >> 64, held["inc"] & mask, held["inc"] >> 64]
-    return words if [int(w) for w in words] == expected else None
+    _LAYOUT_SEEN.append([int(w) for w in words] == expected)
+    return words if _LAYOUT_SEEN[0] else None
+
+
+#: whether NumPy's PCG64 state is laid out as ``generator_state`` reads it, once known
+_LAYOUT_SEEN: list[bool] = []
