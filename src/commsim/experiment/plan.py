@@ -249,7 +249,9 @@ def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[R
                 config = configs[policy]
                 seeded = config.model_copy(update={"seed": derive_seed(spec.seed, seed_key)})
                 yield RunTask(
-                    run_id=run_id(typed, repetition, occurrence, hashed),
+                    run_id=scenario
+                    if hashed is None
+                    else run_id(typed, repetition, occurrence, hashed),
                     point=index,
                     repetition=repetition,
                     parameters=typed,

@@ -21,7 +21,7 @@ A subclass, or an installed extension a scenario names, adds phases, metrics and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import mesa
@@ -134,7 +134,17 @@ def extra_metrics(catalogue: Catalogue, config: Config) -> tuple[Metric, ...]:
     known = _BEYOND.get(id(metrics))
     if known is None or known[0] is not metrics:
         known = _BEYOND[id(metrics)] = (metrics, [m for m in metrics if id(m) not in _BUILT_IN])
-    return tuple(m for m in known[1] if m.enabled(config))
+    return enabled(known[1], config)
+
+
+def enabled[T: (Phase, Metric)](parts: Sequence[T], config: Config) -> tuple[T, ...]:
+    """The phases or metrics that ``config`` switches on, each test asked once (a
+    mechanism's parts share theirs: a run asked 30 where 6 differ)."""
+    verdicts: dict[Callable[[Config], bool], bool] = {}
+    for test in (part.enabled for part in parts):
+        if test not in verdicts:
+            verdicts[test] = test(config)
+    return tuple(part for part in parts if verdicts[part.enabled])
 
 
 def may_settle(world: World, step: int) -> bool:
@@ -178,7 +188,7 @@ class CommunityModel(mesa.Model):
         super().__init__(rng=cfg.seed)
         self.config = cfg
         self.catalogue = type(self).catalogue_for(cfg)
-        self._active = tuple(p for p in self.catalogue.phases if p.enabled(cfg))
+        self._active = enabled(self.catalogue.phases, cfg)
         self._extra_metrics = extra_metrics(self.catalogue, cfg)
         self.world = build_world(cfg, self.catalogue, self.rng)
         if type(self).fuse_phases and kernels.HAVE_NUMBA:
@@ -241,7 +251,7 @@ class CommunityModel(mesa.Model):
         rng = np.random.default_rng(cfg.seed)  # as Mesa makes the model's
         world = build_world(cfg, catalogue, rng)
         state = generator_state(rng)
-        phases = tuple(p for p in catalogue.phases if p.enabled(cfg))
+        phases = enabled(catalogue.phases, cfg)
         block = None if state is None else alone(fuse_block(phases, world, state), cfg)
         if block is None:
             return None

@@ -71,7 +71,7 @@ def generator_state(rng: np.random.Generator) -> np.ndarray | None:
     pointer = ctypes.c_void_p.from_address(bit_generator.ctypes.state_address).value
     if not pointer:
         return None
-    words = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(pointer))
+    words = np.frombuffer(_WORDS.from_address(pointer), np.uint64)
     if _LAYOUT_SEEN:
         return words if _LAYOUT_SEEN[0] else None
     held = bit_generator.state["state"]
@@ -80,6 +80,8 @@ def generator_state(rng: np.random.Generator) -> np.ndarray | None:
     _LAYOUT_SEEN.append([int(w) for w in words] == expected)
     return words if _LAYOUT_SEEN[0] else None
 
+
+_WORDS = ctypes.c_uint64 * 4
 
 #: whether NumPy's PCG64 state is laid out as ``generator_state`` reads it, once known
 _LAYOUT_SEEN: list[bool] = []
