@@ -194,3 +194,28 @@ def test_last_row_leaves_a_changed_model_to_the_model() -> None:
 
     assert Stepped.last_row(config) is None and Unfused.last_row(config) is None
     assert Watched.last_row(config) is None
+
+
+def test_runs_of_the_block_advanced_together_end_where_each_ends_alone() -> None:
+    """``fused.ensemble``: runs of every variant the block covers, in one batch, each with
+    the last step and knowledge the model gives it."""
+    if not kernels.HAVE_NUMBA:
+        return  # the ensemble is numba's (a sweep without it runs the model)
+    from commsim.model.fused.ensemble import knowledge_at_end
+    from commsim.model.metrics import KNOWLEDGE
+
+    variants = [
+        {}, {"socialisation_rate": 0.9, "code_learning_rate": 0.1}, VARIANTS["fast learners"],
+        VARIANTS["paper's text"], {"turbulence_rate": 0.05, "stop_at_equilibrium": False},
+        {"steps": 3}, {"steps": 1}, {"tacit_share": 0.3},
+    ]  # fmt: skip
+    configs = [CommunityModel(MARCH, seed=s, **v).config for s, v in enumerate(variants)]
+    assert all(CommunityModel.leaps(config) for config in configs)
+    ends = knowledge_at_end(configs)
+    for row, config in enumerate(configs):
+        model = CommunityModel(config)
+        model.run(record_every=None)
+        last = model.recorded()[-1]
+        assert [ends[name][row] for name in ("step", *KNOWLEDGE)] == [
+            last[name] for name in ("step", *KNOWLEDGE)
+        ]

@@ -506,16 +506,24 @@ def test_runs_made_together_store_what_each_stores_alone(fast: Path) -> None:
 def test_march_s_runs_without_the_model_store_what_the_model_stores(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A run of March's block recorded at its end is run without the Mesa model
-    (``CommunityModel.last_row``): the same stored table as the model's."""
+    """A run of March's block recorded at its end is run without the Mesa model: a batch at
+    once where it keeps only its knowledge (``fused.ensemble``), else alone
+    (``CommunityModel.last_row``). Each stores the model's table."""
+    from commsim.experiment import runner
     from commsim.model import kernels
 
     march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
     tasks = plan_sweep(load_experiment(march)).tasks[::97][:8]
     assert (CommunityModel.last_row(tasks[0].config) is not None) == kernels.HAVE_NUMBA
-    lean = [execute(task) for task in tasks]
-    monkeypatch.setattr(CommunityModel, "last_row", classmethod(lambda cls, config: None))
-    for mine, model in zip(lean, [execute(task) for task in tasks], strict=True):
-        assert mine.ok and model.ok
-        assert mine.metrics.schema == model.metrics.schema
-        assert content(mine.metrics.to_pandas()) == content(model.metrics.to_pandas())
+    assert runner._knowledge_only(tasks[0]) == kernels.HAVE_NUMBA
+    together = runner.execute_together(list(tasks))
+    batched = runner.execute_batch(list(tasks))
+    monkeypatch.setattr(runner, "_knowledge_only", lambda task: False)
+    alone = runner.execute_together(list(tasks))
+    monkeypatch.setattr(CommunityModel, "leaps", classmethod(lambda cls, config: False))
+    model = [execute(task) for task in tasks]
+    for runs in (together, batched, alone):
+        for mine, theirs in zip(runs, model, strict=True):
+            assert mine.ok and theirs.ok
+            assert mine.metrics.schema == theirs.metrics.schema
+            assert content(mine.metrics.to_pandas()) == content(theirs.metrics.to_pandas())

@@ -8,6 +8,7 @@ it. Workers are long-lived processes that import the model once, not once per ru
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -29,6 +30,7 @@ import pyarrow as pa
 
 from commsim.experiment.plan import RunTask
 from commsim.model import CommunityModel, import_model
+from commsim.model.metrics import KNOWLEDGE
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
@@ -136,6 +138,57 @@ def _run(task: RunTask) -> tuple[RunOutcome, dict[str, list[Any]] | None]:
     return done, metrics
 
 
+def _knowledge_only(task: RunTask) -> bool:
+    """Whether a task keeps only its end's knowledge (``metrics.KNOWLEDGE``) of a run that
+    is March's block alone: ``fused.ensemble`` runs a batch of those in one call."""
+    if task.record_every is not None or task.insights or task.metrics is None:
+        return False
+    if not set(task.metrics) <= set(KNOWLEDGE):
+        return False
+    try:
+        return import_model(task.model, "a sweep's model").leaps(task.config)
+    except Exception:  # (the run fails on its own, in ``_run``)
+        return False
+
+
+def _together(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any]] | None]]:
+    """Each task's outcome and columns (``_run``'s); the runs that keep only their end's
+    knowledge of one model and shape go through ``fused.ensemble`` at once (and one by one,
+    so that an error is its run's, should that fail)."""
+    results: list[tuple[RunOutcome, dict[str, list[Any]] | None] | None] = [None] * len(tasks)
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for index, task in enumerate(tasks):
+        if _knowledge_only(task):
+            key = (task.model, task.config.n_agents, task.config.m)
+            groups.setdefault(key, []).append(index)
+    for indices in groups.values():
+        with contextlib.suppress(Exception):  # (then each runs alone, below)
+            for index, result in zip(indices, _ensemble([tasks[i] for i in indices]), strict=True):
+                results[index] = result
+    return [
+        _run(task) if result is None else result
+        for task, result in zip(tasks, results, strict=True)
+    ]
+
+
+def _ensemble(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any]]]]:
+    """Runs of one shape that keep only their end's knowledge, in one compiled call."""
+    from commsim.model.fused.ensemble import knowledge_at_end
+
+    t0 = perf_counter()
+    ends = {
+        name: column.tolist()
+        for name, column in knowledge_at_end([t.config for t in tasks]).items()
+    }
+    each = (perf_counter() - t0) / len(tasks)
+    done = []
+    for row, task in enumerate(tasks):
+        warm = next(_RUNS_HERE) > 0
+        outcome = RunOutcome(task.run_id, None, None, wall_time_s=each, warm=warm)
+        done.append((outcome, _columns([{name: ends[name][row] for name in ends}], task)))
+    return done
+
+
 def execute(task: RunTask) -> RunOutcome:
     """Run one task to the end; an exception becomes a failed outcome, not a lost sweep."""
     return execute_together([task])[0]
@@ -146,13 +199,16 @@ def execute_batch(tasks: list[RunTask]) -> list[RunOutcome]:
     the scheduler) is paid once for them, which counts when a run takes a millisecond.
     Their tables are made one by one: a table cut from another (``execute_together``) is
     pickled whole, its neighbours' rows with it."""
-    return [execute(task) for task in tasks]
+    return [
+        outcome if columns is None else replace(outcome, metrics=_tables([columns])[0])
+        for outcome, columns in _together(tasks)
+    ]
 
 
 def execute_together(tasks: list[RunTask]) -> list[RunOutcome]:
     """Several runs in this process, their tables made together (``_tables``): what a run
     stores is the same whichever runs it is with."""
-    runs = [_run(task) for task in tasks]
+    runs = _together(tasks)
     tables = iter(_tables([columns for _, columns in runs if columns is not None]))
     return [
         outcome if columns is None else replace(outcome, metrics=next(tables))

@@ -347,23 +347,16 @@ def collect(world: World) -> dict[str, float | int | str]:
     scores, scale = environment.graded(state.beliefs, tallied)
     code_knowledge = environment.code_knowledge(code)
     world.knowledge_history.append(code_knowledge)
-    # knowledge's mean and (population) sd from the sums (exact for March's integers)
     total, squares = scores.sum().item(), np.dot(scores, scores).item()
-    variance = max(n * squares - total * total, 0) / (n * n)
-
     sums, sizes = member_sums(
         scores, scale, state.safety, state.fast, state.level, world.n_levels, state.role
     )
     means = _means(sums, sizes)  # by speed, by level, by role
 
-    row: dict[str, float | int | str] = {
-        "step": world.step,
-        "code_knowledge": code_knowledge,
-        "code_accuracy": np.count_nonzero(code == environment.target) / m,
-        "mean_knowledge": total / n / scale,
-        "knowledge_sd": math.sqrt(variance) / scale,
-        "belief_diversity": float(diversity.sum()) / m,
-    }
+    row: dict[str, float | int | str] = {"step": world.step}
+    accurate = np.count_nonzero(code == environment.target)
+    held = knowledge(code_knowledge, accurate, total, squares, diversity.sum(), n, m, scale)
+    row.update(zip(KNOWLEDGE, map(float, held.values()), strict=True))
     # March's mixed populations: mean knowledge of the slow and of the fast learners
     row.update(zip(_column_names("{}_knowledge", _SPEEDS), means[:2], strict=True))
     row["mean_safety"] = float(state.safety.sum()) / n
@@ -382,6 +375,36 @@ def collect(world: World) -> dict[str, float | int | str]:
     row.update(zip(_column_names("safety_{}", ROLE_NAMES), means[2 + len(levels) :], strict=True))
     row["interventions"] = _logged_actions(world.intervention_log, world.step)
     return row
+
+
+#: the state of knowledge in a row: its first columns after ``step``
+KNOWLEDGE = (
+    "code_knowledge", "code_accuracy", "mean_knowledge", "knowledge_sd", "belief_diversity",
+)  # fmt: skip
+
+
+def knowledge(
+    code_knowledge: Any,
+    accurate: Any,
+    total: Any,
+    squares: Any,
+    diversity: Any,
+    n: int,
+    m: int,
+    scale: float,
+) -> dict[str, Any]:
+    """The ``KNOWLEDGE`` columns from their sums: the code's knowledge, the dimensions it
+    has right, the members' scores' sum and sum of squares (the mean and the population sd,
+    exact for March's integers) and the dimensions' diversity summed. Of one run (numbers)
+    or of many (arrays, as ``fused.ensemble`` has them): the same operations either way."""
+    variance = np.maximum(n * squares - total * total, 0) / (n * n)
+    return {
+        "code_knowledge": code_knowledge,
+        "code_accuracy": accurate / m,
+        "mean_knowledge": total / n / scale,
+        "knowledge_sd": np.sqrt(variance) / scale,
+        "belief_diversity": diversity / m,
+    }
 
 
 @functools.cache

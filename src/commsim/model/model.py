@@ -22,7 +22,7 @@ A subclass, or an installed extension a scenario names, adds phases, metrics and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import mesa
 import numpy as np
@@ -81,37 +81,67 @@ def assign_fast_learners(config: Config) -> np.ndarray:
     return fast
 
 
-def build_world(cfg: Config, catalogue: Catalogue, rng: np.random.Generator) -> World:
-    """A run's world at step 0, before any extension's setup: the task, the org chart, the
-    members and their ties, drawn from ``rng`` in this order (a run's random stream)."""
-    n, m = cfg.n_agents, cfg.m
+class Start(NamedTuple):
+    """A run at step 0 before its world: the org chart and what is drawn from the run's
+    generator, in this order (its random stream): the task, the beliefs, the roles, the
+    leaders' punitiveness, the ties (``fast`` has a generator of its own)."""
+
+    environment: TaskEnvironment
+    level: np.ndarray
+    manager: np.ndarray
+    fast: np.ndarray
+    beliefs: np.ndarray
+    role: np.ndarray
+    punitiveness: np.ndarray
+    ties: Ties
+
+
+def draw_start(cfg: Config, rng: np.random.Generator) -> Start:
+    """The run's draws at step 0, in their order (``build_world`` makes its world of them)."""
+    n = cfg.n_agents
     environment = make_environment(cfg, rng)
     chart = cfg.org_chart
     if chart is None:
         level, manager = build_hierarchy(n, cfg.span_of_control)
     else:
         level, manager = chart.level.copy(), chart.manager.copy()
-    fast = assign_fast_learners(cfg)
+    beliefs = environment.initial_beliefs(rng, n)
+    role = assign_roles(cfg, rng)
+    punitiveness = draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread)
+    ties = build_network(cfg, manager, rng)
+    return Start(environment, level, manager, assign_fast_learners(cfg), beliefs, role,
+                 punitiveness, ties)  # fmt: skip
+
+
+def socialisation_rates(cfg: Config, fast: np.ndarray) -> np.ndarray:
+    """Each position's socialisation rate: the fast learners' or everyone else's."""
+    return np.where(fast, cfg.fast_socialisation_rate, cfg.socialisation_rate)
+
+
+def build_world(cfg: Config, catalogue: Catalogue, rng: np.random.Generator) -> World:
+    """A run's world at step 0, before any extension's setup (``draw_start``'s draws)."""
+    start = draw_start(cfg, rng)
+    n, fast = cfg.n_agents, start.fast
     state = OrgState(
-        beliefs=environment.initial_beliefs(rng, n),
+        beliefs=start.beliefs,
         safety=np.full(n, cfg.initial_safety),
         learning_rate=np.ones(n),
-        level=level,
-        manager=manager,
-        role=assign_roles(cfg, rng),
+        level=start.level,
+        manager=start.manager,
+        role=start.role,
         fast=fast,
-        socialisation_rate=np.where(fast, cfg.fast_socialisation_rate, cfg.socialisation_rate),
-        punitiveness=draw_punitiveness(rng, n, cfg.punitiveness, cfg.punitiveness_spread),
+        socialisation_rate=socialisation_rates(cfg, fast),
+        punitiveness=start.punitiveness,
         joined=np.zeros(n, dtype=np.int64),
-        code=np.zeros(m, dtype=np.int8),
+        code=np.zeros(cfg.m, dtype=np.int8),
     )
-    if chart is not None:
-        chart.apply(state, cfg.org_chart_roles, cfg.community)
+    if cfg.org_chart is not None:  # (it draws nothing)
+        cfg.org_chart.apply(state, cfg.org_chart_roles, cfg.community)
     return World(
         config=cfg,
         state=state,
-        environment=environment,
-        ties=build_network(cfg, manager, rng),
+        environment=start.environment,
+        ties=start.ties,
         rng=rng,
         counters=catalogue.counters,
         levers={lever.name: lever for lever in catalogue.levers},
@@ -229,32 +259,49 @@ class CommunityModel(mesa.Model):
         return catalogue
 
     @classmethod
-    def last_row(cls, config: Config) -> dict[str, Any] | None:
-        """The row that ``cls(config).run(record_every=None)`` records at its end, its event
-        counts those of the whole run, where the whole run is March's block (``fused.march
-        .alone``); None for any other run. Its steps go in one compiled call, and neither
-        the Mesa model nor the step-0 row (which has no events: nothing is scheduled) is
-        made: a sweep of March's small runs pays a third as much per run. The same numbers
-        as the model's (``tests/test_fused.py``)."""
+    def leaps(cls, config: Config) -> bool:
+        """Whether a run of ``config`` is March's block alone, start to end, with nothing
+        else recorded or run (``fused.march``): its steps can then go many to a compiled
+        call, and its world needs no Mesa model (``last_row``, ``fused.ensemble``)."""
         cfg = config
         plain = cls.step is CommunityModel.step and cls.run is CommunityModel.run
-        if not (plain and cls.fuse_phases and kernels.HAVE_NUMBA) or cfg.interventions:
-            return None
+        if not (plain and cls.fuse_phases and kernels.HAVE_NUMBA) or cfg.agent_sample_size:
+            return False
         catalogue = cls.catalogue_for(cfg)
-        if cfg.agent_sample_size or extra_metrics(catalogue, cfg):
-            return None
+        if extra_metrics(catalogue, cfg):
+            return False
         if any(extension.setup is not None for extension in catalogue.extensions):
+            return False
+        from commsim.model.fused.march import alone, block_start
+
+        phases = enabled(catalogue.phases, cfg)
+        return block_start(phases, cfg) is not None and alone(phases, cfg)
+
+    @classmethod
+    def last_row(cls, config: Config) -> dict[str, Any] | None:
+        """The row that ``cls(config).run(record_every=None)`` records at its end, its event
+        counts those of the whole run, where the whole run is March's block (``leaps``);
+        None for any other run. Its steps go in one compiled call, and neither the Mesa
+        model nor the step-0 row (which has no events: nothing is scheduled) is made: a
+        sweep of March's small runs pays a third as much per run. The same numbers as the
+        model's (``tests/test_fused.py``)."""
+        cfg = config
+        if not cls.leaps(cfg):
             return None
-        from commsim.model.fused.march import alone, fuse_block
+        from commsim.model.fused.march import fuse_block
         from commsim.model.fused.pcg import generator_state
 
+        catalogue = cls.catalogue_for(cfg)
         rng = np.random.default_rng(cfg.seed)  # as Mesa makes the model's
         world = build_world(cfg, catalogue, rng)
         state = generator_state(rng)
-        phases = enabled(catalogue.phases, cfg)
-        block = None if state is None else alone(fuse_block(phases, world, state), cfg)
-        if block is None:
+        if state is None:
             return None
+        fused = fuse_block(enabled(catalogue.phases, cfg), world, state)
+        blocks = [phase.run for phase in fused if phase.name == "march_block"]
+        if not blocks:
+            return None
+        block = blocks[0]
         track(world)  # step 0's history
         world.started = True
         settle = cfg.stop_at_equilibrium and may_settle(world, 0)
@@ -372,18 +419,19 @@ class CommunityModel(mesa.Model):
         """March's compiled block (``fused.Block``) when the whole run is that block and rows
         are thinned, so that the steps between two rows run in one compiled call (``_leap``);
         else None. Every other phase must be a built-in one that does nothing in this run."""
+        blocks = [p.run for p in self._active if p.name == "march_block"]
         if (
             clock is None
             or self._every == 1
             or self.sample_rows.size
             or self._extra_metrics
             or type(self).step is not CommunityModel.step
-            or not any(p.name == "march_block" for p in self._active)
+            or len(blocks) != 1
         ):
             return None
         from commsim.model.fused.march import alone
 
-        return alone(self._active, self.config)
+        return blocks[0] if alone(self._active, self.config) else None
 
     def _gap(self) -> int:
         """The steps before the next one that gets a row (``run``'s ``record_every``)."""

@@ -151,45 +151,49 @@ def _steps(
 _COUNTED = ("flows", "insights_adopted", "cross_role_flows", "superior_group", "code_changes")
 
 
+def block_start(phases: Sequence[Phase], config: Config) -> int | None:
+    """Where March's block starts among a run's phases, if the run allows it: its phases in
+    a row, on March's reality, with everything beyond March's model off (else None)."""
+    runs = [phase.run for phase in phases]
+    start = runs.index(BLOCK[0]) if BLOCK[0] in runs else -1
+    off = (
+        config.exploration_rate == 0
+        and config.peer_learning == "random_neighbour"
+        and config.neighbour_learning_rate == 0
+        and not config.community
+        and not config.voice
+        and config.exploration_fear == 0  # (idle anyway where exploration_rate is 0)
+        and config.task != "nk"
+        and not config.units  # (a unit's reality is its own)
+    )
+    if start < 0 or tuple(runs[start : start + len(BLOCK)]) != BLOCK or not off:
+        return None
+    return start
+
+
 def fuse_block(phases: Sequence[Phase], world: World, state: np.ndarray) -> tuple[Phase, ...]:
     """``phases`` with March's block replaced by one compiled phase, where the run allows it
     (else ``phases`` unchanged); ``state``: the model's generator (``pcg.generator_state``)."""
-    runs = [phase.run for phase in phases]
-    start = runs.index(BLOCK[0]) if BLOCK[0] in runs else -1
-    cfg = world.config
-    off = (
-        cfg.exploration_rate == 0
-        and cfg.peer_learning == "random_neighbour"
-        and cfg.neighbour_learning_rate == 0
-        and not cfg.community
-        and not cfg.voice
-        and cfg.exploration_fear == 0  # (idle anyway where exploration_rate is 0)
-    )
-    if (
-        start < 0
-        or tuple(runs[start : start + len(BLOCK)]) != BLOCK
-        or not off
-        or type(world.environment) is not RealityVector
-    ):
+    start = block_start(phases, world.config)
+    if start is None or type(world.environment) is not RealityVector:
         return tuple(phases)
-    chances = adoption_chances(cfg.code_learning_rate, world.state.n)
+    chances = adoption_chances(world.config.code_learning_rate, world.state.n)
     block = Phase("march_block", Block(state, phases[start : start + len(BLOCK)], chances))
     return (*phases[:start], block, *phases[start + len(BLOCK) :])
 
 
-def alone(phases: Sequence[Phase], config: Config) -> Block | None:
-    """The block, where a run's phases (``fuse_block``'s) are the block and built-in phases
-    that do nothing in this run (else None): such a run's steps can go many to a call."""
+def alone(phases: Sequence[Phase], config: Config) -> bool:
+    """Whether a run's phases are March's block (its phases or ``fuse_block``'s one) and
+    built-in phases that do nothing in this run: its steps can then go many to a call."""
     idle = {
         apply_scheduled: not config.interventions,
         turnover: config.turnover_rate == 0,
         drift_to_climate: config.climate_drift == 0,
     }
-    blocks = [phase.run for phase in phases if phase.name == "march_block"]
-    others = (phase.run for phase in phases if phase.name != "march_block")
-    if len(blocks) != 1 or not all(idle.get(run, False) for run in others):
-        return None
-    return blocks[0]  # type: ignore[return-value]  # the phase's run is the Block
+    return all(
+        phase.run in BLOCK or phase.name == "march_block" or idle.get(phase.run, False)
+        for phase in phases
+    )
 
 
 class Block:
