@@ -21,7 +21,7 @@ A subclass, or an installed extension a scenario names, adds phases, metrics and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import mesa
@@ -152,7 +152,7 @@ def build_world(cfg: Config, catalogue: Catalogue, rng: np.random.Generator) -> 
 _BUILT_IN = frozenset(map(id, METRICS))
 
 #: the metrics of a catalogue's that are not built in, by the identity of its metrics (kept)
-_BEYOND: dict[int, tuple[tuple[Metric, ...], list[Metric]]] = {}
+_BEYOND: dict[int, tuple[tuple[Metric, ...], tuple[Metric, ...]]] = {}
 
 #: ``catalogue_for``'s, by model class and the identities of its two sets of extensions
 _CATALOGUES: dict[tuple[type, int, int], tuple[Any, Any, Catalogue]] = {}
@@ -163,18 +163,31 @@ def extra_metrics(catalogue: Catalogue, config: Config) -> tuple[Metric, ...]:
     metrics = catalogue.metrics
     known = _BEYOND.get(id(metrics))
     if known is None or known[0] is not metrics:
-        known = _BEYOND[id(metrics)] = (metrics, [m for m in metrics if id(m) not in _BUILT_IN])
+        known = _BEYOND[id(metrics)] = (
+            metrics,
+            tuple(m for m in metrics if id(m) not in _BUILT_IN),
+        )
     return enabled(known[1], config)
 
 
-def enabled[T: (Phase, Metric)](parts: Sequence[T], config: Config) -> tuple[T, ...]:
-    """The phases or metrics that ``config`` switches on, each test asked once (a
-    mechanism's parts share theirs: a run asked 30 where 6 differ)."""
-    verdicts: dict[Callable[[Config], bool], bool] = {}
-    for test in (part.enabled for part in parts):
-        if test not in verdicts:
-            verdicts[test] = test(config)
-    return tuple(part for part in parts if verdicts[part.enabled])
+def enabled[T: (Phase, Metric)](parts: tuple[T, ...], config: Config) -> tuple[T, ...]:
+    """The phases or metrics that ``config`` switches on, each distinct test asked once (a
+    mechanism's parts share theirs: a run asked 30 where 6 differ), the parts chosen by the
+    same answers made once."""
+    known = _ENABLED.get(id(parts))
+    if known is None or known[0] is not parts:
+        known = _ENABLED[id(parts)] = (parts, tuple(dict.fromkeys(p.enabled for p in parts)), {})
+    _, tests, chosen = known
+    verdicts = tuple(test(config) for test in tests)
+    if verdicts not in chosen:
+        said = dict(zip(tests, verdicts, strict=True))
+        chosen[verdicts] = tuple(part for part in parts if said[part.enabled])
+    return chosen[verdicts]
+
+
+#: ``enabled``'s, by the identity of the parts (kept): their distinct tests, and the parts
+#: each set of answers chooses
+_ENABLED: dict[int, tuple[tuple[Any, ...], tuple[Any, ...], dict[tuple[bool, ...], Any]]] = {}
 
 
 def may_settle(world: World, step: int) -> bool:
