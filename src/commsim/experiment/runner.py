@@ -29,8 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from commsim.experiment.plan import RunTask
-from commsim.model import CommunityModel, import_model
-from commsim.model.metrics import KNOWLEDGE
+from commsim.model import KNOWLEDGE, CommunityModel, import_model
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
@@ -172,20 +171,17 @@ def _together(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any
 
 
 def _ensemble(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any]]]]:
-    """Runs of one shape that keep only their end's knowledge, in one compiled call."""
-    from commsim.model.fused.ensemble import knowledge_at_end
-
+    """Runs of one model and shape that keep only their end's knowledge, in one call."""
     t0 = perf_counter()
-    ends = {
-        name: column.tolist()
-        for name, column in knowledge_at_end([t.config for t in tasks]).items()
-    }
+    model = import_model(tasks[0].model, "a sweep's model")
+    ends = model.knowledge_at_end([task.config for task in tasks])
+    columns = {name: column.tolist() for name, column in ends.items()}
     each = (perf_counter() - t0) / len(tasks)
     done = []
     for row, task in enumerate(tasks):
         warm = next(_RUNS_HERE) > 0
         outcome = RunOutcome(task.run_id, None, None, wall_time_s=each, warm=warm)
-        done.append((outcome, _columns([{name: ends[name][row] for name in ends}], task)))
+        done.append((outcome, _columns([{name: columns[name][row] for name in columns}], task)))
     return done
 
 

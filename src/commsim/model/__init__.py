@@ -13,7 +13,7 @@ from commsim.config import Config
 from commsim.model.importing import DEFAULT_MODEL, import_model, model_fields, model_path
 from commsim.model.insights import InsightLedger
 from commsim.model.levers import LEVERS
-from commsim.model.metrics import COUNTERS, METRICS
+from commsim.model.metrics import COUNTERS, KNOWLEDGE, METRICS
 from commsim.model.model import CommunityModel
 from commsim.model.orgchart import Collaboration, OrgChart
 from commsim.model.phases import DEFAULT_PHASES
@@ -30,6 +30,7 @@ __all__ = [
     "COUNTERS",
     "DEFAULT_MODEL",
     "DEFAULT_PHASES",
+    "KNOWLEDGE",
     "LEVERS",
     "METRICS",
     "NO_MANAGER",

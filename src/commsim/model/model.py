@@ -21,7 +21,7 @@ A subclass, or an installed extension a scenario names, adds phases, metrics and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 import mesa
@@ -289,6 +289,15 @@ class CommunityModel(mesa.Model):
 
         phases = enabled(catalogue.phases, cfg)
         return block_start(phases, cfg) is not None and alone(phases, cfg)
+
+    @classmethod
+    def knowledge_at_end(cls, configs: Sequence[Config]) -> dict[str, np.ndarray]:
+        """Runs that each ``leaps``, of one shape, advanced together in one compiled call:
+        each one's last step and ``metrics.KNOWLEDGE`` there, as columns (``fused.ensemble``;
+        the numbers of ``last_row``)."""
+        from commsim.model.fused.ensemble import knowledge_at_end
+
+        return knowledge_at_end(configs)
 
     @classmethod
     def last_row(cls, config: Config) -> dict[str, Any] | None:
