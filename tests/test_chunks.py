@@ -43,6 +43,27 @@ def test_a_stream_cut_at_any_byte_reads_as_its_whole_runs(tmp_path: Path) -> Non
         assert table.column("run_id").to_pylist() == [f"r{k}" for k in range(whole) for _ in "ab"]
 
 
+def test_runs_appended_without_a_flush_are_written_at_it_as_one_batch(tmp_path: Path) -> None:
+    """A sweep writes the runs that came back together at the last of them: until then
+    nothing of theirs is in the stream, then one record batch holds them all (a torn
+    write loses them whole); a run of other columns writes the waiting ones first."""
+    writer = ChunkWriter(tmp_path, 1, META)
+    stream = tmp_path / "_chunk-001-00000.arrows"
+    writer.append(run_rows("a"), flush=False)
+    writer.append(run_rows("b"), flush=False)
+    assert read_stream(stream) is None or read_stream(stream).num_rows == 0
+    writer.append(run_rows("c"))
+    with pa.OSFile(str(stream)) as source:
+        batches = list(ipc.open_stream(source))
+    assert [b.column(0).to_pylist() for b in batches] == [["a", "a", "b", "b", "c", "c"]]
+    writer.append(run_rows("d"), flush=False)
+    writer.append(run_rows("e").append_column("y", pa.array([1, 2])), flush=False)
+    writer.close()
+    first, second = sorted(tmp_path.iterdir())
+    assert pq.read_table(first).column("run_id").unique().to_pylist() == ["a", "b", "c", "d"]
+    assert pq.read_table(second).column("run_id").to_pylist() == ["e", "e"]
+
+
 def test_a_writer_closes_full_chunks_into_parquet_and_starts_after_existing_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

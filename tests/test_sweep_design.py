@@ -216,3 +216,23 @@ def test_base_is_found_relative_to_the_experiment_file() -> None:
     loaded = load_experiment(CONFIGS / "experiments" / "smoke.toml")
     assert loaded.base.n_agents == 100 and loaded.base.seed == 0
     assert len(plan_sweep(loaded).tasks) >= 8
+
+
+@pytest.mark.parametrize("occurrence, policy", [(0, None), (2, None), (0, "cut"), (3, 'a "ü"')])
+def test_a_run_id_is_the_digest_of_its_payload_s_json(occurrence: int, policy: str | None) -> None:
+    """Run ids are assembled from the point's JSON made once (a sweep's planning); they must
+    stay the digest of ``json.dumps(payload, sort_keys=True)``, or a resume would not know
+    the runs it stored."""
+    import hashlib
+    import json
+
+    from commsim.config import first_spelling
+
+    parameters = {"socialisation_rate": 0.5, "network": "ring", "n_agents": 60, "b": [1, 2.5]}
+    payload = {"parameters": first_spelling(parameters), "repetition": 7}
+    if occurrence:
+        payload["occurrence"] = occurrence
+    if policy is not None:
+        payload["policy"] = policy
+    expected = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    assert run_id(parameters, 7, occurrence, policy) == expected

@@ -1,9 +1,10 @@
 """A sweep's runs stored in chunks of many runs: appended to an open stream, closed into Parquet.
 
 One file per run made a 270,000-run sweep 270,000 files (2 GB, a quarter of an hour to load).
-Here each writing session appends every finished run, the moment it comes back, to an open
+Here each writing session appends the finished runs, the moment they come back, to an open
 chunk: an Arrow IPC stream (``_chunk-<session>-<k>.arrows``; the underscore makes Arrow, pandas
-and DuckDB, reading the folder as a dataset, pass it by), one record batch per run, flushed.
+and DuckDB, reading the folder as a dataset, pass it by), one record batch per ``flush`` (the
+runs that came back together), flushed.
 A kill at any moment leaves the stream's complete batches readable (a torn last batch is
 ignored), so it loses only the runs in flight. A chunk that holds ``CHUNK_RUNS`` runs or
 ``CHUNK_ROWS`` rows, or whose session ends, is closed: written to Parquet
@@ -110,10 +111,12 @@ def recover(folder: Path, keep: pa.compute.Expression | None = None) -> None:
 
 
 class ChunkWriter:
-    """Appends one run at a time to a folder's open chunk; ``close_if_full`` closes it.
+    """Appends runs to a folder's open chunk; ``close_if_full`` closes it.
 
-    Every run is one record batch (so a torn write loses that run whole) of the schema the
-    chunk began with; a run whose columns or types differ starts a new chunk.
+    The runs of one ``flush`` are one record batch (so a torn write loses them whole: a
+    sweep flushes at the end of each batch of runs that came back together, so a kill loses
+    at most the runs in flight) of the schema the chunk began with; a run whose columns or
+    types differ starts a new chunk.
     """
 
     def __init__(self, folder: Path, session: int, metadata: dict[bytes, bytes]) -> None:
@@ -124,21 +127,37 @@ class ChunkWriter:
         self._file: BinaryIO | None = None
         self._writer: ipc.RecordBatchStreamWriter | None = None
         self._schema: pa.Schema | None = None
+        self._pending: list[pa.Table] = []  # runs appended without a flush, not yet written
         self._runs = self._rows = 0
 
-    def append(self, table: pa.Table) -> None:
-        """Store one run's rows (nothing for a run without any)."""
-        if not table.num_rows:
+    def takes(self, schema: pa.Schema) -> bool:
+        """Whether a run of ``schema`` goes into the open chunk (none open: any does)."""
+        return self._schema is None or schema.equals(self._schema)
+
+    def append(self, table: pa.Table, flush: bool = True) -> None:
+        """Store one run's rows (nothing for a run without any); without ``flush`` they wait
+        for the next one, to be written with the runs before them as one record batch."""
+        if table.num_rows:
+            if not self.takes(table.schema):
+                self.close()
+            if self._writer is None:
+                self._open(table.schema)
+            self._pending.append(table)
+            self._runs += 1
+            self._rows += table.num_rows
+        if flush:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the waiting runs as one record batch (so a torn write loses them whole), in
+        the operating system's hands: a kill cannot lose them."""
+        if not self._pending:
             return
-        if self._schema is not None and not table.schema.equals(self._schema):
-            self.close()
-        if self._writer is None:
-            self._open(table.schema)
         assert self._writer is not None and self._file is not None
-        self._writer.write_batch(table.combine_chunks().to_batches()[0])
-        self._file.flush()  # in the operating system's hands: a kill cannot lose it
-        self._runs += 1
-        self._rows += table.num_rows
+        whole = pa.concat_tables(self._pending) if len(self._pending) > 1 else self._pending[0]
+        self._writer.write_batch(whole.combine_chunks().to_batches()[0])
+        self._file.flush()
+        self._pending = []
 
     def close_if_full(self) -> None:
         """Close the open chunk once it holds ``CHUNK_RUNS`` runs or ``CHUNK_ROWS`` rows."""
@@ -154,9 +173,11 @@ class ChunkWriter:
         self._writer = ipc.new_stream(self._file, schema.with_metadata(metadata))
 
     def close(self) -> None:
-        """Close the open chunk into Parquet (no-op when none is open)."""
+        """Close the open chunk into Parquet, its waiting runs written first (no-op when none
+        is open)."""
         if self._writer is None or self._file is None:
             return
+        self.flush()
         self._writer.close()
         self._file.close()
         stream = Path(self._file.name)

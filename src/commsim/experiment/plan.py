@@ -92,12 +92,25 @@ def run_id(
     """Stable id of a run; ``occurrence`` tells apart a point a sample holds twice, ``policy``
     a policy's run from the base alone (a policy of no interventions hashes as no policy, so
     its runs are a plain sweep's)."""
-    payload: dict[str, Any] = {"parameters": first_spelling(parameters), "repetition": repetition}
+    return _run_id(_spelled(parameters), repetition, occurrence, policy)
+
+
+def _spelled(parameters: dict[str, Any]) -> str:
+    """A point's parameters as run ids hash them: JSON, keys sorted, first spellings."""
+    return json.dumps(first_spelling(parameters), sort_keys=True)
+
+
+def _run_id(spelled: str, repetition: int, occurrence: int, policy: str | None) -> str:
+    """``run_id`` from the point's ``_spelled`` parameters, made once a point: the digest of
+    the JSON ``json.dumps(payload, sort_keys=True)`` writes for the run's payload
+    (parameters, repetition, and the occurrence and policy where given)."""
+    fields = {"parameters": spelled, "repetition": str(repetition)}  # (an int's JSON)
     if occurrence:
-        payload["occurrence"] = occurrence
+        fields["occurrence"] = str(occurrence)
     if policy is not None:
-        payload["policy"] = policy
-    return _digest(payload)[:16]
+        fields["policy"] = json.dumps(policy)
+    text = "{" + ", ".join(f'"{key}": {fields[key]}' for key in sorted(fields)) + "}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def derive_seed(base_seed: int, key: str) -> int:
@@ -239,19 +252,19 @@ def iter_tasks(experiment: LoadedExperiment, design: DesignPoints) -> Iterator[R
     for index, point in enumerate(design.points):
         configs = {p: _point_config(experiment, index, point, p) for p in policies}
         typed = {name: getattr(configs[policies[0]], name) for name in point}
-        key = json.dumps(typed, sort_keys=True)
+        key, spelled = json.dumps(typed, sort_keys=True), _spelled(typed)
         occurrence, seen[key] = seen[key], seen[key] + 1
         for policy in policies:
             hashed = policy if policy is not None and spec.policies[policy] else None
             for repetition in range(spec.repetitions):
-                scenario = run_id(typed, repetition, occurrence)
+                scenario = _run_id(spelled, repetition, occurrence, None)
                 seed_key = f"repetition-{repetition}" if spec.common_random_numbers else scenario
                 config = configs[policy]
                 seeded = config.model_copy(update={"seed": derive_seed(spec.seed, seed_key)})
                 yield RunTask(
                     run_id=scenario
                     if hashed is None
-                    else run_id(typed, repetition, occurrence, hashed),
+                    else _run_id(spelled, repetition, occurrence, hashed),
                     point=index,
                     repetition=repetition,
                     parameters=typed,

@@ -45,6 +45,8 @@ class RunOutcome:
     traceback: str | None = None
     wall_time_s: float = 0.0
     warm: bool = False  # not the first run of its process (which pays imports, numba's cache)
+    #: the last of the runs that came back together: the store writes them at once
+    batch_end: bool = True
 
     @property
     def ok(self) -> bool:
@@ -195,10 +197,9 @@ def execute_batch(tasks: list[RunTask]) -> list[RunOutcome]:
     the scheduler) is paid once for them, which counts when a run takes a millisecond.
     Their tables are made one by one: a table cut from another (``execute_together``) is
     pickled whole, its neighbours' rows with it."""
-    return [
-        outcome if columns is None else replace(outcome, metrics=_tables([columns])[0])
-        for outcome, columns in _together(tasks)
-    ]
+    return _batch(
+        [(outcome, None if c is None else _tables([c])[0]) for outcome, c in _together(tasks)]
+    )
 
 
 def execute_together(tasks: list[RunTask]) -> list[RunOutcome]:
@@ -206,9 +207,15 @@ def execute_together(tasks: list[RunTask]) -> list[RunOutcome]:
     stores is the same whichever runs it is with."""
     runs = _together(tasks)
     tables = iter(_tables([columns for _, columns in runs if columns is not None]))
+    return _batch([(outcome, None if c is None else next(tables)) for outcome, c in runs])
+
+
+def _batch(runs: list[tuple[RunOutcome, pa.Table | None]]) -> list[RunOutcome]:
+    """The outcomes with their tables, all but the last marked as not ending the batch."""
+    last = len(runs) - 1
     return [
-        outcome if columns is None else replace(outcome, metrics=next(tables))
-        for outcome, columns in runs
+        replace(outcome, metrics=outcome.metrics if table is None else table, batch_end=i == last)
+        for i, (outcome, table) in enumerate(runs)
     ]
 
 

@@ -206,21 +206,34 @@ class SweepStore:
         for writer in getattr(self, "_writers", ()):
             writer.close()
 
-    def write_run(self, run_id: str, metrics: pa.Table, insights: pa.Table | None) -> None:
+    def write_run(
+        self, run_id: str, metrics: pa.Table, insights: pa.Table | None, flush: bool = True
+    ) -> None:
         """Store a finished run (``open_session`` first): insights, then the metrics that
-        mark it done."""
+        mark it done. Without ``flush`` it waits for ``end_batch`` (the runs that came back
+        together are written together, at the last of them)."""
         insights_writer, metrics_writer = self._writers
         if insights is not None:
-            insights_writer.append(insights)
+            insights_writer.append(insights, flush=False)
         if self.spelling:
             names = [self.spelling.get(c, c) for c in metrics.column_names]
             metrics = metrics.rename_columns(names)
-        metrics_writer.append(metrics)
-        for writer in self._writers:  # only now: a closed chunk holds done runs alone
-            writer.close_if_full()
+        if not metrics_writer.takes(metrics.schema):
+            self.end_batch()  # the runs before, insights first, ahead of a new chunk
+        metrics_writer.append(metrics, flush=False)
+        if flush:
+            self.end_batch()
         if run_id in self._failed:
             (self.failures / f"{run_id}.json").unlink(missing_ok=True)
             self._failed.discard(run_id)
+
+    def end_batch(self) -> None:
+        """Write the runs waiting since the last batch: insights, then the metrics that mark
+        them done; then close a full chunk (only now: a closed chunk holds done runs alone)."""
+        for writer in self._writers:
+            writer.flush()
+        for writer in self._writers:
+            writer.close_if_full()
 
     def write_failure(self, identity: dict[str, Any], error: str | None, trace: str | None) -> None:
         """A failed run's record: its identity, then ``FAILURE_FIELDS``."""

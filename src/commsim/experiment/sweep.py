@@ -540,11 +540,13 @@ def _write(
         for outcome in outcomes:
             task = tasks[outcome.run_id]
             if outcome.ok and outcome.metrics is not None:
-                store.write_run(task.run_id, outcome.metrics, outcome.insights)
+                store.write_run(task.run_id, outcome.metrics, outcome.insights, outcome.batch_end)
                 state.done += 1
             else:
                 store.write_failure(task.identity(), outcome.error, outcome.traceback)
                 state.failed += 1
+                if outcome.batch_end:
+                    store.end_batch()
             if progress is not None:
                 progress(state)
     except KeyboardInterrupt:
