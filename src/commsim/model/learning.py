@@ -174,9 +174,11 @@ def learn_code(world: World) -> None:
 
 
 @functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=256)
 def adoption_chances(rate: float, n: int) -> np.ndarray:
-    """``1 - (1 - rate) ** k`` for a margin of k = 0 .. n people: one table per run instead
-    of a power per dimension and step (the same NumPy power, so the same numbers)."""
+    """``1 - (1 - rate) ** k`` for a margin of k = 0 .. n people: one table per rate and size
+    (read-only, shared by the runs of a sweep) instead of a power per dimension and step
+    (the same NumPy power, so the same numbers)."""
     table = 1.0 - (1.0 - rate) ** np.arange(n + 1)
     table.flags.writeable = False
     return table

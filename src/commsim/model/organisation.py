@@ -154,15 +154,17 @@ def build_ties(
     n, manager = manager.shape[0], manager.copy()  # as it is now: a lever may change it
     teams = manager if teams is None else teams
     n_informal = round(informal_ties * n / 2)
-    informal = np.empty((0, 2), dtype=np.int64)
+    drawn: tuple[np.ndarray, ...] = ()
     if n_informal and n > 1:
         a = rng.integers(0, n, size=n_informal)
-        b = (a + rng.integers(1, n, size=n_informal)) % n  # never a self-tie
-        informal = np.stack([a, b], axis=1)
-    if collaboration is not None:
-        informal = collaboration.edges
+        drawn = (a, rng.integers(1, n, size=n_informal))  # b = a + offset: never a self-tie
 
     def build() -> Ties:
+        informal = np.empty((0, 2), dtype=np.int64)
+        if drawn:
+            informal = np.stack([drawn[0], (drawn[0] + drawn[1]) % n], axis=1)
+        if collaboration is not None:
+            informal = collaboration.edges
         rows = np.flatnonzero(manager != NO_MANAGER)
         parts = [np.stack([rows, manager[rows]], axis=1)]
         if team_ties:

@@ -20,7 +20,10 @@ class RealityVector(TaskEnvironment):
     kind = "reality"
 
     def __init__(self, m: int, rng: np.random.Generator) -> None:
-        self.target = (2 * rng.integers(0, 2, size=m, dtype=np.int8) - 1).astype(np.int8)
+        target = rng.integers(0, 2, size=m, dtype=np.int8)
+        target *= 2
+        target -= 1
+        self.target = target
 
     def initial_beliefs(self, rng: np.random.Generator, rows: int) -> np.ndarray:
         """March's naive members: each belief -1, 0 or +1 with equal probability."""
