@@ -174,7 +174,6 @@ def learn_code(world: World) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-@functools.lru_cache(maxsize=256)
 def adoption_chances(rate: float, n: int) -> np.ndarray:
     """``1 - (1 - rate) ** k`` for a margin of k = 0 .. n people: one table per rate and size
     (read-only, shared by the runs of a sweep) instead of a power per dimension and step
