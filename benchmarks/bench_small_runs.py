@@ -215,9 +215,11 @@ def child_sweep(reps: int) -> dict[str, Any]:
         folder = Path(tmp)
         path, out = experiment_copy(MARCH, folder, reps), folder / "sweep"
         # a sweep's first in a process loads what every later one reuses (imports, numba's
-        # kernels, the provenance): untimed, as the loop's compilation is
+        # kernels, the provenance): untimed, as the loop's compilation is; in this process,
+        # as the timed sweep runs, or the kernels load in pool workers instead
         (folder / "warm").mkdir()
-        commsim.sweep(experiment_copy(MARCH, folder / "warm", 1), folder / "warm-sweep")
+        warm = experiment_copy(MARCH, folder / "warm", 1)
+        commsim.sweep(warm, folder / "warm-sweep", workers=1)
         t0 = perf_counter()
         report = commsim.sweep(path, out, workers=1)
         sweep_s = perf_counter() - t0
