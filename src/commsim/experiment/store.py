@@ -164,8 +164,10 @@ class SweepStore:
         """Every run whose metrics are stored: in a chunk, or in a file of its own."""
         return _ids(self.metrics, ".parquet") | chunk_run_ids(self.metrics)
 
-    def failed_ids(self) -> set[str]:
-        return _ids(self.failures, ".json") - self.done_ids()
+    def failed_ids(self, done: set[str] | None = None) -> set[str]:
+        """Every run with a failure record and no stored metrics (``done``: ``done_ids()``,
+        where already read: the chunks are read once)."""
+        return _ids(self.failures, ".json") - (self.done_ids() if done is None else done)
 
     def run_table(self) -> pd.DataFrame:
         return pd.read_parquet(self.root / RUNS)
@@ -418,8 +420,8 @@ def sweep_state(root: str | os.PathLike[str]) -> dict[str, Any]:
     store = SweepStore(root)
     manifest = store.manifest()
     planned = set(pq.read_table(store.root / RUNS, columns=["run_id"]).column(0).to_pylist())
-    done = store.done_ids() & planned
-    failed = store.failed_ids() & planned
+    stored = store.done_ids()
+    done, failed = stored & planned, store.failed_ids(stored) & planned
     status = manifest.get("status")
     if status == "running":
         writer = holder(store.root)
@@ -575,7 +577,8 @@ def read_sweep(
         raise ValueError(f"table must be one of {', '.join(SWEEP_TABLES)} (got {table!r})")
     if table == "runs":
         runs = store.run_table()
-        done, failed = store.done_ids(), store.failed_ids()
+        done = store.done_ids()
+        failed = store.failed_ids(done)
         status = [
             "done" if r in done else "failed" if r in failed else "pending" for r in runs.run_id
         ]

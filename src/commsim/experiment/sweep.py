@@ -246,8 +246,8 @@ def _manifest(plan: Plan, store: SweepStore, previous: dict[str, Any] | None) ->
 
 
 def _counts(store: SweepStore, planned: set[str]) -> dict[str, int]:
-    done = store.done_ids() & planned
-    failed = store.failed_ids() & planned
+    stored = store.done_ids()
+    done, failed = stored & planned, store.failed_ids(stored) & planned
     return {
         "planned": len(planned),
         "done": len(done),
