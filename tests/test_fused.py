@@ -68,6 +68,66 @@ def test_numba_draws_what_numpy_draws() -> None:
         assert ours.bit_generator.state == theirs.bit_generator.state  # advanced in place
 
 
+def test_numba_seeds_and_draws_integers_as_numpy_does() -> None:
+    """``pcg.seed_words`` is ``default_rng(seed)``'s state, and ``integers_8``/``integers_32``
+    draw what ``Generator.integers`` draws, the half of a 64-bit output one call leaves
+    carried to the next (the int8 draws after an odd count of 32-bit ones show it)."""
+    from commsim.model.fused.pcg import generator_state, integers_8, integers_32, seed_words
+
+    for seed in (0, 1, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1, *range(2, 30)):
+        state = np.empty(4, np.uint64)
+        seed_words(np.uint64(seed), state)
+        assert state.tolist() == generator_state(np.random.default_rng(seed)).tolist(), seed
+    calls = [  # (bits, low, high, size): int8 spans 1, 2, 100 and the whole byte; int64 ones
+        (8, 0, 2, 30), (32, 0, 50, 25), (8, 0, 3, 77), (32, 1, 50, 3), (8, -5, 95, 41),
+        (32, 1, 2, 4), (8, -128, 128, 9), (32, 0, 2**32, 5), (32, 7, 1000, 1), (8, 3, 4, 5),
+        (8, 0, 3, 13),
+    ]  # fmt: skip
+    for seed in (0, 5, 2**40 + 1):
+        rng, state = np.random.default_rng(seed), np.empty(4, np.uint64)
+        seed_words(np.uint64(seed), state)
+        carry = np.zeros(2, np.uint64)
+        for bits, low, high, size in calls:
+            if bits == 8:
+                ours = np.empty(size, np.int8)
+                integers_8(state, carry, low, high, ours)
+                assert ours.tolist() == rng.integers(low, high, size, np.int8).tolist()
+            else:
+                integers_32(state, carry, low, high, size)
+                rng.integers(low, high, size)
+            assert state.tolist() == generator_state(rng).tolist()
+
+
+def test_a_plain_start_drawn_without_a_generator_is_draw_start_s() -> None:
+    """``fused.ensemble``'s start, drawn on one generator set to each run's seed, gives each
+    run what ``draw_start`` gives it, and leaves its stream where ``draw_start`` leaves it:
+    organisations of 2 (whose ties' second draw takes nothing) and 3 (one tie), no informal
+    ties, many, 64-bit seeds, no spread; and a start it leaves to ``draw_start``."""
+    from commsim.model.fused import ensemble
+    from commsim.model.fused.pcg import generator_state
+    from commsim.model.model import draw_start
+
+    cases = [
+        {}, {"n_agents": 2}, {"n_agents": 3, "m": 1, "informal_ties": 0.5}, {"informal_ties": 0.0},
+        {"informal_ties": 7.5, "m": 64}, {"seed": 2**63 + 5}, {"seed": 2**64 - 1},
+        {"punitiveness_spread": 0.0}, {"fast_learner_share": 0.5}, {"task": "nk", "m": 10},
+    ]  # fmt: skip
+    start = ensemble._Start()
+    for case in cases:
+        cfg = CommunityModel(MARCH, **{"seed": 11, **case}).config
+        assert ensemble._drawn_here(cfg) == ("task" not in case)
+        rng = np.random.default_rng(cfg.seed)
+        theirs = draw_start(cfg, rng)
+        words, target = np.empty(4, np.uint64), np.empty(cfg.m, np.int8)
+        beliefs = np.empty((cfg.m, cfg.n_agents), np.int8)
+        role, fast = start.draw(cfg, words, target, beliefs)
+        assert words.tolist() == generator_state(rng).tolist(), case
+        assert np.array_equal(target, theirs.environment.target)
+        assert np.array_equal(beliefs, theirs.beliefs.T)
+        assert np.array_equal(role, theirs.role) and np.array_equal(fast, theirs.fast)
+    assert ensemble._AGREES == [True]
+
+
 def _noop(world: object) -> None:
     pass
 

@@ -153,9 +153,9 @@ def build_ties(
     """
     n, manager = manager.shape[0], manager.copy()  # as it is now: a lever may change it
     teams = manager if teams is None else teams
-    n_informal = round(informal_ties * n / 2)
+    n_informal = informal_count(n, informal_ties)
     drawn: tuple[np.ndarray, ...] = ()
-    if n_informal and n > 1:
+    if n_informal:
         a = rng.integers(0, n, size=n_informal)
         drawn = (a, rng.integers(1, n, size=n_informal))  # b = a + offset: never a self-tie
 
@@ -179,6 +179,12 @@ def build_ties(
         )
 
     return LazyTies(build)  # type: ignore[return-value]  # a Ties in all but name
+
+
+def informal_count(n: int, informal_ties: float) -> int:
+    """How many informal ties ``build_ties`` draws: ``informal_ties`` a member, each tie
+    joining two (none in an organisation of one)."""
+    return round(informal_ties * n / 2) if n > 1 else 0
 
 
 class LazyTies:

@@ -4,11 +4,20 @@ knowledge.
 A run of March's small organisation is about 0.2 ms of compiled steps and, even without the
 Mesa model (``CommunityModel.last_row``), as long again in Python: its world, its block, its
 row. Where a sweep keeps only the end of such runs (``CommunityModel.leaps``) and only
-``metrics.KNOWLEDGE`` (March's figures), the runs of a batch share one call: each run's
-draws are the model's own (``draw_start``, in NumPy, from the run's generator), the steps
-are the block's (``march._steps``), the end's sums ``metrics.tally``'s loops, and
+``metrics.KNOWLEDGE`` (March's figures), the runs of a batch share one call: the steps are
+the block's (``march._steps``), the end's sums ``metrics.tally``'s loops, and
 ``metrics.knowledge`` makes the columns for the whole batch with the operations it applies
 to one run. The same numbers as the model (``tests/test_fused.py``).
+
+Each run's draws at step 0 are the model's (``draw_start``, from a generator seeded as
+Mesa seeds the model's). Where its start is March's plain one (``_drawn_here``: March's
+reality, the built-in hierarchy, no community) its generator is not made: ``_task_and_beliefs``
+seeds the state words (``pcg.seed_words``) and draws the reality and the beliefs as
+``Generator.integers`` does, the leaders' punitiveness is ``draw_punitiveness``'s on one
+generator set to those words, and ``_informal`` takes the informal ties' draws, which the
+block never reads. Six NumPy calls a run cost more than the run's compiled steps. A process
+checks this against ``draw_start`` on its first such run and keeps to ``draw_start`` should
+they differ (another NumPy's algorithms).
 """
 
 from __future__ import annotations
@@ -21,10 +30,11 @@ import numpy as np
 from commsim.model.learning import adoption_chances
 from commsim.model.memory import tacit_count
 from commsim.model.metrics import knowledge, tally
+from commsim.model.organisation import informal_count
 from commsim.model.reality import row_score
 
 from .march import _COUNTED, _steps
-from .pcg import generator_state
+from .pcg import generator_state, integers_8, integers_32, seed_words
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -68,10 +78,101 @@ def _runs(
         sums[k, 2], sums[k, 3] = total, squares
 
 
+@numba.njit(cache=True, nogil=True)
+def _task_and_beliefs(seed, state, carry, target, beliefs) -> None:  # fmt: skip
+    """``state`` seeded as ``np.random.default_rng(seed)``, then what ``draw_start`` draws
+    first on March's reality: the reality (``RealityVector``), the beliefs, (m, n)
+    dimension by dimension (``random_beliefs``)."""
+    seed_words(seed, state)
+    carry[0] = 0
+    integers_8(state, carry, 0, 2, target)
+    for d in range(target.size):
+        target[d] = 2 * target[d] - 1
+    flat = beliefs.reshape(-1)
+    integers_8(state, carry, 0, 3, flat)
+    for i in range(flat.size):
+        flat[i] -= 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _informal(state, carry, n, count) -> None:  # fmt: skip
+    """The informal ties' draws (``build_ties``), taken from the stream."""
+    integers_32(state, carry, 0, n, count)
+    integers_32(state, carry, 1, n, count)
+
+
+def _drawn_here(cfg: Config) -> bool:
+    """Whether a run's start is the one ``_start`` draws: March's reality, the built-in
+    hierarchy's ties, no community roles (which draw nothing) and a seed of 64 bits."""
+    plain = cfg.task == "reality" and not cfg.units and not cfg.community
+    chart = cfg.org_chart is None and cfg.collaboration is None and cfg.network == "hierarchy"
+    return plain and chart and cfg.seed < 1 << 64
+
+
+class _Start:
+    """The draws at step 0 of a batch's runs, into its rows: ``_start`` for a plain start
+    (on one generator whose state words it sets), ``draw_start`` for any other."""
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(0)
+        self.state = generator_state(self.rng)
+        self.carry = np.zeros(2, np.uint64)
+
+    def draw(
+        self, cfg: Config, words: np.ndarray, target: np.ndarray, beliefs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The run's roles and fast learners, its state words, reality and beliefs (the
+        rows given) set."""
+        from commsim.model.model import assign_fast_learners, assign_roles, draw_start
+
+        if self.state is not None and _drawn_here(cfg) and _agrees(self, cfg):
+            self._start(cfg, target, beliefs)
+            words[:] = self.state
+            return assign_roles(cfg, self.rng), assign_fast_learners(cfg)
+        rng = np.random.default_rng(cfg.seed)  # as Mesa makes the model's
+        start = draw_start(cfg, rng)
+        words[:] = generator_state(rng)
+        target[:] = start.environment.target
+        beliefs[:] = start.beliefs.T
+        return start.role, start.fast
+
+    def _start(self, cfg: Config, target: np.ndarray, beliefs: np.ndarray) -> None:
+        from commsim.model.state import draw_punitiveness
+
+        n = cfg.n_agents
+        _task_and_beliefs(np.uint64(cfg.seed), self.state, self.carry, target, beliefs)
+        draw_punitiveness(self.rng, n, cfg.punitiveness, cfg.punitiveness_spread)
+        count = informal_count(n, cfg.informal_ties)
+        if count:
+            _informal(self.state, self.carry, n, count)
+
+
+#: whether ``_Start._start`` drew what ``draw_start`` draws, once known in this process
+_AGREES: list[bool] = []
+
+
+def _agrees(start: _Start, cfg: Config) -> bool:
+    """Whether this process's NumPy draws as ``_start`` does: asked of its first plain run."""
+    if not _AGREES:
+        from commsim.model.model import draw_start
+
+        m, n = cfg.m, cfg.n_agents
+        ours = (np.empty(m, np.int8), np.empty((m, n), np.int8))
+        start._start(cfg, *ours)
+        rng = np.random.default_rng(cfg.seed)
+        theirs = draw_start(cfg, rng)
+        _AGREES.append(
+            np.array_equal(ours[0], theirs.environment.target)
+            and np.array_equal(ours[1], theirs.beliefs.T)
+            and np.array_equal(start.state, generator_state(rng))
+        )
+    return _AGREES[0]
+
+
 def knowledge_at_end(configs: Sequence[Config]) -> dict[str, np.ndarray]:
     """Each run's last step and its ``metrics.KNOWLEDGE`` there, as columns: runs that each
     ``CommunityModel.leaps``, of one shape (``n_agents``, ``m``)."""
-    from commsim.model.model import draw_start, socialisation_rates
+    from commsim.model.model import socialisation_rates
 
     k, n, m = len(configs), configs[0].n_agents, configs[0].m
     words = np.empty((k, 4), np.uint64)
@@ -80,14 +181,10 @@ def knowledge_at_end(configs: Sequence[Config]) -> dict[str, np.ndarray]:
     rate = np.empty((k, n))
     role = np.empty((k, n), np.int8)
     chances = np.empty((k, n + 1))
+    start = _Start()
     for row, cfg in enumerate(configs):
-        rng = np.random.default_rng(cfg.seed)  # as Mesa makes the model's
-        start = draw_start(cfg, rng)
-        words[row] = generator_state(rng)
-        beliefs[row] = start.beliefs.T
-        target[row] = start.environment.target
-        rate[row] = socialisation_rates(cfg, start.fast)
-        role[row] = start.role
+        role[row], fast = start.draw(cfg, words[row], target[row], beliefs[row])
+        rate[row] = socialisation_rates(cfg, fast)
         chances[row] = adoption_chances(cfg.code_learning_rate, n)
     taken = np.empty(k, np.int64)
     sums = np.empty((k, 4), np.int64)
