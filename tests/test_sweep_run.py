@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 import commsim
 from commsim.cli import app
-from commsim.experiment.plan import plan_sweep
+from commsim.experiment.plan import RunTask, plan_sweep
 from commsim.experiment.runner import execute
 from commsim.experiment.spec import load_experiment
 from commsim.experiment.store import SweepStore
@@ -501,6 +501,41 @@ def test_runs_made_together_store_what_each_stores_alone(fast: Path) -> None:
     runs = [{"run_id": ["a"], "x": [1]}, {"run_id": ["b"], "x": [0.5]}, {"run_id": ["c"], "x": [2]}]
     types = [table.schema.field("x").type for table in _tables(runs)]
     assert types == [pa.int64(), pa.float64(), pa.int64()]
+
+
+def test_a_point_s_runs_are_asked_once_whether_they_go_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``runner._together`` asks whether a run keeps only its knowledge once for the runs
+    that differ from the one asked in nothing but the seed; a run that differs in anything
+    else (what it records, its point) is asked anew, and each stores what it stores alone."""
+    import dataclasses
+
+    from commsim.experiment import runner
+
+    march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
+    plan = plan_sweep(load_experiment(march))
+    first, second, third = plan.tasks[:3]  # point 0's first repetitions
+    wider = dataclasses.replace(second, metrics=(*second.metrics, "mean_safety"))
+    assert runner._same_but_seed(second, first) and runner._same_but_seed(third, first)
+    assert not runner._same_but_seed(wider, first)
+    assert not runner._same_but_seed(plan.tasks[plan.experiment.spec.repetitions], first)
+    asked: list[str] = []
+    knowledge_only = runner._knowledge_only
+
+    def asking(task: RunTask) -> bool:
+        asked.append(task.run_id if task is not wider else "wider")
+        return knowledge_only(task)
+
+    monkeypatch.setattr(runner, "_knowledge_only", asking)
+    batch = [first, second, wider, third]
+    together = runner.execute_together(batch)
+    assert asked == [first.run_id, "wider", third.run_id]
+    assert "mean_safety" in together[2].metrics.column_names
+    for mine, task in zip(together, batch, strict=True):
+        own = execute(task)
+        assert mine.ok and own.ok and mine.metrics.schema == own.metrics.schema
+        assert content(mine.metrics.to_pandas()) == content(own.metrics.to_pandas())
 
 
 def test_march_s_runs_without_the_model_store_what_the_model_stores(

@@ -152,14 +152,30 @@ def _knowledge_only(task: RunTask) -> bool:
         return False
 
 
+def _same_but_seed(task: RunTask, other: RunTask) -> bool:
+    """Whether two tasks run alike but for the config's seed: field by field, where a
+    point's runs share each value (dicts compare values by identity first)."""
+    a, b = task.config, other.config
+    if type(a) is not type(b) or (task.model, task.metrics) != (other.model, other.metrics):
+        return False
+    alike = (task.record_every, task.insights) == (other.record_every, other.insights)
+    try:
+        return alike and {**vars(a), "seed": 0} == {**vars(b), "seed": 0}
+    except ValueError:  # values that cannot say whether they are equal (arrays): not alike
+        return False
+
+
 def _together(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any]] | None]]:
     """Each task's outcome and columns (``_run``'s); the runs that keep only their end's
     knowledge of one model and shape go through ``fused.ensemble`` at once (and one by one,
     so that an error is its run's, should that fail)."""
     results: list[tuple[RunOutcome, dict[str, list[Any]] | None] | None] = [None] * len(tasks)
     groups: dict[tuple[str, int, int], list[int]] = {}
+    like, verdict = None, False
     for index, task in enumerate(tasks):
-        if _knowledge_only(task):
+        if like is None or not _same_but_seed(task, like):  # (a point's runs are asked once)
+            like, verdict = task, _knowledge_only(task)
+        if verdict:
             key = (task.model, task.config.n_agents, task.config.m)
             groups.setdefault(key, []).append(index)
     for indices in groups.values():

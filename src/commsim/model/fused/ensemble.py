@@ -22,6 +22,7 @@ they differ (another NumPy's algorithms).
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import numba
@@ -110,8 +111,9 @@ def _drawn_here(cfg: Config) -> bool:
 
 
 class _Start:
-    """The draws at step 0 of a batch's runs, into its rows: ``_start`` for a plain start
-    (on one generator whose state words it sets), ``draw_start`` for any other."""
+    """The draws at step 0 of runs, into their rows: ``_start`` for a plain start (on one
+    generator whose state words it sets), ``draw_start`` for any other. One a thread
+    (``_starts``): a generator costs as much to make as a run's draws."""
 
     def __init__(self) -> None:
         self.rng = np.random.default_rng(0)
@@ -145,6 +147,17 @@ class _Start:
         count = informal_count(n, cfg.informal_ties)
         if count:
             _informal(self.state, self.carry, n, count)
+
+
+_LOCAL = threading.local()
+
+
+def _starts() -> _Start:
+    """This thread's ``_Start`` (a Dask worker's threads run batches side by side)."""
+    start = getattr(_LOCAL, "start", None)
+    if start is None:
+        start = _LOCAL.start = _Start()
+    return start
 
 
 #: whether ``_Start._start`` drew what ``draw_start`` draws, once known in this process
@@ -181,7 +194,7 @@ def knowledge_at_end(configs: Sequence[Config]) -> dict[str, np.ndarray]:
     rate = np.empty((k, n))
     role = np.empty((k, n), np.int8)
     chances = np.empty((k, n + 1))
-    start = _Start()
+    start = _starts()
     for row, cfg in enumerate(configs):
         role[row], fast = start.draw(cfg, words[row], target[row], beliefs[row])
         rate[row] = socialisation_rates(cfg, fast)
