@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.compute as pc
@@ -482,7 +484,7 @@ def test_runs_made_together_store_what_each_stores_alone(fast: Path) -> None:
 
     import pyarrow as pa
 
-    from commsim.experiment.runner import _tables, execute_together
+    from commsim.experiment.runner import Batch, _tables, execute_batch, execute_together
 
     march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
     figure = plan_sweep(load_experiment(march)).tasks
@@ -491,24 +493,57 @@ def test_runs_made_together_store_what_each_stores_alone(fast: Path) -> None:
     tasks.append(dataclasses.replace(tasks[0], config=tasks[0].config.model_copy(
         update={"n_agents": 400, "seed": 5})))  # fmt: skip  # more levels: other columns
     together = execute_together(tasks)
+    batched = pickle.loads(pickle.dumps(execute_batch(Batch(tasks)))).unpack()  # as sent back
     alone = [execute(task) for task in tasks]
     assert [o.ok for o in together] == [o.ok for o in alone] == [True] * 4 + [False] + [True] * 6
-    for mine, own in zip(together, alone, strict=True):
+    assert [o.ok for o in batched] == [o.ok for o in alone]
+    assert [o.batch_end for o in batched] == [False] * (len(tasks) - 1) + [True]
+    for mine, packed, own in zip(together, batched, alone, strict=True):
         if own.ok:
-            assert mine.metrics.schema == own.metrics.schema
+            assert mine.metrics.schema == packed.metrics.schema == own.metrics.schema
             assert content(mine.metrics.to_pandas()) == content(own.metrics.to_pandas())
+            assert content(packed.metrics.to_pandas()) == content(own.metrics.to_pandas())
     # a column holding other Python types in one run is that run's type, not the batch's
     runs = [{"run_id": ["a"], "x": [1]}, {"run_id": ["b"], "x": [0.5]}, {"run_id": ["c"], "x": [2]}]
     types = [table.schema.field("x").type for table in _tables(runs)]
     assert types == [pa.int64(), pa.float64(), pa.int64()]
 
 
+def test_a_batch_sent_to_a_worker_parses_each_config_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``runner.Batch`` pickles each config as data once for the tasks that differ from it
+    only in the seed (a point's runs under one policy): the worker parses it once and gets
+    every task as it was, seeds, interventions and all."""
+    from commsim.experiment import runner
+
+    policies = plan_sweep(load_experiment(CONFIGS / "experiments" / "coaches_vs_walls.toml"))
+    assert policies.tasks[0].policy == "none" and policies.tasks[3].policy == "coaches"
+    march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
+    tasks = [*policies.tasks[:7], *plan_sweep(load_experiment(march)).tasks[:2]]
+    tasks.insert(2, tasks.pop(5))  # a point's runs need not be neighbours
+    parsed: list[str] = []
+    parse = RunTask.parse
+
+    def counting(data: dict[str, Any], model: str) -> Any:
+        parsed.append(data["name"])
+        return parse(data, model)
+
+    monkeypatch.setattr(RunTask, "parse", staticmethod(counting))
+    sent = pickle.loads(pickle.dumps(runner.Batch(tasks))).tasks
+    assert len(parsed) == 4  # the policies none, coaches and walls; March
+    for mine, theirs in zip(sent, tasks, strict=True):
+        assert type(mine.config) is type(theirs.config)
+        assert mine.config.model_dump() == theirs.config.model_dump()
+        assert {**vars(mine), "config": None} == {**vars(theirs), "config": None}
+    assert len({task.seed for task in sent[:7]}) == 3 and sent[6].config.interventions
+
+
 def test_a_point_s_runs_are_asked_once_whether_they_go_together(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``runner._together`` asks whether a run keeps only its knowledge once for the runs
-    that differ from the one asked in nothing but the seed; a run that differs in anything
-    else (what it records, its point) is asked anew, and each stores what it stores alone."""
+    that differ from one asked in nothing but the seed, whatever runs come between (a
+    sweep's runs come repetition by repetition); a run that differs in anything else (what
+    it records, its point) is asked anew, and each stores what it stores alone."""
     import dataclasses
 
     from commsim.experiment import runner
@@ -516,10 +551,10 @@ def test_a_point_s_runs_are_asked_once_whether_they_go_together(
     march = CONFIGS / "experiments" / "validation" / "march1991_learning_rates.toml"
     plan = plan_sweep(load_experiment(march))
     first, second, third = plan.tasks[:3]  # point 0's first repetitions
+    other = plan.tasks[plan.experiment.spec.repetitions]  # point 1's first
     wider = dataclasses.replace(second, metrics=(*second.metrics, "mean_safety"))
-    assert runner._same_but_seed(second, first) and runner._same_but_seed(third, first)
-    assert not runner._same_but_seed(wider, first)
-    assert not runner._same_but_seed(plan.tasks[plan.experiment.spec.repetitions], first)
+    assert runner._kin(second) == runner._kin(first) == runner._kin(third)
+    assert runner._kin(wider) != runner._kin(first) != runner._kin(other)
     asked: list[str] = []
     knowledge_only = runner._knowledge_only
 
@@ -528,10 +563,10 @@ def test_a_point_s_runs_are_asked_once_whether_they_go_together(
         return knowledge_only(task)
 
     monkeypatch.setattr(runner, "_knowledge_only", asking)
-    batch = [first, second, wider, third]
+    batch = [first, other, second, wider, third]
     together = runner.execute_together(batch)
-    assert asked == [first.run_id, "wider", third.run_id]
-    assert "mean_safety" in together[2].metrics.column_names
+    assert asked == [first.run_id, other.run_id, "wider"]
+    assert "mean_safety" in together[3].metrics.column_names
     for mine, task in zip(together, batch, strict=True):
         own = execute(task)
         assert mine.ok and own.ok and mine.metrics.schema == own.metrics.schema
@@ -552,7 +587,7 @@ def test_march_s_runs_without_the_model_store_what_the_model_stores(
     assert (CommunityModel.last_row(tasks[0].config) is not None) == kernels.HAVE_NUMBA
     assert runner._knowledge_only(tasks[0]) == kernels.HAVE_NUMBA
     together = runner.execute_together(list(tasks))
-    batched = runner.execute_batch(list(tasks))
+    batched = runner.execute_batch(pickle.loads(pickle.dumps(runner.Batch(list(tasks))))).unpack()
     monkeypatch.setattr(runner, "_knowledge_only", lambda task: False)
     alone = runner.execute_together(list(tasks))
     monkeypatch.setattr(CommunityModel, "leaps", classmethod(lambda cls, config: False))

@@ -64,10 +64,14 @@ class RunTask:
         return {**vars(self), "config": self.config.model_dump()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        model = import_model(state["model"], "a sweep's model")
-        config = load_config(state["config"], extensions=model.extensions)
+        config = RunTask.parse(state["config"], state["model"])
         for name, value in {**state, "config": config}.items():
             object.__setattr__(self, name, value)
+
+    @staticmethod
+    def parse(data: dict[str, Any], model: str) -> Config:
+        """A config sent as data, parsed by the schema of the model class at ``model``."""
+        return load_config(data, extensions=import_model(model, "a sweep's model").extensions)
 
     def identity(self) -> dict[str, Any]:
         """The columns that say which run a row belongs to."""

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import pandas as pd
 import pyarrow as pa
 
+from commsim.config import Config
 from commsim.experiment.plan import RunTask
 from commsim.model import KNOWLEDGE, CommunityModel, import_model
 
@@ -85,15 +86,26 @@ def _tables(runs: list[dict[str, list[Any]]]) -> list[pa.Table]:
     A shape is the column names and the Python types each column holds, all that Arrow's
     type inference reads, so a run's table has the types it would have alone.
     """
+    return _cut(_wholes(runs), [len(run["run_id"]) for run in runs])
+
+
+def _wholes(runs: list[dict[str, list[Any]]]) -> list[pa.Table]:
+    """One table for each stretch of consecutive runs of one shape (``_tables``)."""
+    return [
+        pa.table({k: [v for run in shaped for v in run[k]] for k in shaped[0]})
+        for shaped in (list(group) for _, group in itertools.groupby(runs, key=_shape))
+    ]
+
+
+def _cut(wholes: list[pa.Table], rows: list[int]) -> list[pa.Table]:
+    """Each run's table, ``rows`` of them in turn from ``_wholes``'s tables."""
     tables: list[pa.Table] = []
-    for _, group in itertools.groupby(runs, key=_shape):
-        shaped = list(group)
-        whole = pa.table({k: [v for run in shaped for v in run[k]] for k in shaped[0]})
-        start = 0
-        for run in shaped:
-            rows = len(run["run_id"])
-            tables.append(whole.slice(start, rows))
-            start += rows
+    remaining, whole, start = iter(wholes), None, 0
+    for count in rows:
+        if whole is None or start == whole.num_rows:
+            whole, start = next(remaining), 0
+        tables.append(whole.slice(start, count))
+        start += count
     return tables
 
 
@@ -152,17 +164,14 @@ def _knowledge_only(task: RunTask) -> bool:
         return False
 
 
-def _same_but_seed(task: RunTask, other: RunTask) -> bool:
-    """Whether two tasks run alike but for the config's seed: field by field, where a
-    point's runs share each value (dicts compare values by identity first)."""
-    a, b = task.config, other.config
-    if type(a) is not type(b) or (task.model, task.metrics) != (other.model, other.metrics):
-        return False
-    alike = (task.record_every, task.insights) == (other.record_every, other.insights)
-    try:
-        return alike and {**vars(a), "seed": 0} == {**vars(b), "seed": 0}
-    except ValueError:  # values that cannot say whether they are equal (arrays): not alike
-        return False
+def _kin(task: RunTask) -> tuple[Any, ...]:
+    """What tasks that run alike but for the seed share (a point's runs): their model, what
+    they record, and the identity of each other value of the config. A plan's runs of a
+    point share those values; runs whose values are merely equal are told apart, and are
+    only asked or parsed again."""
+    values = tuple(id(value) for name, value in vars(task.config).items() if name != "seed")
+    recorded = (task.metrics, task.record_every, task.insights)
+    return type(task.config), task.model, recorded, values
 
 
 def _together(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any]] | None]]:
@@ -171,11 +180,12 @@ def _together(tasks: list[RunTask]) -> list[tuple[RunOutcome, dict[str, list[Any
     so that an error is its run's, should that fail)."""
     results: list[tuple[RunOutcome, dict[str, list[Any]] | None] | None] = [None] * len(tasks)
     groups: dict[tuple[str, int, int], list[int]] = {}
-    like, verdict = None, False
+    verdicts: dict[tuple[Any, ...], bool] = {}
     for index, task in enumerate(tasks):
-        if like is None or not _same_but_seed(task, like):  # (a point's runs are asked once)
-            like, verdict = task, _knowledge_only(task)
-        if verdict:
+        kin = _kin(task)  # (a point's runs are asked once)
+        if kin not in verdicts:
+            verdicts[kin] = _knowledge_only(task)
+        if verdicts[kin]:
             key = (task.model, task.config.n_agents, task.config.m)
             groups.setdefault(key, []).append(index)
     for indices in groups.values():
@@ -208,14 +218,61 @@ def execute(task: RunTask) -> RunOutcome:
     return execute_together([task])[0]
 
 
-def execute_batch(tasks: list[RunTask]) -> list[RunOutcome]:
+class Batch:
+    """Tasks sent to a worker together (``execute_batch``). Pickled with each config as data
+    once for the tasks that differ from it in nothing but the seed (``_kin``: a point's
+    runs), the others by their seed: the worker parses each config once (a parsing was
+    115 µs, a third of a small run) and copies it for the other seeds, as planning does."""
+
+    def __init__(self, tasks: list[RunTask]) -> None:
+        self.tasks = tasks
+
+    def __getstate__(self) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]]]:
+        configs: list[dict[str, Any]] = []
+        sent, kin = [], {}
+        for task in self.tasks:
+            index = kin.setdefault(_kin(task), len(configs))
+            if index == len(configs):
+                configs.append(task.config.model_dump())
+            sent.append((index, {**vars(task), "config": task.config.seed}))
+        return configs, sent
+
+    def __setstate__(self, state: tuple[list[dict[str, Any]], list[tuple[int, Any]]]) -> None:
+        configs, sent = state
+        parsed: dict[int, Config] = {}
+        self.tasks = []
+        for index, fields in sent:
+            if index not in parsed:
+                parsed[index] = RunTask.parse(configs[index], fields["model"])
+            seed, config = fields["config"], parsed[index]
+            seeded = config if config.seed == seed else config.model_copy(update={"seed": seed})
+            self.tasks.append(RunTask(**{**fields, "config": seeded}))
+
+
+@dataclass
+class Packed:
+    """A batch's outcomes as a worker sends them back (``execute_batch``): the metrics of
+    consecutive runs of one shape as one table, cut into each run's where they arrive
+    (``unpack``; a table a run pickled at 230 µs, most of a small run)."""
+
+    outcomes: list[RunOutcome]  # their metrics in ``tables``
+    tables: list[pa.Table]  # ``_wholes``'s
+    rows: list[int]  # each outcome's rows there; 0 for a failed run
+
+    def unpack(self) -> list[RunOutcome]:
+        cut = iter(_cut(self.tables, [count for count in self.rows if count]))
+        runs = zip(self.outcomes, self.rows, strict=True)
+        return _batch([(outcome, next(cut) if rows else None) for outcome, rows in runs])
+
+
+def execute_batch(batch: Batch) -> Packed:
     """Several runs in one task: a pool's or a cluster's cost per task (pickling, futures,
-    the scheduler) is paid once for them, which counts when a run takes a millisecond.
-    Their tables are made one by one: a table cut from another (``execute_together``) is
-    pickled whole, its neighbours' rows with it."""
-    return _batch(
-        [(outcome, None if c is None else _tables([c])[0]) for outcome, c in _together(tasks)]
-    )
+    the scheduler) is paid once for them, which counts when a run takes a millisecond;
+    each config is parsed once (``Batch``) and the tables go back whole (``Packed``)."""
+    runs = _together(batch.tasks)
+    kept = [columns for _, columns in runs if columns is not None]
+    rows = [0 if columns is None else len(columns["run_id"]) for _, columns in runs]
+    return Packed([outcome for outcome, _ in runs], _wholes(kept), rows)
 
 
 def execute_together(tasks: list[RunTask]) -> list[RunOutcome]:
@@ -376,7 +433,7 @@ class PoolBackend:
         queue = batches(tasks, pace)
         while True:
             for batch in queue:
-                pending[self._pool.submit(execute_batch, batch)] = batch
+                pending[self._pool.submit(execute_batch, Batch(batch))] = batch
                 if len(pending) >= self._window:
                     break
             if not pending:
@@ -414,7 +471,7 @@ def _results(future: Any, batch: list[RunTask]) -> list[RunOutcome]:
     """A batch's outcomes; runs its workers could not execute (they died, or could not
     import commsim) are each that run's failure."""
     try:
-        outcomes: list[RunOutcome] = future.result()
+        outcomes = future.result().unpack()
     except Exception as exc:
         error = f"could not run: {type(exc).__name__}: {exc}"
         return [RunOutcome(task.run_id, error=error) for task in batch]
@@ -458,7 +515,7 @@ class DaskBackend:
 
     def _submit(self, stream: Any, owners: dict[str, list[RunTask]], batch: list[RunTask]) -> None:
         key = f"commsim-{batch[0].run_id}-{len(batch)}-{os.urandom(4).hex()}"
-        future = self._client.submit(execute_batch, batch, key=key, pure=False)
+        future = self._client.submit(execute_batch, Batch(batch), key=key, pure=False)
         owners[future.key] = batch
         stream.add(future)
 
