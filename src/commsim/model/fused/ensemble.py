@@ -15,9 +15,9 @@ reality, the built-in hierarchy, no community) its generator is not made: ``_tas
 seeds the state words (``pcg.seed_words``) and draws the reality and the beliefs as
 ``Generator.integers`` does, the leaders' punitiveness is ``draw_punitiveness``'s on one
 generator set to those words, and ``_informal`` takes the informal ties' draws, which the
-block never reads. Six NumPy calls a run cost more than the run's compiled steps. A process
-checks this against ``draw_start`` on its first such run and keeps to ``draw_start`` should
-they differ (another NumPy's algorithms).
+block never reads: five NumPy draws and a generator's seeding cost half as much as a run's
+compiled steps. A process checks this against ``draw_start`` on its first such run and
+keeps to ``draw_start`` should they differ (another NumPy's algorithms).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _informal(state, carry, n, count) -> None:  # fmt: skip
 
 
 def _drawn_here(cfg: Config) -> bool:
-    """Whether a run's start is the one ``_start`` draws: March's reality, the built-in
+    """Whether a run's start is the one ``_Start._start`` draws: March's reality, the built-in
     hierarchy's ties, no community roles (which draw nothing) and a seed of 64 bits."""
     plain = cfg.task == "reality" and not cfg.units and not cfg.community
     chart = cfg.org_chart is None and cfg.collaboration is None and cfg.network == "hierarchy"
