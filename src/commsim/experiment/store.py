@@ -164,10 +164,14 @@ class SweepStore:
         """Every run whose metrics are stored: in a chunk, or in a file of its own."""
         return _ids(self.metrics, ".parquet") | chunk_run_ids(self.metrics)
 
-    def failed_ids(self, done: set[str] | None = None) -> set[str]:
-        """Every run with a failure record and no stored metrics (``done``: ``done_ids()``,
-        where already read: the chunks are read once)."""
-        return _ids(self.failures, ".json") - (self.done_ids() if done is None else done)
+    def failed_ids(self) -> set[str]:
+        return self.done_and_failed()[1]
+
+    def done_and_failed(self) -> tuple[set[str], set[str]]:
+        """``done_ids()`` and ``failed_ids()``, the chunks read once: the runs whose metrics
+        are stored, and those with a failure record and none."""
+        done = self.done_ids()
+        return done, _ids(self.failures, ".json") - done
 
     def run_table(self) -> pd.DataFrame:
         return pd.read_parquet(self.root / RUNS)
@@ -420,8 +424,7 @@ def sweep_state(root: str | os.PathLike[str]) -> dict[str, Any]:
     store = SweepStore(root)
     manifest = store.manifest()
     planned = set(pq.read_table(store.root / RUNS, columns=["run_id"]).column(0).to_pylist())
-    stored = store.done_ids()
-    done, failed = stored & planned, store.failed_ids(stored) & planned
+    done, failed = (ids & planned for ids in store.done_and_failed())
     status = manifest.get("status")
     if status == "running":
         writer = holder(store.root)
@@ -577,8 +580,7 @@ def read_sweep(
         raise ValueError(f"table must be one of {', '.join(SWEEP_TABLES)} (got {table!r})")
     if table == "runs":
         runs = store.run_table()
-        done = store.done_ids()
-        failed = store.failed_ids(done)
+        done, failed = store.done_and_failed()
         status = [
             "done" if r in done else "failed" if r in failed else "pending" for r in runs.run_id
         ]

@@ -246,8 +246,7 @@ def _manifest(plan: Plan, store: SweepStore, previous: dict[str, Any] | None) ->
 
 
 def _counts(store: SweepStore, planned: set[str]) -> dict[str, int]:
-    stored = store.done_ids()
-    done, failed = stored & planned, store.failed_ids(stored) & planned
+    done, failed = (ids & planned for ids in store.done_and_failed())
     return {
         "planned": len(planned),
         "done": len(done),
