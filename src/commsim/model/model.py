@@ -190,6 +190,13 @@ def enabled[T: (Phase, Metric)](parts: tuple[T, ...], config: Config) -> tuple[T
 _ENABLED: dict[int, tuple[tuple[Any, ...], tuple[Any, ...], dict[tuple[bool, ...], Any]]] = {}
 
 
+def _block_of(phases: Sequence[Phase]) -> Any:
+    """The compiled block among a run's phases (``fused.march.fuse_block``'s one phase of
+    March's), or None where there is not exactly one."""
+    blocks = [phase.run for phase in phases if phase.name == "march_block"]
+    return blocks[0] if len(blocks) == 1 else None
+
+
 def may_settle(world: World, step: int) -> bool:
     """Nothing but the beliefs and the code stands between the run at ``step`` and
     equilibrium: no rate that keeps changing things, no change still scheduled, no insight
@@ -319,11 +326,9 @@ class CommunityModel(mesa.Model):
         state = generator_state(rng)
         if state is None:
             return None
-        fused = fuse_block(enabled(catalogue.phases, cfg), world, state)
-        blocks = [phase.run for phase in fused if phase.name == "march_block"]
-        if not blocks:
+        block = _block_of(fuse_block(enabled(catalogue.phases, cfg), world, state))
+        if block is None:
             return None
-        block = blocks[0]
         track(world)  # step 0's history
         world.started = True
         settle = cfg.stop_at_equilibrium and may_settle(world, 0)
@@ -441,19 +446,19 @@ class CommunityModel(mesa.Model):
         """March's compiled block (``fused.Block``) when the whole run is that block and rows
         are thinned, so that the steps between two rows run in one compiled call (``_leap``);
         else None. Every other phase must be a built-in one that does nothing in this run."""
-        blocks = [p.run for p in self._active if p.name == "march_block"]
+        block = _block_of(self._active)
         if (
             clock is None
             or self._every == 1
             or self.sample_rows.size
             or self._extra_metrics
             or type(self).step is not CommunityModel.step
-            or len(blocks) != 1
+            or block is None
         ):
             return None
         from commsim.model.fused.march import alone
 
-        return blocks[0] if alone(self._active, self.config) else None
+        return block if alone(self._active, self.config) else None
 
     def _gap(self) -> int:
         """The steps before the next one that gets a row (``run``'s ``record_every``)."""
