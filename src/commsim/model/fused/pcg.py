@@ -146,13 +146,13 @@ def integers_8(state: np.ndarray, carry: np.ndarray, low: int, high: int, out: n
     """``out`` (1-d) filled as ``Generator.integers(low, high, dtype=np.int8)`` fills it: Lemire's
     draws on bytes of 32-bit words, four to a word (``random_bounded_uint8_fill``)."""
     span = np.uint64(high - 1 - low)
+    if span == _ZERO:  # (one value: nothing is drawn)
+        out[:] = low
+        return
     excl = span + _ONE
     threshold = (np.uint64(255) - span) % excl
     buffer, left = _ZERO, 0
     for i in range(out.size):
-        if span == _ZERO:
-            out[i] = low
-            continue
         while True:
             if left == 0:
                 buffer, left = next_uint32(state, carry), 3
