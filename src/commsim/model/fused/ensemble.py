@@ -31,8 +31,10 @@ import numpy as np
 from commsim.model.learning import adoption_chances
 from commsim.model.memory import tacit_count
 from commsim.model.metrics import knowledge, tally
+from commsim.model.model import assign_fast_learners, assign_roles, draw_start, socialisation_rates
 from commsim.model.organisation import informal_count
 from commsim.model.reality import row_score
+from commsim.model.state import draw_punitiveness
 
 from .march import _COUNTED, _steps
 from .pcg import generator_state, integers_8, integers_32, seed_words
@@ -125,8 +127,6 @@ class _Start:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The run's roles and fast learners, its state words, reality and beliefs (the
         rows given) set."""
-        from commsim.model.model import assign_fast_learners, assign_roles, draw_start
-
         if self.state is not None and _drawn_here(cfg) and _agrees(self, cfg):
             self._start(cfg, target, beliefs)
             words[:] = self.state
@@ -139,8 +139,6 @@ class _Start:
         return start.role, start.fast
 
     def _start(self, cfg: Config, target: np.ndarray, beliefs: np.ndarray) -> None:
-        from commsim.model.state import draw_punitiveness
-
         n = cfg.n_agents
         _task_and_beliefs(np.uint64(cfg.seed), self.state, self.carry, target, beliefs)
         draw_punitiveness(self.rng, n, cfg.punitiveness, cfg.punitiveness_spread)
@@ -167,8 +165,6 @@ _AGREES: list[bool] = []
 def _agrees(start: _Start, cfg: Config) -> bool:
     """Whether this process's NumPy draws as ``_start`` does: asked of its first plain run."""
     if not _AGREES:
-        from commsim.model.model import draw_start
-
         m, n = cfg.m, cfg.n_agents
         ours = (np.empty(m, np.int8), np.empty((m, n), np.int8))
         start._start(cfg, *ours)
@@ -185,8 +181,6 @@ def _agrees(start: _Start, cfg: Config) -> bool:
 def knowledge_at_end(configs: Sequence[Config]) -> dict[str, np.ndarray]:
     """Each run's last step and its ``metrics.KNOWLEDGE`` there, as columns: runs that each
     ``CommunityModel.leaps``, of one shape (``n_agents``, ``m``)."""
-    from commsim.model.model import socialisation_rates
-
     k, n, m = len(configs), configs[0].n_agents, configs[0].m
     words = np.empty((k, 4), np.uint64)
     beliefs = np.empty((k, m, n), np.int8)
